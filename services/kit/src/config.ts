@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** Raised at boot when the environment does not describe a runnable process. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The environment as a plain map, so tests can pass their own instead of mutating process.env. */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Validates `env` against `schema`, reporting every problem at once (a boot that fails one variable
+ * at a time wastes an operator's afternoon).
+ */
+export function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+const csv = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((s) =>
+    s
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  );
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/**
+ * Variables every subgraph process reads. Defaults exist only where a value is safe everywhere;
+ * secrets and addresses of shared infrastructure have none.
+ */
+export const serviceEnvShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+  /** Postgres URL of this service's own database; absent means an embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  KAFKA_BROKERS: csv,
+  IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  IDENTITY_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).default(300),
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  OUTBOX_LISTEN: bool.optional(),
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  CONSUMER_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+};
+
+/** The typed configuration of a subgraph process, shared by every service. */
+export interface ServiceConfig {
+  serviceName: string;
+  nodeEnv: 'development' | 'test' | 'production';
+  logLevel: string;
+  host: string;
+  port: number;
+  database: { url?: string; dataDir: string; poolSize: number };
+  kafka: { brokers: string[]; clientId: string };
+  identity: { secret: string; maxSkewSeconds: number };
+  outbox: { pollIntervalMs: number; batchSize: number; listen: boolean };
+  consumer: { maxAttempts: number; backoffMs: number };
+  http: { bodyLimitBytes: number };
+}
+
+/**
+ * Parses the common service variables plus `PORT` (defaulting to the service's well-known port)
+ * into a {@link ServiceConfig}.
+ */
+export function loadServiceConfig(serviceName: string, defaultPort: number, env: Env): ServiceConfig {
+  const schema = z.object({
+    ...serviceEnvShape,
+    PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
+  });
+  const e = parseEnv(schema, env);
+  return {
+    serviceName,
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    host: e.HOST,
+    port: e.PORT,
+    database: {
+      url: e.DATABASE_URL,
+      dataDir: e.DATA_DIR ?? `.data/${serviceName}`,
+      poolSize: e.DATABASE_URL ? e.DATABASE_POOL_SIZE : Math.min(e.DATABASE_POOL_SIZE, 4),
+    },
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: serviceName },
+    identity: { secret: e.IDENTITY_SECRET, maxSkewSeconds: e.IDENTITY_MAX_SKEW_SECONDS },
+    // LISTEN/NOTIFY does not cross the embedded database's socket connections, so polling alone
+    // carries the embedded mode.
+    outbox: {
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      listen: e.OUTBOX_LISTEN ?? Boolean(e.DATABASE_URL),
+    },
+    consumer: { maxAttempts: e.CONSUMER_MAX_ATTEMPTS, backoffMs: e.CONSUMER_BACKOFF_MS },
+    http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+  };
+}

@@ -1,0 +1,80 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { z } from 'zod';
+
+/** The error codes a client can act on; anything else is an internal error. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'CONFLICT'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** The one error type of the domain and the edges; mapped to a GraphQL error with its code. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** Input that fails validation; `field` is the argument path, e.g. `input.birthDate`. */
+export const badInput = (field: string, message: string): AppError =>
+  new AppError('BAD_USER_INPUT', message, field);
+
+export const notFound = (what: string, id: string, field?: string): AppError =>
+  new AppError('NOT_FOUND', `${what} ${id} does not exist`, field);
+
+export const forbidden = (message = 'not allowed for this caller'): AppError =>
+  new AppError('FORBIDDEN', message);
+
+export const unauthenticated = (message = 'authentication required'): AppError =>
+  new AppError('UNAUTHENTICATED', message);
+
+export const conflict = (message: string, field?: string): AppError =>
+  new AppError('CONFLICT', message, field);
+
+/**
+ * Validates `value` with a zod schema; the first issue becomes a BAD_USER_INPUT naming the field
+ * under `prefix` (e.g. `input.name`).
+ */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  throw badInput(path, `${path}: ${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * Apollo `formatError`: known errors keep their code and field; unknown ones are reported as
+ * INTERNAL_SERVER_ERROR without their message, since it may carry data the caller must not see.
+ */
+export function formatGraphQLError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  onInternal: (error: unknown) => void,
+): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof AppError) {
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  onInternal(original ?? error);
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

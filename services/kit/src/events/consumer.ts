@@ -1,0 +1,195 @@
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { envelopeSchema, EVENT_CONTRACTS, type Envelope } from '@liyuan/schemas';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { traceIdOf } from '../trace';
+
+/** Context handed to an event handler besides the event and its transaction. */
+export interface HandlerContext {
+  logger: Logger;
+}
+
+/**
+ * Applies one event's effect using `manager`, the transaction in which the event is also recorded
+ * as processed. Throwing rolls both back; the event is retried, then dead-lettered.
+ */
+export type EventHandler = (event: Envelope, manager: EntityManager, ctx: HandlerContext) => Promise<void>;
+
+/** Headers a dead letter carries besides the original ones, so it can be diagnosed and replayed. */
+export const DEAD_LETTER_HEADERS = {
+  topic: 'dlq-original-topic',
+  partition: 'dlq-original-partition',
+  offset: 'dlq-original-offset',
+  error: 'dlq-error',
+  attempts: 'dlq-attempts',
+  consumer: 'dlq-consumer',
+} as const;
+
+/** The dead-letter topic of a consumer group. */
+export const deadLetterTopic = (groupId: string): string => `${groupId}.dlq`;
+
+export interface ConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  handlers: Record<string, EventHandler>;
+  dataSource: DataSource;
+  /** Producer used for dead letters. */
+  producer: Producer;
+  logger: Logger;
+  metrics: Metrics;
+  maxAttempts: number;
+  backoffMs: number;
+}
+
+type Outcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered';
+
+/**
+ * An idempotent consumer: each event's effect and its `(consumer, event id)` row commit in one
+ * transaction, and the Kafka offset is committed only after, so a redelivered event changes
+ * nothing. Failures are retried with backoff, then sent to the group's dead-letter topic so one
+ * poison message does not stop the events behind it.
+ */
+export class EventConsumer {
+  private consumer: Consumer | undefined;
+  private stopped = false;
+  private producerConnected = false;
+
+  constructor(private readonly opts: ConsumerOptions) {}
+
+  /** Joins the group and starts consuming; a new group reads each topic from its beginning. */
+  async start(): Promise<void> {
+    const { kafka, groupId, topics } = this.opts;
+    this.stopped = false;
+    this.consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: 1,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        const outcome = await this.process(topic, partition, message, heartbeat);
+        this.opts.metrics.eventsConsumed.inc({
+          consumer: groupId,
+          type: headerText(message, 'event-type') ?? 'unknown',
+          outcome,
+        });
+      },
+    });
+  }
+
+  /** Leaves the group after the message in hand is processed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  /** Handles one Kafka message; resolves once its outcome is durable (applied, skipped or dead-lettered). */
+  private async process(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome> {
+    const { logger, groupId, maxAttempts, backoffMs } = this.opts;
+    let event: Envelope;
+    try {
+      event = envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
+    } catch (err) {
+      await this.deadLetter(topic, partition, message, `malformed envelope: ${String(err)}`, 1);
+      return 'dead_lettered';
+    }
+    const handler = this.opts.handlers[event.type];
+    if (!handler) return 'ignored';
+    const log = logger.child({ eventId: event.id, eventType: event.type, traceId: traceIdOf(event.traceparent) });
+
+    let lastError = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        const applied = await this.apply(event, handler, log);
+        log.info({ consumer: groupId, outcome: applied ? 'applied' : 'duplicate' }, 'event consumed');
+        return applied ? 'applied' : 'duplicate';
+      } catch (err) {
+        lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        log.warn({ attempt, maxAttempts, err: lastError }, 'event handler failed');
+        if (this.stopped) throw err;
+        if (attempt < maxAttempts) {
+          await delay(backoffMs * 2 ** (attempt - 1));
+          await heartbeat();
+        }
+      }
+    }
+    await this.deadLetter(topic, partition, message, lastError, maxAttempts);
+    log.error({ consumer: groupId, err: lastError }, 'event dead-lettered');
+    return 'dead_lettered';
+  }
+
+  private async apply(event: Envelope, handler: EventHandler, logger: Logger): Promise<boolean> {
+    return this.opts.dataSource.transaction(async (manager) => {
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.opts.groupId, event.id, event.type],
+      );
+      if (inserted.length === 0) return false;
+      const contract = EVENT_CONTRACTS.get(event.type);
+      const data = contract ? contract.data.parse(event.data) : event.data;
+      await handler({ ...event, data: data as Record<string, unknown> }, manager, { logger });
+      return true;
+    });
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: string,
+    attempts: number,
+  ): Promise<void> {
+    const { producer, groupId, metrics } = this.opts;
+    if (!this.producerConnected) {
+      await producer.connect();
+      this.producerConnected = true;
+    }
+    const headers: Record<string, string | Buffer> = {};
+    for (const [k, v] of Object.entries(message.headers ?? {})) {
+      if (typeof v === 'string' || Buffer.isBuffer(v)) headers[k] = v;
+    }
+    await producer.send({
+      topic: deadLetterTopic(groupId),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...headers,
+            [DEAD_LETTER_HEADERS.topic]: topic,
+            [DEAD_LETTER_HEADERS.partition]: String(partition),
+            [DEAD_LETTER_HEADERS.offset]: message.offset,
+            [DEAD_LETTER_HEADERS.error]: error.slice(0, 2000),
+            [DEAD_LETTER_HEADERS.attempts]: String(attempts),
+            [DEAD_LETTER_HEADERS.consumer]: groupId,
+          },
+        },
+      ],
+    });
+    metrics.deadLetters.inc({ consumer: groupId });
+  }
+}
+
+function headerText(message: KafkaMessage, name: string): string | undefined {
+  const v = message.headers?.[name];
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v[0]?.toString() : v.toString();
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,198 @@
+import { Client } from 'pg';
+import type { Producer } from 'kafkajs';
+import { EVENT_HEADERS } from '@liyuan/schemas';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { OUTBOX_CHANNEL } from './outbox';
+
+export interface RelayOptions {
+  /** The service database; the relay holds one connection of its own for LISTEN and its lock. */
+  databaseUrl: string;
+  producer: Producer;
+  logger: Logger;
+  metrics: Metrics;
+  pollIntervalMs: number;
+  batchSize: number;
+  /** LISTEN for commits; off in embedded mode, where notifications do not cross connections. */
+  listen: boolean;
+  /** Advisory lock id: one relay per database publishes at a time, so order survives replicas. */
+  lockKey: number;
+  /** Test seam: called after Kafka acknowledged a batch and before the rows are marked sent. */
+  afterPublish?: () => void | Promise<void>;
+}
+
+interface OutboxRow {
+  seq: string;
+  topic: string;
+  aggregate_id: string;
+  envelope: string;
+}
+
+/**
+ * Publishes committed outbox rows to Kafka in commit order and marks them sent only after Kafka
+ * acknowledges them. A crash between the two publishes the batch again; consumers are idempotent.
+ */
+export class OutboxRelay {
+  private client: Client | undefined;
+  private producerConnected = false;
+  private leader = false;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pendingWake = false;
+
+  constructor(private readonly opts: RelayOptions) {}
+
+  /** Starts the publishing loop in the background; it survives database and broker outages. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in hand, then stops and releases the connection and the lock. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.dropClient();
+    if (this.producerConnected) await this.opts.producer.disconnect().catch(() => undefined);
+    this.producerConnected = false;
+  }
+
+  /** Unpublished events and the age of the oldest, for metrics and the status page. */
+  async backlog(): Promise<{ count: number; oldestAgeSeconds: number }> {
+    const client = await this.ensureClient();
+    const { rows } = await client.query<{ count: number; age: number | null }>(
+      `SELECT count(*)::int AS count, extract(epoch FROM now() - min(created_at))::float8 AS age
+         FROM outbox_events WHERE sent_at IS NULL`,
+    );
+    return { count: rows[0]?.count ?? 0, oldestAgeSeconds: rows[0]?.age ?? 0 };
+  }
+
+  private async run(): Promise<void> {
+    const { logger, metrics, pollIntervalMs, batchSize } = this.opts;
+    let backoff = 100;
+    while (this.running) {
+      try {
+        const client = await this.ensureClient();
+        if (!this.leader) {
+          const { rows } = await client.query<{ ok: boolean }>(
+            'SELECT pg_try_advisory_lock($1) AS ok',
+            [this.opts.lockKey],
+          );
+          this.leader = rows[0]?.ok === true;
+          if (!this.leader) {
+            await this.sleep(pollIntervalMs);
+            continue;
+          }
+        }
+        const published = await this.drainOnce(client);
+        backoff = 100;
+        if (published < batchSize) {
+          const b = await this.backlog();
+          metrics.outboxBacklog.set(b.count);
+          metrics.outboxOldestAgeSeconds.set(b.oldestAgeSeconds);
+          if (b.count === 0) await this.sleep(pollIntervalMs);
+        }
+      } catch (err) {
+        metrics.outboxPublishFailures.inc();
+        logger.warn({ err: String(err) }, 'outbox relay iteration failed; retrying');
+        if (!this.isClientHealthy()) await this.dropClient();
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  private async drainOnce(client: Client): Promise<number> {
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT seq::text AS seq, topic, aggregate_id, envelope::text AS envelope
+         FROM outbox_events WHERE sent_at IS NULL ORDER BY seq LIMIT $1`,
+      [this.opts.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    if (!this.producerConnected) {
+      await this.opts.producer.connect();
+      this.producerConnected = true;
+    }
+    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    for (const row of rows) {
+      const envelope = JSON.parse(row.envelope) as { id: string; type: string; traceparent: string };
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({
+        key: row.aggregate_id,
+        value: row.envelope,
+        headers: {
+          [EVENT_HEADERS.id]: envelope.id,
+          [EVENT_HEADERS.type]: envelope.type,
+          [EVENT_HEADERS.traceparent]: envelope.traceparent,
+        },
+      });
+      byTopic.set(row.topic, messages);
+    }
+    await this.opts.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+    await this.opts.afterPublish?.();
+    await client.query(`UPDATE outbox_events SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [
+      rows.map((r) => r.seq),
+    ]);
+    for (const [topic, messages] of byTopic) this.opts.metrics.outboxPublished.inc({ topic }, messages.length);
+    return rows.length;
+  }
+
+  private isClientHealthy(): boolean {
+    return this.client !== undefined;
+  }
+
+  private async ensureClient(): Promise<Client> {
+    if (this.client) return this.client;
+    const client = new Client({ connectionString: this.opts.databaseUrl, application_name: 'outbox-relay' });
+    // A lost connection must not crash the process: forget it, and the loop reconnects.
+    client.on('error', (err) => {
+      this.opts.logger.warn({ err: String(err) }, 'outbox relay connection lost');
+      if (this.client === client) {
+        this.client = undefined;
+        this.leader = false;
+      }
+    });
+    await client.connect();
+    if (this.opts.listen) {
+      client.on('notification', () => {
+        if (this.wake) this.wake();
+        else this.pendingWake = true;
+      });
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    }
+    this.client = client;
+    this.leader = false;
+    return client;
+  }
+
+  private async dropClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.leader = false;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (this.pendingWake) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

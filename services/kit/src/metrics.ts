@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The Prometheus metrics of one process, on a registry of its own (tests run several services in one process). */
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'route' | 'status'>;
+  graphqlErrors: Counter<'code'>;
+  outboxBacklog: Gauge;
+  outboxOldestAgeSeconds: Gauge;
+  outboxPublished: Counter<'topic'>;
+  outboxPublishFailures: Counter;
+  eventsConsumed: Counter<'consumer' | 'type' | 'outcome'>;
+  consumerLag: Gauge<'consumer' | 'topic' | 'partition'>;
+  deadLetters: Counter<'consumer'>;
+}
+
+/** Creates the metric set for `service`, including Node's default process metrics. */
+export function createMetrics(service: string): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    graphqlErrors: new Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors returned, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    outboxBacklog: new Gauge({
+      name: 'outbox_backlog',
+      help: 'Committed events not yet acknowledged by Kafka',
+      registers: [registry],
+    }),
+    outboxOldestAgeSeconds: new Gauge({
+      name: 'outbox_oldest_age_seconds',
+      help: 'Age of the oldest unpublished event',
+      registers: [registry],
+    }),
+    outboxPublished: new Counter({
+      name: 'outbox_published_total',
+      help: 'Events published to Kafka and marked sent',
+      labelNames: ['topic'],
+      registers: [registry],
+    }),
+    outboxPublishFailures: new Counter({
+      name: 'outbox_publish_failures_total',
+      help: 'Failed attempts to publish an outbox batch',
+      registers: [registry],
+    }),
+    eventsConsumed: new Counter({
+      name: 'events_consumed_total',
+      help: 'Events handled by consumers, by outcome (applied, duplicate, ignored, dead_lettered)',
+      labelNames: ['consumer', 'type', 'outcome'],
+      registers: [registry],
+    }),
+    consumerLag: new Gauge({
+      name: 'consumer_lag',
+      help: 'Messages between the consumed offset and the partition high watermark',
+      labelNames: ['consumer', 'topic', 'partition'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'dead_letters_total',
+      help: 'Events sent to the dead-letter topic after exhausting retries',
+      labelNames: ['consumer'],
+      registers: [registry],
+    }),
+  };
+}

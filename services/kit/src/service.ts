@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { DocumentNode } from 'graphql';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import type { ServiceConfig } from './config';
+import { openDatabase, type Database, type DatabaseOptions } from './db/database';
+import { formatGraphQLError } from './errors';
+import { EventConsumer, deadLetterTopic, type EventHandler } from './events/consumer';
+import { createIdempotentProducer, createKafka, ensureTopics } from './events/kafka';
+import { OutboxRelay } from './events/relay';
+import { startHttpServer, type RunningHttpServer } from './http';
+import { verifyCaller, type Caller } from './identity';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { traceIdOf, traceparentFrom } from './trace';
+
+/** What every resolver receives: who calls, which request and trace, and the service's own deps. */
+export interface BaseRequestContext {
+  caller: Caller;
+  requestId: string;
+  traceparent: string;
+  logger: Logger;
+}
+
+/** A consumer group of the service and the handlers of the event types it reacts to. */
+export interface ConsumerDefinition {
+  groupId: string;
+  topics: string[];
+  handlers: Record<string, EventHandler>;
+}
+
+/** Everything that makes a subgraph service; the kit supplies the rest. */
+export interface ServiceDefinition<TContext extends BaseRequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  entities: DatabaseOptions['entities'];
+  migrations: DatabaseOptions['migrations'];
+  /** Topics the service publishes to (created at start when missing). */
+  publishes: string[];
+  consumers?: (db: DataSource) => ConsumerDefinition[];
+  /** Per-request context: use cases and batch loaders bound to this request. */
+  createContext(base: BaseRequestContext, db: DataSource): TContext;
+  /** Advisory-lock id of the outbox relay (distinct per service). */
+  relayLockKey: number;
+}
+
+/** A started service: what tests and the process entry point need to reach and stop it. */
+export interface RunningService {
+  name: string;
+  url: string;
+  port: number;
+  logger: Logger;
+  metrics: Metrics;
+  db: Database;
+  relay: OutboxRelay;
+  kafka: Kafka;
+  /** Resolves once topics exist and every consumer has joined its group. */
+  eventsReady: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Overrides the logger (tests pass a silent one). */
+  logger?: Logger;
+  /** Test seam passed to the relay. */
+  afterPublish?: () => void | Promise<void>;
+}
+
+/**
+ * Starts a subgraph: database and migrations, HTTP with GraphQL, health and metrics at once; then,
+ * in the background so a broker outage never blocks serving, the Kafka topics, the outbox relay and
+ * the consumers. Requests without a valid gateway signature are refused with 401.
+ */
+export async function startService<TContext extends BaseRequestContext>(
+  def: ServiceDefinition<TContext>,
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger(def.name, config.logLevel);
+  const metrics = createMetrics(def.name);
+  const db = await openDatabase({
+    serviceName: def.name,
+    url: config.database.url,
+    dataDir: config.database.dataDir,
+    poolSize: config.database.poolSize,
+    entities: def.entities,
+    migrations: def.migrations,
+    logger,
+  });
+
+  const kafka = createKafka(config.kafka.clientId, config.kafka.brokers, logger);
+  const producer = createIdempotentProducer(kafka);
+  const deadLetterProducer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  const admin: Admin = kafka.admin();
+  const relay = new OutboxRelay({
+    databaseUrl: db.url,
+    producer,
+    logger: logger.child({ component: 'outbox-relay' }),
+    metrics,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+    batchSize: config.outbox.batchSize,
+    listen: config.outbox.listen,
+    lockKey: def.relayLockKey,
+    afterPublish: options.afterPublish,
+  });
+  relay.start();
+
+  const consumerDefs = def.consumers?.(db.dataSource) ?? [];
+  const consumers = consumerDefs.map(
+    (c) =>
+      new EventConsumer({
+        kafka,
+        groupId: c.groupId,
+        topics: c.topics,
+        handlers: c.handlers,
+        dataSource: db.dataSource,
+        producer: deadLetterProducer,
+        logger: logger.child({ component: 'consumer', consumer: c.groupId }),
+        metrics,
+        maxAttempts: config.consumer.maxAttempts,
+        backoffMs: config.consumer.backoffMs,
+      }),
+  );
+
+  let stopping = false;
+  const eventsReady = (async () => {
+    const topics = [
+      ...def.publishes,
+      ...consumerDefs.flatMap((c) => [...c.topics, deadLetterTopic(c.groupId)]),
+    ];
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        await admin.connect();
+        await ensureTopics(admin, topics);
+        await Promise.all(consumers.map((c) => c.start()));
+        return;
+      } catch (err) {
+        logger.warn({ err: String(err), attempt }, 'Kafka not ready; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
+  })();
+  eventsReady.catch(() => undefined);
+
+  let kafkaCheck = { at: 0, ok: false };
+  const kafkaReachable = async (): Promise<boolean> => {
+    if (Date.now() - kafkaCheck.at < 1000) return kafkaCheck.ok;
+    const ok = await Promise.race([
+      admin.describeCluster().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
+    ]);
+    kafkaCheck = { at: Date.now(), ok };
+    return ok;
+  };
+
+  const errorCounter: ApolloServerPlugin<TContext> = {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const e of errors) {
+            const original = e.originalError as { code?: string } | undefined;
+            const code = original?.code ?? (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
+            metrics.graphqlErrors.inc({ code });
+          }
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({
+      typeDefs: def.typeDefs,
+      resolvers: def.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    formatError: (formatted, error) =>
+      formatGraphQLError(formatted, error, (err) => logger.error({ err }, 'internal error in resolver')),
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorCounter],
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+
+  const context = async (req: IncomingMessage): Promise<TContext> => {
+    const caller = verifyCaller(req.headers, config.identity.secret, config.identity.maxSkewSeconds);
+    const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
+    const traceparent = traceparentFrom(req.headers.traceparent);
+    const base: BaseRequestContext = {
+      caller,
+      requestId,
+      traceparent,
+      logger: logger.child({ requestId, traceId: traceIdOf(traceparent) }),
+    };
+    return def.createContext(base, db.dataSource);
+  };
+
+  let http: RunningHttpServer;
+  try {
+    http = await startHttpServer<TContext>({
+      host: config.host,
+      port: config.port,
+      logger,
+      metrics,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      ready: async () => ({ database: await db.ping(), kafka: await kafkaReachable() }),
+      graphql: { server: apollo, context },
+    });
+  } catch (err) {
+    stopping = true;
+    await relay.stop();
+    await db.close();
+    throw err;
+  }
+  logger.info({ url: http.url }, `${def.name} subgraph ready`);
+
+  return {
+    name: def.name,
+    url: http.url,
+    port: http.port,
+    logger,
+    metrics,
+    db,
+    relay,
+    kafka,
+    eventsReady,
+    stop: async () => {
+      stopping = true;
+      await http.close();
+      await apollo.stop();
+      await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
+      await relay.stop();
+      await deadLetterProducer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      await db.close();
+    },
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,56 @@
+import { AppError, forbidden, hasRole, unauthenticated, type Caller } from '@liyuan/kit';
+
+/**
+ * Who may see and manage whom in the registry. Staff and admins see everyone; a grid member sees
+ * and manages the residents of their grids; a resident sees only themself; the other department
+ * roles read residents (with personal data masked) to serve them.
+ */
+
+const READ_ALL = ['admin', 'staff', 'volunteer_lead', 'party_secretary', 'mediator', 'facility_manager'] as const;
+
+/** Grids whose residents the caller may list: undefined = all, [] = none beyond their own record. */
+export function visibleGrids(caller: Caller): string[] | undefined {
+  if (caller.userId === null) throw unauthenticated();
+  if (hasRole(caller, ...READ_ALL)) return undefined;
+  if (hasRole(caller, 'grid_member')) return caller.gridIds;
+  return [];
+}
+
+/** Whether the caller may read the resident's record at all. */
+export function canRead(caller: Caller, resident: { id: string; gridId: string }): boolean {
+  if (caller.userId === null) return false;
+  if (hasRole(caller, ...READ_ALL)) return true;
+  if (hasRole(caller, 'grid_member') && caller.gridIds.includes(resident.gridId)) return true;
+  return caller.residentId === resident.id;
+}
+
+/** Throws unless the caller may change records in `gridId`. */
+export function requireManage(caller: Caller, gridId: string): void {
+  if (caller.userId === null) throw unauthenticated();
+  if (hasRole(caller, 'admin', 'staff')) return;
+  if (hasRole(caller, 'grid_member') && caller.gridIds.includes(gridId)) return;
+  throw forbidden('only staff or a grid member of this grid may change it');
+}
+
+/** Throws unless the caller is staff or an admin. */
+export function requireStaff(caller: Caller): void {
+  if (caller.userId === null) throw unauthenticated();
+  if (!hasRole(caller, 'admin', 'staff')) throw forbidden('requires the staff or admin role');
+}
+
+/**
+ * Whether the caller may see `field` of the resident unmasked: staff and admins always, the
+ * resident themself, and a grid member the phone numbers of their grid.
+ */
+export function canSeeUnmasked(
+  caller: Caller,
+  resident: { id: string; gridId: string },
+  field: 'idCardNumber' | 'phone',
+): boolean {
+  if (caller.userId === null) return false;
+  if (hasRole(caller, 'admin', 'staff')) return true;
+  if (caller.residentId === resident.id) return true;
+  return field === 'phone' && hasRole(caller, 'grid_member') && caller.gridIds.includes(resident.gridId);
+}
+
+export { AppError };

@@ -1,0 +1,19 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { ResidentsContext } from './context';
+import { gridResolvers } from './grid.resolvers';
+import { householdResolvers } from './household.resolvers';
+import { mutationResolvers } from './mutation.resolvers';
+import { queryResolvers } from './query.resolvers';
+import { residentResolvers } from './resident.resolvers';
+import { DateScalar, DateTimeScalar, enums } from './scalars';
+
+export const resolvers = {
+  Date: DateScalar,
+  DateTime: DateTimeScalar,
+  ...enums,
+  ...queryResolvers,
+  ...mutationResolvers,
+  ...residentResolvers,
+  ...householdResolvers,
+  ...gridResolvers,
+} as unknown as GraphQLResolverMap<ResidentsContext>;

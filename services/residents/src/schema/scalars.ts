@@ -1,0 +1,44 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+
+/**
+ * Dates travel as YYYY-MM-DD strings. Parsing is lenient on purpose: the use cases validate the
+ * value and answer with BAD_USER_INPUT naming the exact input field.
+ */
+export const DateScalar = new GraphQLScalarType({
+  name: 'Date',
+  serialize: (value) => String(value),
+  parseValue: (value) => {
+    if (typeof value !== 'string') throw new GraphQLError('Date must be a string YYYY-MM-DD');
+    return value;
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('Date must be a string YYYY-MM-DD');
+    return ast.value;
+  },
+});
+
+/** Instants travel as ISO-8601 strings. */
+export const DateTimeScalar = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  parseValue: (value) => new Date(String(value)),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
+});
+
+/** GraphQL enum values mapped to the domain's lower-case values. */
+export const enums = {
+  Gender: { MALE: 'male', FEMALE: 'female' },
+  ResidencyType: { REGISTERED: 'registered', PERMANENT: 'permanent', FLOATING: 'floating' },
+  ResidentStatus: { ACTIVE: 'active', MOVED_OUT: 'moved_out', DECEASED: 'deceased' },
+  Relationship: {
+    HEAD: 'head',
+    SPOUSE: 'spouse',
+    CHILD: 'child',
+    PARENT: 'parent',
+    GRANDCHILD: 'grandchild',
+    GRANDPARENT: 'grandparent',
+    SIBLING: 'sibling',
+    CHILD_IN_LAW: 'child_in_law',
+    OTHER: 'other',
+  },
+};

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'graphql';
+import { KitTables1764200000000, startService, type RunningService, type ServiceDefinition, type StartOptions } from '@liyuan/kit';
+import { RESIDENTS_TOPICS } from '@liyuan/schemas';
+import type { Config } from './config';
+import { ENTITIES } from './data/entities';
+import { Registry1764200000100 } from './data/migrations/1764200000100-registry';
+import { createContext, SERVICE_NAME, type ResidentsContext } from './schema/context';
+import { resolvers } from './schema';
+
+/** The published contract of this subgraph. */
+export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/residents.graphql');
+
+/** The residents subgraph as the kit runs it. */
+export const residentsService: ServiceDefinition<ResidentsContext> = {
+  name: SERVICE_NAME,
+  typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
+  resolvers,
+  entities: ENTITIES,
+  migrations: [KitTables1764200000000, Registry1764200000100],
+  publishes: Object.values(RESIDENTS_TOPICS),
+  createContext,
+  relayLockKey: 7_100_001,
+};
+
+/** Starts the residents subgraph with `config`. */
+export function startResidents(config: Config, options?: StartOptions): Promise<RunningService> {
+  return startService(residentsService, config, options);
+}

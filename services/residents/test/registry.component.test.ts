@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import { signCaller, type RunningService } from '@liyuan/kit';
+import { callSubgraph, caller, postGraphQL, startTestResidents } from '../../../test/support/stack';
+import {
+  REGISTER_RESIDENT,
+  dataOf,
+  idCardFor,
+  residentInput,
+  seedHousehold,
+} from '../../../test/support/registry-fixtures';
+
+/** Component tests of the residents subgraph against a real PostgreSQL database and Kafka broker. */
+describe('residents subgraph', () => {
+  let service: RunningService;
+  let stop: () => Promise<void>;
+  const staff = caller(['staff']);
+  const asStaff = (q: string, v?: Record<string, unknown>) => callSubgraph(service, staff, q, v);
+
+  beforeAll(async () => {
+    ({ service, stop } = await startTestResidents());
+  });
+  afterAll(async () => {
+    await stop();
+  });
+
+  const counts = async () => {
+    const [row] = (await service.db.dataSource.query(
+      `SELECT (SELECT count(*) FROM residents)::int AS residents, (SELECT count(*) FROM outbox_events)::int AS events`,
+    )) as { residents: number; events: number }[];
+    return row!;
+  };
+
+  describe('bad input', () => {
+    let householdId: string;
+    beforeAll(async () => {
+      ({ householdId } = await seedHousehold(asStaff));
+    });
+
+    it.each([
+      ['an empty name', { name: '   ' }, 'input.name'],
+      ['a birth date in the future', { birthDate: '2999-01-01', idCardNumber: idCardFor('2999-01-01') }, 'input.birthDate'],
+      ['a malformed ID-card number', { idCardNumber: '62098219620517001' }, 'input.idCardNumber'],
+      ['an ID-card number with a wrong check digit', { idCardNumber: '620982196205170010' }, 'input.idCardNumber'],
+      ['an unknown household', { householdId: randomUUID() }, 'input.householdId'],
+      ['a malformed phone', { phone: '12345' }, 'input.phone'],
+    ])('when registering with %s, then BAD_USER_INPUT names %s and nothing is written', async (_what, overrides, field) => {
+      const before = await counts();
+      const res = await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, overrides) });
+      expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+      expect(res.errors?.[0]?.message).toContain(field);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('when an error mentions a bad ID-card number, then the value itself is not echoed', async () => {
+      const bad = '620982196205170010';
+      const res = await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, { idCardNumber: bad }) });
+      expect(JSON.stringify(res.errors)).not.toContain(bad);
+    });
+
+    it('when the ID-card number is already registered, then CONFLICT and nothing is written', async () => {
+      const input = residentInput(householdId);
+      dataOf(await asStaff(REGISTER_RESIDENT, { input }), 'registerResident');
+      const before = await counts();
+      const res = await asStaff(REGISTER_RESIDENT, { input: { ...input, name: 'Someone Else' } });
+      expect(res.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.idCardNumber' });
+      expect(await counts()).toEqual(before);
+    });
+  });
+
+  describe('authentication and authorisation', () => {
+    it('when a request has no gateway signature, then it is refused with 401', async () => {
+      const res = await postGraphQL(service.url, '{ grids { id } }');
+      expect(res.status).toBe(401);
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('when the signature was made with another secret, then it is refused with 401', async () => {
+      const headers = signCaller(staff, 'another-secret-that-is-long-enough-000000');
+      const res = await postGraphQL(service.url, '{ grids { id } }', {}, headers);
+      expect(res.status).toBe(401);
+    });
+
+    it('when the caller is a grid member of another grid, then registering is FORBIDDEN', async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      const member = caller(['grid_member'], { gridIds: [randomUUID()] });
+      const res = await callSubgraph(service, member, REGISTER_RESIDENT, { input: residentInput(householdId) });
+      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+
+    it('when an anonymous caller lists residents, then UNAUTHENTICATED', async () => {
+      const res = await callSubgraph(service, { userId: null, roles: [], gridIds: [] }, '{ residents { totalCount } }');
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+  });
+
+  describe('personal data', () => {
+    let residentId: string;
+    let gridId: string;
+    const birthDate = '1950-02-03';
+    const idCard = idCardFor(birthDate);
+    const read = `query($id: ID!) { resident(id: $id) { idCardNumber phone } }`;
+
+    beforeAll(async () => {
+      const seeded = await seedHousehold(asStaff);
+      gridId = seeded.gridId;
+      const r = dataOf<{ id: string }>(
+        await asStaff(REGISTER_RESIDENT, {
+          input: residentInput(seeded.householdId, { birthDate, idCardNumber: idCard, phone: '13800001111' }),
+        }),
+        'registerResident',
+      );
+      residentId = r.id;
+    });
+
+    const auditRows = async () =>
+      (await service.db.dataSource.query(
+        `SELECT actor_user_id, field FROM personal_data_access WHERE resident_id = $1 ORDER BY id`,
+        [residentId],
+      )) as { actor_user_id: string; field: string }[];
+
+    it('when a volunteer lead reads a resident, then ID card and phone are masked and nothing is audited', async () => {
+      const before = (await auditRows()).length;
+      const res = await callSubgraph(service, caller(['volunteer_lead']), read, { id: residentId });
+      expect(res.data).toEqual({
+        resident: { idCardNumber: `${idCard.slice(0, 4)}**********${idCard.slice(-4)}`, phone: '138****1111' },
+      });
+      expect((await auditRows()).length).toBe(before);
+    });
+
+    it('when staff read a resident, then both are unmasked and each read is audited without the value', async () => {
+      const before = (await auditRows()).length;
+      const res = await callSubgraph(service, caller(['staff'], { userId: 'staff-auditor' }), read, { id: residentId });
+      expect(res.data).toEqual({ resident: { idCardNumber: idCard, phone: '13800001111' } });
+      const rows = (await auditRows()).slice(before);
+      expect(rows.map((r) => r.field).sort()).toEqual(['idCardNumber', 'phone']);
+      expect(rows.every((r) => r.actor_user_id === 'staff-auditor')).toBe(true);
+    });
+
+    it('when a grid member of the grid reads, then the phone is unmasked and the ID card masked', async () => {
+      const res = await callSubgraph(service, caller(['grid_member'], { gridIds: [gridId] }), read, { id: residentId });
+      expect(res.data).toEqual({
+        resident: { idCardNumber: `${idCard.slice(0, 4)}**********${idCard.slice(-4)}`, phone: '13800001111' },
+      });
+    });
+
+    it('when a resident reads another resident, then FORBIDDEN', async () => {
+      const res = await callSubgraph(service, caller(['resident'], { residentId: randomUUID() }), read, { id: residentId });
+      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+
+    it('when the registration event is written, then it carries no ID-card number or phone', async () => {
+      const rows = (await service.db.dataSource.query(
+        `SELECT envelope::text AS e FROM outbox_events WHERE aggregate_id = $1`,
+        [residentId],
+      )) as { e: string }[];
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.e).not.toContain(idCard);
+      expect(rows[0]!.e).not.toContain('13800001111');
+    });
+  });
+
+  describe('listing and pagination', () => {
+    let gridId: string;
+    let ids: string[];
+    beforeAll(async () => {
+      const seeded = await seedHousehold(asStaff);
+      gridId = seeded.gridId;
+      ids = [];
+      const people = [
+        ['An Lan', '1940-01-10', ['elderly_living_alone']],
+        ['Bai Yu', '1985-06-01', []],
+        ['Cao Min', '2015-09-09', ['left_behind_child']],
+        ['Du Feng', '1972-12-12', ['low_income']],
+        ['E Xiao', '1999-03-03', []],
+      ] as const;
+      for (const [name, birthDate, tags] of people) {
+        const r = dataOf<{ id: string }>(
+          await asStaff(REGISTER_RESIDENT, {
+            input: residentInput(seeded.householdId, { name, birthDate, idCardNumber: idCardFor(birthDate), tags }),
+          }),
+          'registerResident',
+        );
+        ids.push(r.id);
+      }
+    });
+
+    const list = `query($first: Int, $after: String, $filter: ResidentFilter) {
+      residents(first: $first, after: $after, filter: $filter) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id name age tags } } } }`;
+    type Page = {
+      residents: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        edges: { node: { id: string; name: string; age: number; tags: string[] } }[];
+      };
+    };
+
+    it('when paging through a grid two at a time, then every resident comes once in name order', async () => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 5; page++) {
+        const res = await asStaff(list, { first: 2, after, filter: { gridId } });
+        const p = (res.data as Page).residents;
+        expect(p.totalCount).toBe(5);
+        seen.push(...p.edges.map((e) => e.node.name));
+        if (!p.pageInfo.hasNextPage) break;
+        after = p.pageInfo.endCursor;
+      }
+      expect(seen).toEqual(['An Lan', 'Bai Yu', 'Cao Min', 'Du Feng', 'E Xiao']);
+    });
+
+    it('when filtering by tag, age range and name, then only matching residents are returned', async () => {
+      const byTag = (await asStaff(list, { filter: { gridId, tag: 'low_income' } })).data as Page;
+      expect(byTag.residents.edges.map((e) => e.node.name)).toEqual(['Du Feng']);
+      const elderly = (await asStaff(list, { filter: { gridId, minAge: 50 } })).data as Page;
+      expect(elderly.residents.edges.map((e) => e.node.name)).toEqual(['An Lan', 'Du Feng']);
+      const young = (await asStaff(list, { filter: { gridId, maxAge: 30 } })).data as Page;
+      expect(young.residents.edges.map((e) => e.node.name)).toEqual(['Cao Min', 'E Xiao']);
+      const byName = (await asStaff(list, { filter: { gridId, name: 'feng' } })).data as Page;
+      expect(byName.residents.edges.map((e) => e.node.name)).toEqual(['Du Feng']);
+    });
+
+    it('when the page size is out of range or the cursor is forged, then BAD_USER_INPUT names the argument', async () => {
+      expect((await asStaff(list, { first: 101 })).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'first',
+      });
+      expect((await asStaff(list, { after: 'bm90LWEtY3Vyc29y' })).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'after',
+      });
+      expect((await asStaff(list, { filter: { minAge: 50, maxAge: 10 } })).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'filter.minAge',
+      });
+    });
+
+    it('when a grid member lists, then only residents of their grids are visible', async () => {
+      const own = await callSubgraph(service, caller(['grid_member'], { gridIds: [gridId] }), list, { first: 100 });
+      const names = (own.data as Page).residents.edges.map((e) => e.node.id);
+      expect(names.sort()).toEqual([...ids].sort());
+      const other = await callSubgraph(service, caller(['grid_member'], { gridIds: [randomUUID()] }), list, {
+        filter: { gridId },
+      });
+      expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+
+    it('when entities are resolved for many representations, then one SQL statement loads them all', async () => {
+      const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Resident { id name } } }`;
+      const reps = ids.map((id) => ({ __typename: 'Resident', id }));
+      const { result, statements } = await service.db.queries.measure(() => asStaff(query, { reps }));
+      expect((result.data as { _entities: { id: string }[] })._entities.map((e) => e.id)).toEqual(ids);
+      // The relay's background polling may add its own statements; the resolution itself is one.
+      expect(statements).toBeLessThanOrEqual(2);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('when a resident is updated and moved out, then status, head and events follow', async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      const r = dataOf<{ id: string }>(
+        await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, { relationshipToHead: 'HEAD' }) }),
+        'registerResident',
+      );
+      const second = await asStaff(REGISTER_RESIDENT, {
+        input: residentInput(householdId, { relationshipToHead: 'HEAD', idCardNumber: idCardFor('1962-05-17') }),
+      });
+      expect(second.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.relationshipToHead' });
+
+      const upd = await asStaff(
+        `mutation($id: ID!) { updateResident(id: $id, input: { name: "Wen Shu", tags: [] }) { name tags } }`,
+        { id: r.id },
+      );
+      expect(upd.data).toEqual({ updateResident: { name: 'Wen Shu', tags: [] } });
+
+      const out = await asStaff(
+        `mutation($id: ID!) { moveOutResident(input: { residentId: $id, movedOutOn: "2026-01-15" }) {
+           status movedOutOn household { head { id } } } }`,
+        { id: r.id },
+      );
+      expect(out.data).toEqual({
+        moveOutResident: { status: 'MOVED_OUT', movedOutOn: '2026-01-15', household: { head: null } },
+      });
+      const again = await asStaff(
+        `mutation($id: ID!) { moveOutResident(input: { residentId: $id, movedOutOn: "2026-01-16" }) { status } }`,
+        { id: r.id },
+      );
+      expect(again.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.residentId' });
+
+      const events = (await service.db.dataSource.query(
+        `SELECT type, envelope->'data'->'changed' AS changed FROM outbox_events WHERE aggregate_id = $1 ORDER BY seq`,
+        [r.id],
+      )) as { type: string; changed: string[] | null }[];
+      expect(events).toEqual([
+        { type: 'ResidentRegistered', changed: null },
+        { type: 'ResidentUpdated', changed: ['name', 'tags'] },
+        { type: 'ResidentMovedOut', changed: null },
+      ]);
+    });
+
+    it('when a grid member is assigned twice, then one member and one event', async () => {
+      const { gridId } = await seedHousehold(asStaff);
+      const assign = `mutation($g: ID!) { assignGridMember(input: { gridId: $g, userId: "gm-zhao", name: "Zhao Ping" }) {
+        id grids { id } } }`;
+      const first = dataOf<{ id: string; grids: { id: string }[] }>(await asStaff(assign, { g: gridId }), 'assignGridMember');
+      const second = dataOf<{ id: string }>(await asStaff(assign, { g: gridId }), 'assignGridMember');
+      expect(second.id).toBe(first.id);
+      expect(first.grids.map((g) => g.id)).toContain(gridId);
+      const rows = (await service.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'GridMemberAssigned' AND aggregate_id = $1`,
+        [gridId],
+      )) as { n: number }[];
+      expect(rows[0]!.n).toBe(1);
+    });
+  });
+});

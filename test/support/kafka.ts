@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { testEnv } from './config';
+
+/** Brokers of the run (started by global setup or given by KAFKA_BROKERS). */
+export function testBrokers(): string[] {
+  const brokers = testEnv().kafkaBrokers;
+  if (!brokers?.length) throw new Error('KAFKA_BROKERS is not set: the global setup did not run');
+  return brokers;
+}
+
+export const testKafka = (brokers = testBrokers()): Kafka =>
+  new Kafka({ clientId: `test-${randomBytes(3).toString('hex')}`, brokers, logLevel: logLevel.NOTHING });
+
+/** A message as a test reads it: key, parsed envelope and headers as strings. */
+export interface Received {
+  topic: string;
+  key: string | null;
+  value: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+function toReceived(topic: string, m: KafkaMessage): Received {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return {
+    topic,
+    key: m.key?.toString() ?? null,
+    value: JSON.parse(m.value?.toString() ?? 'null') as Record<string, unknown>,
+    headers,
+  };
+}
+
+/**
+ * Records every message on `topics` from the beginning in a fresh consumer group; `messages` fills
+ * as they arrive. Join it once per file (a group join takes seconds).
+ */
+export async function collectTopics(
+  topics: string[],
+  brokers = testBrokers(),
+): Promise<{ messages: Received[]; stop(): Promise<void> }> {
+  const kafka = testKafka(brokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length) {
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 3 })) });
+  }
+  await admin.disconnect();
+  const consumer: Consumer = kafka.consumer({ groupId: `test-collector-${randomBytes(6).toString('hex')}` });
+  const messages: Received[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  let joined!: () => void;
+  const joinedP = new Promise<void>((r) => (joined = r));
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      messages.push(toReceived(topic, message));
+    },
+  });
+  await joinedP;
+  return { messages, stop: () => consumer.disconnect() };
+}
