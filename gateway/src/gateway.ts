@@ -77,6 +77,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     introspection: config.nodeEnv !== 'production',
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // The process's one shutdown path handles signals; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) =>
       formatGraphQLError(formatted, error, (err) => logger.error({ err }, 'internal error in gateway')),
     plugins: [ApolloServerPluginLandingPageDisabled()],

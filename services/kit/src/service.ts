@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
@@ -183,8 +186,10 @@ export async function startService<TContext extends BaseRequestContext>(
     }),
     formatError: (formatted, error) =>
       formatGraphQLError(formatted, error, (err) => logger.error({ err }, 'internal error in resolver')),
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorCounter],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), errorCounter],
     includeStacktraceInErrorResponses: false,
+    // The process's one shutdown path handles signals; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
@@ -232,13 +237,17 @@ export async function startService<TContext extends BaseRequestContext>(
     eventsReady,
     stop: async () => {
       stopping = true;
-      await http.close();
-      await apollo.stop();
-      await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
-      await relay.stop();
-      await deadLetterProducer.disconnect().catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
-      await db.close();
+      const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+        logger.debug({ step: name }, 'stopping');
+        await fn().catch((err: unknown) => logger.warn({ err: String(err), step: name }, 'error while stopping'));
+      };
+      await step('http', () => http.close());
+      await step('graphql', () => apollo.stop());
+      await step('consumers', () => Promise.all(consumers.map((c) => c.stop())));
+      await step('outbox relay', () => relay.stop());
+      await step('dead-letter producer', () => deadLetterProducer.disconnect());
+      await step('kafka admin', () => admin.disconnect());
+      await step('database', () => db.close());
     },
   };
 }

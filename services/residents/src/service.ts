@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import { KitTables1764200000000, startService, type RunningService, type ServiceDefinition, type StartOptions } from '@liyuan/kit';
 import { RESIDENTS_TOPICS } from '@liyuan/schemas';
 import type { Config } from './config';
+import { seedDemoData } from './data/demo-seed';
 import { ENTITIES } from './data/entities';
 import { Registry1764200000100 } from './data/migrations/1764200000100-registry';
 import { createContext, SERVICE_NAME, type ResidentsContext } from './schema/context';
@@ -24,7 +25,16 @@ export const residentsService: ServiceDefinition<ResidentsContext> = {
   relayLockKey: 7_100_001,
 };
 
-/** Starts the residents subgraph with `config`. */
-export function startResidents(config: Config, options?: StartOptions): Promise<RunningService> {
-  return startService(residentsService, config, options);
+/** Starts the residents subgraph with `config`, loading the demo community first when asked. */
+export async function startResidents(config: Config, options?: StartOptions): Promise<RunningService> {
+  const service = await startService(residentsService, config, options);
+  if (config.demoData) {
+    try {
+      await seedDemoData(service.db.dataSource, service.logger);
+    } catch (err) {
+      await service.stop();
+      throw err;
+    }
+  }
+  return service;
 }

@@ -245,6 +245,13 @@ describe('residents subgraph', () => {
       expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
 
+    it('when a resident lists residents, then only their own record is returned', async () => {
+      const me = ids[2]!;
+      const res = await callSubgraph(service, caller(['resident'], { residentId: me }), list, { first: 100 });
+      expect((res.data as Page).residents.edges.map((e) => e.node.id)).toEqual([me]);
+      expect((res.data as Page).residents.totalCount).toBe(1);
+    });
+
     it('when entities are resolved for many representations, then one SQL statement loads them all', async () => {
       const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Resident { id name } } }`;
       const reps = ids.map((id) => ({ __typename: 'Resident', id }));

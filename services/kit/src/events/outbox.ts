@@ -6,11 +6,60 @@ import type { z } from 'zod';
 /** The NOTIFY channel that wakes the relay when an event commits. */
 export const OUTBOX_CHANNEL = 'outbox_events';
 
+/** One event to append: its contract, the aggregate it is about, and its payload. */
+export interface PendingEvent<T extends EventContract = EventContract> {
+  contract: T;
+  aggregateId: string;
+  data: z.input<T['data']>;
+}
+
+function envelopeFor(source: string, e: PendingEvent, traceparent: string): Envelope {
+  if (EVENT_CONTRACTS.get(e.contract.type) !== e.contract) {
+    throw new Error(`event type ${e.contract.type} is not registered in @liyuan/schemas`);
+  }
+  return envelopeSchema.parse({
+    id: randomUUID(),
+    type: e.contract.type,
+    version: e.contract.version,
+    source,
+    aggregateId: e.aggregateId,
+    occurredAt: new Date().toISOString(),
+    data: e.contract.data.parse(e.data),
+    traceparent,
+  }) as Envelope;
+}
+
 /**
- * Writes an event to the outbox inside the caller's transaction, so the event exists exactly when
- * the domain change it describes commits. The payload is validated against the event's contract
- * first: an event that breaks its schema fails the whole transaction rather than reach Kafka.
+ * Writes events to the outbox inside the caller's transaction, so they exist exactly when the
+ * domain change they describe commits. Each payload is validated against its contract first: an
+ * event that breaks its schema fails the whole transaction rather than reach Kafka. One INSERT
+ * carries any number of events.
  */
+export async function appendEvents(
+  manager: EntityManager,
+  source: string,
+  events: PendingEvent[],
+  traceparent: string,
+): Promise<Envelope[]> {
+  if (!events.length) return [];
+  const envelopes = events.map((e) => envelopeFor(source, e, traceparent));
+  await manager.query(
+    `INSERT INTO outbox_events (id, topic, type, aggregate_id, envelope)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
+    [
+      envelopes.map((e) => e.id),
+      events.map((e) => e.contract.topic),
+      envelopes.map((e) => e.type),
+      envelopes.map((e) => e.aggregateId),
+      envelopes.map((e) => JSON.stringify(e)),
+    ],
+  );
+  // Delivered on commit, dropped on rollback: the relay wakes only for committed events.
+  await manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+  return envelopes;
+}
+
+/** Writes one event to the outbox inside the caller's transaction (see {@link appendEvents}). */
 export async function appendEvent<T extends EventContract>(
   manager: EntityManager,
   source: string,
@@ -19,24 +68,6 @@ export async function appendEvent<T extends EventContract>(
   data: z.input<T['data']>,
   traceparent: string,
 ): Promise<Envelope> {
-  if (EVENT_CONTRACTS.get(contract.type) !== contract) {
-    throw new Error(`event type ${contract.type} is not registered in @liyuan/schemas`);
-  }
-  const envelope = envelopeSchema.parse({
-    id: randomUUID(),
-    type: contract.type,
-    version: contract.version,
-    source,
-    aggregateId,
-    occurredAt: new Date().toISOString(),
-    data: contract.data.parse(data),
-    traceparent,
-  }) as Envelope;
-  await manager.query(
-    `INSERT INTO outbox_events (id, topic, type, aggregate_id, envelope) VALUES ($1, $2, $3, $4, $5)`,
-    [envelope.id, contract.topic, envelope.type, aggregateId, JSON.stringify(envelope)],
-  );
-  // Delivered on commit, dropped on rollback: the relay wakes only for committed events.
-  await manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
-  return envelope;
+  const [envelope] = await appendEvents(manager, source, [{ contract, aggregateId, data }], traceparent);
+  return envelope!;
 }

@@ -343,14 +343,16 @@ export class Registry {
     if (!Number.isInteger(first) || first < 1 || first > 100) throw badInput('first', 'first: must be 1 to 100');
     const after = args.after ? decodeCursor(args.after) : undefined;
     const filter = parseInput(residentFilter, args.filter ?? {}, 'filter');
+    // undefined: every grid; a list: those grids; empty: the caller's own record only.
     const grids = visibleGrids(caller);
-    let gridIds: string[] | undefined = grids;
+    const ownRecordOnly = grids !== undefined && grids.length === 0;
+    if (ownRecordOnly && !caller.residentId) throw forbidden('no residents are visible to this caller');
+    let gridIds: string[] | undefined = ownRecordOnly ? undefined : grids;
     if (filter.gridId) {
-      if (grids && !grids.includes(filter.gridId)) throw forbidden('this grid is not one of yours');
+      if (grids && !ownRecordOnly && !grids.includes(filter.gridId)) throw forbidden('this grid is not one of yours');
       gridIds = [filter.gridId];
     }
-    const onlyResidentId = grids !== undefined && grids.length === 0 ? caller.residentId : undefined;
-    if (grids !== undefined && grids.length === 0 && !onlyResidentId) throw forbidden('no residents are visible to this caller');
+    const onlyResidentId = ownRecordOnly ? caller.residentId : undefined;
     const now = today(this.clock());
     const query = {
       gridIds,
