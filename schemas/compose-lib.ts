@@ -25,7 +25,9 @@ export function composeSupergraph(): string {
     })),
   );
   if (result.errors?.length || !result.supergraphSdl) {
-    throw new Error(`Composition failed:\n${(result.errors ?? []).map((e) => `  ${e.message}`).join('\n')}`);
+    throw new Error(
+      `Composition failed:\n${(result.errors ?? []).map((e) => `  ${e.message}`).join('\n')}`,
+    );
   }
   return `${result.supergraphSdl.trimEnd()}\n`;
 }

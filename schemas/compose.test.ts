@@ -15,7 +15,11 @@ describe('schema composition', () => {
 
   it('when a subgraph breaks the shared contract, then composition reports it', () => {
     const broken = composeServices([
-      { name: 'a', url: 'http://a', typeDefs: parse('type Query { x: Int } type T @key(fields: "id") { id: ID! n: Int }') },
+      {
+        name: 'a',
+        url: 'http://a',
+        typeDefs: parse('type Query { x: Int } type T @key(fields: "id") { id: ID! n: Int }'),
+      },
       {
         name: 'b',
         url: 'http://b',
@@ -36,11 +40,15 @@ describe('schema composition', () => {
       for (const def of doc.definitions) {
         if (!('name' in def) || !def.name) continue;
         const typeName = def.name.value;
-        if (!['Query', 'Mutation'].includes(typeName) && !('description' in def && def.description)) {
+        if (
+          !['Query', 'Mutation'].includes(typeName) &&
+          !('description' in def && def.description)
+        ) {
           missing.push(typeName);
         }
         if ('fields' in def && def.fields) {
-          for (const f of def.fields) if (!f.description) missing.push(`${typeName}.${f.name.value}`);
+          for (const f of def.fields)
+            if (!f.description) missing.push(`${typeName}.${f.name.value}`);
         }
       }
       expect(missing).toEqual([]);

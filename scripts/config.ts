@@ -23,13 +23,17 @@ export function loadScriptConfig(env: Env = process.env) {
       RESIDENTS_PORT: port(4001),
       JWT_SECRET: z.string().min(32).optional(),
       IDENTITY_SECRET: z.string().min(32).optional(),
-      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      LOG_LEVEL: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
       GATEWAY_URL: z.url().optional(),
     }),
     env,
   );
   return {
-    kafkaBrokers: e.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: e.KAFKA_BROKERS?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     kafkaPort: e.KAFKA_PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.DATA_DIR),

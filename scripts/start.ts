@@ -27,7 +27,9 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-async function startLocalKafka(config: ScriptConfig): Promise<{ brokers: string[]; broker?: KafkaBrokerHandle }> {
+async function startLocalKafka(
+  config: ScriptConfig,
+): Promise<{ brokers: string[]; broker?: KafkaBrokerHandle }> {
   const dataDir = join(config.dataDir, 'kafka');
   const status = await readKafkaBrokerStatus(dataDir);
   if (status.answering) {
@@ -36,13 +38,20 @@ async function startLocalKafka(config: ScriptConfig): Promise<{ brokers: string[
   }
   say('kafka      preparing the local broker (the first start fetches its jars with Maven)...');
   await ensureKafkaJars();
-  const broker = await startKafkaBroker({ dataDir, port: config.kafkaPort, controllerPort: config.kafkaPort + 1 });
+  const broker = await startKafkaBroker({
+    dataDir,
+    port: config.kafkaPort,
+    controllerPort: config.kafkaPort + 1,
+  });
   say(`kafka      ${broker.brokers.join(',')} (KRaft, data in ${dataDir})`);
   return { brokers: broker.brokers, broker };
 }
 
 /** Per-service database URL on the configured server (created when missing), or undefined for embedded PGlite. */
-async function serviceDatabaseUrl(config: ScriptConfig, service: string): Promise<string | undefined> {
+async function serviceDatabaseUrl(
+  config: ScriptConfig,
+  service: string,
+): Promise<string | undefined> {
   if (!config.databaseUrl) return undefined;
   const name = `liyuan_${service.replace(/-/g, '_')}`;
   const admin = new Client({ connectionString: config.databaseUrl });
@@ -58,12 +67,23 @@ async function serviceDatabaseUrl(config: ScriptConfig, service: string): Promis
   return url.toString();
 }
 
-function spawnChild(name: string, entry: string, env: Record<string, string>, logDir: string): Child {
+function spawnChild(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  logDir: string,
+): Child {
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [TSX_CLI, entry], { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [TSX_CLI, entry], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { name, process: child, logFile, exited };
 }
 
@@ -81,8 +101,12 @@ async function waitReady(child: Child, port: number, timeoutMs = 120_000): Promi
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  const tail = existsSync(child.logFile) ? readFileSync(child.logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-  throw new Error(`${child.name} did not become ready${done ? ' (it exited)' : ''}; last lines of ${child.logFile}:\n${tail}`);
+  const tail = existsSync(child.logFile)
+    ? readFileSync(child.logFile, 'utf8').split('\n').slice(-15).join('\n')
+    : '';
+  throw new Error(
+    `${child.name} did not become ready${done ? ' (it exited)' : ''}; last lines of ${child.logFile}:\n${tail}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -121,7 +145,12 @@ async function main(): Promise<void> {
     } else {
       say(`kafka      using KAFKA_BROKERS=${brokers.join(',')}`);
     }
-    const base = { PATH: config.path, HOME: config.home, NODE_ENV: 'development', LOG_LEVEL: config.logLevel };
+    const base = {
+      PATH: config.path,
+      HOME: config.home,
+      NODE_ENV: 'development',
+      LOG_LEVEL: config.logLevel,
+    };
 
     for (const s of SUBGRAPHS) {
       const port = config.ports[s.name]!;
@@ -142,7 +171,9 @@ async function main(): Promise<void> {
       );
       children.push(child);
       await waitReady(child, port);
-      say(`${s.name.padEnd(10)} http://127.0.0.1:${port}/graphql (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, log ${child.logFile})`);
+      say(
+        `${s.name.padEnd(10)} http://127.0.0.1:${port}/graphql (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, log ${child.logFile})`,
+      );
     }
 
     const gatewayPort = config.ports.gateway!;
@@ -154,7 +185,9 @@ async function main(): Promise<void> {
         PORT: String(gatewayPort),
         JWT_SECRET: secrets.jwt,
         IDENTITY_SECRET: secrets.identity,
-        SUBGRAPH_URLS: SUBGRAPHS.map((s) => `${s.name}=http://127.0.0.1:${config.ports[s.name]}/graphql`).join(','),
+        SUBGRAPH_URLS: SUBGRAPHS.map(
+          (s) => `${s.name}=http://127.0.0.1:${config.ports[s.name]}/graphql`,
+        ).join(','),
       },
       logDir,
     );
@@ -169,11 +202,16 @@ async function main(): Promise<void> {
       });
     }
 
-    const token = await issueToken({ secret: secrets.jwt, ...DEV_JWT }, { sub: 'dev-staff', roles: ['staff'] });
+    const token = await issueToken(
+      { secret: secrets.jwt, ...DEV_JWT },
+      { sub: 'dev-staff', roles: ['staff'] },
+    );
     const url = `http://127.0.0.1:${gatewayPort}/graphql`;
     say(`gateway    ${url}`);
     say('');
-    say('A staff token (12 h; `npm run token -- --role <role>` prints one for any role) and a first query:');
+    say(
+      'A staff token (12 h; `npm run token -- --role <role>` prints one for any role) and a first query:',
+    );
     say('');
     say(`export TOKEN=${token}`);
     say(

@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   const ask = async (query: string, token?: string): Promise<unknown> => {
     const res = await fetch(config.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query }),
     });
     return ((await res.json()) as { data?: unknown }).data;
@@ -44,15 +47,27 @@ async function main(): Promise<void> {
       residentId = data.residents.edges[0]?.node.id;
     }
     if (role === 'grid_member' && !gridIds.length) {
-      const data = (await ask('{ grids { id parent { id } } }')) as { grids: { id: string; parent: unknown }[] };
-      gridIds = data.grids.filter((g) => g.parent).slice(0, 1).map((g) => g.id);
+      const data = (await ask('{ grids { id parent { id } } }')) as {
+        grids: { id: string; parent: unknown }[];
+      };
+      gridIds = data.grids
+        .filter((g) => g.parent)
+        .slice(0, 1)
+        .map((g) => g.id);
     }
   } catch {
-    process.stderr.write(`(the gateway at ${config.gatewayUrl} did not answer; pass --resident-id / --grid-id)\n`);
+    process.stderr.write(
+      `(the gateway at ${config.gatewayUrl} did not answer; pass --resident-id / --grid-id)\n`,
+    );
   }
   const token = await issueToken(
     jwt,
-    { sub: values.sub ?? `dev-${role}`, roles: [role], residentId, gridIds: gridIds.length ? gridIds : undefined },
+    {
+      sub: values.sub ?? `dev-${role}`,
+      roles: [role],
+      residentId,
+      gridIds: gridIds.length ? gridIds : undefined,
+    },
     values.ttl,
   );
   process.stdout.write(`${token}\n`);

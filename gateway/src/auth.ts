@@ -20,7 +20,10 @@ const claims = z.object({
  * subject and roles. A present but bad token (expired, forged, wrong issuer or audience, malformed
  * claims) is UNAUTHENTICATED; it never silently downgrades to anonymous.
  */
-export async function callerFromAuthorization(header: string | undefined, jwt: JwtSettings): Promise<Caller> {
+export async function callerFromAuthorization(
+  header: string | undefined,
+  jwt: JwtSettings,
+): Promise<Caller> {
   if (!header) return ANONYMOUS;
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   if (!match?.[1]) throw unauthenticated('Authorization must be "Bearer <token>"');
@@ -44,7 +47,11 @@ export async function issueToken(
   claimsIn: { sub: string; roles: Role[]; residentId?: string; gridIds?: string[] },
   ttl = '12h',
 ): Promise<string> {
-  return new SignJWT({ roles: claimsIn.roles, residentId: claimsIn.residentId, gridIds: claimsIn.gridIds })
+  return new SignJWT({
+    roles: claimsIn.roles,
+    residentId: claimsIn.residentId,
+    gridIds: claimsIn.gridIds,
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claimsIn.sub)
     .setIssuer(jwt.issuer)

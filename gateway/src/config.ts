@@ -7,7 +7,10 @@ const subgraphUrls = z
   .optional()
   .transform((s, ctx) => {
     const map: Record<string, string> = {};
-    for (const pair of (s ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of (s ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [name, url] = pair.split('=');
       if (!name || !url || !URL.canParse(url)) {
         ctx.addIssue({ code: 'custom', message: `expected name=url pairs, got "${pair}"` });
@@ -24,7 +27,10 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** The composed supergraph to serve (any composed supergraph works). */
-  SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, '../../schemas/supergraph.graphql')),
+  SUPERGRAPH_PATH: z
+    .string()
+    .min(1)
+    .default(resolve(__dirname, '../../schemas/supergraph.graphql')),
   /** Overrides of the routing URLs in the supergraph, e.g. `residents=http://10.0.0.5:4001/graphql`. */
   SUBGRAPH_URLS: subgraphUrls,
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import {
+  ApolloGateway,
+  RemoteGraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -43,11 +47,16 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     super({ url, fetcher });
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers) return;
     const ctx = context as Partial<GatewayContext>;
-    for (const [k, v] of Object.entries(signCaller(ctx.caller ?? { userId: null, roles: [], gridIds: [] }, this.secret))) {
+    for (const [k, v] of Object.entries(
+      signCaller(ctx.caller ?? { userId: null, roles: [], gridIds: [] }, this.secret),
+    )) {
       headers.set(k, v);
     }
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
@@ -63,14 +72,21 @@ export interface RunningGateway {
 }
 
 /** Starts the gateway serving the supergraph at `config.supergraphPath`. */
-export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  options: { logger?: Logger } = {},
+): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   const metrics = createMetrics('gateway');
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new SignedDataSource(config.subgraphUrls[name] ?? url ?? '', config.identitySecret, config.subgraphTimeoutMs),
+      new SignedDataSource(
+        config.subgraphUrls[name] ?? url ?? '',
+        config.identitySecret,
+        config.subgraphTimeoutMs,
+      ),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -80,7 +96,9 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     // The process's one shutdown path handles signals; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) =>
-      formatGraphQLError(formatted, error, (err) => logger.error({ err }, 'internal error in gateway')),
+      formatGraphQLError(formatted, error, (err) =>
+        logger.error({ err }, 'internal error in gateway'),
+      ),
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
@@ -90,7 +108,12 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     const incomingId = req.headers['x-request-id'];
     const requestId = (Array.isArray(incomingId) ? incomingId[0] : incomingId) ?? randomUUID();
     const traceparent = traceparentFrom(req.headers.traceparent);
-    return { caller, requestId, traceparent, logger: logger.child({ requestId, traceId: traceIdOf(traceparent) }) };
+    return {
+      caller,
+      requestId,
+      traceparent,
+      logger: logger.child({ requestId, traceId: traceIdOf(traceparent) }),
+    };
   };
 
   const http = await startHttpServer<GatewayContext>({

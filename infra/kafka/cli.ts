@@ -12,6 +12,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  ensureKafkaJars,
   KafkaBrokerError,
   KafkaPrerequisiteError,
   readKafkaBrokerStatus,
@@ -23,7 +24,9 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data', 'kafka');
 const DEFAULT_PORT = 9092;
 
-const USAGE = `Usage: npx tsx infra/kafka/cli.ts <start|stop|status> [options]
+const USAGE = `Usage: npx tsx infra/kafka/cli.ts <start|stop|status|jars> [options]
+
+  jars   only fetch the pinned broker jars into infra/kafka/lib (CI does this first)
 
 Options:
   --port <n>             client (PLAINTEXT) port, default ${DEFAULT_PORT}
@@ -35,7 +38,7 @@ Options:
 class UsageError extends Error {}
 
 interface CliOptions {
-  command: 'start' | 'stop' | 'status';
+  command: 'start' | 'stop' | 'status' | 'jars';
   port: number;
   controllerPort: number;
   dataDir: string;
@@ -54,7 +57,7 @@ function parseCli(argv: string[]): CliOptions | null {
   });
   if (values.help) return null;
   const [command, ...rest] = positionals;
-  if (command !== 'start' && command !== 'stop' && command !== 'status') {
+  if (command !== 'start' && command !== 'stop' && command !== 'status' && command !== 'jars') {
     throw new UsageError(
       command === undefined ? 'Missing command.' : `Unknown command "${command}".`,
     );
@@ -164,6 +167,9 @@ async function main(argv: string[]): Promise<number> {
       return stop(options);
     case 'status':
       return status(options);
+    case 'jars':
+      say(`Kafka jars ready in ${await ensureKafkaJars()}`);
+      return 0;
   }
 }
 

@@ -18,7 +18,10 @@ export const envelopeSchema = z.object({
   traceparent: z.string().regex(TRACEPARENT),
 });
 
-export type Envelope<TData = Record<string, unknown>> = Omit<z.infer<typeof envelopeSchema>, 'data'> & {
+export type Envelope<TData = Record<string, unknown>> = Omit<
+  z.infer<typeof envelopeSchema>,
+  'data'
+> & {
   data: TData;
 };
 

@@ -2,7 +2,12 @@ import { RESIDENTS_TOPICS } from '@liyuan/schemas';
 import { issueToken } from '../../gateway/src/auth';
 import { TEST_SECRETS } from '../support/config';
 import { collectTopics, type Received } from '../support/kafka';
-import { REGISTER_RESIDENT, dataOf, residentInput, seedHousehold } from '../support/registry-fixtures';
+import {
+  REGISTER_RESIDENT,
+  dataOf,
+  residentInput,
+  seedHousehold,
+} from '../support/registry-fixtures';
 import { startTestGateway, startTestResidents, type TestGateway } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -37,7 +42,9 @@ describe('registering a resident through the gateway', () => {
     expect(resident.name).toBe(input.name);
 
     const mine = () => collector.messages.filter((m) => m.key === resident.id);
-    const [event] = await waitFor('the ResidentRegistered event', () => (mine().length ? mine() : undefined));
+    const [event] = await waitFor('the ResidentRegistered event', () =>
+      mine().length ? mine() : undefined,
+    );
     expect(event!.value).toMatchObject({
       type: 'ResidentRegistered',
       version: 1,
@@ -74,10 +81,20 @@ describe('registering a resident through the gateway', () => {
 
   it('when a staff token asks for the first residents, then the gateway answers with their households', async () => {
     const { householdId } = await seedHousehold(asStaff);
-    dataOf(await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, { name: 'Aaa First' }) }), 'registerResident');
-    const res = await asStaff(`{ residents(first: 5) { edges { node { id name household { address } } } } }`);
-    const edges = (res.data as { residents: { edges: { node: { name: string; household: { address: string } } }[] } })
-      .residents.edges;
+    dataOf(
+      await asStaff(REGISTER_RESIDENT, {
+        input: residentInput(householdId, { name: 'Aaa First' }),
+      }),
+      'registerResident',
+    );
+    const res = await asStaff(
+      `{ residents(first: 5) { edges { node { id name household { address } } } } }`,
+    );
+    const edges = (
+      res.data as {
+        residents: { edges: { node: { name: string; household: { address: string } } }[] };
+      }
+    ).residents.edges;
     expect(edges.length).toBeGreaterThan(0);
     expect(edges[0]!.node.household.address).toMatch(/Unit 1, Room/);
   });

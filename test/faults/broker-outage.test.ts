@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { RESIDENTS_TOPICS } from '@liyuan/schemas';
 import { startKafkaBroker, type KafkaBrokerHandle } from '../../infra/kafka/broker';
 import { collectTopics } from '../support/kafka';
-import { REGISTER_RESIDENT, dataOf, idCardFor, residentInput, seedHousehold } from '../support/registry-fixtures';
+import {
+  REGISTER_RESIDENT,
+  dataOf,
+  idCardFor,
+  residentInput,
+  seedHousehold,
+} from '../support/registry-fixtures';
 import { caller, callSubgraph, startTestResidents } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -32,7 +38,8 @@ describe('broker outage', () => {
 
   it('when 200 residents register while the broker is stopped, then all succeed and all 200 events are published once it returns', async () => {
     const staff = caller(['staff']);
-    const call = (q: string, v?: Record<string, unknown>) => callSubgraph(residents.service, staff, q, v);
+    const call = (q: string, v?: Record<string, unknown>) =>
+      callSubgraph(residents.service, staff, q, v);
     const { householdId } = await seedHousehold(call);
     const { port, controllerPort } = broker;
     await broker.stop();
@@ -41,7 +48,11 @@ describe('broker outage', () => {
     for (let i = 0; i < 200; i++) {
       const birthDate = `19${String(40 + (i % 60)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`;
       const res = await call(REGISTER_RESIDENT, {
-        input: residentInput(householdId, { name: `Outage ${i}`, birthDate, idCardNumber: idCardFor(birthDate) }),
+        input: residentInput(householdId, {
+          name: `Outage ${i}`,
+          birthDate,
+          idCardNumber: idCardFor(birthDate),
+        }),
       });
       ids.push(dataOf<{ id: string }>(res, 'registerResident').id);
     }
@@ -54,11 +65,21 @@ describe('broker outage', () => {
     try {
       const wanted = new Set(ids);
       const received = () =>
-        collector.messages.filter((m) => m.value.type === 'ResidentRegistered' && wanted.has(String(m.key)));
-      await waitFor('all 200 events', () => (new Set(received().map((m) => m.key)).size === 200 ? true : undefined), 90_000);
-      await waitFor('the outbox drained', async () => ((await residents.service.relay.backlog()).count === 0 ? true : undefined));
+        collector.messages.filter(
+          (m) => m.value.type === 'ResidentRegistered' && wanted.has(String(m.key)),
+        );
+      await waitFor(
+        'all 200 events',
+        () => (new Set(received().map((m) => m.key)).size === 200 ? true : undefined),
+        90_000,
+      );
+      await waitFor('the outbox drained', async () =>
+        (await residents.service.relay.backlog()).count === 0 ? true : undefined,
+      );
       expect(received()).toHaveLength(200);
-      process.stdout.write(`broker outage: 200 events drained ${Date.now() - started} ms after the broker returned\n`);
+      process.stdout.write(
+        `broker outage: 200 events drained ${Date.now() - started} ms after the broker returned\n`,
+      );
     } finally {
       await collector.stop();
     }

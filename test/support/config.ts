@@ -17,7 +17,9 @@ export function testEnv() {
   );
   return {
     adminDatabaseUrl: e.DATABASE_URL,
-    kafkaBrokers: e.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: e.KAFKA_BROKERS?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     kafkaDataDir: e.TEST_KAFKA_DATA_DIR,
   };
 }

@@ -2,7 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ensureKafkaJars, startKafkaBroker, type KafkaBrokerHandle } from '../../infra/kafka/broker';
+import {
+  ensureKafkaJars,
+  startKafkaBroker,
+  type KafkaBrokerHandle,
+} from '../../infra/kafka/broker';
 import { exportToWorkers, testEnv } from './config';
 
 declare global {

@@ -10,7 +10,11 @@ export function testBrokers(): string[] {
 }
 
 export const testKafka = (brokers = testBrokers()): Kafka =>
-  new Kafka({ clientId: `test-${randomBytes(3).toString('hex')}`, brokers, logLevel: logLevel.NOTHING });
+  new Kafka({
+    clientId: `test-${randomBytes(3).toString('hex')}`,
+    brokers,
+    logLevel: logLevel.NOTHING,
+  });
 
 /** A message as a test reads it: key, parsed envelope and headers as strings. */
 export interface Received {
@@ -47,10 +51,15 @@ export async function collectTopics(
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length) {
-    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 3 })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: 3 })),
+    });
   }
   await admin.disconnect();
-  const consumer: Consumer = kafka.consumer({ groupId: `test-collector-${randomBytes(6).toString('hex')}` });
+  const consumer: Consumer = kafka.consumer({
+    groupId: `test-collector-${randomBytes(6).toString('hex')}`,
+  });
   const messages: Received[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });

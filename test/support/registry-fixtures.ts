@@ -22,7 +22,10 @@ export const REGISTER_RESIDENT = `mutation($input: RegisterResidentInput!) {
   registerResident(input: $input) { id name age idCardNumber phone status household { id address } grid { id } } }`;
 
 /** Input for a valid adult resident of `householdId`. */
-export function residentInput(householdId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function residentInput(
+  householdId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const birthDate = (overrides.birthDate as string | undefined) ?? '1962-05-17';
   return {
     householdId,
@@ -38,18 +41,25 @@ export function residentInput(householdId: string, overrides: Record<string, unk
   };
 }
 
-type Call = (query: string, variables?: Record<string, unknown>) => Promise<{ data?: unknown; errors?: unknown }>;
+type Call = (
+  query: string,
+  variables?: Record<string, unknown>,
+) => Promise<{ data?: unknown; errors?: unknown }>;
 
 function dataOf<T>(res: { data?: unknown; errors?: unknown }, field: string): T {
   const data = res.data as Record<string, T> | null | undefined;
   const value = data?.[field];
-  if (value === undefined || value === null) throw new Error(`${field} failed: ${JSON.stringify(res.errors)}`);
+  if (value === undefined || value === null)
+    throw new Error(`${field} failed: ${JSON.stringify(res.errors)}`);
   return value;
 }
 
 /** Creates a grid, a building in it and a household, as staff; returns their ids. */
 export async function seedHousehold(call: Call, room = String(randomInt(100, 10000))) {
-  const grid = dataOf<{ id: string }>(await call(REGISTER_GRID, { name: `Grid ${room}` }), 'createGrid');
+  const grid = dataOf<{ id: string }>(
+    await call(REGISTER_GRID, { name: `Grid ${room}` }),
+    'createGrid',
+  );
   const building = dataOf<{ id: string }>(
     await call(REGISTER_BUILDING, { gridId: grid.id, name: `Building ${room}` }),
     'registerBuilding',

@@ -1,7 +1,14 @@
 import { loadConfig as loadGatewayConfig } from '../../gateway/src/config';
 import { issueToken } from '../../gateway/src/auth';
 import { startGateway, type RunningGateway } from '../../gateway/src/gateway';
-import { createLogger, signCaller, type Caller, type Role, type RunningService, type StartOptions } from '@liyuan/kit';
+import {
+  createLogger,
+  signCaller,
+  type Caller,
+  type Role,
+  type RunningService,
+  type StartOptions,
+} from '@liyuan/kit';
 import { loadConfig as loadResidentsConfig } from '../../services/residents/src/config';
 import { startResidents } from '../../services/residents/src/service';
 import { TEST_SECRETS } from './config';
@@ -82,7 +89,10 @@ export const caller = (roles: Role[] = ['staff'], extra: Partial<Caller> = {}): 
 export interface TestGateway {
   gateway: RunningGateway;
   url: string;
-  token(roles: Role[], claims?: { sub?: string; residentId?: string; gridIds?: string[] }): Promise<string>;
+  token(
+    roles: Role[],
+    claims?: { sub?: string; residentId?: string; gridIds?: string[] },
+  ): Promise<string>;
   query<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -92,7 +102,9 @@ export interface TestGateway {
 }
 
 /** Starts the gateway routing each named subgraph to the given running service. */
-export async function startTestGateway(subgraphs: Record<string, { url: string }>): Promise<TestGateway> {
+export async function startTestGateway(
+  subgraphs: Record<string, { url: string }>,
+): Promise<TestGateway> {
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
     PORT: '0',

@@ -7,7 +7,10 @@ class SummaryReporter {
     const dir = join(__dirname, '../../.data');
     mkdirSync(dir, { recursive: true });
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-    writeFileSync(join(dir, 'test-summary.txt'), `${results.numPassedTests} passed, ${failed} failed\n`);
+    writeFileSync(
+      join(dir, 'test-summary.txt'),
+      `${results.numPassedTests} passed, ${failed} failed\n`,
+    );
   }
 }
 module.exports = SummaryReporter;

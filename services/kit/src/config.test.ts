@@ -13,12 +13,16 @@ describe('service configuration', () => {
   });
 
   it('when a database URL is set, then the relay listens for commits', () => {
-    const c = loadServiceConfig('residents', 4001, { ...base, DATABASE_URL: 'postgres://u@h:5432/db' });
+    const c = loadServiceConfig('residents', 4001, {
+      ...base,
+      DATABASE_URL: 'postgres://u@h:5432/db',
+    });
     expect(c.outbox.listen).toBe(true);
   });
 
   it('when several variables are wrong, then one error names them all', () => {
-    const attempt = () => loadServiceConfig('residents', 4001, { PORT: 'abc', IDENTITY_SECRET: 'short' });
+    const attempt = () =>
+      loadServiceConfig('residents', 4001, { PORT: 'abc', IDENTITY_SECRET: 'short' });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -28,6 +32,7 @@ describe('service configuration', () => {
         return (e as Error).message;
       }
     })();
-    for (const name of ['KAFKA_BROKERS', 'IDENTITY_SECRET', 'PORT']) expect(message).toContain(name);
+    for (const name of ['KAFKA_BROKERS', 'IDENTITY_SECRET', 'PORT'])
+      expect(message).toContain(name);
   });
 });

@@ -79,7 +79,11 @@ export interface ServiceConfig {
  * Parses the common service variables plus `PORT` (defaulting to the service's well-known port)
  * into a {@link ServiceConfig}.
  */
-export function loadServiceConfig(serviceName: string, defaultPort: number, env: Env): ServiceConfig {
+export function loadServiceConfig(
+  serviceName: string,
+  defaultPort: number,
+  env: Env,
+): ServiceConfig {
   const schema = z.object({
     ...serviceEnvShape,
     PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),

@@ -42,7 +42,11 @@ export const conflict = (message: string, field?: string): AppError =>
  * Validates `value` with a zod schema; the first issue becomes a BAD_USER_INPUT naming the field
  * under `prefix` (e.g. `input.name`).
  */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  prefix: string,
+): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

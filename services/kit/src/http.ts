@@ -102,7 +102,12 @@ export async function startHttpServer<TContext extends BaseContext>(
         text = await readBody(req, opts.bodyLimitBytes);
       } catch (e) {
         if (e instanceof BodyTooLarge) {
-          graphqlError(res, 413, 'BAD_REQUEST', `request body exceeds ${opts.bodyLimitBytes} bytes`);
+          graphqlError(
+            res,
+            413,
+            'BAD_REQUEST',
+            `request body exceeds ${opts.bodyLimitBytes} bytes`,
+          );
           return 'graphql';
         }
         throw e;
@@ -154,7 +159,8 @@ export async function startHttpServer<TContext extends BaseContext>(
       })
       .catch((err: unknown) => {
         logger.error({ err }, 'unhandled error serving HTTP request');
-        if (!res.headersSent) graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        if (!res.headersSent)
+          graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
         else res.end();
       });
   });

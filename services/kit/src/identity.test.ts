@@ -10,8 +10,12 @@ describe('signed caller identity', () => {
 
   it('when the caller payload is altered, then verification fails', () => {
     const headers = signCaller(staff, secret);
-    const forged = Buffer.from(JSON.stringify({ ...staff, roles: ['admin'] })).toString('base64url');
-    expect(() => verifyCaller({ ...headers, 'x-liyuan-caller': forged }, secret, 60)).toThrow('invalid gateway signature');
+    const forged = Buffer.from(JSON.stringify({ ...staff, roles: ['admin'] })).toString(
+      'base64url',
+    );
+    expect(() => verifyCaller({ ...headers, 'x-liyuan-caller': forged }, secret, 60)).toThrow(
+      'invalid gateway signature',
+    );
   });
 
   it('when the signature is older than the allowed skew, then verification fails', () => {
@@ -20,6 +24,8 @@ describe('signed caller identity', () => {
   });
 
   it('when headers are missing, then verification fails with UNAUTHENTICATED', () => {
-    expect(() => verifyCaller({}, secret, 60)).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+    expect(() => verifyCaller({}, secret, 60)).toThrow(
+      expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+    );
   });
 });

@@ -47,7 +47,11 @@ function mac(secret: string, timestamp: string, payload: string): Buffer {
  * Headers carrying `caller` signed with the shared secret. The timestamp is inside the MAC so a
  * captured header set stops working after the allowed skew.
  */
-export function signCaller(caller: Caller, secret: string, now = Date.now()): Record<string, string> {
+export function signCaller(
+  caller: Caller,
+  secret: string,
+  now = Date.now(),
+): Record<string, string> {
   const payload = Buffer.from(JSON.stringify(caller)).toString('base64url');
   const timestamp = String(now);
   return {

@@ -171,7 +171,10 @@ export async function startService<TContext extends BaseRequestContext>(
         async didEncounterErrors({ errors }) {
           for (const e of errors) {
             const original = e.originalError as { code?: string } | undefined;
-            const code = original?.code ?? (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
+            const code =
+              original?.code ??
+              (e.extensions?.code as string | undefined) ??
+              'INTERNAL_SERVER_ERROR';
             metrics.graphqlErrors.inc({ code });
           }
         },
@@ -185,8 +188,14 @@ export async function startService<TContext extends BaseRequestContext>(
       resolvers: def.resolvers as GraphQLResolverMap<unknown>,
     }),
     formatError: (formatted, error) =>
-      formatGraphQLError(formatted, error, (err) => logger.error({ err }, 'internal error in resolver')),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), errorCounter],
+      formatGraphQLError(formatted, error, (err) =>
+        logger.error({ err }, 'internal error in resolver'),
+      ),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      errorCounter,
+    ],
     includeStacktraceInErrorResponses: false,
     // The process's one shutdown path handles signals; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
@@ -194,7 +203,11 @@ export async function startService<TContext extends BaseRequestContext>(
   await apollo.start();
 
   const context = async (req: IncomingMessage): Promise<TContext> => {
-    const caller = verifyCaller(req.headers, config.identity.secret, config.identity.maxSkewSeconds);
+    const caller = verifyCaller(
+      req.headers,
+      config.identity.secret,
+      config.identity.maxSkewSeconds,
+    );
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     const traceparent = traceparentFrom(req.headers.traceparent);
     const base: BaseRequestContext = {
@@ -239,7 +252,9 @@ export async function startService<TContext extends BaseRequestContext>(
       stopping = true;
       const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
         logger.debug({ step: name }, 'stopping');
-        await fn().catch((err: unknown) => logger.warn({ err: String(err), step: name }, 'error while stopping'));
+        await fn().catch((err: unknown) =>
+          logger.warn({ err: String(err), step: name }, 'error while stopping'),
+        );
       };
       await step('http', () => http.close());
       await step('graphql', () => apollo.stop());

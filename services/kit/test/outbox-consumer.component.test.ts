@@ -1,6 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { ResidentMovedOut, ResidentRegistered, RESIDENTS_TOPICS, type Envelope } from '@liyuan/schemas';
+import {
+  ResidentMovedOut,
+  ResidentRegistered,
+  RESIDENTS_TOPICS,
+  type Envelope,
+} from '@liyuan/schemas';
 import {
   EventConsumer,
   KitTables1764200000000,
@@ -79,13 +84,15 @@ describe('outbox relay and idempotent consumer', () => {
     await database.drop();
   });
 
-  const published = (aggregateId: string) => collector.messages.filter((m) => m.key === aggregateId);
+  const published = (aggregateId: string) =>
+    collector.messages.filter((m) => m.key === aggregateId);
 
   it('when an event commits with its change, then Kafka receives it once with the envelope, key and headers', async () => {
     const residentId = randomUUID();
+    const data = registered(residentId);
     const traceparent = newTraceparent();
     const envelope = await db.dataSource.transaction((m) =>
-      appendEvent(m, 'kit-test', ResidentRegistered, residentId, registered(residentId), traceparent),
+      appendEvent(m, 'kit-test', ResidentRegistered, residentId, data, traceparent),
     );
     await waitFor('the event on Kafka', () => (published(residentId).length ? true : undefined));
     const [message] = published(residentId);
@@ -96,12 +103,18 @@ describe('outbox relay and idempotent consumer', () => {
       source: 'kit-test',
       aggregateId: residentId,
       occurredAt: envelope.occurredAt,
-      data: registered(residentId),
+      data,
       traceparent,
     });
-    expect(message!.headers).toMatchObject({ 'event-id': envelope.id, 'event-type': 'ResidentRegistered', traceparent });
+    expect(message!.headers).toMatchObject({
+      'event-id': envelope.id,
+      'event-type': 'ResidentRegistered',
+      traceparent,
+    });
     await waitFor('the row marked sent', async () => {
-      const rows = (await db.dataSource.query(`SELECT sent_at FROM outbox_events WHERE id = $1`, [envelope.id])) as {
+      const rows = (await db.dataSource.query(`SELECT sent_at FROM outbox_events WHERE id = $1`, [
+        envelope.id,
+      ])) as {
         sent_at: Date | null;
       }[];
       return rows[0]?.sent_at ? true : undefined;
@@ -113,7 +126,14 @@ describe('outbox relay and idempotent consumer', () => {
     const rolledBack = randomUUID();
     await expect(
       db.dataSource.transaction(async (m) => {
-        await appendEvent(m, 'kit-test', ResidentRegistered, rolledBack, registered(rolledBack), newTraceparent());
+        await appendEvent(
+          m,
+          'kit-test',
+          ResidentRegistered,
+          rolledBack,
+          registered(rolledBack),
+          newTraceparent(),
+        );
         throw new Error('domain rule failed after the event was written');
       }),
     ).rejects.toThrow('domain rule failed');
@@ -124,9 +144,10 @@ describe('outbox relay and idempotent consumer', () => {
     );
     await waitFor('the marker event', () => (published(marker).length ? true : undefined));
     expect(published(rolledBack)).toHaveLength(0);
-    const rows = (await db.dataSource.query(`SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = $1`, [
-      rolledBack,
-    ])) as { n: number }[];
+    const rows = (await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = $1`,
+      [rolledBack],
+    )) as { n: number }[];
     expect(rows[0]!.n).toBe(0);
   });
 
@@ -134,10 +155,20 @@ describe('outbox relay and idempotent consumer', () => {
     const id = randomUUID();
     await expect(
       db.dataSource.transaction((m) =>
-        appendEvent(m, 'kit-test', ResidentRegistered, id, { ...registered(id), phone: '13800001111' } as never, newTraceparent()),
+        appendEvent(
+          m,
+          'kit-test',
+          ResidentRegistered,
+          id,
+          { ...registered(id), phone: '13800001111' } as never,
+          newTraceparent(),
+        ),
       ),
     ).rejects.toThrow();
-    const rows = (await db.dataSource.query(`SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = $1`, [id])) as {
+    const rows = (await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = $1`,
+      [id],
+    )) as {
       n: number;
     }[];
     expect(rows[0]!.n).toBe(0);
@@ -149,8 +180,12 @@ describe('outbox relay and idempotent consumer', () => {
     let consumer: EventConsumer;
     let failMovedOut = true;
     const producer = testKafka().producer();
+    let deadLetterProducer: import('kafkajs').Producer;
 
-    const envelopeOf = (contract: typeof ResidentRegistered | typeof ResidentMovedOut, data: object): Envelope => ({
+    const envelopeOf = (
+      contract: typeof ResidentRegistered | typeof ResidentMovedOut,
+      data: object,
+    ): Envelope => ({
       id: randomUUID(),
       type: contract.type,
       version: 1,
@@ -163,28 +198,44 @@ describe('outbox relay and idempotent consumer', () => {
     const send = (e: Envelope) =>
       producer.send({
         topic,
-        messages: [{ key: e.aggregateId, value: JSON.stringify(e), headers: { 'event-id': e.id, 'event-type': e.type } }],
+        messages: [
+          {
+            key: e.aggregateId,
+            value: JSON.stringify(e),
+            headers: { 'event-id': e.id, 'event-type': e.type },
+          },
+        ],
       });
     const effectsOf = async (eventId: string) =>
-      ((await db.dataSource.query(`SELECT count(*)::int AS n FROM effects WHERE event_id = $1`, [eventId])) as { n: number }[])[0]!
-        .n;
+      (
+        (await db.dataSource.query(`SELECT count(*)::int AS n FROM effects WHERE event_id = $1`, [
+          eventId,
+        ])) as { n: number }[]
+      )[0]!.n;
 
     beforeAll(async () => {
       const kafka = createKafka('kit-test-consumer', testBrokers(), logger);
+      deadLetterProducer = kafka.producer();
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic }, { topic: deadLetterTopic(groupId) }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic }, { topic: deadLetterTopic(groupId) }],
+      });
       await admin.disconnect();
       await producer.connect();
       const apply = async (e: Envelope, m: import('typeorm').EntityManager) => {
-        await m.query(`INSERT INTO effects (event_id, resident_id) VALUES ($1, $2)`, [e.id, e.data.residentId]);
+        await m.query(`INSERT INTO effects (event_id, resident_id) VALUES ($1, $2)`, [
+          e.id,
+          e.data.residentId,
+        ]);
       };
       consumer = new EventConsumer({
         kafka,
         groupId,
         topics: [topic],
         dataSource: db.dataSource,
-        producer: kafka.producer(),
+        producer: deadLetterProducer,
         logger,
         metrics,
         maxAttempts: 3,
@@ -202,6 +253,7 @@ describe('outbox relay and idempotent consumer', () => {
     afterAll(async () => {
       await consumer.stop();
       await producer.disconnect();
+      await deadLetterProducer.disconnect();
     });
 
     it('when the same event is delivered twice, then its effect is applied once', async () => {
@@ -212,7 +264,9 @@ describe('outbox relay and idempotent consumer', () => {
       // Same key, same partition: the marker is handled only after both copies were.
       const marker = envelopeOf(ResidentRegistered, registered(residentId));
       await send(marker);
-      await waitFor('both copies handled', async () => ((await effectsOf(marker.id)) === 1 ? true : undefined));
+      await waitFor('both copies handled', async () =>
+        (await effectsOf(marker.id)) === 1 ? true : undefined,
+      );
       const processed = (await db.dataSource.query(
         `SELECT count(*)::int AS n FROM processed_events WHERE consumer = $1 AND event_id = $2`,
         [groupId, e.id],
@@ -234,8 +288,12 @@ describe('outbox relay and idempotent consumer', () => {
         await send(poison);
         const next = envelopeOf(ResidentRegistered, registered(residentId));
         await send(next);
-        await waitFor('the next event applied', async () => ((await effectsOf(next.id)) === 1 ? true : undefined));
-        const dead = await waitFor('the dead letter', () => dlq.messages.find((m) => m.value.id === poison.id));
+        await waitFor('the next event applied', async () =>
+          (await effectsOf(next.id)) === 1 ? true : undefined,
+        );
+        const dead = await waitFor('the dead letter', () =>
+          dlq.messages.find((m) => m.value.id === poison.id),
+        );
         expect(dead.headers).toMatchObject({
           'dlq-original-topic': topic,
           'dlq-error': 'Error: simulated handler failure',
@@ -245,10 +303,22 @@ describe('outbox relay and idempotent consumer', () => {
         expect(await effectsOf(poison.id)).toBe(0);
 
         failMovedOut = false;
-        const replayed = await replayDeadLetters(createKafka('kit-test-replay', testBrokers(), logger), groupId, logger);
+        const replayed = await replayDeadLetters(
+          createKafka('kit-test-replay', testBrokers(), logger),
+          groupId,
+          logger,
+        );
         expect(replayed).toBeGreaterThanOrEqual(1);
-        await waitFor('the replayed event applied', async () => ((await effectsOf(poison.id)) === 1 ? true : undefined));
-        expect(await replayDeadLetters(createKafka('kit-test-replay', testBrokers(), logger), groupId, logger)).toBe(0);
+        await waitFor('the replayed event applied', async () =>
+          (await effectsOf(poison.id)) === 1 ? true : undefined,
+        );
+        expect(
+          await replayDeadLetters(
+            createKafka('kit-test-replay', testBrokers(), logger),
+            groupId,
+            logger,
+          ),
+        ).toBe(0);
       } finally {
         await dlq.stop();
       }

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'graphql';
-import { KitTables1764200000000, startService, type RunningService, type ServiceDefinition, type StartOptions } from '@liyuan/kit';
+import {
+  KitTables1764200000000,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+  type StartOptions,
+} from '@liyuan/kit';
 import { RESIDENTS_TOPICS } from '@liyuan/schemas';
 import type { Config } from './config';
 import { seedDemoData } from './data/demo-seed';
@@ -26,7 +32,10 @@ export const residentsService: ServiceDefinition<ResidentsContext> = {
 };
 
 /** Starts the residents subgraph with `config`, loading the demo community first when asked. */
-export async function startResidents(config: Config, options?: StartOptions): Promise<RunningService> {
+export async function startResidents(
+  config: Config,
+  options?: StartOptions,
+): Promise<RunningService> {
   const service = await startService(residentsService, config, options);
   if (config.demoData) {
     try {

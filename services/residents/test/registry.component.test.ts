@@ -38,22 +38,37 @@ describe('residents subgraph', () => {
 
     it.each([
       ['an empty name', { name: '   ' }, 'input.name'],
-      ['a birth date in the future', { birthDate: '2999-01-01', idCardNumber: idCardFor('2999-01-01') }, 'input.birthDate'],
+      [
+        'a birth date in the future',
+        { birthDate: '2999-01-01', idCardNumber: idCardFor('2999-01-01') },
+        'input.birthDate',
+      ],
       ['a malformed ID-card number', { idCardNumber: '62098219620517001' }, 'input.idCardNumber'],
-      ['an ID-card number with a wrong check digit', { idCardNumber: '620982196205170010' }, 'input.idCardNumber'],
+      [
+        'an ID-card number with a wrong check digit',
+        { idCardNumber: '620982196205170010' },
+        'input.idCardNumber',
+      ],
       ['an unknown household', { householdId: randomUUID() }, 'input.householdId'],
       ['a malformed phone', { phone: '12345' }, 'input.phone'],
-    ])('when registering with %s, then BAD_USER_INPUT names %s and nothing is written', async (_what, overrides, field) => {
-      const before = await counts();
-      const res = await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, overrides) });
-      expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
-      expect(res.errors?.[0]?.message).toContain(field);
-      expect(await counts()).toEqual(before);
-    });
+    ])(
+      'when registering with %s, then BAD_USER_INPUT names %s and nothing is written',
+      async (_what, overrides, field) => {
+        const before = await counts();
+        const res = await asStaff(REGISTER_RESIDENT, {
+          input: residentInput(householdId, overrides),
+        });
+        expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+        expect(res.errors?.[0]?.message).toContain(field);
+        expect(await counts()).toEqual(before);
+      },
+    );
 
     it('when an error mentions a bad ID-card number, then the value itself is not echoed', async () => {
       const bad = '620982196205170010';
-      const res = await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, { idCardNumber: bad }) });
+      const res = await asStaff(REGISTER_RESIDENT, {
+        input: residentInput(householdId, { idCardNumber: bad }),
+      });
       expect(JSON.stringify(res.errors)).not.toContain(bad);
     });
 
@@ -62,7 +77,10 @@ describe('residents subgraph', () => {
       dataOf(await asStaff(REGISTER_RESIDENT, { input }), 'registerResident');
       const before = await counts();
       const res = await asStaff(REGISTER_RESIDENT, { input: { ...input, name: 'Someone Else' } });
-      expect(res.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.idCardNumber' });
+      expect(res.errors?.[0]?.extensions).toEqual({
+        code: 'CONFLICT',
+        field: 'input.idCardNumber',
+      });
       expect(await counts()).toEqual(before);
     });
   });
@@ -83,12 +101,18 @@ describe('residents subgraph', () => {
     it('when the caller is a grid member of another grid, then registering is FORBIDDEN', async () => {
       const { householdId } = await seedHousehold(asStaff);
       const member = caller(['grid_member'], { gridIds: [randomUUID()] });
-      const res = await callSubgraph(service, member, REGISTER_RESIDENT, { input: residentInput(householdId) });
+      const res = await callSubgraph(service, member, REGISTER_RESIDENT, {
+        input: residentInput(householdId),
+      });
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
 
     it('when an anonymous caller lists residents, then UNAUTHENTICATED', async () => {
-      const res = await callSubgraph(service, { userId: null, roles: [], gridIds: [] }, '{ residents { totalCount } }');
+      const res = await callSubgraph(
+        service,
+        { userId: null, roles: [], gridIds: [] },
+        '{ residents { totalCount } }',
+      );
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
   });
@@ -105,7 +129,11 @@ describe('residents subgraph', () => {
       gridId = seeded.gridId;
       const r = dataOf<{ id: string }>(
         await asStaff(REGISTER_RESIDENT, {
-          input: residentInput(seeded.householdId, { birthDate, idCardNumber: idCard, phone: '13800001111' }),
+          input: residentInput(seeded.householdId, {
+            birthDate,
+            idCardNumber: idCard,
+            phone: '13800001111',
+          }),
         }),
         'registerResident',
       );
@@ -122,14 +150,22 @@ describe('residents subgraph', () => {
       const before = (await auditRows()).length;
       const res = await callSubgraph(service, caller(['volunteer_lead']), read, { id: residentId });
       expect(res.data).toEqual({
-        resident: { idCardNumber: `${idCard.slice(0, 4)}**********${idCard.slice(-4)}`, phone: '138****1111' },
+        resident: {
+          idCardNumber: `${idCard.slice(0, 4)}**********${idCard.slice(-4)}`,
+          phone: '138****1111',
+        },
       });
       expect((await auditRows()).length).toBe(before);
     });
 
     it('when staff read a resident, then both are unmasked and each read is audited without the value', async () => {
       const before = (await auditRows()).length;
-      const res = await callSubgraph(service, caller(['staff'], { userId: 'staff-auditor' }), read, { id: residentId });
+      const res = await callSubgraph(
+        service,
+        caller(['staff'], { userId: 'staff-auditor' }),
+        read,
+        { id: residentId },
+      );
       expect(res.data).toEqual({ resident: { idCardNumber: idCard, phone: '13800001111' } });
       const rows = (await auditRows()).slice(before);
       expect(rows.map((r) => r.field).sort()).toEqual(['idCardNumber', 'phone']);
@@ -137,14 +173,27 @@ describe('residents subgraph', () => {
     });
 
     it('when a grid member of the grid reads, then the phone is unmasked and the ID card masked', async () => {
-      const res = await callSubgraph(service, caller(['grid_member'], { gridIds: [gridId] }), read, { id: residentId });
+      const res = await callSubgraph(
+        service,
+        caller(['grid_member'], { gridIds: [gridId] }),
+        read,
+        { id: residentId },
+      );
       expect(res.data).toEqual({
-        resident: { idCardNumber: `${idCard.slice(0, 4)}**********${idCard.slice(-4)}`, phone: '13800001111' },
+        resident: {
+          idCardNumber: `${idCard.slice(0, 4)}**********${idCard.slice(-4)}`,
+          phone: '13800001111',
+        },
       });
     });
 
     it('when a resident reads another resident, then FORBIDDEN', async () => {
-      const res = await callSubgraph(service, caller(['resident'], { residentId: randomUUID() }), read, { id: residentId });
+      const res = await callSubgraph(
+        service,
+        caller(['resident'], { residentId: randomUUID() }),
+        read,
+        { id: residentId },
+      );
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
 
@@ -176,7 +225,12 @@ describe('residents subgraph', () => {
       for (const [name, birthDate, tags] of people) {
         const r = dataOf<{ id: string }>(
           await asStaff(REGISTER_RESIDENT, {
-            input: residentInput(seeded.householdId, { name, birthDate, idCardNumber: idCardFor(birthDate), tags }),
+            input: residentInput(seeded.householdId, {
+              name,
+              birthDate,
+              idCardNumber: idCardFor(birthDate),
+              tags,
+            }),
           }),
           'registerResident',
         );
@@ -229,25 +283,39 @@ describe('residents subgraph', () => {
         code: 'BAD_USER_INPUT',
         field: 'after',
       });
-      expect((await asStaff(list, { filter: { minAge: 50, maxAge: 10 } })).errors?.[0]?.extensions).toEqual({
+      expect(
+        (await asStaff(list, { filter: { minAge: 50, maxAge: 10 } })).errors?.[0]?.extensions,
+      ).toEqual({
         code: 'BAD_USER_INPUT',
         field: 'filter.minAge',
       });
     });
 
     it('when a grid member lists, then only residents of their grids are visible', async () => {
-      const own = await callSubgraph(service, caller(['grid_member'], { gridIds: [gridId] }), list, { first: 100 });
+      const own = await callSubgraph(
+        service,
+        caller(['grid_member'], { gridIds: [gridId] }),
+        list,
+        { first: 100 },
+      );
       const names = (own.data as Page).residents.edges.map((e) => e.node.id);
       expect(names.sort()).toEqual([...ids].sort());
-      const other = await callSubgraph(service, caller(['grid_member'], { gridIds: [randomUUID()] }), list, {
-        filter: { gridId },
-      });
+      const other = await callSubgraph(
+        service,
+        caller(['grid_member'], { gridIds: [randomUUID()] }),
+        list,
+        {
+          filter: { gridId },
+        },
+      );
       expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
 
     it('when a resident lists residents, then only their own record is returned', async () => {
       const me = ids[2]!;
-      const res = await callSubgraph(service, caller(['resident'], { residentId: me }), list, { first: 100 });
+      const res = await callSubgraph(service, caller(['resident'], { residentId: me }), list, {
+        first: 100,
+      });
       expect((res.data as Page).residents.edges.map((e) => e.node.id)).toEqual([me]);
       expect((res.data as Page).residents.totalCount).toBe(1);
     });
@@ -255,8 +323,12 @@ describe('residents subgraph', () => {
     it('when entities are resolved for many representations, then one SQL statement loads them all', async () => {
       const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Resident { id name } } }`;
       const reps = ids.map((id) => ({ __typename: 'Resident', id }));
-      const { result, statements } = await service.db.queries.measure(() => asStaff(query, { reps }));
-      expect((result.data as { _entities: { id: string }[] })._entities.map((e) => e.id)).toEqual(ids);
+      const { result, statements } = await service.db.queries.measure(() =>
+        asStaff(query, { reps }),
+      );
+      expect((result.data as { _entities: { id: string }[] })._entities.map((e) => e.id)).toEqual(
+        ids,
+      );
       // The relay's background polling may add its own statements; the resolution itself is one.
       expect(statements).toBeLessThanOrEqual(2);
     });
@@ -266,13 +338,21 @@ describe('residents subgraph', () => {
     it('when a resident is updated and moved out, then status, head and events follow', async () => {
       const { householdId } = await seedHousehold(asStaff);
       const r = dataOf<{ id: string }>(
-        await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, { relationshipToHead: 'HEAD' }) }),
+        await asStaff(REGISTER_RESIDENT, {
+          input: residentInput(householdId, { relationshipToHead: 'HEAD' }),
+        }),
         'registerResident',
       );
       const second = await asStaff(REGISTER_RESIDENT, {
-        input: residentInput(householdId, { relationshipToHead: 'HEAD', idCardNumber: idCardFor('1962-05-17') }),
+        input: residentInput(householdId, {
+          relationshipToHead: 'HEAD',
+          idCardNumber: idCardFor('1962-05-17'),
+        }),
       });
-      expect(second.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.relationshipToHead' });
+      expect(second.errors?.[0]?.extensions).toEqual({
+        code: 'CONFLICT',
+        field: 'input.relationshipToHead',
+      });
 
       const upd = await asStaff(
         `mutation($id: ID!) { updateResident(id: $id, input: { name: "Wen Shu", tags: [] }) { name tags } }`,
@@ -286,13 +366,20 @@ describe('residents subgraph', () => {
         { id: r.id },
       );
       expect(out.data).toEqual({
-        moveOutResident: { status: 'MOVED_OUT', movedOutOn: '2026-01-15', household: { head: null } },
+        moveOutResident: {
+          status: 'MOVED_OUT',
+          movedOutOn: '2026-01-15',
+          household: { head: null },
+        },
       });
       const again = await asStaff(
         `mutation($id: ID!) { moveOutResident(input: { residentId: $id, movedOutOn: "2026-01-16" }) { status } }`,
         { id: r.id },
       );
-      expect(again.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.residentId' });
+      expect(again.errors?.[0]?.extensions).toEqual({
+        code: 'CONFLICT',
+        field: 'input.residentId',
+      });
 
       const events = (await service.db.dataSource.query(
         `SELECT type, envelope->'data'->'changed' AS changed FROM outbox_events WHERE aggregate_id = $1 ORDER BY seq`,
@@ -309,8 +396,14 @@ describe('residents subgraph', () => {
       const { gridId } = await seedHousehold(asStaff);
       const assign = `mutation($g: ID!) { assignGridMember(input: { gridId: $g, userId: "gm-zhao", name: "Zhao Ping" }) {
         id grids { id } } }`;
-      const first = dataOf<{ id: string; grids: { id: string }[] }>(await asStaff(assign, { g: gridId }), 'assignGridMember');
-      const second = dataOf<{ id: string }>(await asStaff(assign, { g: gridId }), 'assignGridMember');
+      const first = dataOf<{ id: string; grids: { id: string }[] }>(
+        await asStaff(assign, { g: gridId }),
+        'assignGridMember',
+      );
+      const second = dataOf<{ id: string }>(
+        await asStaff(assign, { g: gridId }),
+        'assignGridMember',
+      );
       expect(second.id).toBe(first.id);
       expect(first.grids.map((g) => g.id)).toContain(gridId);
       const rows = (await service.db.dataSource.query(

@@ -7,7 +7,9 @@ import { freePort } from './free-port';
 // The contrib entry ships CommonJS at run time but only ESM typings, so it is required explicitly.
 // btree_gist lets exclusion constraints mix equality and range overlap (no double booking).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { btree_gist } = require('@electric-sql/pglite/contrib/btree_gist') as { btree_gist: Extension };
+const { btree_gist } = require('@electric-sql/pglite/contrib/btree_gist') as {
+  btree_gist: Extension;
+};
 
 /** An embedded PostgreSQL (PGlite, Postgres compiled to WASM) served over the wire protocol. */
 export interface EmbeddedPostgres {
@@ -21,7 +23,10 @@ export interface EmbeddedPostgres {
  * while a connection holds a transaction open the others wait, so the pool stays small and code
  * never awaits a second connection inside a transaction.
  */
-export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  maxConnections: number,
+): Promise<EmbeddedPostgres> {
   const dir = resolve(dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create({ dataDir: dir, extensions: { btree_gist } });

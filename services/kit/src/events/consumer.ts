@@ -14,7 +14,11 @@ export interface HandlerContext {
  * Applies one event's effect using `manager`, the transaction in which the event is also recorded
  * as processed. Throwing rolls both back; the event is retried, then dead-lettered.
  */
-export type EventHandler = (event: Envelope, manager: EntityManager, ctx: HandlerContext) => Promise<void>;
+export type EventHandler = (
+  event: Envelope,
+  manager: EntityManager,
+  ctx: HandlerContext,
+) => Promise<void>;
 
 /** Headers a dead letter carries besides the original ones, so it can be diagnosed and replayed. */
 export const DEAD_LETTER_HEADERS = {
@@ -109,13 +113,20 @@ export class EventConsumer {
     }
     const handler = this.opts.handlers[event.type];
     if (!handler) return 'ignored';
-    const log = logger.child({ eventId: event.id, eventType: event.type, traceId: traceIdOf(event.traceparent) });
+    const log = logger.child({
+      eventId: event.id,
+      eventType: event.type,
+      traceId: traceIdOf(event.traceparent),
+    });
 
     let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
         const applied = await this.apply(event, handler, log);
-        log.info({ consumer: groupId, outcome: applied ? 'applied' : 'duplicate' }, 'event consumed');
+        log.info(
+          { consumer: groupId, outcome: applied ? 'applied' : 'duplicate' },
+          'event consumed',
+        );
         return applied ? 'applied' : 'duplicate';
       } catch (err) {
         lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

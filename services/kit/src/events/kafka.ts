@@ -32,11 +32,19 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
  * in flight keeps one aggregate's events in the order they were committed.
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
 }
 
 /** Creates `topics` when missing (idempotent); partitions default to 3, replication to the broker's default. */
-export async function ensureTopics(admin: Admin, topics: string[], numPartitions = 3): Promise<void> {
+export async function ensureTopics(
+  admin: Admin,
+  topics: string[],
+  numPartitions = 3,
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(topics)].filter((t) => !existing.has(t));
   if (!missing.length) return;

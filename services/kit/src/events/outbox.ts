@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { EVENT_CONTRACTS, envelopeSchema, type Envelope, type EventContract } from '@liyuan/schemas';
+import {
+  EVENT_CONTRACTS,
+  envelopeSchema,
+  type Envelope,
+  type EventContract,
+} from '@liyuan/schemas';
 import type { z } from 'zod';
 
 /** The NOTIFY channel that wakes the relay when an event commits. */
@@ -68,6 +73,11 @@ export async function appendEvent<T extends EventContract>(
   data: z.input<T['data']>,
   traceparent: string,
 ): Promise<Envelope> {
-  const [envelope] = await appendEvents(manager, source, [{ contract, aggregateId, data }], traceparent);
+  const [envelope] = await appendEvents(
+    manager,
+    source,
+    [{ contract, aggregateId, data }],
+    traceparent,
+  );
   return envelope!;
 }

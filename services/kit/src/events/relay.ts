@@ -116,9 +116,16 @@ export class OutboxRelay {
       await this.opts.producer.connect();
       this.producerConnected = true;
     }
-    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    const byTopic = new Map<
+      string,
+      { key: string; value: string; headers: Record<string, string> }[]
+    >();
     for (const row of rows) {
-      const envelope = JSON.parse(row.envelope) as { id: string; type: string; traceparent: string };
+      const envelope = JSON.parse(row.envelope) as {
+        id: string;
+        type: string;
+        traceparent: string;
+      };
       const messages = byTopic.get(row.topic) ?? [];
       messages.push({
         key: row.aggregate_id,
@@ -139,7 +146,8 @@ export class OutboxRelay {
     await client.query(`UPDATE outbox_events SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [
       rows.map((r) => r.seq),
     ]);
-    for (const [topic, messages] of byTopic) this.opts.metrics.outboxPublished.inc({ topic }, messages.length);
+    for (const [topic, messages] of byTopic)
+      this.opts.metrics.outboxPublished.inc({ topic }, messages.length);
     return rows.length;
   }
 
@@ -149,7 +157,10 @@ export class OutboxRelay {
 
   private async ensureClient(): Promise<Client> {
     if (this.client) return this.client;
-    const client = new Client({ connectionString: this.opts.databaseUrl, application_name: 'outbox-relay' });
+    const client = new Client({
+      connectionString: this.opts.databaseUrl,
+      application_name: 'outbox-relay',
+    });
     // A lost connection must not crash the process: forget it, and the loop reconnects.
     client.on('error', (err) => {
       this.opts.logger.warn({ err: String(err) }, 'outbox relay connection lost');
@@ -185,13 +196,12 @@ export class OutboxRelay {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.wake = undefined;
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

@@ -8,7 +8,11 @@ import type { Logger } from '../logger';
  * how many were replayed. The consumer's processed-events table keeps a replay from applying an
  * event twice.
  */
-export async function replayDeadLetters(kafka: Kafka, groupId: string, logger: Logger): Promise<number> {
+export async function replayDeadLetters(
+  kafka: Kafka,
+  groupId: string,
+  logger: Logger,
+): Promise<number> {
   const topic = deadLetterTopic(groupId);
   const admin = kafka.admin();
   await admin.connect();
@@ -23,10 +27,15 @@ export async function replayDeadLetters(kafka: Kafka, groupId: string, logger: L
   await admin.disconnect();
   const target = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
   const startAt = new Map(
-    (committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]),
+    (committed[0]?.partitions ?? []).map((p) => [
+      p.partition,
+      BigInt(p.offset === '-1' ? '0' : p.offset),
+    ]),
   );
   const remaining = new Set(
-    [...target].filter(([partition, high]) => high > (startAt.get(partition) ?? 0n)).map(([p]) => p),
+    [...target]
+      .filter(([partition, high]) => high > (startAt.get(partition) ?? 0n))
+      .map(([p]) => p),
   );
   if (remaining.size === 0) return 0;
 
@@ -51,7 +60,8 @@ export async function replayDeadLetters(kafka: Kafka, groupId: string, logger: L
             });
             replayed += 1;
           }
-          if (BigInt(message.offset) + 1n >= (target.get(partition) ?? 0n)) remaining.delete(partition);
+          if (BigInt(message.offset) + 1n >= (target.get(partition) ?? 0n))
+            remaining.delete(partition);
           if (remaining.size === 0) resolve();
         },
       })

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { appendEvents, newTraceparent, type Logger, type PendingEvent } from '@liyuan/kit';
-import { BuildingRegistered, GridCreated, GridMemberAssigned, HouseholdRegistered, ResidentRegistered } from '@liyuan/schemas';
+import {
+  BuildingRegistered,
+  GridCreated,
+  GridMemberAssigned,
+  HouseholdRegistered,
+  ResidentRegistered,
+} from '@liyuan/schemas';
 import { idCardCheckDigit } from '../domain/personal-data';
 import type { Relationship } from '../domain/model';
 
@@ -11,8 +17,94 @@ import type { Relationship } from '../domain/model';
  * used. The generator is seeded, so every first start produces the same community.
  */
 
-const SURNAMES = ['Wang', 'Li', 'Zhang', 'Liu', 'Chen', 'Yang', 'Zhao', 'Huang', 'Zhou', 'Wu', 'Xu', 'Sun', 'Ma', 'Zhu', 'Hu', 'Guo', 'He', 'Gao', 'Lin', 'Luo', 'Zheng', 'Liang', 'Song', 'Tang', 'Han', 'Feng', 'Deng', 'Cao', 'Peng', 'Zeng', 'Xiao', 'Tian', 'Dong', 'Pan', 'Yuan', 'Cai', 'Jiang', 'Yu', 'Du', 'Ye'];
-const GIVEN = ['Wei', 'Fang', 'Min', 'Jing', 'Lei', 'Qiang', 'Jun', 'Yan', 'Jie', 'Tao', 'Ming', 'Chao', 'Xiu', 'Hua', 'Ping', 'Gang', 'Hui', 'Ying', 'Bo', 'Lan', 'Xin', 'Yu', 'Dan', 'Hao', 'Rui', 'Ning', 'Kai', 'Qing', 'Shan', 'Zhen', 'Yun', 'Feng', 'Li', 'Na', 'Tingting', 'Haoran', 'Zihan', 'Yuxuan', 'Guiying', 'Shulan', 'Jianguo', 'Jianhua', 'Yongmei', 'Xiuzhen'];
+const SURNAMES = [
+  'Wang',
+  'Li',
+  'Zhang',
+  'Liu',
+  'Chen',
+  'Yang',
+  'Zhao',
+  'Huang',
+  'Zhou',
+  'Wu',
+  'Xu',
+  'Sun',
+  'Ma',
+  'Zhu',
+  'Hu',
+  'Guo',
+  'He',
+  'Gao',
+  'Lin',
+  'Luo',
+  'Zheng',
+  'Liang',
+  'Song',
+  'Tang',
+  'Han',
+  'Feng',
+  'Deng',
+  'Cao',
+  'Peng',
+  'Zeng',
+  'Xiao',
+  'Tian',
+  'Dong',
+  'Pan',
+  'Yuan',
+  'Cai',
+  'Jiang',
+  'Yu',
+  'Du',
+  'Ye',
+];
+const GIVEN = [
+  'Wei',
+  'Fang',
+  'Min',
+  'Jing',
+  'Lei',
+  'Qiang',
+  'Jun',
+  'Yan',
+  'Jie',
+  'Tao',
+  'Ming',
+  'Chao',
+  'Xiu',
+  'Hua',
+  'Ping',
+  'Gang',
+  'Hui',
+  'Ying',
+  'Bo',
+  'Lan',
+  'Xin',
+  'Yu',
+  'Dan',
+  'Hao',
+  'Rui',
+  'Ning',
+  'Kai',
+  'Qing',
+  'Shan',
+  'Zhen',
+  'Yun',
+  'Feng',
+  'Li',
+  'Na',
+  'Tingting',
+  'Haoran',
+  'Zihan',
+  'Yuxuan',
+  'Guiying',
+  'Shulan',
+  'Jianguo',
+  'Jianhua',
+  'Yongmei',
+  'Xiuzhen',
+];
 /** People named in the article the product grew from: never demo residents. */
 const EXCLUDED = new Set(['Zhang Caixia', 'Ren Yulian', 'Wen Ling', 'Wang Xiling', 'Li Wenjing']);
 
@@ -33,9 +125,17 @@ interface Row {
 }
 
 /** Bulk insert through unnest; a type `a->b` passes values as `a` and casts them to `b` (arrays travel as text). */
-async function insertMany(m: EntityManager, table: string, columns: string[], types: string[], rows: Row[]): Promise<void> {
+async function insertMany(
+  m: EntityManager,
+  table: string,
+  columns: string[],
+  types: string[],
+  rows: Row[],
+): Promise<void> {
   const params = types.map((t, j) => `$${j + 1}::${t.split('->')[0]}[]`).join(', ');
-  const select = types.map((t, j) => `c${j}${t.includes('->') ? `::${t.split('->')[1]}` : ''}`).join(', ');
+  const select = types
+    .map((t, j) => `c${j}${t.includes('->') ? `::${t.split('->')[1]}` : ''}`)
+    .join(', ');
   const aliases = types.map((_, j) => `c${j}`).join(', ');
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
@@ -47,8 +147,14 @@ async function insertMany(m: EntityManager, table: string, columns: string[], ty
 }
 
 /** Loads the demo community when the registry is empty; returns how many residents it added. */
-export async function seedDemoData(dataSource: DataSource, logger: Logger, households = 2000): Promise<number> {
-  const [{ n }] = (await dataSource.query(`SELECT count(*)::int AS n FROM grids`)) as [{ n: number }];
+export async function seedDemoData(
+  dataSource: DataSource,
+  logger: Logger,
+  households = 2000,
+): Promise<number> {
+  const [{ n }] = (await dataSource.query(`SELECT count(*)::int AS n FROM grids`)) as [
+    { n: number },
+  ];
   if (n > 0) return 0;
   const rand = rng(20221);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -56,8 +162,20 @@ export async function seedDemoData(dataSource: DataSource, logger: Logger, house
   const events: PendingEvent[] = [];
 
   const root = { id: randomUUID(), name: 'Liyuan Community', parent_id: null as string | null };
-  const grids = [root, ...Array.from({ length: 8 }, (_, i) => ({ id: randomUUID(), name: `Grid ${i + 1}`, parent_id: root.id }))];
-  for (const g of grids) events.push({ contract: GridCreated, aggregateId: g.id, data: { gridId: g.id, parentId: g.parent_id } });
+  const grids = [
+    root,
+    ...Array.from({ length: 8 }, (_, i) => ({
+      id: randomUUID(),
+      name: `Grid ${i + 1}`,
+      parent_id: root.id,
+    })),
+  ];
+  for (const g of grids)
+    events.push({
+      contract: GridCreated,
+      aggregateId: g.id,
+      data: { gridId: g.id, parentId: g.parent_id },
+    });
 
   const leaves = grids.slice(1);
   const buildings = Array.from({ length: 40 }, (_, i) => ({
@@ -67,7 +185,11 @@ export async function seedDemoData(dataSource: DataSource, logger: Logger, house
     grid_id: leaves[Math.floor(i / 5)]!.id,
   }));
   for (const b of buildings) {
-    events.push({ contract: BuildingRegistered, aggregateId: b.id, data: { buildingId: b.id, gridId: b.grid_id } });
+    events.push({
+      contract: BuildingRegistered,
+      aggregateId: b.id,
+      data: { buildingId: b.id, gridId: b.grid_id },
+    });
   }
 
   const householdRows: Row[] = [];
@@ -96,7 +218,12 @@ export async function seedDemoData(dataSource: DataSource, logger: Logger, house
     const headYear = 1935 + Math.floor(rand() * 65);
     for (let k = 0; k < size; k++) {
       const relationship: Relationship = k === 0 ? 'head' : k === 1 ? 'spouse' : 'child';
-      const year = k === 0 ? headYear : k === 1 ? headYear + Math.floor(rand() * 5) - 2 : Math.min(headYear + 22 + Math.floor(rand() * 15), 2025);
+      const year =
+        k === 0
+          ? headYear
+          : k === 1
+            ? headYear + Math.floor(rand() * 5) - 2
+            : Math.min(headYear + 22 + Math.floor(rand() * 15), 2025);
       const birthDate = `${year}-${String(1 + Math.floor(rand() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rand() * 28)).padStart(2, '0')}`;
       let name = `${k === 1 ? pick(SURNAMES) : surname} ${pick(GIVEN)}`;
       if (EXCLUDED.has(name)) name = `${surname} Anping`;
@@ -141,19 +268,51 @@ export async function seedDemoData(dataSource: DataSource, logger: Logger, house
     }
   }
 
-  const members = leaves.map((g, i) => ({ id: randomUUID(), user_id: `grid-member-${i + 1}`, name: `${pick(SURNAMES)} ${pick(GIVEN)}`, grid_id: g.id }));
+  const members = leaves.map((g, i) => ({
+    id: randomUUID(),
+    user_id: `grid-member-${i + 1}`,
+    name: `${pick(SURNAMES)} ${pick(GIVEN)}`,
+    grid_id: g.id,
+  }));
   for (const m of members) {
-    events.push({ contract: GridMemberAssigned, aggregateId: m.grid_id, data: { gridId: m.grid_id, gridMemberId: m.id, userId: m.user_id } });
+    events.push({
+      contract: GridMemberAssigned,
+      aggregateId: m.grid_id,
+      data: { gridId: m.grid_id, gridMemberId: m.id, userId: m.user_id },
+    });
   }
 
   await dataSource.transaction(async (m) => {
     await insertMany(m, 'grids', ['id', 'name', 'parent_id'], ['uuid', 'text', 'uuid'], grids);
-    await insertMany(m, 'buildings', ['id', 'name', 'address', 'grid_id'], ['uuid', 'text', 'text', 'uuid'], buildings);
-    await insertMany(m, 'households', ['id', 'building_id', 'grid_id', 'unit', 'room'], ['uuid', 'uuid', 'uuid', 'text', 'text'], householdRows);
+    await insertMany(
+      m,
+      'buildings',
+      ['id', 'name', 'address', 'grid_id'],
+      ['uuid', 'text', 'text', 'uuid'],
+      buildings,
+    );
+    await insertMany(
+      m,
+      'households',
+      ['id', 'building_id', 'grid_id', 'unit', 'room'],
+      ['uuid', 'uuid', 'uuid', 'text', 'text'],
+      householdRows,
+    );
     await insertMany(
       m,
       'residents',
-      ['id', 'household_id', 'name', 'gender', 'birth_date', 'id_card_number', 'phone', 'residency_type', 'relationship_to_head', 'tags'],
+      [
+        'id',
+        'household_id',
+        'name',
+        'gender',
+        'birth_date',
+        'id_card_number',
+        'phone',
+        'residency_type',
+        'relationship_to_head',
+        'tags',
+      ],
       ['uuid', 'uuid', 'text', 'text', 'date', 'text', 'text', 'text', 'text', 'text->text[]'],
       residentRows,
     );
@@ -161,12 +320,32 @@ export async function seedDemoData(dataSource: DataSource, logger: Logger, house
       `UPDATE households h SET head_resident_id = r.id FROM residents r
         WHERE r.household_id = h.id AND r.relationship_to_head = 'head'`,
     );
-    await insertMany(m, 'grid_members', ['id', 'user_id', 'name'], ['uuid', 'text', 'text'], members);
-    await insertMany(m, 'grid_assignments', ['grid_id', 'grid_member_id'], ['uuid', 'uuid'], members.map((x) => ({ grid_id: x.grid_id, grid_member_id: x.id })));
+    await insertMany(
+      m,
+      'grid_members',
+      ['id', 'user_id', 'name'],
+      ['uuid', 'text', 'text'],
+      members,
+    );
+    await insertMany(
+      m,
+      'grid_assignments',
+      ['grid_id', 'grid_member_id'],
+      ['uuid', 'uuid'],
+      members.map((x) => ({ grid_id: x.grid_id, grid_member_id: x.id })),
+    );
     for (let i = 0; i < events.length; i += 1000) {
       await appendEvents(m, 'residents', events.slice(i, i + 1000), traceparent);
     }
   });
-  logger.info({ grids: grids.length, buildings: buildings.length, households, residents: residentRows.length }, 'demo data loaded');
+  logger.info(
+    {
+      grids: grids.length,
+      buildings: buildings.length,
+      households,
+      residents: residentRows.length,
+    },
+    'demo data loaded',
+  );
   return residentRows.length;
 }

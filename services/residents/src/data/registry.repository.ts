@@ -51,7 +51,11 @@ const toResident = (e: ResidentEntity): Resident => ({
   movedOutOn: e.movedOutOn,
   registeredAt: e.registeredAt,
 });
-const toMember = (e: GridMemberEntity): GridMember => ({ id: e.id, userId: e.userId, name: e.name });
+const toMember = (e: GridMemberEntity): GridMember => ({
+  id: e.id,
+  userId: e.userId,
+  name: e.name,
+});
 
 /** The registry over TypeORM; every list read is one statement, whatever the number of ids. */
 export class TypeOrmRegistryStore implements RegistryStore {
@@ -59,7 +63,11 @@ export class TypeOrmRegistryStore implements RegistryStore {
 
   async gridsByIds(ids: readonly string[]): Promise<Grid[]> {
     if (!ids.length) return [];
-    const rows = await this.m.getRepository(GridEntity).createQueryBuilder('g').where('g.id = ANY(:ids)', { ids }).getMany();
+    const rows = await this.m
+      .getRepository(GridEntity)
+      .createQueryBuilder('g')
+      .where('g.id = ANY(:ids)', { ids })
+      .getMany();
     return rows.map(toGrid);
   }
   async allGrids(): Promise<Grid[]> {
@@ -72,7 +80,9 @@ export class TypeOrmRegistryStore implements RegistryStore {
     return rows.map(toGrid);
   }
   async insertGrid(grid: Grid): Promise<void> {
-    await this.m.getRepository(GridEntity).insert({ id: grid.id, name: grid.name, parentId: grid.parentId });
+    await this.m
+      .getRepository(GridEntity)
+      .insert({ id: grid.id, name: grid.name, parentId: grid.parentId });
   }
 
   async buildingsByIds(ids: readonly string[]): Promise<Building[]> {
@@ -116,7 +126,9 @@ export class TypeOrmRegistryStore implements RegistryStore {
     await this.m.getRepository(HouseholdEntity).insert({ ...h });
   }
   async setHouseholdHead(householdId: string, residentId: string | null): Promise<void> {
-    await this.m.getRepository(HouseholdEntity).update({ id: householdId }, { headResidentId: residentId });
+    await this.m
+      .getRepository(HouseholdEntity)
+      .update({ id: householdId }, { headResidentId: residentId });
   }
   async householdExists(buildingId: string, unit: string, room: string): Promise<boolean> {
     return this.m.getRepository(HouseholdEntity).exists({ where: { buildingId, unit, room } });
@@ -136,7 +148,9 @@ export class TypeOrmRegistryStore implements RegistryStore {
 
   async residentsByIds(ids: readonly string[]): Promise<ResidentInGrid[]> {
     if (!ids.length) return [];
-    const { raw, entities } = await this.residentsInGrid().where('r.id = ANY(:ids)', { ids }).getRawAndEntities();
+    const { raw, entities } = await this.residentsInGrid()
+      .where('r.id = ANY(:ids)', { ids })
+      .getRawAndEntities();
     return TypeOrmRegistryStore.inGrid(raw as { grid_id: string }[], entities);
   }
   async lockResident(id: string): Promise<ResidentInGrid | undefined> {
@@ -165,7 +179,8 @@ export class TypeOrmRegistryStore implements RegistryStore {
     if (query.status) qb.andWhere('r.status = :status', { status: query.status });
     if (query.bornOnOrAfter) qb.andWhere('r.birth_date >= :from', { from: query.bornOnOrAfter });
     if (query.bornOnOrBefore) qb.andWhere('r.birth_date <= :to', { to: query.bornOnOrBefore });
-    if (query.name) qb.andWhere(`r.name ILIKE :name ESCAPE '\\'`, { name: `%${escapeLike(query.name)}%` });
+    if (query.name)
+      qb.andWhere(`r.name ILIKE :name ESCAPE '\\'`, { name: `%${escapeLike(query.name)}%` });
     if (query.onlyResidentId) qb.andWhere('r.id = :only', { only: query.onlyResidentId });
     return qb;
   }
@@ -178,7 +193,11 @@ export class TypeOrmRegistryStore implements RegistryStore {
         afterId: query.after.id,
       });
     }
-    const { raw, entities } = await qb.orderBy('r.name').addOrderBy('r.id').limit(query.limit).getRawAndEntities();
+    const { raw, entities } = await qb
+      .orderBy('r.name')
+      .addOrderBy('r.id')
+      .limit(query.limit)
+      .getRawAndEntities();
     return TypeOrmRegistryStore.inGrid(raw as { grid_id: string }[], entities);
   }
   async countResidents(query: Omit<ResidentQuery, 'after' | 'limit'>): Promise<number> {
@@ -230,29 +249,45 @@ export class TypeOrmRegistryStore implements RegistryStore {
     );
     return rows.length > 0;
   }
-  async membersOfGrids(gridIds: readonly string[]): Promise<{ gridId: string; member: GridMember }[]> {
+  async membersOfGrids(
+    gridIds: readonly string[],
+  ): Promise<{ gridId: string; member: GridMember }[]> {
     if (!gridIds.length) return [];
-    const rows: { grid_id: string; id: string; user_id: string; name: string }[] = await this.m.query(
-      `SELECT a.grid_id, m.id, m.user_id, m.name FROM grid_assignments a
+    const rows: { grid_id: string; id: string; user_id: string; name: string }[] =
+      await this.m.query(
+        `SELECT a.grid_id, m.id, m.user_id, m.name FROM grid_assignments a
          JOIN grid_members m ON m.id = a.grid_member_id
         WHERE a.grid_id = ANY($1) ORDER BY m.name, m.id`,
-      [gridIds],
-    );
-    return rows.map((r) => ({ gridId: r.grid_id, member: { id: r.id, userId: r.user_id, name: r.name } }));
+        [gridIds],
+      );
+    return rows.map((r) => ({
+      gridId: r.grid_id,
+      member: { id: r.id, userId: r.user_id, name: r.name },
+    }));
   }
   async gridsOfMembers(memberIds: readonly string[]): Promise<{ memberId: string; grid: Grid }[]> {
     if (!memberIds.length) return [];
-    const rows: { grid_member_id: string; id: string; name: string; parent_id: string | null }[] = await this.m.query(
-      `SELECT a.grid_member_id, g.id, g.name, g.parent_id FROM grid_assignments a
+    const rows: { grid_member_id: string; id: string; name: string; parent_id: string | null }[] =
+      await this.m.query(
+        `SELECT a.grid_member_id, g.id, g.name, g.parent_id FROM grid_assignments a
          JOIN grids g ON g.id = a.grid_id
         WHERE a.grid_member_id = ANY($1) ORDER BY g.name, g.id`,
-      [memberIds],
-    );
-    return rows.map((r) => ({ memberId: r.grid_member_id, grid: { id: r.id, name: r.name, parentId: r.parent_id } }));
+        [memberIds],
+      );
+    return rows.map((r) => ({
+      memberId: r.grid_member_id,
+      grid: { id: r.id, name: r.name, parentId: r.parent_id },
+    }));
   }
 
   async recordPersonalDataAccess(
-    rows: { actorUserId: string; actorRoles: string[]; residentId: string; field: string; requestId: string }[],
+    rows: {
+      actorUserId: string;
+      actorRoles: string[];
+      residentId: string;
+      field: string;
+      requestId: string;
+    }[],
   ): Promise<void> {
     if (!rows.length) return;
     await this.m.query(

@@ -6,7 +6,14 @@ import { AppError, forbidden, hasRole, unauthenticated, type Caller } from '@liy
  * roles read residents (with personal data masked) to serve them.
  */
 
-const READ_ALL = ['admin', 'staff', 'volunteer_lead', 'party_secretary', 'mediator', 'facility_manager'] as const;
+const READ_ALL = [
+  'admin',
+  'staff',
+  'volunteer_lead',
+  'party_secretary',
+  'mediator',
+  'facility_manager',
+] as const;
 
 /** Grids whose residents the caller may list: undefined = all, [] = none beyond their own record. */
 export function visibleGrids(caller: Caller): string[] | undefined {
@@ -50,7 +57,9 @@ export function canSeeUnmasked(
   if (caller.userId === null) return false;
   if (hasRole(caller, 'admin', 'staff')) return true;
   if (caller.residentId === resident.id) return true;
-  return field === 'phone' && hasRole(caller, 'grid_member') && caller.gridIds.includes(resident.gridId);
+  return (
+    field === 'phone' && hasRole(caller, 'grid_member') && caller.gridIds.includes(resident.gridId)
+  );
 }
 
 export { AppError };

@@ -1,8 +1,16 @@
-import { birthDateOfIdCard, idCardCheckDigit, isValidIdCardNumber, isValidPhone, maskIdCardNumber, maskPhone } from './personal-data';
+import {
+  birthDateOfIdCard,
+  idCardCheckDigit,
+  isValidIdCardNumber,
+  isValidPhone,
+  maskIdCardNumber,
+  maskPhone,
+} from './personal-data';
 
 describe('personal data rules', () => {
   const valid = (first17: string) => `${first17}${idCardCheckDigit(first17)}`;
-  const wrongCheck = (first17: string) => `${first17}${idCardCheckDigit(first17) === '0' ? '1' : '0'}`;
+  const wrongCheck = (first17: string) =>
+    `${first17}${idCardCheckDigit(first17) === '0' ? '1' : '0'}`;
 
   it('when the check digit is computed for the GB 11643 sample, then it is X', () => {
     expect(idCardCheckDigit('11010519491231002')).toBe('X');

@@ -21,7 +21,8 @@ export function isValidIdCardNumber(value: string): boolean {
   const m = Number(value.slice(10, 12));
   const d = Number(value.slice(12, 14));
   const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return false;
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    return false;
   return idCardCheckDigit(value.slice(0, 17)) === value[17];
 }
 
@@ -34,8 +35,12 @@ export const isValidPhone = (value: string): boolean => /^1[3-9]\d{9}$/.test(val
 
 /** `330102199001011234` → `3301**********1234`. */
 export const maskIdCardNumber = (value: string): string =>
-  value.length <= 8 ? '*'.repeat(value.length) : `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
+  value.length <= 8
+    ? '*'.repeat(value.length)
+    : `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
 
 /** `13812345678` → `138****5678`. */
 export const maskPhone = (value: string): string =>
-  value.length <= 7 ? '*'.repeat(value.length) : `${value.slice(0, 3)}${'*'.repeat(value.length - 7)}${value.slice(-4)}`;
+  value.length <= 7
+    ? '*'.repeat(value.length)
+    : `${value.slice(0, 3)}${'*'.repeat(value.length - 7)}${value.slice(-4)}`;

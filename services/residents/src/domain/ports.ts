@@ -1,6 +1,14 @@
 import type { EventContract } from '@liyuan/schemas';
 import type { z } from 'zod';
-import type { Building, Grid, GridMember, Household, Resident, ResidentInGrid, ResidentQuery } from './model';
+import type {
+  Building,
+  Grid,
+  GridMember,
+  Household,
+  Resident,
+  ResidentInGrid,
+  ResidentQuery,
+} from './model';
 
 /** Reads and writes of the registry; implemented in the data layer over one connection or transaction. */
 export interface RegistryStore {
@@ -38,7 +46,13 @@ export interface RegistryStore {
   gridsOfMembers(memberIds: readonly string[]): Promise<{ memberId: string; grid: Grid }[]>;
 
   recordPersonalDataAccess(
-    rows: { actorUserId: string; actorRoles: string[]; residentId: string; field: string; requestId: string }[],
+    rows: {
+      actorUserId: string;
+      actorRoles: string[];
+      residentId: string;
+      field: string;
+      requestId: string;
+    }[],
   ): Promise<void>;
 }
 

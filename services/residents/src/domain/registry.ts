@@ -28,11 +28,15 @@ import { birthDateOfIdCard, isValidIdCardNumber, isValidPhone } from './personal
 import type { RegistryStore, RunInTransaction } from './ports';
 
 const uuid = z.uuid('must be a valid id');
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const isoDate = z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD');
 const phone = z.string().trim().refine(isValidPhone, 'must be an 11-digit mobile number');
 const tag = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'tags are lower_snake_case');
-const tags = z.array(tag).max(20).transform((t) => [...new Set(t)]);
+const tags = z
+  .array(tag)
+  .max(20)
+  .transform((t) => [...new Set(t)]);
 
 const createGridInput = z.object({ name: text(100), parentId: uuid.nullish() });
 const registerBuildingInput = z.object({ name: text(100), address: text(200), gridId: uuid });
@@ -65,7 +69,10 @@ const updateResidentInput = z
     relationshipToHead: z.enum(RELATIONSHIPS).nullish(),
     tags: tags.nullish(),
   })
-  .refine((v) => Object.values(v).some((x) => x !== undefined && x !== null), 'must change at least one field');
+  .refine(
+    (v) => Object.values(v).some((x) => x !== undefined && x !== null),
+    'must change at least one field',
+  );
 const moveOutInput = z.object({ residentId: uuid, movedOutOn: isoDate });
 const assignGridMemberInput = z.object({ gridId: uuid, userId: text(100), name: text(50) });
 const residentFilter = z
@@ -99,7 +106,8 @@ export const encodeCursor = (r: { name: string; id: string }): string =>
 function decodeCursor(cursor: string): { name: string; id: string } {
   try {
     const [name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof name === 'string' && typeof id === 'string' && uuid.safeParse(id).success) return { name, id };
+    if (typeof name === 'string' && typeof id === 'string' && uuid.safeParse(id).success)
+      return { name, id };
   } catch {
     // fall through to the error below
   }
@@ -147,7 +155,10 @@ export class Registry {
       }
       const building: Building = { id: randomUUID(), ...input };
       await store.insertBuilding(building);
-      await publish(BuildingRegistered, building.id, { buildingId: building.id, gridId: building.gridId });
+      await publish(BuildingRegistered, building.id, {
+        buildingId: building.id,
+        gridId: building.gridId,
+      });
       return building;
     });
   }
@@ -193,17 +204,25 @@ export class Registry {
   async registerResident(caller: Caller, raw: unknown): Promise<ResidentInGrid> {
     const input = parseInput(registerResidentInput, raw, 'input');
     const todayDate = today(this.clock());
-    if (input.birthDate > todayDate) throw badInput('input.birthDate', 'input.birthDate: must not be in the future');
-    if (input.birthDate < '1900-01-01') throw badInput('input.birthDate', 'input.birthDate: must be after 1900');
+    if (input.birthDate > todayDate)
+      throw badInput('input.birthDate', 'input.birthDate: must not be in the future');
+    if (input.birthDate < '1900-01-01')
+      throw badInput('input.birthDate', 'input.birthDate: must be after 1900');
     if (birthDateOfIdCard(input.idCardNumber) !== input.birthDate) {
-      throw badInput('input.idCardNumber', 'input.idCardNumber: the birth date it encodes differs from input.birthDate');
+      throw badInput(
+        'input.idCardNumber',
+        'input.idCardNumber: the birth date it encodes differs from input.birthDate',
+      );
     }
     return this.transaction(async ({ store, publish }) => {
       const household = await store.lockHousehold(input.householdId);
       if (!household) throw badInput('input.householdId', 'input.householdId: no such household');
       requireManage(caller, household.gridId);
       if (await store.idCardNumberTaken(input.idCardNumber)) {
-        throw conflict('a resident with this ID-card number is already registered', 'input.idCardNumber');
+        throw conflict(
+          'a resident with this ID-card number is already registered',
+          'input.idCardNumber',
+        );
       }
       if (input.relationshipToHead === 'head' && household.headResidentId) {
         throw conflict('the household already has a head', 'input.relationshipToHead');
@@ -227,11 +246,15 @@ export class Registry {
         await store.insertResident(resident);
       } catch (err) {
         if (isUniqueViolation(err, 'id_card')) {
-          throw conflict('a resident with this ID-card number is already registered', 'input.idCardNumber');
+          throw conflict(
+            'a resident with this ID-card number is already registered',
+            'input.idCardNumber',
+          );
         }
         throw err;
       }
-      if (resident.relationshipToHead === 'head') await store.setHouseholdHead(household.id, resident.id);
+      if (resident.relationshipToHead === 'head')
+        await store.setHouseholdHead(household.id, resident.id);
       await publish(ResidentRegistered, resident.id, {
         residentId: resident.id,
         householdId: household.id,
@@ -259,9 +282,9 @@ export class Registry {
         relationshipToHead: input.relationshipToHead ?? current.relationshipToHead,
         tags: input.tags ?? current.tags,
       };
-      const changed = (['name', 'phone', 'residencyType', 'relationshipToHead', 'tags'] as const).filter(
-        (k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]),
-      );
+      const changed = (
+        ['name', 'phone', 'residencyType', 'relationshipToHead', 'tags'] as const
+      ).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]));
       if (!changed.length) return current;
       if (next.relationshipToHead !== current.relationshipToHead) {
         const household = await store.lockHousehold(current.householdId);
@@ -293,13 +316,19 @@ export class Registry {
     return this.transaction(async ({ store, publish }) => {
       const current = await this.lockedResident(store, input.residentId, 'input.residentId');
       requireManage(caller, current.gridId);
-      if (current.status !== 'active') throw conflict(`resident is already ${current.status}`, 'input.residentId');
+      if (current.status !== 'active')
+        throw conflict(`resident is already ${current.status}`, 'input.residentId');
       if (input.movedOutOn < current.birthDate) {
         throw badInput('input.movedOutOn', 'input.movedOutOn: must not be before the birth date');
       }
-      const next: ResidentInGrid = { ...current, status: 'moved_out', movedOutOn: input.movedOutOn };
+      const next: ResidentInGrid = {
+        ...current,
+        status: 'moved_out',
+        movedOutOn: input.movedOutOn,
+      };
       const household = await store.lockHousehold(current.householdId);
-      if (household?.headResidentId === current.id) await store.setHouseholdHead(current.householdId, null);
+      if (household?.headResidentId === current.id)
+        await store.setHouseholdHead(current.householdId, null);
       await store.updateResident(next);
       await publish(ResidentMovedOut, current.id, {
         residentId: current.id,
@@ -340,16 +369,19 @@ export class Registry {
     args: { first?: number | null; after?: string | null; filter?: unknown },
   ): Promise<ResidentPage> {
     const first = args.first ?? 20;
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw badInput('first', 'first: must be 1 to 100');
+    if (!Number.isInteger(first) || first < 1 || first > 100)
+      throw badInput('first', 'first: must be 1 to 100');
     const after = args.after ? decodeCursor(args.after) : undefined;
     const filter = parseInput(residentFilter, args.filter ?? {}, 'filter');
     // undefined: every grid; a list: those grids; empty: the caller's own record only.
     const grids = visibleGrids(caller);
     const ownRecordOnly = grids !== undefined && grids.length === 0;
-    if (ownRecordOnly && !caller.residentId) throw forbidden('no residents are visible to this caller');
+    if (ownRecordOnly && !caller.residentId)
+      throw forbidden('no residents are visible to this caller');
     let gridIds: string[] | undefined = ownRecordOnly ? undefined : grids;
     if (filter.gridId) {
-      if (grids && !ownRecordOnly && !grids.includes(filter.gridId)) throw forbidden('this grid is not one of yours');
+      if (grids && !ownRecordOnly && !grids.includes(filter.gridId))
+        throw forbidden('this grid is not one of yours');
       gridIds = [filter.gridId];
     }
     const onlyResidentId = ownRecordOnly ? caller.residentId : undefined;
@@ -381,7 +413,11 @@ export class Registry {
     if (!canRead(caller, resident)) throw forbidden('this resident is not visible to the caller');
   }
 
-  private async lockedResident(store: RegistryStore, id: string, field: string): Promise<ResidentInGrid> {
+  private async lockedResident(
+    store: RegistryStore,
+    id: string,
+    field: string,
+  ): Promise<ResidentInGrid> {
     const resident = await store.lockResident(id);
     if (!resident) throw notFound('resident', id, field);
     return resident;

@@ -2,7 +2,14 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { appendEvent, type BaseRequestContext } from '@liyuan/kit';
 import { TypeOrmRegistryStore } from '../data/registry.repository';
-import type { Building, Grid, GridMember, Household, Resident, ResidentInGrid } from '../domain/model';
+import type {
+  Building,
+  Grid,
+  GridMember,
+  Household,
+  Resident,
+  ResidentInGrid,
+} from '../domain/model';
 import type { RunInTransaction } from '../domain/ports';
 import { Registry } from '../domain/registry';
 
@@ -36,21 +43,38 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
  */
 function createLoaders(store: TypeOrmRegistryStore, base: BaseRequestContext) {
   return {
-    resident: new DataLoader<string, ResidentInGrid | undefined>(async (ids) => byId(ids, await store.residentsByIds(ids))),
-    household: new DataLoader<string, Household | undefined>(async (ids) => byId(ids, await store.householdsByIds(ids))),
-    householdMembers: new DataLoader<string, Resident[]>(async (ids) =>
-      grouped(ids, (await store.residentsOfHouseholds(ids)).map((r) => ({ key: r.householdId, value: r }))),
+    resident: new DataLoader<string, ResidentInGrid | undefined>(async (ids) =>
+      byId(ids, await store.residentsByIds(ids)),
     ),
-    building: new DataLoader<string, Building | undefined>(async (ids) => byId(ids, await store.buildingsByIds(ids))),
-    grid: new DataLoader<string, Grid | undefined>(async (ids) => byId(ids, await store.gridsByIds(ids))),
+    household: new DataLoader<string, Household | undefined>(async (ids) =>
+      byId(ids, await store.householdsByIds(ids)),
+    ),
+    householdMembers: new DataLoader<string, Resident[]>(async (ids) =>
+      grouped(
+        ids,
+        (await store.residentsOfHouseholds(ids)).map((r) => ({ key: r.householdId, value: r })),
+      ),
+    ),
+    building: new DataLoader<string, Building | undefined>(async (ids) =>
+      byId(ids, await store.buildingsByIds(ids)),
+    ),
+    grid: new DataLoader<string, Grid | undefined>(async (ids) =>
+      byId(ids, await store.gridsByIds(ids)),
+    ),
     gridMember: new DataLoader<string, GridMember | undefined>(async (ids) =>
       byId(ids, await store.gridMembersByIds(ids)),
     ),
     membersOfGrid: new DataLoader<string, GridMember[]>(async (ids) =>
-      grouped(ids, (await store.membersOfGrids(ids)).map((r) => ({ key: r.gridId, value: r.member }))),
+      grouped(
+        ids,
+        (await store.membersOfGrids(ids)).map((r) => ({ key: r.gridId, value: r.member })),
+      ),
     ),
     gridsOfMember: new DataLoader<string, Grid[]>(async (ids) =>
-      grouped(ids, (await store.gridsOfMembers(ids)).map((r) => ({ key: r.memberId, value: r.grid }))),
+      grouped(
+        ids,
+        (await store.gridsOfMembers(ids)).map((r) => ({ key: r.memberId, value: r.grid })),
+      ),
     ),
     /** Every grid, read once per request (the tree is small and read whole). */
     allGrids: once(() => store.allGrids()),
@@ -89,5 +113,9 @@ export function createContext(base: BaseRequestContext, dataSource: DataSource):
         },
       }),
     );
-  return { ...base, registry: new Registry(store, transaction), loaders: createLoaders(store, base) };
+  return {
+    ...base,
+    registry: new Registry(store, transaction),
+    loaders: createLoaders(store, base),
+  };
 }

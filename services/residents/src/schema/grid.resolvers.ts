@@ -4,8 +4,10 @@ import type { ResidentsContext } from './context';
 
 export const gridResolvers = {
   Grid: {
-    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) => ctx.loaders.grid.load(ref.id),
-    parent: (g: Grid, _: unknown, ctx: ResidentsContext) => (g.parentId ? ctx.loaders.grid.load(g.parentId) : null),
+    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
+      ctx.loaders.grid.load(ref.id),
+    parent: (g: Grid, _: unknown, ctx: ResidentsContext) =>
+      g.parentId ? ctx.loaders.grid.load(g.parentId) : null,
     children: async (g: Grid, _: unknown, ctx: ResidentsContext) =>
       (await ctx.loaders.allGrids()).filter((c) => c.parentId === g.id),
     /** Who looks after the grid: visible to signed-in callers only. */
@@ -19,6 +21,7 @@ export const gridResolvers = {
       if (ctx.caller.userId === null) throw unauthenticated();
       return ctx.loaders.gridMember.load(ref.id);
     },
-    grids: (m: GridMember, _: unknown, ctx: ResidentsContext) => ctx.loaders.gridsOfMember.load(m.id),
+    grids: (m: GridMember, _: unknown, ctx: ResidentsContext) =>
+      ctx.loaders.gridsOfMember.load(m.id),
   },
 };

@@ -4,7 +4,10 @@ import type { Building, Household } from '../domain/model';
 import type { ResidentsContext } from './context';
 
 /** A household is visible to whoever may read one of its members (staff, its grid, its own residents). */
-export async function loadReadableHousehold(ctx: ResidentsContext, id: string): Promise<Household | null> {
+export async function loadReadableHousehold(
+  ctx: ResidentsContext,
+  id: string,
+): Promise<Household | null> {
   if (ctx.caller.userId === null) throw unauthenticated();
   const household = await ctx.loaders.household.load(id);
   if (!household) return null;
@@ -20,8 +23,10 @@ const requireUser = (ctx: ResidentsContext): void => {
 
 export const householdResolvers = {
   Household: {
-    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) => loadReadableHousehold(ctx, ref.id),
-    building: (h: Household, _: unknown, ctx: ResidentsContext) => ctx.loaders.building.load(h.buildingId),
+    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
+      loadReadableHousehold(ctx, ref.id),
+    building: (h: Household, _: unknown, ctx: ResidentsContext) =>
+      ctx.loaders.building.load(h.buildingId),
     address: async (h: Household, _: unknown, ctx: ResidentsContext) => {
       const b = await ctx.loaders.building.load(h.buildingId);
       return `${b?.address ?? ''}, ${b?.name ?? ''}, Unit ${h.unit}, Room ${h.room}`;
@@ -46,5 +51,3 @@ export const householdResolvers = {
     grid: (b: Building, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(b.gridId),
   },
 };
-
-

@@ -12,7 +12,8 @@ interface ResidentsArgs {
 
 export const queryResolvers = {
   Query: {
-    resident: (_: unknown, args: { id: string }, ctx: ResidentsContext) => loadReadableResident(ctx, args.id),
+    resident: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
+      loadReadableResident(ctx, args.id),
     residents: async (_: unknown, args: ResidentsArgs, ctx: ResidentsContext) => {
       const page = await ctx.registry.listResidents(ctx.caller, args);
       for (const r of page.items) ctx.loaders.resident.prime(r.id, r);
@@ -25,7 +26,8 @@ export const queryResolvers = {
         totalCount: page.totalCount,
       };
     },
-    household: (_: unknown, args: { id: string }, ctx: ResidentsContext) => loadReadableHousehold(ctx, args.id),
+    household: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
+      loadReadableHousehold(ctx, args.id),
     building: (_: unknown, args: { id: string }, ctx: ResidentsContext) => {
       if (ctx.caller.userId === null) throw unauthenticated();
       return ctx.loaders.building.load(args.id);
@@ -34,7 +36,8 @@ export const queryResolvers = {
       if (ctx.caller.userId === null) throw unauthenticated();
       return ctx.loaders.buildingsOfGrid(args.gridId ?? undefined);
     },
-    grid: (_: unknown, args: { id: string }, ctx: ResidentsContext) => ctx.loaders.grid.load(args.id),
+    grid: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
+      ctx.loaders.grid.load(args.id),
     grids: (_: unknown, __: unknown, ctx: ResidentsContext) => ctx.loaders.allGrids(),
   },
 };

@@ -5,7 +5,10 @@ import { maskIdCardNumber, maskPhone } from '../domain/personal-data';
 import type { ResidentsContext } from './context';
 
 /** Loads a resident the caller may read, or throws the reason they may not. */
-export async function loadReadableResident(ctx: ResidentsContext, id: string): Promise<ResidentInGrid | null> {
+export async function loadReadableResident(
+  ctx: ResidentsContext,
+  id: string,
+): Promise<ResidentInGrid | null> {
   if (ctx.caller.userId === null) throw unauthenticated();
   const resident = await ctx.loaders.resident.load(id);
   if (!resident) return null;
@@ -28,12 +31,15 @@ async function personalField(
 
 export const residentResolvers = {
   Resident: {
-    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) => loadReadableResident(ctx, ref.id),
+    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
+      loadReadableResident(ctx, ref.id),
     age: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.registry.ageOf(r),
     idCardNumber: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
       personalField(r, 'idCardNumber', ctx, maskIdCardNumber),
-    phone: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => personalField(r, 'phone', ctx, maskPhone),
-    household: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.loaders.household.load(r.householdId),
+    phone: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+      personalField(r, 'phone', ctx, maskPhone),
+    household: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+      ctx.loaders.household.load(r.householdId),
     grid: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(r.gridId),
   },
 };

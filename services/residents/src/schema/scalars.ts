@@ -20,7 +20,8 @@ export const DateScalar = new GraphQLScalarType({
 /** Instants travel as ISO-8601 strings. */
 export const DateTimeScalar = new GraphQLScalarType({
   name: 'DateTime',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  serialize: (value) =>
+    value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString(),
   parseValue: (value) => new Date(String(value)),
   parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
 });

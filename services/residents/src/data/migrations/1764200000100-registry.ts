@@ -82,7 +82,9 @@ export class Registry1764200000100 implements MigrationInterface {
         request_id    text NOT NULL,
         accessed_at   timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX personal_data_access_resident ON personal_data_access (resident_id, accessed_at)`);
+    await q.query(
+      `CREATE INDEX personal_data_access_resident ON personal_data_access (resident_id, accessed_at)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
