@@ -1,0 +1,2 @@
+-- One database per service; each service reaches only its own (docker compose runs this once).
+CREATE DATABASE liyuan_residents;
