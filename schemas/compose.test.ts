@@ -1,8 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { composeSupergraph, SUBGRAPHS, SUPERGRAPH_PATH } from './compose-lib';
+import {
+  composeSupergraph,
+  EVENT_JSON_DIR,
+  eventJsonSchemas,
+  SUBGRAPHS,
+  SUPERGRAPH_PATH,
+} from './compose-lib';
 
 describe('schema composition', () => {
   it('when the subgraph SDLs are composed, then composition succeeds', () => {
@@ -11,6 +18,13 @@ describe('schema composition', () => {
 
   it('when the committed supergraph is compared with a fresh composition, then it is up to date (run npm run compose)', () => {
     expect(readFileSync(SUPERGRAPH_PATH, 'utf8')).toBe(composeSupergraph());
+  });
+
+  it('when the committed event JSON Schemas are compared with the contracts, then they are up to date (run npm run compose)', () => {
+    const expected = eventJsonSchemas();
+    expect(readdirSync(EVENT_JSON_DIR).sort()).toEqual([...expected.keys()].sort());
+    for (const [name, text] of expected)
+      expect(readFileSync(join(EVENT_JSON_DIR, name), 'utf8')).toBe(text);
   });
 
   it('when a subgraph breaks the shared contract, then composition reports it', () => {

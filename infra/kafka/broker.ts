@@ -21,6 +21,7 @@ import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { loadKafkaToolConfig } from './config';
 
 const KAFKA_INFRA_DIR = __dirname;
 const POM_PATH = path.join(KAFKA_INFRA_DIR, 'pom.xml');
@@ -260,7 +261,7 @@ let javaChecked: Promise<string> | null = null;
 
 /** The java executable: $JAVA_HOME's when set (like Kafka's own scripts), else the one on PATH. */
 function javaExecutable(): string {
-  const javaHome = process.env.JAVA_HOME;
+  const { javaHome } = loadKafkaToolConfig();
   return javaHome ? path.join(javaHome, 'bin', 'java') : 'java';
 }
 
@@ -280,7 +281,7 @@ async function checkJava(): Promise<string> {
   } catch (error) {
     if (isErrnoException(error) && error.code === 'ENOENT') {
       throw new KafkaPrerequisiteError(
-        `Java (\`${java}\`${process.env.JAVA_HOME ? ', from JAVA_HOME' : ''}) was not found; the ` +
+        `Java (\`${java}\`${loadKafkaToolConfig().javaHome ? ', from JAVA_HOME' : ''}) was not found; the ` +
           `local Kafka broker needs Java ${MIN_JAVA_MAJOR}+ ` +
           '(e.g. `apt-get install openjdk-17-jre-headless`). Alternatively set KAFKA_BROKERS to an ' +
           'existing broker (e.g. KAFKA_BROKERS=127.0.0.1:9092) instead of starting a local one.',
@@ -570,7 +571,7 @@ function spawnBroker(
       cwd: paths.dataDir,
       detached,
       stdio: ['ignore', out, out],
-      env: process.env,
+      env: loadKafkaToolConfig().childEnv,
     });
   } finally {
     fs.closeSync(out);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -100,7 +101,8 @@ export async function startService<TContext extends BaseRequestContext>(
   const kafka = createKafka(config.kafka.clientId, config.kafka.brokers, logger);
   const producer = createIdempotentProducer(kafka);
   const deadLetterProducer: Producer = kafka.producer({ allowAutoTopicCreation: false });
-  const admin: Admin = kafka.admin();
+  // The startup loop retries on its own schedule, so each admin call fails fast rather than block stop().
+  const admin: Admin = kafka.admin({ retry: { retries: 0 } });
   const relay = new OutboxRelay({
     databaseUrl: db.url,
     producer,
@@ -132,6 +134,7 @@ export async function startService<TContext extends BaseRequestContext>(
   );
 
   let stopping = false;
+  const stopSignal = new AbortController();
   const eventsReady = (async () => {
     const topics = [
       ...def.publishes,
@@ -145,7 +148,9 @@ export async function startService<TContext extends BaseRequestContext>(
         return;
       } catch (err) {
         logger.warn({ err: String(err), attempt }, 'Kafka not ready; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+        await sleep(Math.min(5000, 250 * attempt), undefined, { signal: stopSignal.signal }).catch(
+          () => undefined,
+        );
       }
     }
   })();
@@ -250,6 +255,7 @@ export async function startService<TContext extends BaseRequestContext>(
     eventsReady,
     stop: async () => {
       stopping = true;
+      stopSignal.abort();
       const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
         logger.debug({ step: name }, 'stopping');
         await fn().catch((err: unknown) =>
@@ -262,6 +268,7 @@ export async function startService<TContext extends BaseRequestContext>(
       await step('outbox relay', () => relay.stop());
       await step('dead-letter producer', () => deadLetterProducer.disconnect());
       await step('kafka admin', () => admin.disconnect());
+      await step('kafka startup', () => eventsReady);
       await step('database', () => db.close());
     },
   };

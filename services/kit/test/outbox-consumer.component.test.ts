@@ -273,6 +273,16 @@ describe('outbox relay and idempotent consumer', () => {
       )) as { n: number }[];
       expect(await effectsOf(e.id)).toBe(1);
       expect(processed[0]!.n).toBe(1);
+      const consumed = await metrics.eventsConsumed.get();
+      const duplicates = consumed.values.filter(
+        (v) => v.labels.consumer === groupId && v.labels.outcome === 'duplicate',
+      );
+      expect(duplicates.reduce((sum, v) => sum + v.value, 0)).toBe(1);
+      const lag = (await metrics.consumerLag.get()).values.filter(
+        (v) => v.labels.consumer === groupId,
+      );
+      expect(lag.length).toBeGreaterThan(0);
+      expect(lag.every((v) => v.value === 0)).toBe(true);
     });
 
     it('when an event always fails, then it is dead-lettered with the error and the next event still applies; a replay applies it once fixed', async () => {

@@ -71,20 +71,45 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+      // After the retries a crashed consumer is restarted by kafkajs (restartOnFailure), rejoining the group.
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: true,
       partitionsConsumedConcurrently: 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        const outcome = await this.process(topic, partition, message, heartbeat);
-        this.opts.metrics.eventsConsumed.inc({
-          consumer: groupId,
-          type: headerText(message, 'event-type') ?? 'unknown',
-          outcome,
-        });
+      // Batches give the partition's high watermark, hence the lag; messages are still handled
+      // and their offsets resolved one at a time.
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
+          resolveOffset(message.offset);
+          const labels = {
+            consumer: groupId,
+            topic: batch.topic,
+            partition: String(batch.partition),
+          };
+          this.opts.metrics.eventsConsumed.inc({
+            consumer: groupId,
+            type: headerText(message, 'event-type') ?? 'unknown',
+            outcome,
+          });
+          this.opts.metrics.consumerLag.set(
+            labels,
+            Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n),
+          );
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
       },
     });
   }

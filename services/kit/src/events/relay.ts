@@ -50,11 +50,16 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Finishes the batch in hand, then stops and releases the connection and the lock. */
-  async stop(): Promise<void> {
+  /**
+   * Finishes the batch in hand (waiting at most `graceMs`, e.g. while the broker is down), then
+   * stops and releases the connection and the lock. Unpublished rows simply stay for next time.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.running = false;
     this.wake?.();
-    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
     await this.dropClient();
     if (this.producerConnected) await this.opts.producer.disconnect().catch(() => undefined);
     this.producerConnected = false;

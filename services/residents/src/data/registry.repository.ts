@@ -5,6 +5,7 @@ import type {
   Grid,
   GridMember,
   Household,
+  PersonalDataAccess,
   Resident,
   ResidentInGrid,
   ResidentQuery,
@@ -280,15 +281,7 @@ export class TypeOrmRegistryStore implements RegistryStore {
     }));
   }
 
-  async recordPersonalDataAccess(
-    rows: {
-      actorUserId: string;
-      actorRoles: string[];
-      residentId: string;
-      field: string;
-      requestId: string;
-    }[],
-  ): Promise<void> {
+  async recordPersonalDataAccess(rows: PersonalDataAccess[]): Promise<void> {
     if (!rows.length) return;
     await this.m.query(
       `INSERT INTO personal_data_access (actor_user_id, actor_roles, resident_id, field, request_id)

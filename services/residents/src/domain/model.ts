@@ -83,3 +83,12 @@ export interface ResidentQuery {
   after?: { name: string; id: string };
   limit: number;
 }
+
+/** One unmasked read of a personal field, as audited (the value itself is never recorded). */
+export interface PersonalDataAccess {
+  actorUserId: string;
+  actorRoles: string[];
+  residentId: string;
+  field: string;
+  requestId: string;
+}

@@ -5,6 +5,7 @@ import type {
   Grid,
   GridMember,
   Household,
+  PersonalDataAccess,
   Resident,
   ResidentInGrid,
   ResidentQuery,
@@ -45,15 +46,7 @@ export interface RegistryStore {
   membersOfGrids(gridIds: readonly string[]): Promise<{ gridId: string; member: GridMember }[]>;
   gridsOfMembers(memberIds: readonly string[]): Promise<{ memberId: string; grid: Grid }[]>;
 
-  recordPersonalDataAccess(
-    rows: {
-      actorUserId: string;
-      actorRoles: string[];
-      residentId: string;
-      field: string;
-      requestId: string;
-    }[],
-  ): Promise<void>;
+  recordPersonalDataAccess(rows: PersonalDataAccess[]): Promise<void>;
 }
 
 /** Publishes an event through the outbox of the current transaction. */
