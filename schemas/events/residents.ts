@@ -7,6 +7,8 @@ export const RESIDENTS_TOPICS = {
   household: 'residents.household.v1',
   building: 'residents.building.v1',
   grid: 'residents.grid.v1',
+  visit: 'residents.visit.v1',
+  serviceRequest: 'residents.service-request.v1',
 } as const;
 
 const id = z.uuid();
@@ -58,7 +60,89 @@ export const GridMemberAssigned = defineEvent('GridMemberAssigned', RESIDENTS_TO
   userId: z.string().min(1),
 });
 
+export const ResidentTagged = defineEvent('ResidentTagged', RESIDENTS_TOPICS.resident, {
+  residentId: id,
+  householdId: id,
+  gridId: id,
+  tag: z.string().min(1),
+});
+
+export const ResidentUntagged = defineEvent('ResidentUntagged', RESIDENTS_TOPICS.resident, {
+  residentId: id,
+  householdId: id,
+  gridId: id,
+  tag: z.string().min(1),
+});
+
+/** A grid member's visit to a household (notes stay in the registry: they may be personal). */
+export const VisitRecorded = defineEvent('VisitRecorded', RESIDENTS_TOPICS.visit, {
+  visitId: id,
+  householdId: id,
+  residentId: id.nullable(),
+  gridId: id,
+  visitedAt: z.iso.datetime({ offset: true }),
+  followUpNeeded: z.boolean(),
+});
+
+/** A visit scheduled for a household: a follow-up after a visit or after a mediation agreement. */
+export const FollowUpVisitScheduled = defineEvent(
+  'FollowUpVisitScheduled',
+  RESIDENTS_TOPICS.visit,
+  {
+    scheduledVisitId: id,
+    householdId: id,
+    gridId: id,
+    reason: z.enum(['follow_up', 'mediation_follow_up']),
+    referenceId: z.string().nullable(),
+    dueOn: date,
+  },
+);
+
+export const SERVICE_REQUEST_TYPES = [
+  'social_insurance',
+  'medical_insurance',
+  'dispute',
+  'facility_fault',
+  'fraud_report',
+  'other',
+] as const;
+
+/**
+ * A one-stop service request was filed. Mediation opens a case for a `dispute`, facilities a
+ * repair order for a `facility_fault`; the description stays in the registry.
+ */
+export const ServiceRequestFiled = defineEvent(
+  'ServiceRequestFiled',
+  RESIDENTS_TOPICS.serviceRequest,
+  {
+    requestId: id,
+    residentId: id,
+    householdId: id,
+    gridId: id,
+    type: z.enum(SERVICE_REQUEST_TYPES),
+  },
+);
+
+/** A service request reached an end: resolved at the hall, rejected, or referred to its owning service. */
+export const ServiceRequestResolved = defineEvent(
+  'ServiceRequestResolved',
+  RESIDENTS_TOPICS.serviceRequest,
+  {
+    requestId: id,
+    residentId: id,
+    type: z.enum(SERVICE_REQUEST_TYPES),
+    outcome: z.enum(['resolved', 'rejected', 'referred']),
+    referredTo: z.enum(['mediation', 'facilities']).nullable(),
+  },
+);
+
 export const residentsEvents = [
+  ResidentTagged,
+  ResidentUntagged,
+  VisitRecorded,
+  FollowUpVisitScheduled,
+  ServiceRequestFiled,
+  ServiceRequestResolved,
   ResidentRegistered,
   ResidentUpdated,
   ResidentMovedOut,

@@ -17,3 +17,4 @@ export * from './events/relay';
 export * from './events/consumer';
 export * from './events/replay';
 export * from './events/kit-tables.migration';
+export * from './pagination';

@@ -264,11 +264,14 @@ export async function startService<TContext extends BaseRequestContext>(
       };
       await step('http', () => http.close());
       await step('graphql', () => apollo.stop());
+      // Consumers still joining their group finish joining (within a bound) before they leave it.
+      await step('kafka startup', () =>
+        Promise.race([eventsReady, sleep(10_000, undefined, { ref: false })]),
+      );
       await step('consumers', () => Promise.all(consumers.map((c) => c.stop())));
       await step('outbox relay', () => relay.stop());
       await step('dead-letter producer', () => deadLetterProducer.disconnect());
       await step('kafka admin', () => admin.disconnect());
-      await step('kafka startup', () => eventsReady);
       await step('database', () => db.close());
     },
   };

@@ -13,6 +13,8 @@ import type { Config } from './config';
 import { seedDemoData } from './data/demo-seed';
 import { ENTITIES } from './data/entities';
 import { Registry1764200000100 } from './data/migrations/1764200000100-registry';
+import { VisitsAndRequests1764300000000 } from './data/migrations/1764300000000-visits-requests';
+import { residentsConsumers } from './events/handlers';
 import { createContext, SERVICE_NAME, type ResidentsContext } from './schema/context';
 import { resolvers } from './schema';
 
@@ -25,7 +27,8 @@ export const residentsService: ServiceDefinition<ResidentsContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: ENTITIES,
-  migrations: [KitTables1764200000000, Registry1764200000100],
+  migrations: [KitTables1764200000000, Registry1764200000100, VisitsAndRequests1764300000000],
+  consumers: residentsConsumers,
   publishes: Object.values(RESIDENTS_TOPICS),
   createContext,
   relayLockKey: 7_100_001,

@@ -388,6 +388,7 @@ describe('residents subgraph', () => {
       expect(events).toEqual([
         { type: 'ResidentRegistered', changed: null },
         { type: 'ResidentUpdated', changed: ['name', 'tags'] },
+        { type: 'ResidentUntagged', changed: null },
         { type: 'ResidentMovedOut', changed: null },
       ]);
     });

@@ -5,7 +5,9 @@ import type {
   Grid,
   GridMember,
   Household,
+  KeyGroupTag,
   PersonalDataAccess,
+  PersonalDataAccessRecord,
   Resident,
   ResidentInGrid,
   ResidentQuery,
@@ -284,17 +286,85 @@ export class TypeOrmRegistryStore implements RegistryStore {
   async recordPersonalDataAccess(rows: PersonalDataAccess[]): Promise<void> {
     if (!rows.length) return;
     await this.m.query(
-      `INSERT INTO personal_data_access (actor_user_id, actor_roles, resident_id, field, request_id)
-       SELECT a.actor, string_to_array(a.roles, ','), a.resident, a.field, a.request
-         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[])
-           AS a(actor, roles, resident, field, request)`,
+      `INSERT INTO personal_data_access (actor_user_id, actor_roles, resident_id, field, purpose, request_id)
+       SELECT a.actor, string_to_array(a.roles, ','), a.resident, a.field, a.purpose, a.request
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[])
+           AS a(actor, roles, resident, field, purpose, request)`,
       [
         rows.map((r) => r.actorUserId),
         rows.map((r) => r.actorRoles.join(',')),
         rows.map((r) => r.residentId),
         rows.map((r) => r.field),
+        rows.map((r) => r.purpose),
         rows.map((r) => r.requestId),
       ],
+    );
+  }
+
+  async listPersonalDataAccess(query: {
+    residentId?: string;
+    actorUserId?: string;
+    from?: Date;
+    to?: Date;
+    after?: { accessedAt: string; id: string };
+    limit: number;
+  }): Promise<PersonalDataAccessRecord[]> {
+    const params: unknown[] = [];
+    const cond: string[] = [];
+    const p = (v: unknown): string => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (query.residentId) cond.push(`resident_id = ${p(query.residentId)}`);
+    if (query.actorUserId) cond.push(`actor_user_id = ${p(query.actorUserId)}`);
+    if (query.from) cond.push(`accessed_at >= ${p(query.from)}`);
+    if (query.to) cond.push(`accessed_at <= ${p(query.to)}`);
+    if (query.after)
+      cond.push(
+        `(accessed_at, id) < (${p(query.after.accessedAt)}::timestamptz, ${p(query.after.id)}::bigint)`,
+      );
+    const rows: {
+      id: string;
+      actor_user_id: string;
+      actor_roles: string[];
+      resident_id: string;
+      field: string;
+      purpose: string;
+      request_id: string;
+      accessed_at: Date;
+    }[] = await this.m.query(
+      `SELECT id::text, actor_user_id, actor_roles, resident_id, field, purpose, request_id, accessed_at
+         FROM personal_data_access ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
+        ORDER BY accessed_at DESC, id DESC LIMIT ${p(query.limit)}`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      actorUserId: r.actor_user_id,
+      actorRoles: r.actor_roles,
+      residentId: r.resident_id,
+      field: r.field,
+      purpose: r.purpose,
+      requestId: r.request_id,
+      accessedAt: r.accessed_at,
+    }));
+  }
+
+  async keyGroupTags(): Promise<KeyGroupTag[]> {
+    const rows: { code: string; name: string; visit_cadence_days: number | null }[] =
+      await this.m.query(`SELECT code, name, visit_cadence_days FROM key_group_tags ORDER BY code`);
+    return rows.map((r) => ({
+      code: r.code,
+      name: r.name,
+      visitCadenceDays: r.visit_cadence_days,
+    }));
+  }
+
+  async upsertKeyGroupTag(tag: KeyGroupTag): Promise<void> {
+    await this.m.query(
+      `INSERT INTO key_group_tags (code, name, visit_cadence_days) VALUES ($1, $2, $3)
+       ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, visit_cadence_days = EXCLUDED.visit_cadence_days`,
+      [tag.code, tag.name, tag.visitCadenceDays],
     );
   }
 }

@@ -46,8 +46,8 @@ export function requireStaff(caller: Caller): void {
 }
 
 /**
- * Whether the caller may see `field` of the resident unmasked: staff and admins always, the
- * resident themself, and a grid member the phone numbers of their grid.
+ * Whether the caller may see `field` of the resident unmasked: ID-card numbers only staff and
+ * admins; phones also the resident themself and the grid member of the resident's grid.
  */
 export function canSeeUnmasked(
   caller: Caller,
@@ -56,10 +56,9 @@ export function canSeeUnmasked(
 ): boolean {
   if (caller.userId === null) return false;
   if (hasRole(caller, 'admin', 'staff')) return true;
+  if (field === 'idCardNumber') return false;
   if (caller.residentId === resident.id) return true;
-  return (
-    field === 'phone' && hasRole(caller, 'grid_member') && caller.gridIds.includes(resident.gridId)
-  );
+  return hasRole(caller, 'grid_member') && caller.gridIds.includes(resident.gridId);
 }
 
 export { AppError };

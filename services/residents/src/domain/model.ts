@@ -90,5 +90,98 @@ export interface PersonalDataAccess {
   actorRoles: string[];
   residentId: string;
   field: string;
+  purpose: string;
   requestId: string;
+}
+
+/** A key-group tag and how often a household with it is visited (null: no routine visits). */
+export interface KeyGroupTag {
+  code: string;
+  name: string;
+  visitCadenceDays: number | null;
+}
+
+export interface Visit {
+  id: string;
+  householdId: string;
+  residentId: string | null;
+  gridId: string;
+  visitorUserId: string;
+  visitedAt: Date;
+  notes: string;
+  followUpNeeded: boolean;
+  scheduledVisitId: string | null;
+}
+
+/** A household whose last visit is older than the strictest cadence of its residents' tags. */
+export interface VisitDue {
+  householdId: string;
+  gridId: string;
+  tags: string[];
+  cadenceDays: number;
+  lastVisitedAt: Date | null;
+  dueAt: Date;
+}
+
+export const SCHEDULED_VISIT_REASONS = ['follow_up', 'mediation_follow_up'] as const;
+export type ScheduledVisitReason = (typeof SCHEDULED_VISIT_REASONS)[number];
+
+export interface ScheduledVisit {
+  id: string;
+  householdId: string;
+  gridId: string;
+  reason: ScheduledVisitReason;
+  referenceId: string | null;
+  dueOn: string;
+  status: 'scheduled' | 'done';
+  visitId: string | null;
+}
+
+export const SERVICE_REQUEST_TYPES = [
+  'social_insurance',
+  'medical_insurance',
+  'dispute',
+  'facility_fault',
+  'fraud_report',
+  'other',
+] as const;
+export type ServiceRequestType = (typeof SERVICE_REQUEST_TYPES)[number];
+
+export const SERVICE_REQUEST_STATUSES = [
+  'filed',
+  'in_progress',
+  'resolved',
+  'referred',
+  'rejected',
+] as const;
+export type ServiceRequestStatus = (typeof SERVICE_REQUEST_STATUSES)[number];
+
+export interface ServiceRequest {
+  id: string;
+  residentId: string;
+  householdId: string;
+  gridId: string;
+  type: ServiceRequestType;
+  description: string;
+  status: ServiceRequestStatus;
+  referredTo: 'mediation' | 'facilities' | null;
+  filedBy: string;
+  filedAt: Date;
+  updatedAt: Date;
+}
+
+export interface ServiceRequestChange {
+  requestId: string;
+  from: ServiceRequestStatus | null;
+  to: ServiceRequestStatus;
+  actor: string;
+  note: string | null;
+  at: Date;
+}
+
+/** An audited read, as the admin's audit query returns it. */
+export interface PersonalDataAccessRecord extends PersonalDataAccess {
+  id: string;
+  purpose: string;
+  accessedAt: Date;
 }

@@ -5,7 +5,16 @@ import type {
   Grid,
   GridMember,
   Household,
+  KeyGroupTag,
   PersonalDataAccess,
+  PersonalDataAccessRecord,
+  ScheduledVisit,
+  ServiceRequest,
+  ServiceRequestChange,
+  ServiceRequestStatus,
+  ServiceRequestType,
+  Visit,
+  VisitDue,
   Resident,
   ResidentInGrid,
   ResidentQuery,
@@ -47,6 +56,55 @@ export interface RegistryStore {
   gridsOfMembers(memberIds: readonly string[]): Promise<{ memberId: string; grid: Grid }[]>;
 
   recordPersonalDataAccess(rows: PersonalDataAccess[]): Promise<void>;
+  /** Newest first, keyset-paginated on (accessedAt, id). */
+  listPersonalDataAccess(query: {
+    residentId?: string;
+    actorUserId?: string;
+    from?: Date;
+    to?: Date;
+    after?: { accessedAt: string; id: string };
+    limit: number;
+  }): Promise<PersonalDataAccessRecord[]>;
+
+  keyGroupTags(): Promise<KeyGroupTag[]>;
+  upsertKeyGroupTag(tag: KeyGroupTag): Promise<void>;
+}
+
+/** Visits, the households due one, and scheduled follow-ups. */
+export interface VisitStore {
+  insertVisit(visit: Visit): Promise<void>;
+  visitsOfHouseholds(householdIds: readonly string[], perHousehold: number): Promise<Visit[]>;
+  /** Households of `gridIds` whose last visit (or registration) plus their strictest cadence is before `asOf`, most overdue first. */
+  visitsDue(gridIds: string[], asOf: Date): Promise<VisitDue[]>;
+  /** Inserts unless the same reason and reference already scheduled the household; returns whether it inserted. */
+  insertScheduledVisit(visit: ScheduledVisit): Promise<boolean>;
+  lockScheduledVisit(id: string): Promise<ScheduledVisit | undefined>;
+  completeScheduledVisit(id: string, visitId: string): Promise<void>;
+  scheduledVisits(gridIds: string[], status: 'scheduled' | 'done'): Promise<ScheduledVisit[]>;
+}
+
+/** One-stop service requests and their history. */
+export interface ServiceRequestStore {
+  insert(request: ServiceRequest): Promise<void>;
+  byIds(ids: readonly string[]): Promise<ServiceRequest[]>;
+  lock(id: string): Promise<ServiceRequest | undefined>;
+  setStatus(
+    id: string,
+    status: ServiceRequestStatus,
+    referredTo: ServiceRequest['referredTo'],
+  ): Promise<void>;
+  appendChange(change: Omit<ServiceRequestChange, 'at'>): Promise<void>;
+  changesOf(requestIds: readonly string[]): Promise<ServiceRequestChange[]>;
+  ofResidents(residentIds: readonly string[]): Promise<ServiceRequest[]>;
+  /** Newest first, keyset-paginated on (filedAt, id). */
+  list(query: {
+    gridIds?: string[];
+    residentId?: string;
+    status?: ServiceRequestStatus;
+    type?: ServiceRequestType;
+    after?: { filedAt: string; id: string };
+    limit: number;
+  }): Promise<ServiceRequest[]>;
 }
 
 /** Publishes an event through the outbox of the current transaction. */
@@ -56,9 +114,11 @@ export type Publish = <T extends EventContract>(
   data: z.input<T['data']>,
 ) => Promise<void>;
 
-/** One transaction: the store bound to it and the outbox writer. */
+/** One transaction: the stores bound to it and the outbox writer. */
 export interface Tx {
   store: RegistryStore;
+  visits: VisitStore;
+  requests: ServiceRequestStore;
   publish: Publish;
 }
 

@@ -3,13 +3,27 @@ import { z } from 'zod';
 import {
   ResidentMovedOut,
   ResidentRegistered,
+  ResidentTagged,
+  ResidentUntagged,
   ResidentUpdated,
   HouseholdRegistered,
   BuildingRegistered,
   GridCreated,
   GridMemberAssigned,
 } from '@liyuan/schemas';
-import { badInput, conflict, forbidden, notFound, parseInput, type Caller } from '@liyuan/kit';
+import {
+  badInput,
+  conflict,
+  decodeCursor,
+  encodeCursor,
+  forbidden,
+  notFound,
+  pageSize,
+  hasRole,
+  parseInput,
+  unauthenticated,
+  type Caller,
+} from '@liyuan/kit';
 import { canRead, requireManage, requireStaff, visibleGrids } from './access';
 import { ageOn, isIsoDate, shift, today } from './dates';
 import {
@@ -21,11 +35,13 @@ import {
   type Grid,
   type GridMember,
   type Household,
+  type KeyGroupTag,
+  type PersonalDataAccessRecord,
   type Resident,
   type ResidentInGrid,
 } from './model';
 import { birthDateOfIdCard, isValidIdCardNumber, isValidPhone } from './personal-data';
-import type { RegistryStore, RunInTransaction } from './ports';
+import type { RegistryStore, RunInTransaction, Tx } from './ports';
 
 const uuid = z.uuid('must be a valid id');
 const text = (max: number) =>
@@ -75,6 +91,22 @@ const updateResidentInput = z
   );
 const moveOutInput = z.object({ residentId: uuid, movedOutOn: isoDate });
 const assignGridMemberInput = z.object({ gridId: uuid, userId: text(100), name: text(50) });
+const keyGroupTagInput = z.object({
+  code: tag,
+  name: text(100),
+  visitCadenceDays: z.number().int().min(1).max(366).nullish(),
+});
+const auditFilter = z
+  .object({
+    residentId: uuid.nullish(),
+    actorUserId: text(100).nullish(),
+    from: z.iso.datetime({ offset: true }).nullish(),
+    to: z.iso.datetime({ offset: true }).nullish(),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
 const residentFilter = z
   .object({
     gridId: uuid.nullish(),
@@ -100,18 +132,39 @@ export interface ResidentPage {
 }
 
 /** Encodes a listing position (name, id) as an opaque cursor. */
-export const encodeCursor = (r: { name: string; id: string }): string =>
-  Buffer.from(JSON.stringify([r.name, r.id])).toString('base64url');
+export const residentCursor = (r: { name: string; id: string }): string =>
+  encodeCursor([r.name, r.id]);
 
-function decodeCursor(cursor: string): { name: string; id: string } {
-  try {
-    const [name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof name === 'string' && typeof id === 'string' && uuid.safeParse(id).success)
-      return { name, id };
-  } catch {
-    // fall through to the error below
+function decodeResidentCursor(cursor: string): { name: string; id: string } {
+  const [name, id] = decodeCursor(cursor, 2);
+  if (typeof name !== 'string' || !uuid.safeParse(id).success) {
+    throw badInput('after', 'after: not a cursor returned by this field');
   }
-  throw badInput('after', 'after: not a cursor returned by this field');
+  return { name, id: String(id) };
+}
+
+/** Throws BAD_USER_INPUT naming `field` when a tag is not configured. */
+async function assertKnownTags(store: RegistryStore, tags: string[], field: string): Promise<void> {
+  if (!tags.length) return;
+  const known = new Set((await store.keyGroupTags()).map((t) => t.code));
+  const unknown = tags.filter((t) => !known.has(t));
+  if (unknown.length)
+    throw badInput(field, `${field}: unknown key-group tag ${unknown.join(', ')}`);
+}
+
+/** Publishes ResidentTagged / ResidentUntagged for the difference between the old and new tags. */
+async function publishTagChanges(
+  tx: Pick<Tx, 'publish'>,
+  before: ResidentInGrid,
+  tags: string[],
+): Promise<void> {
+  const base = { residentId: before.id, householdId: before.householdId, gridId: before.gridId };
+  for (const t of tags.filter((x) => !before.tags.includes(x))) {
+    await tx.publish(ResidentTagged, before.id, { ...base, tag: t });
+  }
+  for (const t of before.tags.filter((x) => !tags.includes(x))) {
+    await tx.publish(ResidentUntagged, before.id, { ...base, tag: t });
+  }
 }
 
 /** Postgres unique-violation, raised when a concurrent request won the race a pre-check lost. */
@@ -227,6 +280,7 @@ export class Registry {
       if (input.relationshipToHead === 'head' && household.headResidentId) {
         throw conflict('the household already has a head', 'input.relationshipToHead');
       }
+      await assertKnownTags(store, input.tags ?? [], 'input.tags');
       const resident: Resident = {
         id: randomUUID(),
         householdId: household.id,
@@ -286,6 +340,7 @@ export class Registry {
         ['name', 'phone', 'residencyType', 'relationshipToHead', 'tags'] as const
       ).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]));
       if (!changed.length) return current;
+      if (input.tags) await assertKnownTags(store, input.tags, 'input.tags');
       if (next.relationshipToHead !== current.relationshipToHead) {
         const household = await store.lockHousehold(current.householdId);
         if (next.relationshipToHead === 'head') {
@@ -304,6 +359,7 @@ export class Registry {
         gridId: current.gridId,
         changed: [...changed],
       });
+      await publishTagChanges({ publish }, current, next.tags);
       return next;
     });
   }
@@ -363,15 +419,83 @@ export class Registry {
     });
   }
 
+  /** The configured key-group tags. */
+  keyGroupTags(): Promise<KeyGroupTag[]> {
+    return this.read.keyGroupTags();
+  }
+
+  /** Adds a key-group tag or changes its name or visit cadence (staff, admin). */
+  async configureKeyGroupTag(caller: Caller, raw: unknown): Promise<KeyGroupTag> {
+    requireStaff(caller);
+    const input = parseInput(keyGroupTagInput, raw, 'input');
+    const tag: KeyGroupTag = {
+      code: input.code,
+      name: input.name,
+      visitCadenceDays: input.visitCadenceDays ?? null,
+    };
+    await this.transaction(({ store }) => store.upsertKeyGroupTag(tag));
+    return tag;
+  }
+
+  /** Adds (`add`) or removes a key-group tag of a resident; a no-op change publishes nothing. */
+  async setTag(
+    caller: Caller,
+    residentId: string,
+    rawTag: string,
+    add: boolean,
+  ): Promise<ResidentInGrid> {
+    if (!uuid.safeParse(residentId).success)
+      throw badInput('residentId', 'residentId: must be a valid id');
+    const code = parseInput(tag, rawTag, 'tag');
+    return this.transaction(async (tx) => {
+      const current = await this.lockedResident(tx.store, residentId, 'residentId');
+      requireManage(caller, current.gridId);
+      if (current.status !== 'active')
+        throw conflict(`resident is ${current.status}`, 'residentId');
+      if (add) await assertKnownTags(tx.store, [code], 'tag');
+      const tags = add
+        ? [...new Set([...current.tags, code])]
+        : current.tags.filter((t) => t !== code);
+      if (tags.length === current.tags.length) return current;
+      const next = { ...current, tags };
+      await tx.store.updateResident(next);
+      await publishTagChanges(tx, current, tags);
+      return next;
+    });
+  }
+
+  /** Unmasked personal-data reads, newest first (admin only). */
+  async personalDataAudit(
+    caller: Caller,
+    args: { first?: number | null; after?: string | null; filter?: unknown },
+  ): Promise<{ items: PersonalDataAccessRecord[]; hasNextPage: boolean }> {
+    if (caller.userId === null) throw unauthenticated();
+    if (!hasRole(caller, 'admin')) throw forbidden('only an admin reads the personal-data audit');
+    const limit = pageSize(args.first);
+    const filter = parseInput(auditFilter, args.filter ?? {}, 'filter');
+    let after: { accessedAt: string; id: string } | undefined;
+    if (args.after) {
+      const [accessedAt, id] = decodeCursor(args.after, 2);
+      after = { accessedAt: String(accessedAt), id: String(id) };
+    }
+    const rows = await this.read.listPersonalDataAccess({
+      residentId: filter.residentId ?? undefined,
+      actorUserId: filter.actorUserId ?? undefined,
+      from: filter.from ? new Date(filter.from) : undefined,
+      to: filter.to ? new Date(filter.to) : undefined,
+      after,
+      limit: limit + 1,
+    });
+    return { items: rows.slice(0, limit), hasNextPage: rows.length > limit };
+  }
+
   /** One page of the residents the caller may see, filtered; the count is computed only if asked. */
   async listResidents(
     caller: Caller,
     args: { first?: number | null; after?: string | null; filter?: unknown },
   ): Promise<ResidentPage> {
-    const first = args.first ?? 20;
-    if (!Number.isInteger(first) || first < 1 || first > 100)
-      throw badInput('first', 'first: must be 1 to 100');
-    const after = args.after ? decodeCursor(args.after) : undefined;
+    const first = pageSize(args.first);
+    const after = args.after ? decodeResidentCursor(args.after) : undefined;
     const filter = parseInput(residentFilter, args.filter ?? {}, 'filter');
     // undefined: every grid; a list: those grids; empty: the caller's own record only.
     const grids = visibleGrids(caller);

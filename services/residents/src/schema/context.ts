@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { appendEvent, type BaseRequestContext } from '@liyuan/kit';
 import { TypeOrmRegistryStore } from '../data/registry.repository';
+import { TypeOrmServiceRequestStore } from '../data/service-request.repository';
+import { TypeOrmVisitStore } from '../data/visit.repository';
 import type {
   Building,
   Grid,
@@ -9,16 +11,35 @@ import type {
   Household,
   Resident,
   ResidentInGrid,
+  ServiceRequest,
+  ServiceRequestChange,
+  Visit,
 } from '../domain/model';
-import type { RunInTransaction } from '../domain/ports';
+import type { RunInTransaction, Tx } from '../domain/ports';
 import { Registry } from '../domain/registry';
+import { ServiceRequests } from '../domain/service-requests';
+import { Visits } from '../domain/visits';
 
 export const SERVICE_NAME = 'residents';
 
 /** Everything a residents resolver needs for one request. */
 export interface ResidentsContext extends BaseRequestContext {
   registry: Registry;
+  visits: Visits;
+  requests: ServiceRequests;
   loaders: ReturnType<typeof createLoaders>;
+}
+
+/** The stores bound to one transaction and its outbox writer, events carrying `traceparent`. */
+export function createTx(manager: EntityManager, traceparent: string): Tx {
+  return {
+    store: new TypeOrmRegistryStore(manager),
+    visits: new TypeOrmVisitStore(manager),
+    requests: new TypeOrmServiceRequestStore(manager),
+    publish: async (contract, aggregateId, data) => {
+      await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, traceparent);
+    },
+  };
 }
 
 function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | undefined)[] {
@@ -37,11 +58,17 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (p ??= fn());
 }
 
+/** How many recent visits `Household.visits` returns. */
+export const RECENT_VISITS = 20;
+
 /**
  * Per-request batch loaders: every field that reaches another row goes through one of these, so
  * a page of 100 residents costs one statement per kind of row, not one per resident.
  */
-function createLoaders(store: TypeOrmRegistryStore, base: BaseRequestContext) {
+function createLoaders(manager: EntityManager, base: BaseRequestContext) {
+  const store = new TypeOrmRegistryStore(manager);
+  const visits = new TypeOrmVisitStore(manager);
+  const requests = new TypeOrmServiceRequestStore(manager);
   return {
     resident: new DataLoader<string, ResidentInGrid | undefined>(async (ids) =>
       byId(ids, await store.residentsByIds(ids)),
@@ -53,6 +80,15 @@ function createLoaders(store: TypeOrmRegistryStore, base: BaseRequestContext) {
       grouped(
         ids,
         (await store.residentsOfHouseholds(ids)).map((r) => ({ key: r.householdId, value: r })),
+      ),
+    ),
+    householdVisits: new DataLoader<string, Visit[]>(async (ids) =>
+      grouped(
+        ids,
+        (await visits.visitsOfHouseholds(ids, RECENT_VISITS)).map((v) => ({
+          key: v.householdId,
+          value: v,
+        })),
       ),
     ),
     building: new DataLoader<string, Building | undefined>(async (ids) =>
@@ -76,46 +112,60 @@ function createLoaders(store: TypeOrmRegistryStore, base: BaseRequestContext) {
         (await store.gridsOfMembers(ids)).map((r) => ({ key: r.memberId, value: r.grid })),
       ),
     ),
+    serviceRequest: new DataLoader<string, ServiceRequest | undefined>(async (ids) =>
+      byId(ids, await requests.byIds(ids)),
+    ),
+    requestsOfResident: new DataLoader<string, ServiceRequest[]>(async (ids) =>
+      grouped(
+        ids,
+        (await requests.ofResidents(ids)).map((r) => ({ key: r.residentId, value: r })),
+      ),
+    ),
+    requestChanges: new DataLoader<string, ServiceRequestChange[]>(async (ids) =>
+      grouped(
+        ids,
+        (await requests.changesOf(ids)).map((c) => ({ key: c.requestId, value: c })),
+      ),
+    ),
     /** Every grid, read once per request (the tree is small and read whole). */
     allGrids: once(() => store.allGrids()),
+    keyGroupTags: once(() => store.keyGroupTags()),
     buildingsOfGrid: (gridId: string | undefined) => store.buildingsOfGrid(gridId),
-    /** Records unmasked personal-data reads, one INSERT per request tick; the value is never stored. */
-    personalDataAccess: new DataLoader<string, true>(
+    /**
+     * Records unmasked personal-data reads, one INSERT per request tick; a (resident, field,
+     * purpose) read in one request is recorded once. The value is never stored.
+     */
+    personalDataAccess: new DataLoader<
+      { residentId: string; field: string; purpose: string },
+      true,
+      string
+    >(
       async (keys) => {
         await store.recordPersonalDataAccess(
-          keys.map((k) => {
-            const [residentId = '', field = ''] = k.split(':');
-            return {
-              actorUserId: base.caller.userId ?? 'anonymous',
-              actorRoles: base.caller.roles,
-              residentId,
-              field,
-              requestId: base.requestId,
-            };
-          }),
+          keys.map((k) => ({
+            ...k,
+            actorUserId: base.caller.userId ?? 'anonymous',
+            actorRoles: base.caller.roles,
+            requestId: base.requestId,
+          })),
         );
         return keys.map(() => true as const);
       },
-      { cache: true },
+      { cacheKeyFn: (k) => JSON.stringify([k.residentId, k.field, k.purpose]) },
     ),
   };
 }
 
-/** Builds the request context: the registry use cases bound to this request's trace, and the loaders. */
+/** Builds the request context: the use cases bound to this request's trace, and the loaders. */
 export function createContext(base: BaseRequestContext, dataSource: DataSource): ResidentsContext {
-  const store = new TypeOrmRegistryStore(dataSource.manager);
   const transaction: RunInTransaction = (work) =>
-    dataSource.transaction((manager) =>
-      work({
-        store: new TypeOrmRegistryStore(manager),
-        publish: async (contract, aggregateId, data) => {
-          await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, base.traceparent);
-        },
-      }),
-    );
+    dataSource.transaction((manager) => work(createTx(manager, base.traceparent)));
+  const manager = dataSource.manager;
   return {
     ...base,
-    registry: new Registry(store, transaction),
-    loaders: createLoaders(store, base),
+    registry: new Registry(new TypeOrmRegistryStore(manager), transaction),
+    visits: new Visits(new TypeOrmVisitStore(manager), transaction),
+    requests: new ServiceRequests(new TypeOrmServiceRequestStore(manager), transaction),
+    loaders: createLoaders(manager, base),
   };
 }

@@ -5,6 +5,8 @@ import { householdResolvers } from './household.resolvers';
 import { mutationResolvers } from './mutation.resolvers';
 import { queryResolvers } from './query.resolvers';
 import { residentResolvers } from './resident.resolvers';
+import { serviceRequestResolvers } from './service-request.resolvers';
+import { visitResolvers } from './visit.resolvers';
 import { DateScalar, DateTimeScalar, enums } from './scalars';
 
 export const resolvers = {
@@ -14,6 +16,9 @@ export const resolvers = {
   ...queryResolvers,
   ...mutationResolvers,
   ...residentResolvers,
-  ...householdResolvers,
   ...gridResolvers,
+  ...serviceRequestResolvers,
+  ...visitResolvers,
+  Household: { ...householdResolvers.Household, ...visitResolvers.Household },
+  Building: householdResolvers.Building,
 } as unknown as GraphQLResolverMap<ResidentsContext>;

@@ -1,8 +1,24 @@
-import { unauthenticated } from '@liyuan/kit';
-import { encodeCursor } from '../domain/registry';
+import { encodeCursor, unauthenticated } from '@liyuan/kit';
+import { requestCursor } from '../domain/service-requests';
+import { residentCursor } from '../domain/registry';
 import type { ResidentsContext } from './context';
 import { loadReadableHousehold } from './household.resolvers';
 import { loadReadableResident } from './resident.resolvers';
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: Record<string, unknown> | null;
+}
+
+/** A Relay-style connection of one page. */
+function connection<T>(page: { items: T[]; hasNextPage: boolean }, cursor: (item: T) => string) {
+  const last = page.items[page.items.length - 1];
+  return {
+    edges: page.items.map((node) => ({ cursor: cursor(node), node })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursor(last) : null },
+  };
+}
 
 interface ResidentsArgs {
   first?: number | null;
@@ -18,10 +34,10 @@ export const queryResolvers = {
       const page = await ctx.registry.listResidents(ctx.caller, args);
       for (const r of page.items) ctx.loaders.resident.prime(r.id, r);
       return {
-        edges: page.items.map((node) => ({ cursor: encodeCursor(node), node })),
+        edges: page.items.map((node) => ({ cursor: residentCursor(node), node })),
         pageInfo: {
           hasNextPage: page.hasNextPage,
-          endCursor: page.items.length ? encodeCursor(page.items[page.items.length - 1]!) : null,
+          endCursor: page.items.length ? residentCursor(page.items[page.items.length - 1]!) : null,
         },
         totalCount: page.totalCount,
       };
@@ -39,5 +55,23 @@ export const queryResolvers = {
     grid: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
       ctx.loaders.grid.load(args.id),
     grids: (_: unknown, __: unknown, ctx: ResidentsContext) => ctx.loaders.allGrids(),
+    keyGroupTags: (_: unknown, __: unknown, ctx: ResidentsContext) => ctx.loaders.keyGroupTags(),
+    visitsDue: (_: unknown, args: { gridId: string }, ctx: ResidentsContext) =>
+      ctx.visits.visitsDue(ctx.caller, args.gridId),
+    scheduledVisits: (
+      _: unknown,
+      args: { gridId: string; status?: 'scheduled' | 'done' | null },
+      ctx: ResidentsContext,
+    ) => ctx.visits.scheduledVisits(ctx.caller, args.gridId, args.status ?? 'scheduled'),
+    serviceRequest: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
+      ctx.requests.get(ctx.caller, args.id),
+    serviceRequests: async (_: unknown, args: PageArgs, ctx: ResidentsContext) => {
+      const page = await ctx.requests.list(ctx.caller, args);
+      return connection(page, requestCursor);
+    },
+    personalDataAudit: async (_: unknown, args: PageArgs, ctx: ResidentsContext) => {
+      const page = await ctx.registry.personalDataAudit(ctx.caller, args);
+      return connection(page, (r) => encodeCursor([r.accessedAt.toISOString(), r.id]));
+    },
   },
 };

@@ -1,7 +1,8 @@
-import { forbidden, unauthenticated } from '@liyuan/kit';
+import { badInput, forbidden, unauthenticated } from '@liyuan/kit';
 import { canRead, canSeeUnmasked } from '../domain/access';
 import type { ResidentInGrid } from '../domain/model';
 import { maskIdCardNumber, maskPhone } from '../domain/personal-data';
+import { canReadRequest } from '../domain/service-requests';
 import type { ResidentsContext } from './context';
 
 /** Loads a resident the caller may read, or throws the reason they may not. */
@@ -16,28 +17,43 @@ export async function loadReadableResident(
   return resident;
 }
 
+/** The stated reason for reading personal data, recorded with the read. */
+function purposeOf(args: { purpose?: string | null }): string {
+  const purpose = args.purpose?.trim();
+  if (!purpose) return 'not stated';
+  if (purpose.length > 200) throw badInput('purpose', 'purpose: must be at most 200 characters');
+  return purpose;
+}
+
 async function personalField(
   r: ResidentInGrid,
   field: 'idCardNumber' | 'phone',
+  args: { purpose?: string | null },
   ctx: ResidentsContext,
   mask: (v: string) => string,
 ): Promise<string | null> {
   const value = r[field];
   if (value === null) return null;
   if (!canSeeUnmasked(ctx.caller, r, field)) return mask(value);
-  await ctx.loaders.personalDataAccess.load(`${r.id}:${field}`);
+  await ctx.loaders.personalDataAccess.load({ residentId: r.id, field, purpose: purposeOf(args) });
   return value;
 }
+
+type PurposeArgs = { purpose?: string | null };
 
 export const residentResolvers = {
   Resident: {
     __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
       loadReadableResident(ctx, ref.id),
     age: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.registry.ageOf(r),
-    idCardNumber: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
-      personalField(r, 'idCardNumber', ctx, maskIdCardNumber),
-    phone: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
-      personalField(r, 'phone', ctx, maskPhone),
+    idCardNumber: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
+      personalField(r, 'idCardNumber', args, ctx, maskIdCardNumber),
+    phone: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
+      personalField(r, 'phone', args, ctx, maskPhone),
+    serviceRequests: async (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+      (await ctx.loaders.requestsOfResident.load(r.id)).filter((q) =>
+        canReadRequest(ctx.caller, q),
+      ),
     household: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
       ctx.loaders.household.load(r.householdId),
     grid: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(r.gridId),

@@ -1,0 +1,159 @@
+import type { EntityManager } from 'typeorm';
+import type {
+  ServiceRequest,
+  ServiceRequestChange,
+  ServiceRequestStatus,
+  ServiceRequestType,
+} from '../domain/model';
+import type { ServiceRequestStore } from '../domain/ports';
+
+interface RequestRow {
+  id: string;
+  resident_id: string;
+  household_id: string;
+  grid_id: string;
+  type: ServiceRequestType;
+  description: string;
+  status: ServiceRequestStatus;
+  referred_to: ServiceRequest['referredTo'];
+  filed_by: string;
+  filed_at: Date;
+  updated_at: Date;
+}
+const toRequest = (r: RequestRow): ServiceRequest => ({
+  id: r.id,
+  residentId: r.resident_id,
+  householdId: r.household_id,
+  gridId: r.grid_id,
+  type: r.type,
+  description: r.description,
+  status: r.status,
+  referredTo: r.referred_to,
+  filedBy: r.filed_by,
+  filedAt: r.filed_at,
+  updatedAt: r.updated_at,
+});
+
+/** Service requests over one connection or transaction. */
+export class TypeOrmServiceRequestStore implements ServiceRequestStore {
+  constructor(private readonly m: EntityManager) {}
+
+  async insert(r: ServiceRequest): Promise<void> {
+    await this.m.query(
+      `INSERT INTO service_requests (id, resident_id, household_id, grid_id, type, description, status,
+                                     referred_to, filed_by, filed_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+      [
+        r.id,
+        r.residentId,
+        r.householdId,
+        r.gridId,
+        r.type,
+        r.description,
+        r.status,
+        r.referredTo,
+        r.filedBy,
+        r.filedAt,
+      ],
+    );
+  }
+
+  async byIds(ids: readonly string[]): Promise<ServiceRequest[]> {
+    if (!ids.length) return [];
+    const rows: RequestRow[] = await this.m.query(
+      `SELECT * FROM service_requests WHERE id = ANY ($1)`,
+      [ids],
+    );
+    return rows.map(toRequest);
+  }
+
+  async lock(id: string): Promise<ServiceRequest | undefined> {
+    const rows: RequestRow[] = await this.m.query(
+      `SELECT * FROM service_requests WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0] ? toRequest(rows[0]) : undefined;
+  }
+
+  async setStatus(
+    id: string,
+    status: ServiceRequestStatus,
+    referredTo: ServiceRequest['referredTo'],
+  ): Promise<void> {
+    await this.m.query(
+      `UPDATE service_requests SET status = $2, referred_to = coalesce($3, referred_to), updated_at = now()
+        WHERE id = $1`,
+      [id, status, referredTo],
+    );
+  }
+
+  async appendChange(c: Omit<ServiceRequestChange, 'at'>): Promise<void> {
+    await this.m.query(
+      `INSERT INTO service_request_changes (request_id, from_status, to_status, actor, note) VALUES ($1, $2, $3, $4, $5)`,
+      [c.requestId, c.from, c.to, c.actor, c.note],
+    );
+  }
+
+  async changesOf(requestIds: readonly string[]): Promise<ServiceRequestChange[]> {
+    if (!requestIds.length) return [];
+    const rows: {
+      request_id: string;
+      from_status: ServiceRequestStatus | null;
+      to_status: ServiceRequestStatus;
+      actor: string;
+      note: string | null;
+      at: Date;
+    }[] = await this.m.query(
+      `SELECT request_id, from_status, to_status, actor, note, at FROM service_request_changes
+        WHERE request_id = ANY ($1) ORDER BY request_id, id`,
+      [requestIds],
+    );
+    return rows.map((r) => ({
+      requestId: r.request_id,
+      from: r.from_status,
+      to: r.to_status,
+      actor: r.actor,
+      note: r.note,
+      at: r.at,
+    }));
+  }
+
+  async ofResidents(residentIds: readonly string[]): Promise<ServiceRequest[]> {
+    if (!residentIds.length) return [];
+    const rows: RequestRow[] = await this.m.query(
+      `SELECT * FROM service_requests WHERE resident_id = ANY ($1) ORDER BY filed_at DESC, id DESC`,
+      [residentIds],
+    );
+    return rows.map(toRequest);
+  }
+
+  async list(query: {
+    gridIds?: string[];
+    residentId?: string;
+    status?: ServiceRequestStatus;
+    type?: ServiceRequestType;
+    after?: { filedAt: string; id: string };
+    limit: number;
+  }): Promise<ServiceRequest[]> {
+    const params: unknown[] = [];
+    const p = (v: unknown): string => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const cond: string[] = [];
+    if (query.gridIds) cond.push(`grid_id = ANY (${p(query.gridIds)})`);
+    if (query.residentId) cond.push(`resident_id = ${p(query.residentId)}`);
+    if (query.status) cond.push(`status = ${p(query.status)}`);
+    if (query.type) cond.push(`type = ${p(query.type)}`);
+    if (query.after)
+      cond.push(
+        `(filed_at, id) < (${p(query.after.filedAt)}::timestamptz, ${p(query.after.id)}::uuid)`,
+      );
+    const rows: RequestRow[] = await this.m.query(
+      `SELECT * FROM service_requests ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
+        ORDER BY filed_at DESC, id DESC LIMIT ${p(query.limit)}`,
+      params,
+    );
+    return rows.map(toRequest);
+  }
+}

@@ -1,0 +1,165 @@
+import type { EntityManager } from 'typeorm';
+import type { ScheduledVisit, ScheduledVisitReason, Visit, VisitDue } from '../domain/model';
+import type { VisitStore } from '../domain/ports';
+
+interface VisitRow {
+  id: string;
+  household_id: string;
+  resident_id: string | null;
+  grid_id: string;
+  visitor_user_id: string;
+  visited_at: Date;
+  notes: string;
+  follow_up_needed: boolean;
+  scheduled_visit_id: string | null;
+}
+const toVisit = (r: VisitRow): Visit => ({
+  id: r.id,
+  householdId: r.household_id,
+  residentId: r.resident_id,
+  gridId: r.grid_id,
+  visitorUserId: r.visitor_user_id,
+  visitedAt: r.visited_at,
+  notes: r.notes,
+  followUpNeeded: r.follow_up_needed,
+  scheduledVisitId: r.scheduled_visit_id,
+});
+
+interface ScheduledRow {
+  id: string;
+  household_id: string;
+  grid_id: string;
+  reason: ScheduledVisitReason;
+  reference_id: string | null;
+  due_on: string;
+  status: 'scheduled' | 'done';
+  visit_id: string | null;
+}
+const toScheduled = (r: ScheduledRow): ScheduledVisit => ({
+  id: r.id,
+  householdId: r.household_id,
+  gridId: r.grid_id,
+  reason: r.reason,
+  referenceId: r.reference_id,
+  dueOn: r.due_on,
+  status: r.status,
+  visitId: r.visit_id,
+});
+const SCHEDULED_COLUMNS = `id, household_id, grid_id, reason, reference_id, to_char(due_on, 'YYYY-MM-DD') AS due_on, status, visit_id`;
+
+/** Visits over one connection or transaction; each read is one statement. */
+export class TypeOrmVisitStore implements VisitStore {
+  constructor(private readonly m: EntityManager) {}
+
+  async insertVisit(v: Visit): Promise<void> {
+    await this.m.query(
+      `INSERT INTO visits (id, household_id, resident_id, grid_id, visitor_user_id, visited_at, notes,
+                           follow_up_needed, scheduled_visit_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        v.id,
+        v.householdId,
+        v.residentId,
+        v.gridId,
+        v.visitorUserId,
+        v.visitedAt,
+        v.notes,
+        v.followUpNeeded,
+        v.scheduledVisitId,
+      ],
+    );
+  }
+
+  async visitsOfHouseholds(
+    householdIds: readonly string[],
+    perHousehold: number,
+  ): Promise<Visit[]> {
+    if (!householdIds.length) return [];
+    const rows: VisitRow[] = await this.m.query(
+      `SELECT * FROM (
+         SELECT v.*, row_number() OVER (PARTITION BY household_id ORDER BY visited_at DESC, id DESC) AS n
+           FROM visits v WHERE household_id = ANY($1)
+       ) ranked WHERE n <= $2 ORDER BY household_id, visited_at DESC, id DESC`,
+      [householdIds, perHousehold],
+    );
+    return rows.map(toVisit);
+  }
+
+  async visitsDue(gridIds: string[], asOf: Date): Promise<VisitDue[]> {
+    // The strictest cadence among the tags of a household's active residents, against its last
+    // visit (or, never visited, its registration).
+    const rows: {
+      household_id: string;
+      grid_id: string;
+      tags: string[];
+      cadence_days: number;
+      last_visited_at: Date | null;
+      due_at: Date;
+    }[] = await this.m.query(
+      `WITH cadence AS (
+         SELECT r.household_id, min(t.visit_cadence_days)::int AS cadence_days,
+                array_agg(DISTINCT t.code ORDER BY t.code) AS tags
+           FROM residents r
+           JOIN households h ON h.id = r.household_id
+           JOIN key_group_tags t ON t.code = ANY (r.tags) AND t.visit_cadence_days IS NOT NULL
+          WHERE r.status = 'active' AND h.grid_id = ANY ($1)
+          GROUP BY r.household_id
+       ), last_visit AS (
+         SELECT household_id, max(visited_at) AS at FROM visits WHERE grid_id = ANY ($1) GROUP BY household_id
+       )
+       SELECT h.id AS household_id, h.grid_id, c.tags, c.cadence_days, l.at AS last_visited_at,
+              coalesce(l.at, h.created_at) + make_interval(days => c.cadence_days) AS due_at
+         FROM cadence c
+         JOIN households h ON h.id = c.household_id
+         LEFT JOIN last_visit l ON l.household_id = h.id
+        WHERE coalesce(l.at, h.created_at) + make_interval(days => c.cadence_days) < $2
+        ORDER BY due_at, h.id`,
+      [gridIds, asOf],
+    );
+    return rows.map((r) => ({
+      householdId: r.household_id,
+      gridId: r.grid_id,
+      tags: r.tags,
+      cadenceDays: r.cadence_days,
+      lastVisitedAt: r.last_visited_at,
+      dueAt: r.due_at,
+    }));
+  }
+
+  async insertScheduledVisit(v: ScheduledVisit): Promise<boolean> {
+    const rows: unknown[] = await this.m.query(
+      `INSERT INTO scheduled_visits (id, household_id, grid_id, reason, reference_id, due_on, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'scheduled')
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [v.id, v.householdId, v.gridId, v.reason, v.referenceId, v.dueOn],
+    );
+    return rows.length > 0;
+  }
+
+  async lockScheduledVisit(id: string): Promise<ScheduledVisit | undefined> {
+    const rows: ScheduledRow[] = await this.m.query(
+      `SELECT ${SCHEDULED_COLUMNS} FROM scheduled_visits WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0] ? toScheduled(rows[0]) : undefined;
+  }
+
+  async completeScheduledVisit(id: string, visitId: string): Promise<void> {
+    await this.m.query(`UPDATE scheduled_visits SET status = 'done', visit_id = $2 WHERE id = $1`, [
+      id,
+      visitId,
+    ]);
+  }
+
+  async scheduledVisits(
+    gridIds: string[],
+    status: 'scheduled' | 'done',
+  ): Promise<ScheduledVisit[]> {
+    const rows: ScheduledRow[] = await this.m.query(
+      `SELECT ${SCHEDULED_COLUMNS} FROM scheduled_visits
+        WHERE grid_id = ANY ($1) AND status = $2 ORDER BY due_on, id`,
+      [gridIds, status],
+    );
+    return rows.map(toScheduled);
+  }
+}

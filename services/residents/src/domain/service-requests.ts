@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ServiceRequestFiled, ServiceRequestResolved } from '@liyuan/schemas';
+import {
+  badInput,
+  conflict,
+  decodeCursor,
+  encodeCursor,
+  forbidden,
+  hasRole,
+  notFound,
+  pageSize,
+  parseInput,
+  unauthenticated,
+  type Caller,
+  type Logger,
+} from '@liyuan/kit';
+import {
+  SERVICE_REQUEST_STATUSES,
+  SERVICE_REQUEST_TYPES,
+  type ServiceRequest,
+  type ServiceRequestStatus,
+} from './model';
+import type { RunInTransaction, ServiceRequestStore, Tx } from './ports';
+import { assertMove, isFinal, OWNING_SERVICE } from './service-request-status';
+
+const uuid = z.uuid('must be a valid id');
+const fileInput = z.object({
+  residentId: uuid.nullish(),
+  type: z.enum(SERVICE_REQUEST_TYPES),
+  description: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(2000, 'must be at most 2000 characters'),
+});
+const note = (required: boolean) =>
+  required
+    ? z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters')
+    : z.string().trim().max(2000, 'must be at most 2000 characters').nullish();
+const listFilter = z.object({
+  status: z.enum(SERVICE_REQUEST_STATUSES).nullish(),
+  type: z.enum(SERVICE_REQUEST_TYPES).nullish(),
+  gridId: uuid.nullish(),
+  residentId: uuid.nullish(),
+});
+
+/** Who may read a request: staff and admins, the grid member of its grid, and the resident it is for. */
+export function canReadRequest(caller: Caller, r: { residentId: string; gridId: string }): boolean {
+  if (caller.userId === null) return false;
+  if (hasRole(caller, 'admin', 'staff')) return true;
+  if (hasRole(caller, 'grid_member') && caller.gridIds.includes(r.gridId)) return true;
+  return caller.residentId === r.residentId;
+}
+
+/** Encodes a request's listing position. */
+export const requestCursor = (r: ServiceRequest): string =>
+  encodeCursor([r.filedAt.toISOString(), r.id]);
+
+const staffOnly = (caller: Caller): void => {
+  if (caller.userId === null) throw unauthenticated();
+  if (!hasRole(caller, 'admin', 'staff'))
+    throw forbidden('only hall staff handle service requests');
+};
+
+/**
+ * One-stop service requests: filed by a resident for themself, or by staff (or the grid member)
+ * for a resident; handled at the hall, or referred to mediation or facilities when they take it.
+ */
+export class ServiceRequests {
+  constructor(
+    private readonly read: ServiceRequestStore,
+    private readonly transaction: RunInTransaction,
+  ) {}
+
+  async file(caller: Caller, raw: unknown): Promise<ServiceRequest> {
+    if (caller.userId === null) throw unauthenticated();
+    const input = parseInput(fileInput, raw, 'input');
+    let residentId = input.residentId ?? undefined;
+    const staffLike = hasRole(caller, 'admin', 'staff', 'grid_member');
+    if (!staffLike) {
+      if (!hasRole(caller, 'resident') || !caller.residentId) {
+        throw forbidden('requests are filed by residents, grid members or hall staff');
+      }
+      if (residentId && residentId !== caller.residentId)
+        throw forbidden('a resident files requests for themself');
+      residentId = caller.residentId;
+    }
+    if (!residentId)
+      throw badInput('input.residentId', 'input.residentId: required when filing for a resident');
+    const forResident = residentId;
+    return this.transaction(async ({ store, requests, publish }) => {
+      const [resident] = await store.residentsByIds([forResident]);
+      if (!resident) throw badInput('input.residentId', 'input.residentId: no such resident');
+      if (
+        hasRole(caller, 'grid_member') &&
+        !hasRole(caller, 'admin', 'staff') &&
+        caller.residentId !== forResident &&
+        !caller.gridIds.includes(resident.gridId)
+      ) {
+        throw forbidden('this resident is not in one of your grids');
+      }
+      if (resident.status !== 'active')
+        throw conflict(`resident is ${resident.status}`, 'input.residentId');
+      const now = new Date();
+      const request: ServiceRequest = {
+        id: randomUUID(),
+        residentId: resident.id,
+        householdId: resident.householdId,
+        gridId: resident.gridId,
+        type: input.type,
+        description: input.description,
+        status: 'filed',
+        referredTo: null,
+        filedBy: caller.userId ?? '',
+        filedAt: now,
+        updatedAt: now,
+      };
+      await requests.insert(request);
+      await requests.appendChange({
+        requestId: request.id,
+        from: null,
+        to: 'filed',
+        actor: request.filedBy,
+        note: null,
+      });
+      await publish(ServiceRequestFiled, request.id, {
+        requestId: request.id,
+        residentId: resident.id,
+        householdId: resident.householdId,
+        gridId: resident.gridId,
+        type: request.type,
+      });
+      return request;
+    });
+  }
+
+  /** Hall staff take the request up. */
+  start(caller: Caller, id: string, rawNote: unknown): Promise<ServiceRequest> {
+    return this.move(caller, id, 'in_progress', parseInput(note(false), rawNote, 'note') ?? null);
+  }
+
+  /** Hall staff resolve it, saying how. */
+  resolve(caller: Caller, id: string, resolution: unknown): Promise<ServiceRequest> {
+    return this.move(
+      caller,
+      id,
+      'resolved',
+      parseInput(note(true), resolution, 'resolution') ?? null,
+    );
+  }
+
+  /** Hall staff reject it, saying why. */
+  reject(caller: Caller, id: string, reason: unknown): Promise<ServiceRequest> {
+    return this.move(caller, id, 'rejected', parseInput(note(true), reason, 'reason') ?? null);
+  }
+
+  private async move(
+    caller: Caller,
+    id: string,
+    to: ServiceRequestStatus,
+    text: string | null,
+  ): Promise<ServiceRequest> {
+    staffOnly(caller);
+    if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
+    return this.transaction(async (tx) => {
+      const request = await tx.requests.lock(id);
+      if (!request) throw notFound('service request', id, 'id');
+      assertMove(request.status, to);
+      return applyMove(tx, request, to, null, caller.userId ?? '', text);
+    });
+  }
+
+  /**
+   * The owning service took the request (mediation opened a case, facilities a repair order): the
+   * request is referred. Unknown, already final or mismatched requests are left as they are.
+   */
+  static async markReferred(
+    tx: Tx,
+    requestId: string,
+    to: 'mediation' | 'facilities',
+    reference: string,
+    logger: Logger,
+  ): Promise<boolean> {
+    const request = await tx.requests.lock(requestId);
+    if (!request || isFinal(request.status) || OWNING_SERVICE[request.type] !== to) {
+      logger.warn({ requestId, to, status: request?.status }, 'referral acknowledgement ignored');
+      return false;
+    }
+    await applyMove(tx, request, 'referred', to, `service:${to}`, `${to} reference ${reference}`);
+    return true;
+  }
+
+  async get(caller: Caller, id: string): Promise<ServiceRequest | null> {
+    if (caller.userId === null) throw unauthenticated();
+    if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
+    const [request] = await this.read.byIds([id]);
+    if (!request) return null;
+    if (!canReadRequest(caller, request))
+      throw forbidden('this request is not visible to the caller');
+    return request;
+  }
+
+  /** Requests the caller may see, newest first. */
+  async list(
+    caller: Caller,
+    args: { first?: number | null; after?: string | null; filter?: unknown },
+  ): Promise<{ items: ServiceRequest[]; hasNextPage: boolean }> {
+    if (caller.userId === null) throw unauthenticated();
+    const limit = pageSize(args.first);
+    const filter = parseInput(listFilter, args.filter ?? {}, 'filter');
+    let after: { filedAt: string; id: string } | undefined;
+    if (args.after) {
+      const [filedAt, id] = decodeCursor(args.after, 2);
+      after = { filedAt: String(filedAt), id: String(id) };
+    }
+    let gridIds = filter.gridId ? [filter.gridId] : undefined;
+    let residentId = filter.residentId ?? undefined;
+    if (!hasRole(caller, 'admin', 'staff')) {
+      if (hasRole(caller, 'grid_member')) {
+        if (filter.gridId && !caller.gridIds.includes(filter.gridId))
+          throw forbidden('this grid is not one of yours');
+        gridIds = filter.gridId ? [filter.gridId] : caller.gridIds;
+      } else if (caller.residentId) {
+        if (residentId && residentId !== caller.residentId)
+          throw forbidden('a resident sees their own requests');
+        residentId = caller.residentId;
+      } else {
+        throw forbidden('service requests are not visible to this caller');
+      }
+    }
+    const rows = await this.read.list({
+      gridIds,
+      residentId,
+      status: filter.status ?? undefined,
+      type: filter.type ?? undefined,
+      after,
+      limit: limit + 1,
+    });
+    return { items: rows.slice(0, limit), hasNextPage: rows.length > limit };
+  }
+}
+
+async function applyMove(
+  tx: Tx,
+  request: ServiceRequest,
+  to: ServiceRequestStatus,
+  referredTo: ServiceRequest['referredTo'],
+  actor: string,
+  text: string | null,
+): Promise<ServiceRequest> {
+  await tx.requests.setStatus(request.id, to, referredTo);
+  await tx.requests.appendChange({
+    requestId: request.id,
+    from: request.status,
+    to,
+    actor,
+    note: text,
+  });
+  if (to === 'resolved' || to === 'rejected' || to === 'referred') {
+    await tx.publish(ServiceRequestResolved, request.id, {
+      requestId: request.id,
+      residentId: request.residentId,
+      type: request.type,
+      outcome: to,
+      referredTo,
+    });
+  }
+  return { ...request, status: to, referredTo, updatedAt: new Date() };
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { FollowUpVisitScheduled, VisitRecorded } from '@liyuan/schemas';
+import {
+  badInput,
+  conflict,
+  forbidden,
+  hasRole,
+  parseInput,
+  unauthenticated,
+  type Caller,
+} from '@liyuan/kit';
+import { requireManage } from './access';
+import { shift, today } from './dates';
+import type { ScheduledVisit, Visit, VisitDue } from './model';
+import type { RunInTransaction, Tx, VisitStore } from './ports';
+
+/** Days after a visit flagged "follow-up needed", or after a mediation agreement, that the follow-up is due. */
+export const FOLLOW_UP_AFTER_DAYS = 7;
+
+const uuid = z.uuid('must be a valid id');
+const recordVisitInput = z.object({
+  householdId: uuid,
+  residentId: uuid.nullish(),
+  visitedAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time' }),
+  notes: z.string().trim().max(2000, 'must be at most 2000 characters'),
+  followUpNeeded: z.boolean().default(false),
+  scheduledVisitId: uuid.nullish(),
+});
+
+/**
+ * Grids whose visit lists the caller may read: undefined for staff and admins (all), the caller's
+ * grids for a grid member; anyone else is refused without learning anything about the grid.
+ */
+export function gridsForVisits(caller: Caller, gridId: string): string[] {
+  if (caller.userId === null) throw unauthenticated();
+  if (!uuid.safeParse(gridId).success) throw badInput('gridId', 'gridId: must be a valid id');
+  if (hasRole(caller, 'admin', 'staff')) return [gridId];
+  if (hasRole(caller, 'grid_member') && caller.gridIds.includes(gridId)) return [gridId];
+  throw forbidden('this grid is not one of yours');
+}
+
+/** Grid members' visits to households, the households due a visit, and scheduled follow-ups. */
+export class Visits {
+  constructor(
+    private readonly read: VisitStore,
+    private readonly transaction: RunInTransaction,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Records a visit (a grid member of the household's grid, or staff). */
+  async recordVisit(caller: Caller, raw: unknown): Promise<Visit> {
+    const input = parseInput(recordVisitInput, raw, 'input');
+    const visitedAt = new Date(input.visitedAt);
+    const now = this.clock();
+    if (visitedAt.getTime() > now.getTime() + 5 * 60_000) {
+      throw badInput('input.visitedAt', 'input.visitedAt: must not be in the future');
+    }
+    return this.transaction(async (tx) => {
+      const [household] = await tx.store.householdsByIds([input.householdId]);
+      if (!household) throw badInput('input.householdId', 'input.householdId: no such household');
+      requireManage(caller, household.gridId);
+      if (input.residentId) {
+        const [resident] = await tx.store.residentsByIds([input.residentId]);
+        if (resident?.householdId !== household.id) {
+          throw badInput('input.residentId', 'input.residentId: not a member of this household');
+        }
+      }
+      if (input.scheduledVisitId) {
+        const scheduled = await tx.visits.lockScheduledVisit(input.scheduledVisitId);
+        if (!scheduled || scheduled.householdId !== household.id) {
+          throw badInput(
+            'input.scheduledVisitId',
+            'input.scheduledVisitId: no such visit scheduled for this household',
+          );
+        }
+        if (scheduled.status !== 'scheduled') {
+          throw conflict('this scheduled visit was already made', 'input.scheduledVisitId');
+        }
+      }
+      const visit: Visit = {
+        id: randomUUID(),
+        householdId: household.id,
+        residentId: input.residentId ?? null,
+        gridId: household.gridId,
+        visitorUserId: caller.userId ?? '',
+        visitedAt,
+        notes: input.notes,
+        followUpNeeded: input.followUpNeeded,
+        scheduledVisitId: input.scheduledVisitId ?? null,
+      };
+      await tx.visits.insertVisit(visit);
+      if (visit.scheduledVisitId)
+        await tx.visits.completeScheduledVisit(visit.scheduledVisitId, visit.id);
+      await tx.publish(VisitRecorded, household.id, {
+        visitId: visit.id,
+        householdId: household.id,
+        residentId: visit.residentId,
+        gridId: household.gridId,
+        visitedAt: visitedAt.toISOString(),
+        followUpNeeded: visit.followUpNeeded,
+      });
+      if (visit.followUpNeeded) {
+        await scheduleVisit(tx, {
+          householdId: household.id,
+          gridId: household.gridId,
+          reason: 'follow_up',
+          referenceId: visit.id,
+          dueOn: shift(today(visitedAt), 0, FOLLOW_UP_AFTER_DAYS),
+        });
+      }
+      return visit;
+    });
+  }
+
+  /** Households of the grid due a visit, most overdue first. */
+  async visitsDue(caller: Caller, gridId: string): Promise<VisitDue[]> {
+    return this.read.visitsDue(gridsForVisits(caller, gridId), this.clock());
+  }
+
+  /** Follow-up visits scheduled in the grid (open ones by default), soonest first. */
+  async scheduledVisits(
+    caller: Caller,
+    gridId: string,
+    status: 'scheduled' | 'done',
+  ): Promise<ScheduledVisit[]> {
+    return this.read.scheduledVisits(gridsForVisits(caller, gridId), status);
+  }
+
+  /**
+   * After a mediation agreement, schedules one follow-up visit for each household of the parties,
+   * due a week after signing. A redelivered agreement schedules nothing new.
+   */
+  static async scheduleAgreementFollowUps(
+    tx: Tx,
+    agreement: { agreementId: string; partyResidentIds: string[]; signedOn: string },
+  ): Promise<number> {
+    const parties = await tx.store.residentsByIds(agreement.partyResidentIds);
+    const households = new Map(parties.map((p) => [p.householdId, p.gridId]));
+    let scheduled = 0;
+    for (const [householdId, gridId] of households) {
+      const inserted = await scheduleVisit(tx, {
+        householdId,
+        gridId,
+        reason: 'mediation_follow_up',
+        referenceId: agreement.agreementId,
+        dueOn: shift(agreement.signedOn, 0, FOLLOW_UP_AFTER_DAYS),
+      });
+      if (inserted) scheduled += 1;
+    }
+    return scheduled;
+  }
+}
+
+/** Schedules a visit unless the same reason and reference already did; publishes it when new. */
+async function scheduleVisit(
+  tx: Tx,
+  v: Omit<ScheduledVisit, 'id' | 'status' | 'visitId'>,
+): Promise<boolean> {
+  const visit: ScheduledVisit = { ...v, id: randomUUID(), status: 'scheduled', visitId: null };
+  const inserted = await tx.visits.insertScheduledVisit(visit);
+  if (inserted) {
+    await tx.publish(FollowUpVisitScheduled, v.householdId, {
+      scheduledVisitId: visit.id,
+      householdId: v.householdId,
+      gridId: v.gridId,
+      reason: v.reason,
+      referenceId: v.referenceId,
+      dueOn: v.dueOn,
+    });
+  }
+  return inserted;
+}

@@ -1,0 +1,70 @@
+import type { ConsumerDefinition } from '@liyuan/kit';
+import {
+  AgreementReached,
+  CaseFiled,
+  FACILITIES_TOPICS,
+  MEDIATION_TOPICS,
+  RepairOrderOpened,
+  type Envelope,
+} from '@liyuan/schemas';
+import type { z } from 'zod';
+import { ServiceRequests } from '../domain/service-requests';
+import { Visits } from '../domain/visits';
+import { createTx } from '../schema/context';
+
+type DataOf<T extends { data: z.ZodType }> = z.infer<T['data']>;
+const dataOf = <T extends { data: z.ZodType }>(_contract: T, event: Envelope): DataOf<T> =>
+  event.data as DataOf<T>;
+
+/** The consumer group of the residents service. */
+export const RESIDENTS_CONSUMER_GROUP = 'residents';
+
+/**
+ * What residents reacts to: mediation opening a case for a dispute request and facilities opening
+ * a repair order for a fault request mark the request referred; an agreement schedules follow-up
+ * visits to the parties' households. Effects run in the consumer's transaction (idempotent) and
+ * their own events carry the incoming event's trace.
+ */
+export function residentsConsumers(): ConsumerDefinition[] {
+  return [
+    {
+      groupId: RESIDENTS_CONSUMER_GROUP,
+      topics: [MEDIATION_TOPICS.case, FACILITIES_TOPICS.repairOrder],
+      handlers: {
+        [CaseFiled.type]: async (event, manager, { logger }) => {
+          const data = dataOf(CaseFiled, event);
+          if (!data.serviceRequestId) return;
+          await ServiceRequests.markReferred(
+            createTx(manager, event.traceparent),
+            data.serviceRequestId,
+            'mediation',
+            data.caseId,
+            logger,
+          );
+        },
+        [RepairOrderOpened.type]: async (event, manager, { logger }) => {
+          const data = dataOf(RepairOrderOpened, event);
+          if (!data.serviceRequestId) return;
+          await ServiceRequests.markReferred(
+            createTx(manager, event.traceparent),
+            data.serviceRequestId,
+            'facilities',
+            data.repairOrderId,
+            logger,
+          );
+        },
+        [AgreementReached.type]: async (event, manager, { logger }) => {
+          const data = dataOf(AgreementReached, event);
+          const scheduled = await Visits.scheduleAgreementFollowUps(
+            createTx(manager, event.traceparent),
+            data,
+          );
+          logger.info(
+            { agreementId: data.agreementId, scheduled },
+            'follow-up visits scheduled after agreement',
+          );
+        },
+      },
+    },
+  ];
+}
