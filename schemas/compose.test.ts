@@ -46,6 +46,26 @@ describe('schema composition', () => {
   });
 
   it.each(SUBGRAPHS.map((s) => [s.name, s.schema]))(
+    'when the %s SDL is read, then no argument defaults to an enum value (resolvers map enums to internal values after the defaults are fixed)',
+    (_name, file) => {
+      const doc = parse(readFileSync(`${__dirname}/${file}`, 'utf8'));
+      const offenders: string[] = [];
+      for (const def of doc.definitions) {
+        if (!('fields' in def) || !def.fields) continue;
+        for (const f of def.fields) {
+          const args = 'arguments' in f ? (f.arguments ?? []) : [];
+          for (const a of args)
+            if (a.defaultValue?.kind === 'EnumValue')
+              offenders.push(`${f.name.value}(${a.name.value})`);
+          if ('defaultValue' in f && f.defaultValue?.kind === 'EnumValue')
+            offenders.push(f.name.value);
+        }
+      }
+      expect(offenders).toEqual([]);
+    },
+  );
+
+  it.each(SUBGRAPHS.map((s) => [s.name, s.schema]))(
     'when the %s SDL is built as a subgraph, then every type and field carries a description',
     (_name, file) => {
       const doc = parse(readFileSync(`${__dirname}/${file}`, 'utf8'));

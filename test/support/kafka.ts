@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { testEnv } from './config';
 
 /** Brokers of the run (started by global setup or given by KAFKA_BROKERS). */
@@ -73,4 +73,41 @@ export async function collectTopics(
   });
   await joinedP;
   return { messages, stop: () => consumer.disconnect() };
+}
+
+/** A valid envelope for `contract` as another service would publish it. */
+export function envelopeFor(
+  contract: { type: string; version: number },
+  aggregateId: string,
+  data: Record<string, unknown>,
+  source = 'test',
+): Record<string, unknown> & { id: string } {
+  return {
+    id: randomUUID(),
+    type: contract.type,
+    version: contract.version,
+    source,
+    aggregateId,
+    occurredAt: new Date().toISOString(),
+    data,
+    traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+  };
+}
+
+/** Publishes an envelope to `topic` keyed by its aggregate, with the standard headers. */
+export async function publishEnvelope(
+  producer: Producer,
+  topic: string,
+  envelope: Record<string, unknown> & { id: string },
+): Promise<void> {
+  await producer.send({
+    topic,
+    messages: [
+      {
+        key: String(envelope.aggregateId),
+        value: JSON.stringify(envelope),
+        headers: { 'event-id': envelope.id, 'event-type': String(envelope.type) },
+      },
+    ],
+  });
 }

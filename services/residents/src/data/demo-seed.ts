@@ -7,6 +7,9 @@ import {
   GridMemberAssigned,
   HouseholdRegistered,
   ResidentRegistered,
+  ServiceRequestFiled,
+  ServiceRequestResolved,
+  VisitRecorded,
 } from '@liyuan/schemas';
 import { idCardCheckDigit } from '../domain/personal-data';
 import type { Relationship } from '../domain/model';
@@ -282,6 +285,141 @@ export async function seedDemoData(
     });
   }
 
+  // A season of visits: every household with a cadence tag was visited 0 to 40 days ago by its
+  // grid's member, so some are due and some overdue.
+  const memberOfGrid = new Map<string, string>(members.map((m) => [m.grid_id, m.user_id]));
+  const cadenceTags = new Set([
+    'elderly_living_alone',
+    'disabled',
+    'left_behind_child',
+    'empty_nest_elderly',
+    'low_income',
+  ]);
+  const tagged = new Set(
+    residentRows
+      .filter((r) =>
+        String(r.tags)
+          .slice(1, -1)
+          .split(',')
+          .some((t) => cadenceTags.has(t)),
+      )
+      .map((r) => r.household_id),
+  );
+  const visitRows: Row[] = [];
+  const now = Date.now();
+  for (const h of householdRows) {
+    if (!tagged.has(h.id)) continue;
+    const visitedAt = new Date(now - Math.floor(rand() * 40 * 86_400_000));
+    const row = {
+      id: randomUUID(),
+      household_id: h.id,
+      grid_id: h.grid_id,
+      visitor_user_id: memberOfGrid.get(String(h.grid_id)) ?? 'grid-member-1',
+      visited_at: visitedAt.toISOString(),
+      notes: pick([
+        'All well.',
+        'Delivered rice and oil.',
+        'Checked the gas stove.',
+        'Talked about the fraud-prevention talk.',
+      ]),
+    };
+    visitRows.push(row);
+    events.push({
+      contract: VisitRecorded,
+      aggregateId: h.id as string,
+      data: {
+        visitId: row.id,
+        householdId: h.id as string,
+        residentId: null,
+        gridId: h.grid_id as string,
+        visitedAt: row.visited_at,
+        followUpNeeded: false,
+      },
+    });
+  }
+
+  // Service requests at the hall, in every state but referred (the owning services refer those).
+  const TYPES = [
+    'social_insurance',
+    'medical_insurance',
+    'dispute',
+    'facility_fault',
+    'fraud_report',
+    'other',
+  ] as const;
+  const requestRows: Row[] = [];
+  const changeRows: Row[] = [];
+  for (let i = 0; i < 300; i++) {
+    const r = residentRows[Math.floor(rand() * residentRows.length)]!;
+    const household = householdRows.find((h) => h.id === r.household_id)!;
+    const type = pick(TYPES);
+    const filedAt = new Date(now - Math.floor(rand() * 90 * 86_400_000));
+    const referable = type === 'dispute' || type === 'facility_fault';
+    const status = referable
+      ? 'filed'
+      : pick(['filed', 'in_progress', 'resolved', 'resolved', 'rejected'] as const);
+    const id = randomUUID();
+    requestRows.push({
+      id,
+      resident_id: r.id,
+      household_id: r.household_id,
+      grid_id: household.grid_id,
+      type,
+      description: pick([
+        'Needs help with the pension transfer.',
+        'Medical insurance reimbursement.',
+        'Neighbour dispute about noise.',
+        'Street lamp broken.',
+        'Suspicious phone call asking for a bank code.',
+        'Asks about the elderly canteen.',
+      ]),
+      status,
+      filed_by: 'hall-staff',
+      filed_at: filedAt.toISOString(),
+    });
+    const path = [
+      'filed',
+      ...(status === 'filed'
+        ? []
+        : status === 'rejected'
+          ? ['rejected']
+          : ['in_progress', ...(status === 'resolved' ? ['resolved'] : [])]),
+    ];
+    path.forEach((to, k) =>
+      changeRows.push({
+        request_id: id,
+        from_status: k ? path[k - 1] : null,
+        to_status: to,
+        actor: 'hall-staff',
+        at: new Date(filedAt.getTime() + k * 86_400_000).toISOString(),
+      }),
+    );
+    events.push({
+      contract: ServiceRequestFiled,
+      aggregateId: id,
+      data: {
+        requestId: id,
+        residentId: r.id as string,
+        householdId: r.household_id as string,
+        gridId: household.grid_id as string,
+        type,
+      },
+    });
+    if (status === 'resolved' || status === 'rejected') {
+      events.push({
+        contract: ServiceRequestResolved,
+        aggregateId: id,
+        data: {
+          requestId: id,
+          residentId: r.id as string,
+          type,
+          outcome: status,
+          referredTo: null,
+        },
+      });
+    }
+  }
+
   await dataSource.transaction(async (m) => {
     await insertMany(m, 'grids', ['id', 'name', 'parent_id'], ['uuid', 'text', 'uuid'], grids);
     await insertMany(
@@ -333,6 +471,37 @@ export async function seedDemoData(
       ['grid_id', 'grid_member_id'],
       ['uuid', 'uuid'],
       members.map((x) => ({ grid_id: x.grid_id, grid_member_id: x.id })),
+    );
+    await insertMany(
+      m,
+      'visits',
+      ['id', 'household_id', 'grid_id', 'visitor_user_id', 'visited_at', 'notes'],
+      ['uuid', 'uuid', 'uuid', 'text', 'timestamptz', 'text'],
+      visitRows,
+    );
+    await insertMany(
+      m,
+      'service_requests',
+      [
+        'id',
+        'resident_id',
+        'household_id',
+        'grid_id',
+        'type',
+        'description',
+        'status',
+        'filed_by',
+        'filed_at',
+      ],
+      ['uuid', 'uuid', 'uuid', 'uuid', 'text', 'text', 'text', 'text', 'timestamptz'],
+      requestRows,
+    );
+    await insertMany(
+      m,
+      'service_request_changes',
+      ['request_id', 'from_status', 'to_status', 'actor', 'at'],
+      ['uuid', 'text', 'text', 'text', 'timestamptz'],
+      changeRows,
     );
     for (let i = 0; i < events.length; i += 1000) {
       await appendEvents(m, 'residents', events.slice(i, i + 1000), traceparent);

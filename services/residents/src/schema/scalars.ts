@@ -17,13 +17,19 @@ export const DateScalar = new GraphQLScalarType({
   },
 });
 
-/** Instants travel as ISO-8601 strings. */
+/** Instants travel as ISO-8601 strings; like dates, input is validated by the use cases. */
 export const DateTimeScalar = new GraphQLScalarType({
   name: 'DateTime',
   serialize: (value) =>
     value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString(),
-  parseValue: (value) => new Date(String(value)),
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
+  parseValue: (value) => {
+    if (typeof value !== 'string') throw new GraphQLError('DateTime must be an ISO-8601 string');
+    return value;
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    return ast.value;
+  },
 });
 
 /** GraphQL enum values mapped to the domain's lower-case values. */

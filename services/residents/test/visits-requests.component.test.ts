@@ -1,0 +1,597 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import type { RunningService } from '@liyuan/kit';
+import {
+  AgreementReached,
+  CaseFiled,
+  FACILITIES_TOPICS,
+  MEDIATION_TOPICS,
+  RESIDENTS_TOPICS,
+  RepairOrderOpened,
+} from '@liyuan/schemas';
+import {
+  collectTopics,
+  envelopeFor,
+  publishEnvelope,
+  testKafka,
+  type Received,
+} from '../../../test/support/kafka';
+import {
+  REGISTER_HOUSEHOLD,
+  REGISTER_RESIDENT,
+  dataOf,
+  idCardFor,
+  residentInput,
+  seedHousehold,
+} from '../../../test/support/registry-fixtures';
+import {
+  callSubgraph,
+  caller,
+  startTestResidents,
+  type GqlResult,
+} from '../../../test/support/stack';
+import { waitFor } from '../../../test/support/wait';
+
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
+
+/** Visits, key-group tags, service requests and the personal-data audit, on real PostgreSQL and Kafka. */
+describe('residents: visits, tags, service requests, audit', () => {
+  let service: RunningService;
+  let stop: () => Promise<void>;
+  let producer: Producer;
+  let collector: { messages: Received[]; stop(): Promise<void> };
+  const staff = caller(['staff'], { userId: 'staff-hall' });
+  const asStaff = (q: string, v?: Record<string, unknown>) => callSubgraph(service, staff, q, v);
+
+  beforeAll(async () => {
+    ({ service, stop } = await startTestResidents());
+    await service.eventsReady;
+    producer = testKafka().producer();
+    await producer.connect();
+    collector = await collectTopics([RESIDENTS_TOPICS.serviceRequest]);
+  });
+  afterAll(async () => {
+    await collector.stop();
+    await producer.disconnect();
+    await stop();
+  });
+
+  const sql = <T>(text: string, params: unknown[] = []) =>
+    service.db.dataSource.query(text, params) as Promise<T[]>;
+  const outboxOf = (aggregateId: string) =>
+    sql<{ type: string; data: Record<string, unknown> }>(
+      `SELECT type, envelope->'data' AS data FROM outbox_events WHERE aggregate_id = $1 ORDER BY seq`,
+      [aggregateId],
+    );
+  const register = async (householdId: string, overrides: Record<string, unknown> = {}) =>
+    dataOf<{ id: string }>(
+      await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, overrides) }),
+      'registerResident',
+    );
+  const addHousehold = async (buildingId: string, room: string) =>
+    dataOf<{ id: string }>(
+      await asStaff(REGISTER_HOUSEHOLD, { buildingId, room }),
+      'registerHousehold',
+    );
+  const RECORD_VISIT = `mutation($input: RecordVisitInput!) { recordVisit(input: $input) { id followUpNeeded } }`;
+
+  describe('key-group tags', () => {
+    it('when a resident is tagged, then one ResidentTagged is written, and tagging again writes nothing', async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      const r = await register(householdId, { tags: [] });
+      const tag = `mutation($id: ID!, $tag: String!) { tagResident(residentId: $id, tag: $tag) { tags } }`;
+      expect((await asStaff(tag, { id: r.id, tag: 'disabled' })).data).toEqual({
+        tagResident: { tags: ['disabled'] },
+      });
+      expect((await asStaff(tag, { id: r.id, tag: 'disabled' })).data).toEqual({
+        tagResident: { tags: ['disabled'] },
+      });
+      const events = (await outboxOf(r.id)).filter((e) => e.type === 'ResidentTagged');
+      expect(events).toHaveLength(1);
+      expect(events[0]!.data).toMatchObject({ residentId: r.id, tag: 'disabled' });
+    });
+
+    it('when the tag is not configured, then BAD_USER_INPUT names it; once configured it can be used', async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      const r = await register(householdId, { tags: [] });
+      const tag = `mutation($id: ID!) { tagResident(residentId: $id, tag: "hearing_impaired") { tags } }`;
+      expect((await asStaff(tag, { id: r.id })).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'tag',
+      });
+      const bad = await asStaff(REGISTER_RESIDENT, {
+        input: residentInput(householdId, { tags: ['hearing_impaired'] }),
+      });
+      expect(bad.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.tags' });
+
+      const configure = await asStaff(
+        `mutation { configureKeyGroupTag(input: { code: "hearing_impaired", name: "Hearing impaired", visitCadenceDays: 10 }) {
+          code visitCadenceDays } }`,
+      );
+      expect(configure.data).toEqual({
+        configureKeyGroupTag: { code: 'hearing_impaired', visitCadenceDays: 10 },
+      });
+      expect((await asStaff(tag, { id: r.id })).data).toEqual({
+        tagResident: { tags: ['hearing_impaired'] },
+      });
+      const asMember = await callSubgraph(
+        service,
+        caller(['grid_member'], { gridIds: [randomUUID()] }),
+        `mutation { configureKeyGroupTag(input: { code: "x_tag", name: "X" }) { code } }`,
+      );
+      expect(asMember.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+  });
+
+  describe('visits', () => {
+    let gridId: string;
+    let member: ReturnType<typeof caller>;
+    const households: Record<string, string> = {};
+
+    beforeAll(async () => {
+      const seeded = await seedHousehold(asStaff);
+      gridId = seeded.gridId;
+      member = caller(['grid_member'], { userId: 'gm-visits', gridIds: [gridId] });
+      const plan = [
+        ['weekly', ['elderly_living_alone'], 10],
+        ['monthly', ['low_income'], 40],
+        ['strictest', ['low_income', 'elderly_living_alone'], 8],
+        ['fortnightly', ['disabled'], 5],
+        ['untagged', [], 100],
+      ] as const;
+      for (const [name, tags, visitedDaysAgo] of plan) {
+        const h = await addHousehold(seeded.buildingId, `${name}-1`);
+        households[name] = h.id;
+        await register(h.id, {
+          tags,
+          birthDate: '1941-04-04',
+          idCardNumber: idCardFor('1941-04-04'),
+        });
+        const v = await callSubgraph(service, member, RECORD_VISIT, {
+          input: { householdId: h.id, visitedAt: daysAgo(visitedDaysAgo), notes: 'routine visit' },
+        });
+        expect(v.errors).toBeUndefined();
+      }
+    });
+
+    it('when households have different cadences, then the overdue ones come most overdue first by their strictest cadence', async () => {
+      const res = await callSubgraph(
+        service,
+        member,
+        `query($g: ID!) { visitsDue(gridId: $g) { household { id } tags cadenceDays daysOverdue lastVisitedAt } }`,
+        { g: gridId },
+      );
+      type Due = {
+        household: { id: string };
+        tags: string[];
+        cadenceDays: number;
+        daysOverdue: number;
+      };
+      const due = (res.data as { visitsDue: Due[] }).visitsDue;
+      expect(due.map((d) => d.household.id)).toEqual([
+        households.monthly,
+        households.weekly,
+        households.strictest,
+      ]);
+      expect(due.map((d) => [d.cadenceDays, d.daysOverdue])).toEqual([
+        [30, 10],
+        [7, 3],
+        [7, 1],
+      ]);
+      expect(due[2]!.tags).toEqual(['elderly_living_alone', 'low_income']);
+    });
+
+    it('when a grid member asks about another grid, then FORBIDDEN and nothing about that grid is in the error', async () => {
+      const other = await seedHousehold(asStaff);
+      const res = await callSubgraph(
+        service,
+        member,
+        `query($g: ID!) { visitsDue(gridId: $g) { household { id } } }`,
+        {
+          g: other.gridId,
+        },
+      );
+      expect(res.data).toBeNull();
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(JSON.stringify(res.errors)).not.toContain(other.householdId);
+      const visit = await callSubgraph(service, member, RECORD_VISIT, {
+        input: { householdId: other.householdId, visitedAt: daysAgo(0), notes: 'x' },
+      });
+      expect(visit.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const rows = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM visits WHERE household_id = $1`,
+        [other.householdId],
+      );
+      expect(rows[0]!.n).toBe(0);
+    });
+
+    it('when a visit needs a follow-up, then one is scheduled and recording it marks it done', async () => {
+      const v = await callSubgraph(service, member, RECORD_VISIT, {
+        input: {
+          householdId: households.fortnightly,
+          visitedAt: daysAgo(0),
+          notes: 'fell last week',
+          followUpNeeded: true,
+        },
+      });
+      const visitId = dataOf<{ id: string }>(v, 'recordVisit').id;
+      const scheduledQuery = `query($g: ID!, $s: ScheduledVisitStatus) { scheduledVisits(gridId: $g, status: $s) {
+        id household { id } reason referenceId status } }`;
+      const open = (await callSubgraph(service, member, scheduledQuery, { g: gridId })).data as {
+        scheduledVisits: {
+          id: string;
+          household: { id: string };
+          reason: string;
+          referenceId: string;
+        }[];
+      };
+      const mine = open.scheduledVisits.filter((s) => s.referenceId === visitId);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({
+        household: { id: households.fortnightly },
+        reason: 'FOLLOW_UP',
+      });
+
+      const follow = await callSubgraph(service, member, RECORD_VISIT, {
+        input: {
+          householdId: households.fortnightly,
+          visitedAt: daysAgo(0),
+          notes: 'better',
+          scheduledVisitId: mine[0]!.id,
+        },
+      });
+      expect(follow.errors).toBeUndefined();
+      const again = await callSubgraph(service, member, RECORD_VISIT, {
+        input: {
+          householdId: households.fortnightly,
+          visitedAt: daysAgo(0),
+          notes: 'again',
+          scheduledVisitId: mine[0]!.id,
+        },
+      });
+      expect(again.errors?.[0]?.extensions).toEqual({
+        code: 'CONFLICT',
+        field: 'input.scheduledVisitId',
+      });
+      const done = (await callSubgraph(service, member, scheduledQuery, { g: gridId, s: 'DONE' }))
+        .data as {
+        scheduledVisits: { id: string }[];
+      };
+      expect(done.scheduledVisits.map((s) => s.id)).toContain(mine[0]!.id);
+    });
+
+    it('when a visit is dated in the future, then BAD_USER_INPUT names visitedAt and nothing is written', async () => {
+      const before = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM visits`);
+      const res = await callSubgraph(service, member, RECORD_VISIT, {
+        input: {
+          householdId: households.weekly,
+          visitedAt: new Date(Date.now() + DAY).toISOString(),
+          notes: 'x',
+        },
+      });
+      expect(res.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.visitedAt',
+      });
+      expect(await sql(`SELECT count(*)::int AS n FROM visits`)).toEqual(before);
+    });
+
+    it('when a mediation agreement arrives (twice), then each party household gets one follow-up visit', async () => {
+      const seeded = await seedHousehold(asStaff);
+      const h2 = await addHousehold(seeded.buildingId, 'agreement-2');
+      const a = await register(seeded.householdId);
+      const b = await register(seeded.householdId, { idCardNumber: idCardFor('1962-05-17') });
+      const c = await register(h2.id);
+      const agreementId = randomUUID();
+      const event = envelopeFor(AgreementReached, randomUUID(), {
+        caseId: randomUUID(),
+        agreementId,
+        partyResidentIds: [a.id, b.id, c.id],
+        signedOn: '2026-11-20',
+      });
+      await publishEnvelope(producer, MEDIATION_TOPICS.case, event);
+      await publishEnvelope(producer, MEDIATION_TOPICS.case, event);
+      const scheduled = () =>
+        sql<{ household_id: string; due_on: string }>(
+          `SELECT household_id, to_char(due_on, 'YYYY-MM-DD') AS due_on FROM scheduled_visits WHERE reference_id = $1`,
+          [agreementId],
+        );
+      await waitFor('both duplicates processed', async () => {
+        const rows = await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1`,
+          [event.id],
+        );
+        return rows[0]!.n === 1 && (await scheduled()).length === 2 ? true : undefined;
+      });
+      const rows = await scheduled();
+      expect(rows.map((r) => r.household_id).sort()).toEqual([seeded.householdId, h2.id].sort());
+      expect(rows.every((r) => r.due_on === '2026-11-27')).toBe(true);
+      const follow = await asStaff(
+        `query($g: ID!) { scheduledVisits(gridId: $g) { reason referenceId } }`,
+        {
+          g: seeded.gridId,
+        },
+      );
+      expect((follow.data as { scheduledVisits: unknown[] }).scheduledVisits).toEqual([
+        { reason: 'MEDIATION_FOLLOW_UP', referenceId: agreementId },
+        { reason: 'MEDIATION_FOLLOW_UP', referenceId: agreementId },
+      ]);
+    });
+  });
+
+  describe('personal-data audit', () => {
+    it('when staff read ID cards and phones with a purpose, then every unmasked read is audited exactly once', async () => {
+      const { householdId, gridId } = await seedHousehold(asStaff);
+      const ids = [
+        await register(householdId),
+        await register(householdId, { idCardNumber: idCardFor('1962-05-17') }),
+      ].map((r) => r.id);
+      const read = `query($g: ID!) { residents(filter: { gridId: $g }) { edges { node {
+        id idCardNumber(purpose: "pension filing") phone(purpose: "pension filing") again: phone(purpose: "pension filing") } } } }`;
+      const auditor = caller(['staff'], { userId: `auditor-${randomUUID()}` });
+      const res = await callSubgraph(service, auditor, read, { g: gridId });
+      expect(res.errors).toBeUndefined();
+      const rows = await sql<{ resident_id: string; field: string; purpose: string }>(
+        `SELECT resident_id, field, purpose FROM personal_data_access WHERE actor_user_id = $1 ORDER BY resident_id, field`,
+        [auditor.userId],
+      );
+      expect(rows).toEqual(
+        [...ids].sort().flatMap((id) => [
+          { resident_id: id, field: 'idCardNumber', purpose: 'pension filing' },
+          { resident_id: id, field: 'phone', purpose: 'pension filing' },
+        ]),
+      );
+      const text = JSON.stringify(
+        await sql(`SELECT * FROM personal_data_access WHERE actor_user_id = $1`, [auditor.userId]),
+      );
+      expect(text).not.toMatch(/620982\d{11}[\dX]/);
+
+      const member = caller(['grid_member'], { userId: `gm-${randomUUID()}`, gridIds: [gridId] });
+      const memberRead = await callSubgraph(
+        service,
+        member,
+        `query($id: ID!) { resident(id: $id) { idCardNumber phone } }`,
+        {
+          id: ids[0],
+        },
+      );
+      const seen = (memberRead.data as { resident: { idCardNumber: string; phone: string } })
+        .resident;
+      expect(seen.idCardNumber).toMatch(/^\d{4}\*{10}[\dX]{4}$/);
+      expect(seen.phone).toMatch(/^1\d{10}$/);
+      const memberRows = await sql<{ field: string; purpose: string }>(
+        `SELECT field, purpose FROM personal_data_access WHERE actor_user_id = $1`,
+        [member.userId],
+      );
+      expect(memberRows).toEqual([{ field: 'phone', purpose: 'not stated' }]);
+
+      const audit = `query($r: ID!) { personalDataAudit(filter: { residentId: $r }) { edges { node { actorUserId field purpose } } } }`;
+      const asAdmin = await callSubgraph(service, caller(['admin']), audit, { r: ids[0] });
+      const nodes = (
+        asAdmin.data as { personalDataAudit: { edges: { node: { actorUserId: string } }[] } }
+      ).personalDataAudit.edges;
+      expect(nodes.map((e) => e.node.actorUserId).sort()).toEqual(
+        // The registration answer itself carried the unmasked values to the staff who registered.
+        [auditor.userId, auditor.userId, member.userId, staff.userId!, staff.userId!].sort(),
+      );
+      expect(
+        (await callSubgraph(service, staff, audit, { r: ids[0] })).errors?.[0]?.extensions?.code,
+      ).toBe('FORBIDDEN');
+    });
+  });
+
+  describe('service requests', () => {
+    const FILE = `mutation($input: FileServiceRequestInput!) { fileServiceRequest(input: $input) {
+      id status type resident { id } history { from to actor } } }`;
+    const STATUS = `query($id: ID!) { serviceRequest(id: $id) { status referredTo history { from to actor note } } }`;
+    type Req = {
+      id: string;
+      status: string;
+      history: { from: string | null; to: string; actor: string; note?: string }[];
+    };
+    let householdId: string;
+    let residentId: string;
+    let self: ReturnType<typeof caller>;
+
+    beforeAll(async () => {
+      ({ householdId } = await seedHousehold(asStaff));
+      residentId = (await register(householdId)).id;
+      self = caller(['resident'], { userId: 'resident-self', residentId });
+    });
+
+    const file = async (
+      who: ReturnType<typeof caller>,
+      input: Record<string, unknown>,
+    ): Promise<GqlResult> => callSubgraph(service, who, FILE, { input });
+
+    it('when a resident files a dispute for themself, then exactly one ServiceRequestFiled reaches Kafka', async () => {
+      const res = await file(self, {
+        type: 'DISPUTE',
+        description: 'Water leaking from the flat above',
+      });
+      const req = dataOf<Req & { resident: { id: string } }>(res, 'fileServiceRequest');
+      expect(req).toMatchObject({ status: 'FILED', type: 'DISPUTE', resident: { id: residentId } });
+      expect(req.history).toEqual([{ from: null, to: 'FILED', actor: 'resident-self' }]);
+      const mine = () => collector.messages.filter((m) => m.key === req.id);
+      await waitFor('the ServiceRequestFiled event', () => (mine().length ? true : undefined));
+      await waitFor('the outbox drained', async () =>
+        (await service.relay.backlog()).count === 0 ? true : undefined,
+      );
+      expect(mine()).toHaveLength(1);
+      expect(mine()[0]!.value).toMatchObject({
+        type: 'ServiceRequestFiled',
+        data: { requestId: req.id, residentId, householdId, type: 'dispute' },
+      });
+      expect(JSON.stringify(mine()[0]!.value)).not.toContain('Water leaking');
+    });
+
+    it('when a resident files for someone else, or gives no description, then it is refused and nothing is written', async () => {
+      const before = await sql(`SELECT count(*)::int AS n FROM service_requests`);
+      const other = await file(self, { residentId: randomUUID(), type: 'OTHER', description: 'x' });
+      expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const empty = await file(self, { type: 'OTHER', description: '  ' });
+      expect(empty.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.description',
+      });
+      const unknown = await file(staff, {
+        residentId: randomUUID(),
+        type: 'OTHER',
+        description: 'x',
+      });
+      expect(unknown.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.residentId',
+      });
+      expect(await sql(`SELECT count(*)::int AS n FROM service_requests`)).toEqual(before);
+    });
+
+    it('when a transition is not allowed, then CONFLICT names it and nothing changes; allowed ones are recorded', async () => {
+      const req = dataOf<Req>(
+        await file(staff, {
+          residentId,
+          type: 'SOCIAL_INSURANCE',
+          description: 'Pension transfer',
+        }),
+        'fileServiceRequest',
+      );
+      const resolve = `mutation($id: ID!) { resolveServiceRequest(id: $id, resolution: "Transferred") { status } }`;
+      const early = await asStaff(resolve, { id: req.id });
+      expect(early.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'id' });
+      expect(early.errors?.[0]?.message).toBe('a filed request cannot become resolved');
+      expect((await asStaff(STATUS, { id: req.id })).data).toEqual({
+        serviceRequest: {
+          status: 'FILED',
+          referredTo: null,
+          history: [{ from: null, to: 'FILED', actor: 'staff-hall', note: null }],
+        },
+      });
+
+      const byResident = await callSubgraph(
+        service,
+        self,
+        `mutation($id: ID!) { startServiceRequest(id: $id) { status } }`,
+        {
+          id: req.id,
+        },
+      );
+      expect(byResident.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(
+        (
+          await asStaff(
+            `mutation($id: ID!) { startServiceRequest(id: $id, note: "taken") { status } }`,
+            { id: req.id },
+          )
+        ).data,
+      ).toEqual({
+        startServiceRequest: { status: 'IN_PROGRESS' },
+      });
+      expect((await asStaff(resolve, { id: req.id })).data).toEqual({
+        resolveServiceRequest: { status: 'RESOLVED' },
+      });
+      const reopen = await asStaff(
+        `mutation($id: ID!) { rejectServiceRequest(id: $id, reason: "no") { status } }`,
+        { id: req.id },
+      );
+      expect(reopen.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'id' });
+      const final = (await asStaff(STATUS, { id: req.id })).data as { serviceRequest: Req };
+      expect(final.serviceRequest.history.map((h) => [h.from, h.to])).toEqual([
+        [null, 'FILED'],
+        ['FILED', 'IN_PROGRESS'],
+        ['IN_PROGRESS', 'RESOLVED'],
+      ]);
+      expect((await outboxOf(req.id)).map((e) => [e.type, e.data.outcome])).toEqual([
+        ['ServiceRequestFiled', undefined],
+        ['ServiceRequestResolved', 'resolved'],
+      ]);
+    });
+
+    it('when mediation acknowledges a dispute twice and facilities a fault, then each request is referred once', async () => {
+      const dispute = dataOf<Req>(
+        await file(self, { type: 'DISPUTE', description: 'Noise at night' }),
+        'fileServiceRequest',
+      );
+      const fault = dataOf<Req>(
+        await file(self, { type: 'FACILITY_FAULT', description: 'Broken swing' }),
+        'fileServiceRequest',
+      );
+      const caseFiled = envelopeFor(CaseFiled, randomUUID(), {
+        caseId: randomUUID(),
+        source: 'service_request',
+        serviceRequestId: dispute.id,
+        partyResidentIds: [residentId],
+      });
+      await publishEnvelope(producer, MEDIATION_TOPICS.case, caseFiled);
+      await publishEnvelope(producer, MEDIATION_TOPICS.case, caseFiled);
+      await publishEnvelope(
+        producer,
+        FACILITIES_TOPICS.repairOrder,
+        envelopeFor(RepairOrderOpened, randomUUID(), {
+          repairOrderId: randomUUID(),
+          equipmentId: null,
+          facilityId: null,
+          serviceRequestId: fault.id,
+        }),
+      );
+      const statusOf = async (id: string) =>
+        ((await asStaff(STATUS, { id })).data as { serviceRequest: Req & { referredTo: string } })
+          .serviceRequest;
+      await waitFor('both referred', async () =>
+        (await statusOf(dispute.id)).status === 'REFERRED' &&
+        (await statusOf(fault.id)).status === 'REFERRED'
+          ? true
+          : undefined,
+      );
+      await waitFor('the duplicate processed', async () => {
+        const rows = await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1`,
+          [caseFiled.id],
+        );
+        return rows[0]!.n === 1 ? true : undefined;
+      });
+      const d = await statusOf(dispute.id);
+      expect(d.referredTo).toBe('mediation');
+      expect(d.history.filter((h) => h.to === 'REFERRED')).toEqual([
+        {
+          from: 'FILED',
+          to: 'REFERRED',
+          actor: 'service:mediation',
+          note: expect.stringContaining('mediation reference'),
+        },
+      ]);
+      expect((await statusOf(fault.id)).referredTo).toBe('facilities');
+      expect(
+        (await outboxOf(dispute.id)).filter((e) => e.type === 'ServiceRequestResolved'),
+      ).toEqual([
+        {
+          type: 'ServiceRequestResolved',
+          data: expect.objectContaining({ outcome: 'referred', referredTo: 'mediation' }),
+        },
+      ]);
+    });
+
+    it('when a resident reads their record, then their own requests and household are visible and others are not', async () => {
+      const res = await callSubgraph(
+        service,
+        self,
+        `query($id: ID!) { resident(id: $id) { id household { id } serviceRequests { id } } }`,
+        { id: residentId },
+      );
+      const r = (
+        res.data as { resident: { household: { id: string }; serviceRequests: unknown[] } }
+      ).resident;
+      expect(r.household.id).toBe(householdId);
+      expect(r.serviceRequests.length).toBeGreaterThanOrEqual(3);
+      const list = await callSubgraph(
+        service,
+        caller(['resident'], { residentId: randomUUID() }),
+        `{ serviceRequests { edges { node { id } } } }`,
+      );
+      expect(
+        (list.data as { serviceRequests: { edges: unknown[] } }).serviceRequests.edges,
+      ).toEqual([]);
+    });
+  });
+});
