@@ -200,6 +200,16 @@ describe('residents: visits, tags, service requests, audit', () => {
         input: { householdId: other.householdId, visitedAt: daysAgo(0), notes: 'x' },
       });
       expect(visit.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const household = await callSubgraph(
+        service,
+        member,
+        `query($h: ID!) { household(id: $h) { id address } }`,
+        {
+          h: other.householdId,
+        },
+      );
+      expect(household.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(JSON.stringify(household)).not.toContain('Mingshan');
       const rows = await sql<{ n: number }>(
         `SELECT count(*)::int AS n FROM visits WHERE household_id = $1`,
         [other.householdId],
