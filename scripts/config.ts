@@ -21,6 +21,7 @@ export function loadScriptConfig(env: Env = process.env) {
       DATA_DIR: z.string().default(resolve(REPO_ROOT, '.data')),
       GATEWAY_PORT: port(4000),
       RESIDENTS_PORT: port(4001),
+      FACILITIES_PORT: port(4002),
       JWT_SECRET: z.string().min(32).optional(),
       IDENTITY_SECRET: z.string().min(32).optional(),
       LOG_LEVEL: z
@@ -37,7 +38,11 @@ export function loadScriptConfig(env: Env = process.env) {
     kafkaPort: e.KAFKA_PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.DATA_DIR),
-    ports: { gateway: e.GATEWAY_PORT, residents: e.RESIDENTS_PORT } as Record<string, number>,
+    ports: {
+      gateway: e.GATEWAY_PORT,
+      residents: e.RESIDENTS_PORT,
+      facilities: e.FACILITIES_PORT,
+    } as Record<string, number>,
     secrets: { jwt: e.JWT_SECRET, identity: e.IDENTITY_SECRET },
     logLevel: e.LOG_LEVEL,
     gatewayUrl: e.GATEWAY_URL ?? `http://127.0.0.1:${e.GATEWAY_PORT}/graphql`,

@@ -15,7 +15,10 @@ import { loadScriptConfig, REPO_ROOT, type ScriptConfig } from './config';
 import { DEV_JWT, devSecrets } from './dev-secrets';
 
 /** The subgraphs `npm start` runs, each a process of its own with its own database. */
-const SUBGRAPHS = [{ name: 'residents', entry: 'services/residents/src/main.ts', demo: true }];
+const SUBGRAPHS = [
+  { name: 'residents', entry: 'services/residents/src/main.ts', demo: true },
+  { name: 'facilities', entry: 'services/facilities/src/main.ts', demo: true },
+];
 
 const TSX_CLI = require.resolve('tsx/cli');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -1,2 +1,3 @@
 -- One database per service; each service reaches only its own (docker compose runs this once).
 CREATE DATABASE liyuan_residents;
+CREATE DATABASE liyuan_facilities;

@@ -11,6 +11,8 @@ import {
 } from '@liyuan/kit';
 import { loadConfig as loadResidentsConfig } from '../../services/residents/src/config';
 import { startResidents } from '../../services/residents/src/service';
+import { loadConfig as loadFacilitiesConfig } from '../../services/facilities/src/config';
+import { startFacilities } from '../../services/facilities/src/service';
 import { TEST_SECRETS } from './config';
 import { createTestDatabase, type TestDatabase } from './db';
 import { testBrokers } from './kafka';
@@ -40,12 +42,26 @@ export async function postGraphQL<T = Record<string, unknown>>(
 
 export const silentLogger = () => createLogger('test', 'silent');
 
-/** Starts the residents subgraph on its own new database and the shared broker. */
-export async function startTestResidents(
+const SERVICES = {
+  residents: { load: loadResidentsConfig, start: startResidents },
+  facilities: { load: loadFacilitiesConfig, start: startFacilities },
+} as const;
+export type ServiceName = keyof typeof SERVICES;
+
+/** A subgraph started on its own new database and the shared broker, and how to stop it. */
+export interface TestService {
+  service: RunningService;
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+/** Starts the named subgraph in this process on a random port, with a database of its own. */
+export async function startTestService(
+  name: ServiceName,
   opts: { brokers?: string[]; env?: Record<string, string>; start?: StartOptions } = {},
-): Promise<{ service: RunningService; database: TestDatabase; stop(): Promise<void> }> {
-  const database = await createTestDatabase('residents');
-  const config = loadResidentsConfig({
+): Promise<TestService> {
+  const database = await createTestDatabase(name);
+  const env = {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -55,8 +71,12 @@ export async function startTestResidents(
     OUTBOX_POLL_INTERVAL_MS: '200',
     DATABASE_POOL_SIZE: '5',
     ...opts.env,
+  };
+  const def = SERVICES[name];
+  const service = await def.start(def.load(env) as never, {
+    logger: silentLogger(),
+    ...opts.start,
   });
-  const service = await startResidents(config, { logger: silentLogger(), ...opts.start });
   return {
     service,
     database,
@@ -66,6 +86,10 @@ export async function startTestResidents(
     },
   };
 }
+
+/** Starts the residents subgraph on its own new database and the shared broker. */
+export const startTestResidents = (opts: Parameters<typeof startTestService>[1] = {}) =>
+  startTestService('residents', opts);
 
 /** Calls a subgraph directly the way the gateway does, with a signed caller. */
 export function callSubgraph<T = Record<string, unknown>>(

@@ -18,3 +18,6 @@ export * from './events/consumer';
 export * from './events/replay';
 export * from './events/kit-tables.migration';
 export * from './pagination';
+export * from './graphql-scalars';
+export * from './db/savepoint';
+export * from './demo-id';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvents, newTraceparent, type Logger, type PendingEvent } from '@liyuan/kit';
+import { appendEvents, demoId, newTraceparent, type Logger, type PendingEvent } from '@liyuan/kit';
 import {
   BuildingRegistered,
   GridCreated,
@@ -17,7 +17,8 @@ import type { Relationship } from '../domain/model';
 /**
  * Synthetic demo data for a community of about 2,000 households and 5,000 residents. Names are
  * drawn from common surnames and given names; the people quoted in the source article are never
- * used. The generator is seeded, so every first start produces the same community.
+ * used. The generator is seeded and ids come from `demoId`, so every first start produces the same
+ * community and the other services' demo data can refer to resident n as `demoId('resident', n)`.
  */
 
 const SURNAMES = [
@@ -164,11 +165,11 @@ export async function seedDemoData(
   const traceparent = newTraceparent();
   const events: PendingEvent[] = [];
 
-  const root = { id: randomUUID(), name: 'Liyuan Community', parent_id: null as string | null };
+  const root = { id: demoId('grid', 0), name: 'Liyuan Community', parent_id: null as string | null };
   const grids = [
     root,
     ...Array.from({ length: 8 }, (_, i) => ({
-      id: randomUUID(),
+      id: demoId('grid', i + 1),
       name: `Grid ${i + 1}`,
       parent_id: root.id,
     })),
@@ -182,7 +183,7 @@ export async function seedDemoData(
 
   const leaves = grids.slice(1);
   const buildings = Array.from({ length: 40 }, (_, i) => ({
-    id: randomUUID(),
+    id: demoId('building', i + 1),
     name: `Building ${i + 1}`,
     address: `${10 + i * 2} Liyuan Road, Shazhou Town`,
     grid_id: leaves[Math.floor(i / 5)]!.id,
@@ -203,7 +204,7 @@ export async function seedDemoData(
     const building = buildings[h % buildings.length]!;
     const index = Math.floor(h / buildings.length);
     const household = {
-      id: randomUUID(),
+      id: demoId('household', h + 1),
       building_id: building.id,
       grid_id: building.grid_id,
       unit: String(1 + (index % 5)),
@@ -236,7 +237,7 @@ export async function seedDemoData(
         first17 = `620982${birthDate.replace(/-/g, '')}${String(serial % 1000).padStart(3, '0')}`;
       } while (usedIdCards.has(first17));
       usedIdCards.add(first17);
-      const id = randomUUID();
+      const id = demoId('resident', residentRows.length + 1);
       const age = 2026 - year;
       const tags: string[] = [];
       if (size === 1 && age >= 70) tags.push('elderly_living_alone');
@@ -272,7 +273,7 @@ export async function seedDemoData(
   }
 
   const members = leaves.map((g, i) => ({
-    id: randomUUID(),
+    id: demoId('grid-member', i + 1),
     user_id: `grid-member-${i + 1}`,
     name: `${pick(SURNAMES)} ${pick(GIVEN)}`,
     grid_id: g.id,

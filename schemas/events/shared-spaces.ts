@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { defineEvent } from './envelope';
+
+/** Contracts of the shared-spaces service's events that other services consume. */
+export const SHARED_SPACES_TOPICS = {
+  activity: 'shared-spaces.activity.v1',
+} as const;
+
+const id = z.uuid();
+
+/**
+ * An activity was scheduled in a shared space and asks facilities for its venue (the first half
+ * of the venue saga; facilities answers BookingConfirmed or BookingRejected with the activity id).
+ */
+export const SpaceActivityScheduled = defineEvent(
+  'SpaceActivityScheduled',
+  SHARED_SPACES_TOPICS.activity,
+  {
+    activityId: id,
+    spaceId: id,
+    facilityId: id,
+    startsAt: z.iso.datetime({ offset: true }),
+    endsAt: z.iso.datetime({ offset: true }),
+    expectedAttendees: z.number().int().min(1),
+  },
+);
+
+export const sharedSpacesEvents = [SpaceActivityScheduled] as const;

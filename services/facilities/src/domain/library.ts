@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { badInput, conflict, notFound, parseInput, type Caller } from '@liyuan/kit';
+import { requireManager } from './access';
+import type { Book, Loan } from './model';
+import type { FacilitiesStore, RunInTransaction } from './ports';
+
+const uuid = z.uuid('must be a valid id');
+const addBookInput = z.object({
+  title: z.string().trim().min(1, 'must not be empty').max(200),
+  author: z.string().trim().min(1, 'must not be empty').max(100),
+  isbn: z
+    .string()
+    .regex(/^(\d{9}[\dX]|\d{13})$/, 'must be 10 or 13 digits')
+    .nullish(),
+  copies: z.number().int().min(1).max(100),
+});
+const isoDate = z.iso.date('must be a date YYYY-MM-DD');
+
+/** Beijing-time date of an instant (the library's due dates are calendar days). */
+const localDate = (t: Date): string =>
+  new Date(t.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+/** Default loan period. */
+export const LOAN_DAYS = 30;
+
+/** The community library: titles, loans that never exceed the copies, returns, overdue loans. */
+export class Library {
+  constructor(
+    private readonly read: FacilitiesStore,
+    private readonly transaction: RunInTransaction,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Titles matching a title or author substring (public). */
+  search(search?: string): Promise<Book[]> {
+    const term = search?.trim();
+    if (term && term.length > 100)
+      throw badInput('search', 'search: must be at most 100 characters');
+    return this.read.searchBooks(term || undefined);
+  }
+
+  async addBook(caller: Caller, raw: unknown): Promise<Book> {
+    requireManager(caller);
+    const input = parseInput(addBookInput, raw, 'input');
+    const book: Book = {
+      id: randomUUID(),
+      title: input.title,
+      author: input.author,
+      isbn: input.isbn ?? null,
+      copies: input.copies,
+    };
+    await this.transaction(({ store }) => store.insertBook(book));
+    return book;
+  }
+
+  /** Lends a copy; the book row is locked, so concurrent loans never exceed the copies. */
+  async lend(
+    caller: Caller,
+    bookId: string,
+    residentId: string,
+    dueOn?: string | null,
+  ): Promise<Loan> {
+    requireManager(caller);
+    if (!uuid.safeParse(bookId).success) throw badInput('bookId', 'bookId: must be a valid id');
+    if (!uuid.safeParse(residentId).success)
+      throw badInput('residentId', 'residentId: must be a valid id');
+    const now = this.clock();
+    const today = localDate(now);
+    const due = dueOn
+      ? parseInput(isoDate, dueOn, 'dueOn')
+      : localDate(new Date(now.getTime() + LOAN_DAYS * 86_400_000));
+    if (due <= today) throw badInput('dueOn', 'dueOn: must be after today');
+    return this.transaction(async ({ store }) => {
+      const book = await store.lockBook(bookId);
+      if (!book) throw badInput('bookId', 'bookId: no such book');
+      const onLoan = (await store.copiesOnLoan([bookId])).get(bookId) ?? 0;
+      if (onLoan >= book.copies) throw conflict('every copy of this book is on loan', 'bookId');
+      const loan: Loan = {
+        id: randomUUID(),
+        bookId,
+        residentId,
+        borrowedAt: now,
+        dueOn: due,
+        returnedAt: null,
+        flaggedAt: null,
+      };
+      await store.insertLoan(loan);
+      return loan;
+    });
+  }
+
+  async return(caller: Caller, loanId: string): Promise<Loan> {
+    requireManager(caller);
+    if (!uuid.safeParse(loanId).success) throw badInput('loanId', 'loanId: must be a valid id');
+    return this.transaction(async ({ store }) => {
+      const loan = await store.lockLoan(loanId);
+      if (!loan) throw notFound('loan', loanId, 'loanId');
+      if (loan.returnedAt) throw conflict('the book was already returned', 'loanId');
+      await store.returnLoan(loanId);
+      return { ...loan, returnedAt: new Date() };
+    });
+  }
+
+  async overdue(caller: Caller): Promise<Loan[]> {
+    requireManager(caller);
+    return this.read.overdueLoans(localDate(this.clock()));
+  }
+}

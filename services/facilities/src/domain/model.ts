@@ -1,0 +1,109 @@
+/** The facilities domain as plain values: no ORM, no GraphQL. */
+
+export const FACILITY_KINDS = [
+  'service_hall',
+  'civilization_practice_station',
+  'conference_room',
+  'activity_room',
+  'library',
+  'chess_and_card_room',
+  'dance_room',
+  'central_square',
+  'fitness_area',
+] as const;
+export type FacilityKind = (typeof FACILITY_KINDS)[number];
+export const FACILITY_STATUSES = ['open', 'closed', 'maintenance'] as const;
+export type FacilityStatus = (typeof FACILITY_STATUSES)[number];
+
+export interface Facility {
+  id: string;
+  name: string;
+  kind: FacilityKind;
+  capacity: number;
+  /** Minutes after local midnight (Beijing time). */
+  opensAt: number;
+  closesAt: number;
+  status: FacilityStatus;
+  location: string;
+}
+
+export type BookerType = 'resident' | 'activity' | 'team';
+export type BookingStatus =
+  'requested' | 'confirmed' | 'rejected' | 'checked_in' | 'no_show' | 'cancelled';
+
+export interface Booking {
+  id: string;
+  facilityId: string;
+  bookerType: BookerType;
+  residentId: string | null;
+  organiserId: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  attendees: number;
+  purpose: string;
+  status: BookingStatus;
+  reason: string | null;
+  createdBy: string;
+}
+
+/** Why a booking cannot be made, as the code events and clients share. */
+export type RejectionReason =
+  | 'slot_taken'
+  | 'outside_opening_hours'
+  | 'over_capacity'
+  | 'in_the_past'
+  | 'facility_closed'
+  | 'unknown_facility'
+  | 'invalid_period';
+
+export interface Equipment {
+  id: string;
+  facilityId: string;
+  name: string;
+  status: 'in_service' | 'out_of_service';
+}
+
+export interface Inspection {
+  id: string;
+  equipmentId: string;
+  inspectedAt: Date;
+  passed: boolean;
+  notes: string;
+  inspectorUserId: string;
+}
+
+export interface RepairOrder {
+  id: string;
+  equipmentId: string | null;
+  facilityId: string | null;
+  source: 'inspection' | 'fault_report' | 'service_request';
+  serviceRequestId: string | null;
+  description: string;
+  status: 'open' | 'completed';
+  openedAt: Date;
+  completedAt: Date | null;
+  resolution: string | null;
+}
+
+export interface Book {
+  id: string;
+  title: string;
+  author: string;
+  isbn: string | null;
+  copies: number;
+}
+
+export interface Loan {
+  id: string;
+  bookId: string;
+  residentId: string;
+  borrowedAt: Date;
+  dueOn: string;
+  returnedAt: Date | null;
+  flaggedAt: Date | null;
+}
+
+export interface Interval {
+  start: Date;
+  end: Date;
+}

@@ -1,0 +1,77 @@
+import type { EventContract } from '@liyuan/schemas';
+import type { z } from 'zod';
+import type {
+  Book,
+  Booking,
+  BookingStatus,
+  Equipment,
+  Facility,
+  Inspection,
+  Loan,
+  RepairOrder,
+} from './model';
+
+/** Reads and writes of the facilities database over one connection or transaction. */
+export interface FacilitiesStore {
+  facilitiesByIds(ids: readonly string[]): Promise<Facility[]>;
+  allFacilities(kind?: string): Promise<Facility[]>;
+  insertFacility(f: Facility): Promise<void>;
+  setFacilityStatus(id: string, status: Facility['status']): Promise<void>;
+
+  /** Inserts a booking; a confirmed one overlapping another held booking raises the exclusion violation. */
+  insertBooking(b: Booking): Promise<void>;
+  bookingsByIds(ids: readonly string[]): Promise<Booking[]>;
+  lockBooking(id: string): Promise<Booking | undefined>;
+  setBookingStatus(id: string, status: BookingStatus, reason: string | null): Promise<void>;
+  bookingOfActivity(activityId: string): Promise<Booking | undefined>;
+  /** Confirmed or checked-in bookings of a facility overlapping [from, to). */
+  heldBookings(facilityId: string, from: Date, to: Date): Promise<Booking[]>;
+  bookingsOverlapping(facilityId: string, from: Date, to: Date): Promise<Booking[]>;
+  bookingsOfResidents(residentIds: readonly string[]): Promise<Booking[]>;
+  /** Cancels the resident's confirmed bookings starting after `after`; returns them. */
+  cancelFutureBookingsOf(residentId: string, after: Date, reason: string): Promise<Booking[]>;
+
+  equipmentByIds(ids: readonly string[]): Promise<Equipment[]>;
+  equipmentOfFacilities(facilityIds: readonly string[]): Promise<Equipment[]>;
+  lockEquipment(id: string): Promise<Equipment | undefined>;
+  insertEquipment(e: Equipment): Promise<void>;
+  setEquipmentStatus(id: string, status: Equipment['status']): Promise<void>;
+  insertInspection(i: Inspection): Promise<void>;
+  inspectionsOf(equipmentIds: readonly string[]): Promise<Inspection[]>;
+  /** Inserts unless a repair order for the same service request exists; returns whether it inserted. */
+  insertRepairOrder(o: RepairOrder): Promise<boolean>;
+  repairOrdersByIds(ids: readonly string[]): Promise<RepairOrder[]>;
+  repairOrdersOf(equipmentIds: readonly string[]): Promise<RepairOrder[]>;
+  lockRepairOrder(id: string): Promise<RepairOrder | undefined>;
+  completeRepairOrder(id: string, resolution: string): Promise<void>;
+  openRepairOrders(equipmentId?: string): Promise<RepairOrder[]>;
+
+  booksByIds(ids: readonly string[]): Promise<Book[]>;
+  searchBooks(search?: string): Promise<Book[]>;
+  lockBook(id: string): Promise<Book | undefined>;
+  insertBook(b: Book): Promise<void>;
+  /** Copies of each book currently on loan. */
+  copiesOnLoan(bookIds: readonly string[]): Promise<Map<string, number>>;
+  insertLoan(l: Loan): Promise<void>;
+  lockLoan(id: string): Promise<Loan | undefined>;
+  returnLoan(id: string): Promise<void>;
+  loansOfResidents(residentIds: readonly string[]): Promise<Loan[]>;
+  overdueLoans(today: string): Promise<Loan[]>;
+  flagOpenLoansOf(residentId: string): Promise<number>;
+}
+
+/** Publishes an event through the outbox of the current transaction. */
+export type Publish = <T extends EventContract>(
+  contract: T,
+  aggregateId: string,
+  data: z.input<T['data']>,
+) => Promise<void>;
+
+export interface Tx {
+  store: FacilitiesStore;
+  publish: Publish;
+  /** Runs `work` inside a savepoint: its failure undoes only its own writes. */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;

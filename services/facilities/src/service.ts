@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'graphql';
+import {
+  KitTables1764200000000,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+  type StartOptions,
+} from '@liyuan/kit';
+import { FACILITIES_TOPICS } from '@liyuan/schemas';
+import type { Config } from './config';
+import { seedFacilitiesDemo } from './data/demo-seed';
+import { Facilities1764400000000 } from './data/migrations/1764400000000-facilities';
+import { facilitiesConsumers } from './events/handlers';
+import { createContext, SERVICE_NAME, type FacilitiesContext } from './schema/context';
+import { resolvers } from './schema/resolvers';
+
+/** The published contract of this subgraph. */
+export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/facilities.graphql');
+
+/** The facilities subgraph as the kit runs it. */
+export const facilitiesService: ServiceDefinition<FacilitiesContext> = {
+  name: SERVICE_NAME,
+  typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
+  resolvers,
+  entities: [],
+  migrations: [KitTables1764200000000, Facilities1764400000000],
+  publishes: Object.values(FACILITIES_TOPICS),
+  consumers: facilitiesConsumers,
+  createContext,
+  relayLockKey: 7_100_002,
+};
+
+/** Starts the facilities subgraph, loading the demo facilities first when asked. */
+export async function startFacilities(
+  config: Config,
+  options?: StartOptions,
+): Promise<RunningService> {
+  const service = await startService(facilitiesService, config, options);
+  if (config.demoData) {
+    try {
+      await seedFacilitiesDemo(service.db.dataSource, service.logger);
+    } catch (err) {
+      await service.stop();
+      throw err;
+    }
+  }
+  return service;
+}

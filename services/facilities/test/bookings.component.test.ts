@@ -1,0 +1,392 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import type { RunningService } from '@liyuan/kit';
+import {
+  FACILITIES_TOPICS,
+  RESIDENTS_TOPICS,
+  ResidentMovedOut,
+  SHARED_SPACES_TOPICS,
+  ServiceRequestFiled,
+  SpaceActivityScheduled,
+} from '@liyuan/schemas';
+import {
+  collectTopics,
+  envelopeFor,
+  publishEnvelope,
+  testKafka,
+  type Received,
+} from '../../../test/support/kafka';
+import {
+  callSubgraph,
+  caller,
+  startTestService,
+  type GqlResult,
+} from '../../../test/support/stack';
+import { waitFor } from '../../../test/support/wait';
+
+const HOUR = 3_600_000;
+/** A whole hour a few days ahead, at `hour` o'clock Beijing time. */
+function slot(daysAhead: number, hour: number, hours = 1): { startsAt: string; endsAt: string } {
+  const day =
+    Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR -
+    8 * HOUR +
+    daysAhead * 24 * HOUR;
+  return {
+    startsAt: new Date(day + hour * HOUR).toISOString(),
+    endsAt: new Date(day + (hour + hours) * HOUR).toISOString(),
+  };
+}
+
+/** The facilities subgraph's booking rules, saga and consumers on real PostgreSQL and Kafka. */
+describe('facilities: bookings', () => {
+  let service: RunningService;
+  let stop: () => Promise<void>;
+  let producer: Producer;
+  let collector: { messages: Received[]; stop(): Promise<void> };
+  const manager = caller(['facility_manager'], { userId: 'fm-1' });
+  const asManager = (q: string, v?: Record<string, unknown>) =>
+    callSubgraph(service, manager, q, v);
+  const resident = (id = randomUUID()) =>
+    caller(['resident'], { userId: `r-${id}`, residentId: id });
+
+  const ADD = `mutation($input: AddFacilityInput!) { addFacility(input: $input) { id status opensAt closesAt } }`;
+  const BOOK = `mutation($input: BookFacilityInput!) { bookFacility(input: $input) { id status startsAt endsAt resident { id } } }`;
+  const addFacility = async (overrides: Record<string, unknown> = {}) => {
+    const res = await asManager(ADD, {
+      input: {
+        name: 'Dance Room',
+        kind: 'DANCE_ROOM',
+        capacity: 30,
+        opensAt: '08:00',
+        closesAt: '21:00',
+        location: 'Floor 3',
+        ...overrides,
+      },
+    });
+    return (res.data as { addFacility: { id: string } }).addFacility.id;
+  };
+
+  beforeAll(async () => {
+    ({ service, stop } = await startTestService('facilities'));
+    await service.eventsReady;
+    producer = testKafka().producer();
+    await producer.connect();
+    collector = await collectTopics([FACILITIES_TOPICS.booking, FACILITIES_TOPICS.repairOrder]);
+  });
+  afterAll(async () => {
+    await collector.stop();
+    await producer.disconnect();
+    await stop();
+  });
+
+  const sql = <T>(text: string, params: unknown[] = []) =>
+    service.db.dataSource.query(text, params) as Promise<T[]>;
+
+  it('when 50 residents ask for the same slot at once, then exactly one booking is confirmed', async () => {
+    const facilityId = await addFacility();
+    const period = slot(3, 10);
+    const results: GqlResult[] = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        callSubgraph(service, resident(), BOOK, {
+          input: { facilityId, ...period, attendees: 5, purpose: 'Rehearsal' },
+        }),
+      ),
+    );
+    const confirmed = results.filter((r) => r.data?.bookFacility);
+    const conflicts = results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT');
+    expect(confirmed).toHaveLength(1);
+    expect(conflicts).toHaveLength(49);
+    expect(conflicts[0]!.errors![0]!.extensions).toEqual({
+      code: 'CONFLICT',
+      field: 'input.startsAt',
+    });
+    const rows = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM bookings WHERE facility_id = $1`,
+      [facilityId],
+    );
+    expect(rows[0]!.n).toBe(1);
+    const events = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'BookingConfirmed' AND envelope->'data'->>'facilityId' = $1`,
+      [facilityId],
+    );
+    expect(events[0]!.n).toBe(1);
+  });
+
+  it.each([
+    ['outside opening hours', { ...slot(2, 6) }, {}, 'BAD_USER_INPUT', 'input.startsAt'],
+    ['over capacity', { ...slot(2, 10), attendees: 31 }, {}, 'BAD_USER_INPUT', 'input.attendees'],
+    ['in the past', { ...slot(-2, 10) }, {}, 'BAD_USER_INPUT', 'input.startsAt'],
+    [
+      'ending before it starts',
+      { startsAt: slot(2, 11).startsAt, endsAt: slot(2, 10).startsAt },
+      {},
+      'BAD_USER_INPUT',
+      'input.endsAt',
+    ],
+    ['on a closed facility', { ...slot(2, 10) }, { close: true }, 'CONFLICT', 'input.facilityId'],
+  ])(
+    'when a booking is %s, then it is refused with the code naming the field, and nothing is written',
+    async (_what, period, opts, code, field) => {
+      const facilityId = await addFacility();
+      if ((opts as { close?: boolean }).close) {
+        await asManager(
+          `mutation($id: ID!) { setFacilityStatus(id: $id, status: CLOSED) { status } }`,
+          { id: facilityId },
+        );
+      }
+      const res = await callSubgraph(service, resident(), BOOK, {
+        input: { facilityId, attendees: 5, purpose: 'Practice', ...period },
+      });
+      expect(res.errors?.[0]?.extensions).toEqual({ code, field });
+      const rows = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM bookings WHERE facility_id = $1`,
+        [facilityId],
+      );
+      expect(rows[0]!.n).toBe(0);
+    },
+  );
+
+  it('when a slot is booked, then availability shows it booked and the rest of the day free', async () => {
+    const facilityId = await addFacility();
+    const period = slot(4, 14, 2);
+    expect(
+      (
+        await callSubgraph(service, resident(), BOOK, {
+          input: { facilityId, ...period, attendees: 3, purpose: 'Chess' },
+        })
+      ).errors,
+    ).toBeUndefined();
+    const day = slot(4, 0, 24);
+    const res = await callSubgraph(
+      service,
+      { userId: null, roles: [], gridIds: [] },
+      `query($id: ID!, $from: DateTime!, $to: DateTime!) { facility(id: $id) { availability(from: $from, to: $to) {
+        free { start end } booked { start end } } } }`,
+      { id: facilityId, from: day.startsAt, to: day.endsAt },
+    );
+    const a = (
+      res.data as {
+        facility: { availability: { free: { start: string; end: string }[]; booked: unknown[] } };
+      }
+    ).facility.availability;
+    expect(a.booked).toEqual([{ start: period.startsAt, end: period.endsAt }]);
+    expect(a.free).toEqual([
+      { start: slot(4, 8).startsAt, end: period.startsAt },
+      { start: period.endsAt, end: slot(4, 20).endsAt },
+    ]);
+  });
+
+  it('when the booker cancels, then the slot is free again and BookingCancelled is written; cancelling twice is a CONFLICT', async () => {
+    const facilityId = await addFacility();
+    const me = resident();
+    const period = slot(5, 9);
+    const booking = (
+      await callSubgraph(service, me, BOOK, {
+        input: { facilityId, ...period, attendees: 2, purpose: 'Tea' },
+      })
+    ).data as {
+      bookFacility: { id: string };
+    };
+    const cancel = `mutation($id: ID!) { cancelBooking(id: $id) { status reason } }`;
+    const other = await callSubgraph(service, resident(), cancel, { id: booking.bookFacility.id });
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await callSubgraph(service, me, cancel, { id: booking.bookFacility.id })).data).toEqual(
+      {
+        cancelBooking: { status: 'CANCELLED', reason: 'by_booker' },
+      },
+    );
+    expect(
+      (await callSubgraph(service, me, cancel, { id: booking.bookFacility.id })).errors?.[0]
+        ?.extensions,
+    ).toEqual({
+      code: 'CONFLICT',
+      field: 'id',
+    });
+    const again = await callSubgraph(service, resident(), BOOK, {
+      input: { facilityId, ...period, attendees: 2, purpose: 'Tea' },
+    });
+    expect(again.errors).toBeUndefined();
+  });
+
+  describe('venue saga', () => {
+    const answers = (activityId: string) =>
+      collector.messages.filter(
+        (m) => (m.value.data as { activityId?: string }).activityId === activityId,
+      );
+
+    it('when an activity asks for a free venue (delivered twice), then it is booked once and BookingConfirmed answers with its id', async () => {
+      const facilityId = await addFacility();
+      const activityId = randomUUID();
+      const request = envelopeFor(SpaceActivityScheduled, activityId, {
+        activityId,
+        spaceId: randomUUID(),
+        facilityId,
+        ...slot(6, 15),
+        expectedAttendees: 20,
+      });
+      await publishEnvelope(producer, SHARED_SPACES_TOPICS.activity, request);
+      await publishEnvelope(producer, SHARED_SPACES_TOPICS.activity, request);
+      // The same request re-published under a new event id is answered once too.
+      await publishEnvelope(producer, SHARED_SPACES_TOPICS.activity, {
+        ...request,
+        id: randomUUID(),
+      });
+      await waitFor('the answer', () => (answers(activityId).length ? true : undefined));
+      await waitFor('all three deliveries handled', async () => {
+        const rows = await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM processed_events WHERE event_type = 'SpaceActivityScheduled'
+          AND event_id = ANY ($1)`,
+          [[request.id]],
+        );
+        return rows[0]!.n === 1 ? true : undefined;
+      });
+      await waitFor('the outbox drained', async () =>
+        (await service.relay.backlog()).count === 0 ? true : undefined,
+      );
+      expect(answers(activityId).map((m) => m.value.type)).toEqual(['BookingConfirmed']);
+      const rows = await sql<{ status: string }>(
+        `SELECT status FROM bookings WHERE organiser_id = $1`,
+        [activityId],
+      );
+      expect(rows).toEqual([{ status: 'confirmed' }]);
+    });
+
+    it('when the venue is already booked, then BookingRejected answers with the activity id and reason slot_taken', async () => {
+      const facilityId = await addFacility();
+      const period = slot(7, 10);
+      expect(
+        (
+          await callSubgraph(service, resident(), BOOK, {
+            input: { facilityId, ...period, attendees: 2, purpose: 'x' },
+          })
+        ).errors,
+      ).toBeUndefined();
+      const activityId = randomUUID();
+      await publishEnvelope(
+        producer,
+        SHARED_SPACES_TOPICS.activity,
+        envelopeFor(SpaceActivityScheduled, activityId, {
+          activityId,
+          spaceId: randomUUID(),
+          facilityId,
+          ...period,
+          expectedAttendees: 10,
+        }),
+      );
+      const [answer] = await waitFor('the answer', () =>
+        answers(activityId).length ? answers(activityId) : undefined,
+      );
+      expect(answer!.value).toMatchObject({
+        type: 'BookingRejected',
+        data: { activityId, facilityId, reason: 'slot_taken' },
+      });
+      const held = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM bookings WHERE facility_id = $1 AND status = 'confirmed'`,
+        [facilityId],
+      );
+      expect(held[0]!.n).toBe(1);
+    });
+  });
+
+  it('when a resident moves out, then their future bookings are cancelled with BookingCancelled and open loans flagged', async () => {
+    const facilityId = await addFacility();
+    const me = resident();
+    const residentId = me.residentId!;
+    const booking = (
+      await callSubgraph(service, me, BOOK, {
+        input: { facilityId, ...slot(8, 9), attendees: 2, purpose: 'x' },
+      })
+    ).data as {
+      bookFacility: { id: string };
+    };
+    const book = (
+      await asManager(
+        `mutation { addBook(input: { title: "Tales", author: "Various", copies: 1 }) { id } }`,
+      )
+    ).data as {
+      addBook: { id: string };
+    };
+    const loan = await asManager(
+      `mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`,
+      {
+        b: book.addBook.id,
+        r: residentId,
+      },
+    );
+    expect(loan.errors).toBeUndefined();
+    const secondLoan = await asManager(
+      `mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`,
+      {
+        b: book.addBook.id,
+        r: randomUUID(),
+      },
+    );
+    expect(secondLoan.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'bookId' });
+
+    const moved = envelopeFor(ResidentMovedOut, residentId, {
+      residentId,
+      householdId: randomUUID(),
+      gridId: randomUUID(),
+      movedOutOn: '2026-11-20',
+    });
+    await publishEnvelope(producer, RESIDENTS_TOPICS.resident, moved);
+    await publishEnvelope(producer, RESIDENTS_TOPICS.resident, moved);
+    const view = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { bookings { id status reason } loans { flaggedAt } } } }`;
+    await waitFor('the booking cancelled', async () => {
+      const res = await callSubgraph(service, me, view, {
+        r: [{ __typename: 'Resident', id: residentId }],
+      });
+      const r = (res.data as { _entities: { bookings: { status: string }[] }[] })._entities[0]!;
+      return r.bookings[0]?.status === 'CANCELLED' ? true : undefined;
+    });
+    const res = await callSubgraph(service, me, view, {
+      r: [{ __typename: 'Resident', id: residentId }],
+    });
+    expect(res.data).toEqual({
+      _entities: [
+        {
+          bookings: [
+            { id: booking.bookFacility.id, status: 'CANCELLED', reason: 'resident_moved_out' },
+          ],
+          loans: [{ flaggedAt: expect.any(String) }],
+        },
+      ],
+    });
+    const cancelledEvents = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'BookingCancelled' AND aggregate_id = $1`,
+      [booking.bookFacility.id],
+    );
+    expect(cancelledEvents[0]!.n).toBe(1);
+    const stranger = await callSubgraph(service, caller(['volunteer_lead']), view, {
+      r: [{ __typename: 'Resident', id: residentId }],
+    });
+    expect(stranger.data).toEqual({ _entities: [{ bookings: null, loans: null }] });
+  });
+
+  it('when a facility-fault service request arrives (twice), then one repair order is opened and announced', async () => {
+    const requestId = randomUUID();
+    const filed = envelopeFor(ServiceRequestFiled, requestId, {
+      requestId,
+      residentId: randomUUID(),
+      householdId: randomUUID(),
+      gridId: randomUUID(),
+      type: 'facility_fault',
+    });
+    await publishEnvelope(producer, RESIDENTS_TOPICS.serviceRequest, filed);
+    await publishEnvelope(producer, RESIDENTS_TOPICS.serviceRequest, filed);
+    const opened = () =>
+      collector.messages.filter(
+        (m) => (m.value.data as { serviceRequestId?: string }).serviceRequestId === requestId,
+      );
+    await waitFor('RepairOrderOpened', () => (opened().length ? true : undefined));
+    await waitFor('the outbox drained', async () =>
+      (await service.relay.backlog()).count === 0 ? true : undefined,
+    );
+    expect(opened()).toHaveLength(1);
+    const orders = await sql<{ source: string }>(
+      `SELECT source FROM repair_orders WHERE service_request_id = $1`,
+      [requestId],
+    );
+    expect(orders).toEqual([{ source: 'service_request' }]);
+  });
+});
