@@ -20,7 +20,8 @@ export const DateScalar = new GraphQLScalarType({
 /** Instants travel as ISO-8601 strings; like dates, input is validated by the use cases. */
 export const DateTimeScalar = new GraphQLScalarType({
   name: 'DateTime',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  serialize: (value) =>
+    value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString(),
   parseValue: (value) => {
     if (typeof value !== 'string') throw new GraphQLError('DateTime must be an ISO-8601 string');
     return value;

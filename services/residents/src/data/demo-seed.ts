@@ -165,7 +165,11 @@ export async function seedDemoData(
   const traceparent = newTraceparent();
   const events: PendingEvent[] = [];
 
-  const root = { id: demoId('grid', 0), name: 'Liyuan Community', parent_id: null as string | null };
+  const root = {
+    id: demoId('grid', 0),
+    name: 'Liyuan Community',
+    parent_id: null as string | null,
+  };
   const grids = [
     root,
     ...Array.from({ length: 8 }, (_, i) => ({
