@@ -105,8 +105,9 @@ export async function startGateway(
 
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const caller = await callerFromAuthorization(req.headers.authorization, config.jwt);
-    const incomingId = req.headers['x-request-id'];
-    const requestId = (Array.isArray(incomingId) ? incomingId[0] : incomingId) ?? randomUUID();
+    // The gateway names every request itself: the id ends up in audit records, so a caller must
+    // not choose it.
+    const requestId = randomUUID();
     const traceparent = traceparentFrom(req.headers.traceparent);
     return {
       caller,

@@ -51,7 +51,7 @@ export const serviceEnvShape = {
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   KAFKA_BROKERS: csv,
   IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  IDENTITY_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).default(300),
+  IDENTITY_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).default(60),
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   OUTBOX_LISTEN: bool.optional(),

@@ -99,13 +99,12 @@ export async function startService<TContext extends BaseRequestContext>(
   });
 
   const kafka = createKafka(config.kafka.clientId, config.kafka.brokers, logger);
-  const producer = createIdempotentProducer(kafka);
   const deadLetterProducer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   // The startup loop retries on its own schedule, so each admin call fails fast rather than block stop().
   const admin: Admin = kafka.admin({ retry: { retries: 0 } });
   const relay = new OutboxRelay({
     databaseUrl: db.url,
-    producer,
+    createProducer: () => createIdempotentProducer(kafka),
     logger: logger.child({ component: 'outbox-relay' }),
     metrics,
     pollIntervalMs: config.outbox.pollIntervalMs,
@@ -237,7 +236,11 @@ export async function startService<TContext extends BaseRequestContext>(
     });
   } catch (err) {
     stopping = true;
+    stopSignal.abort();
+    await Promise.race([eventsReady, sleep(10_000, undefined, { ref: false })]);
+    await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
     await relay.stop();
+    await admin.disconnect().catch(() => undefined);
     await db.close();
     throw err;
   }

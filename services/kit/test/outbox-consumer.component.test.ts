@@ -66,7 +66,7 @@ describe('outbox relay and idempotent consumer', () => {
     const kafka = createKafka('kit-test', testBrokers(), logger);
     relay = new OutboxRelay({
       databaseUrl: db.url,
-      producer: createIdempotentProducer(kafka),
+      createProducer: () => createIdempotentProducer(kafka),
       logger,
       metrics,
       pollIntervalMs: 200,

@@ -187,6 +187,34 @@ describe('residents subgraph', () => {
       });
     });
 
+    it('when someone who sees the masked ID-card number reads the birth date, then it is withheld (it would unmask the number)', async () => {
+      const q = `query($id: ID!) { resident(id: $id) { birthDate age } }`;
+      const lead = await callSubgraph(service, caller(['volunteer_lead']), q, { id: residentId });
+      expect(lead.data).toEqual({ resident: { birthDate: null, age: expect.any(Number) } });
+      const member = await callSubgraph(
+        service,
+        caller(['grid_member'], { gridIds: [gridId] }),
+        q,
+        { id: residentId },
+      );
+      expect((member.data as { resident: { birthDate: unknown } }).resident.birthDate).toBeNull();
+      const staffRead = await callSubgraph(service, caller(['staff']), q, { id: residentId });
+      expect((staffRead.data as { resident: { birthDate: unknown } }).resident.birthDate).toBe(
+        birthDate,
+      );
+    });
+
+    it('when a grid member places a household in their grid from the building of another grid, then FORBIDDEN', async () => {
+      const other = await seedHousehold(asStaff);
+      const res = await callSubgraph(
+        service,
+        caller(['grid_member'], { gridIds: [gridId] }),
+        `mutation($b: ID!, $g: ID!) { registerHousehold(input: { buildingId: $b, unit: "9", room: "909", gridId: $g }) { id } }`,
+        { b: other.buildingId, g: gridId },
+      );
+      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+
     it('when a resident reads another resident, then FORBIDDEN', async () => {
       const res = await callSubgraph(
         service,

@@ -10,6 +10,9 @@ type EntityList = MixedList<Function | string | EntitySchema>;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type MigrationList = MixedList<Function | string>;
 
+/** Advisory-lock id serialising migrations of one database. */
+const MIGRATION_LOCK = 7_100_000;
+
 export interface DatabaseOptions {
   serviceName: string;
   url?: string;
@@ -63,7 +66,16 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   });
   try {
     await dataSource.initialize();
-    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    // Replicas starting together take turns: TypeORM itself does not lock the migrations table.
+    const lock = dataSource.createQueryRunner();
+    let ran;
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      ran = await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await lock.release();
+    }
     if (ran.length) opts.logger.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
   } catch (err) {
     if (dataSource.isInitialized) await dataSource.destroy();

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { z } from 'zod';
 import type { DataSource, EntityManager } from 'typeorm';
 import { envelopeSchema, EVENT_CONTRACTS, type Envelope } from '@liyuan/schemas';
 import type { Logger } from '../logger';
@@ -66,6 +67,8 @@ export class EventConsumer {
   async start(): Promise<void> {
     const { kafka, groupId, topics } = this.opts;
     this.stopped = false;
+    // A retried start must not leave the previous attempt's member behind.
+    await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
@@ -74,10 +77,18 @@ export class EventConsumer {
       // After the retries a crashed consumer is restarted by kafkajs (restartOnFailure), rejoining the group.
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5000 },
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: true });
+    const consumer = this.consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     await this.consumer.run({
       autoCommit: true,
+      // Only offsets of handled messages are committed: a batch cut short by shutdown is re-read.
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       // Batches give the partition's high watermark, hence the lag; messages are still handled
       // and their offsets resolved one at a time.
@@ -177,7 +188,9 @@ export class EventConsumer {
       );
       if (inserted.length === 0) return false;
       const contract = EVENT_CONTRACTS.get(event.type);
-      const data = contract ? contract.data.parse(event.data) : event.data;
+      // Producers are strict about their payloads; consumers tolerate fields added later.
+      const schema = contract?.data instanceof z.ZodObject ? contract.data.loose() : contract?.data;
+      const data = schema ? schema.parse(event.data) : event.data;
       await handler({ ...event, data: data as Record<string, unknown> }, manager, { logger });
       return true;
     });
@@ -229,3 +242,24 @@ function headerText(message: KafkaMessage, name: string): string | undefined {
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** SQLSTATE classes of failures that pass by themselves: connection, resources, lock conflicts, shutdown. */
+const TRANSIENT_SQLSTATE = /^(08|53|57|40)/;
+
+/**
+ * Whether a handler failure is the infrastructure's (retry until it recovers) rather than the
+ * event's (count towards the dead-letter topic).
+ */
+export function isTransient(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const code = String(e.driverError?.code ?? e.code ?? '');
+  if (
+    TRANSIENT_SQLSTATE.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)
+  )
+    return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+    String(e.message ?? ''),
+  );
+}

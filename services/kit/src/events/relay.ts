@@ -8,7 +8,8 @@ import { OUTBOX_CHANNEL } from './outbox';
 export interface RelayOptions {
   /** The service database; the relay holds one connection of its own for LISTEN and its lock. */
   databaseUrl: string;
-  producer: Producer;
+  /** Makes the idempotent producer; a new one (new producer id) replaces it after a failed send. */
+  createProducer: () => Producer;
   logger: Logger;
   metrics: Metrics;
   pollIntervalMs: number;
@@ -34,7 +35,8 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private client: Client | undefined;
-  private producerConnected = false;
+  private connecting: Promise<Client> | undefined;
+  private producer: Producer | undefined;
   private leader = false;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -61,13 +63,25 @@ export class OutboxRelay {
     await Promise.race([this.loop, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
     await this.dropClient();
-    if (this.producerConnected) await this.opts.producer.disconnect().catch(() => undefined);
-    this.producerConnected = false;
+    await this.dropProducer();
   }
 
   /** Unpublished events and the age of the oldest, for metrics and the status page. */
   async backlog(): Promise<{ count: number; oldestAgeSeconds: number }> {
-    const client = await this.ensureClient();
+    if (this.running) return this.countBacklog(await this.ensureClient());
+    const client = new Client({
+      connectionString: this.opts.databaseUrl,
+      application_name: 'outbox-backlog',
+    });
+    await client.connect();
+    try {
+      return await this.countBacklog(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async countBacklog(client: Client): Promise<{ count: number; oldestAgeSeconds: number }> {
     const { rows } = await client.query<{ count: number; age: number | null }>(
       `SELECT count(*)::int AS count, extract(epoch FROM now() - min(created_at))::float8 AS age
          FROM outbox_events WHERE sent_at IS NULL`,
@@ -95,7 +109,7 @@ export class OutboxRelay {
         const published = await this.drainOnce(client);
         backoff = 100;
         if (published < batchSize) {
-          const b = await this.backlog();
+          const b = await this.countBacklog(client);
           metrics.outboxBacklog.set(b.count);
           metrics.outboxOldestAgeSeconds.set(b.oldestAgeSeconds);
           if (b.count === 0) await this.sleep(pollIntervalMs);
@@ -117,10 +131,12 @@ export class OutboxRelay {
       [this.opts.batchSize],
     );
     if (rows.length === 0) return 0;
-    if (!this.producerConnected) {
-      await this.opts.producer.connect();
-      this.producerConnected = true;
+    if (!this.producer) {
+      const producer = this.opts.createProducer();
+      await producer.connect();
+      this.producer = producer;
     }
+    const producer = this.producer;
     const byTopic = new Map<
       string,
       { key: string; value: string; headers: Record<string, string> }[]
@@ -143,10 +159,18 @@ export class OutboxRelay {
       });
       byTopic.set(row.topic, messages);
     }
-    await this.opts.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (err) {
+      // The broker may have written part of the batch; the same producer id re-sending a different
+      // batch would then be refused for its sequence numbers, for good. A new producer starts clean
+      // (the republished events are deduplicated by the consumers).
+      await this.dropProducer();
+      throw err;
+    }
     await this.opts.afterPublish?.();
     await client.query(`UPDATE outbox_events SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [
       rows.map((r) => r.seq),
@@ -160,11 +184,20 @@ export class OutboxRelay {
     return this.client !== undefined;
   }
 
-  private async ensureClient(): Promise<Client> {
-    if (this.client) return this.client;
+  /** The relay's own connection, opened once even when asked for concurrently. */
+  private ensureClient(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async connect(): Promise<Client> {
     const client = new Client({
       connectionString: this.opts.databaseUrl,
       application_name: 'outbox-relay',
+      // A half-open connection must fail rather than stall the outbox.
+      keepAlive: true,
+      query_timeout: 30_000,
     });
     // A lost connection must not crash the process: forget it, and the loop reconnects.
     client.on('error', (err) => {
@@ -174,17 +207,28 @@ export class OutboxRelay {
         this.leader = false;
       }
     });
-    await client.connect();
-    if (this.opts.listen) {
-      client.on('notification', () => {
-        if (this.wake) this.wake();
-        else this.pendingWake = true;
-      });
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    try {
+      await client.connect();
+      if (this.opts.listen) {
+        client.on('notification', () => {
+          if (this.wake) this.wake();
+          else this.pendingWake = true;
+        });
+        await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      }
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
     }
     this.client = client;
     this.leader = false;
     return client;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
   }
 
   private async dropClient(): Promise<void> {

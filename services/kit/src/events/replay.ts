@@ -12,6 +12,7 @@ export async function replayDeadLetters(
   kafka: Kafka,
   groupId: string,
   logger: Logger,
+  timeoutMs = 60_000,
 ): Promise<number> {
   const topic = deadLetterTopic(groupId);
   const admin = kafka.admin();
@@ -41,34 +42,43 @@ export async function replayDeadLetters(
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: replayGroup });
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   let replayed = 0;
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const headers = { ...(message.headers ?? {}) };
-          const original = headers[DEAD_LETTER_HEADERS.topic]?.toString();
-          for (const h of Object.values(DEAD_LETTER_HEADERS)) delete headers[h];
-          if (original) {
-            await producer.send({
-              topic: original,
-              acks: -1,
-              messages: [{ key: message.key, value: message.value, headers }],
-            });
-            replayed += 1;
-          }
-          if (BigInt(message.offset) + 1n >= (target.get(partition) ?? 0n))
-            remaining.delete(partition);
-          if (remaining.size === 0) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  await producer.disconnect();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`replay of ${topic} did not reach its end within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const headers = { ...(message.headers ?? {}) };
+            const original = headers[DEAD_LETTER_HEADERS.topic]?.toString();
+            for (const h of Object.values(DEAD_LETTER_HEADERS)) delete headers[h];
+            if (original) {
+              await producer.send({
+                topic: original,
+                acks: -1,
+                messages: [{ key: message.key, value: message.value, headers }],
+              });
+              replayed += 1;
+            }
+            if (BigInt(message.offset) + 1n >= (target.get(partition) ?? 0n))
+              remaining.delete(partition);
+            if (remaining.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+  }
   logger.info({ groupId, replayed }, 'dead letters replayed');
   return replayed;
 }

@@ -237,12 +237,16 @@ export class TypeOrmRegistryStore implements RegistryStore {
       .getMany();
     return rows.map(toMember);
   }
-  async gridMemberByUserId(userId: string): Promise<GridMember | undefined> {
-    const row = await this.m.getRepository(GridMemberEntity).findOne({ where: { userId } });
-    return row ? toMember(row) : undefined;
-  }
-  async insertGridMember(member: GridMember): Promise<void> {
-    await this.m.getRepository(GridMemberEntity).insert({ ...member });
+  async upsertGridMember(member: GridMember): Promise<GridMember> {
+    // The no-op update makes RETURNING yield the existing row on conflict.
+    const rows: { id: string; user_id: string; name: string }[] = await this.m.query(
+      `INSERT INTO grid_members (id, user_id, name) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
+       RETURNING id, user_id, name`,
+      [member.id, member.userId, member.name],
+    );
+    const row = rows[0]!;
+    return { id: row.id, userId: row.user_id, name: row.name };
   }
   async assignGridMember(gridId: string, memberId: string): Promise<boolean> {
     const rows: unknown[] = await this.m.query(
@@ -306,7 +310,7 @@ export class TypeOrmRegistryStore implements RegistryStore {
     actorUserId?: string;
     from?: Date;
     to?: Date;
-    after?: { accessedAt: string; id: string };
+    afterId?: string;
     limit: number;
   }): Promise<PersonalDataAccessRecord[]> {
     const params: unknown[] = [];
@@ -319,10 +323,7 @@ export class TypeOrmRegistryStore implements RegistryStore {
     if (query.actorUserId) cond.push(`actor_user_id = ${p(query.actorUserId)}`);
     if (query.from) cond.push(`accessed_at >= ${p(query.from)}`);
     if (query.to) cond.push(`accessed_at <= ${p(query.to)}`);
-    if (query.after)
-      cond.push(
-        `(accessed_at, id) < (${p(query.after.accessedAt)}::timestamptz, ${p(query.after.id)}::bigint)`,
-      );
+    if (query.afterId) cond.push(`id < ${p(query.afterId)}::bigint`);
     const rows: {
       id: string;
       actor_user_id: string;
@@ -335,7 +336,7 @@ export class TypeOrmRegistryStore implements RegistryStore {
     }[] = await this.m.query(
       `SELECT id::text, actor_user_id, actor_roles, resident_id, field, purpose, request_id, accessed_at
          FROM personal_data_access ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
-        ORDER BY accessed_at DESC, id DESC LIMIT ${p(query.limit)}`,
+        ORDER BY id DESC LIMIT ${p(query.limit)}`,
       params,
     );
     return rows.map((r) => ({

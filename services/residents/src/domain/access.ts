@@ -61,4 +61,12 @@ export function canSeeUnmasked(
   return hasRole(caller, 'grid_member') && caller.gridIds.includes(resident.gridId);
 }
 
+/**
+ * Whether the caller may see the birth date: it is digits 7-14 of the ID-card number, so whoever
+ * sees the masked number must not see it (staff, admins and the resident themself only).
+ */
+export const canSeeBirthDate = (caller: Caller, resident: { id: string }): boolean =>
+  caller.userId !== null &&
+  (hasRole(caller, 'admin', 'staff') || caller.residentId === resident.id);
+
 export { AppError };

@@ -48,21 +48,21 @@ export interface RegistryStore {
   updateResident(resident: Resident): Promise<void>;
 
   gridMembersByIds(ids: readonly string[]): Promise<GridMember[]>;
-  gridMemberByUserId(userId: string): Promise<GridMember | undefined>;
-  insertGridMember(member: GridMember): Promise<void>;
+  /** Inserts the member unless one with the user id exists; returns the stored member. */
+  upsertGridMember(member: GridMember): Promise<GridMember>;
   /** Returns false when the member was already assigned to the grid. */
   assignGridMember(gridId: string, memberId: string): Promise<boolean>;
   membersOfGrids(gridIds: readonly string[]): Promise<{ gridId: string; member: GridMember }[]>;
   gridsOfMembers(memberIds: readonly string[]): Promise<{ memberId: string; grid: Grid }[]>;
 
   recordPersonalDataAccess(rows: PersonalDataAccess[]): Promise<void>;
-  /** Newest first, keyset-paginated on (accessedAt, id). */
+  /** Newest first, keyset-paginated on the record's sequence id. */
   listPersonalDataAccess(query: {
     residentId?: string;
     actorUserId?: string;
     from?: Date;
     to?: Date;
-    after?: { accessedAt: string; id: string };
+    afterId?: string;
     limit: number;
   }): Promise<PersonalDataAccessRecord[]>;
 

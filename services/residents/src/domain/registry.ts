@@ -226,6 +226,8 @@ export class Registry {
         throw badInput('input.gridId', 'input.gridId: no such grid');
       }
       requireManage(caller, gridId);
+      // Placing a household outside its building's grid moves it between grids: staff decide that.
+      if (gridId !== building.gridId) requireStaff(caller);
       if (await store.householdExists(building.id, input.unit, input.room)) {
         throw conflict('a household is already registered at this unit and room', 'input.room');
       }
@@ -403,11 +405,12 @@ export class Registry {
       if (!(await store.gridsByIds([input.gridId])).length) {
         throw badInput('input.gridId', 'input.gridId: no such grid');
       }
-      let member = await store.gridMemberByUserId(input.userId);
-      if (!member) {
-        member = { id: randomUUID(), userId: input.userId, name: input.name };
-        await store.insertGridMember(member);
-      }
+      // Insert-or-get in one statement: two first assignments of one worker at once make one member.
+      const member = await store.upsertGridMember({
+        id: randomUUID(),
+        userId: input.userId,
+        name: input.name,
+      });
       if (await store.assignGridMember(input.gridId, member.id)) {
         await publish(GridMemberAssigned, input.gridId, {
           gridId: input.gridId,
@@ -473,17 +476,19 @@ export class Registry {
     if (!hasRole(caller, 'admin')) throw forbidden('only an admin reads the personal-data audit');
     const limit = pageSize(args.first);
     const filter = parseInput(auditFilter, args.filter ?? {}, 'filter');
-    let after: { accessedAt: string; id: string } | undefined;
+    let afterId: string | undefined;
     if (args.after) {
-      const [accessedAt, id] = decodeCursor(args.after, 2);
-      after = { accessedAt: String(accessedAt), id: String(id) };
+      const [id] = decodeCursor(args.after, 1);
+      if (!/^\d{1,18}$/.test(String(id)))
+        throw badInput('after', 'after: not a cursor returned by this field');
+      afterId = String(id);
     }
     const rows = await this.read.listPersonalDataAccess({
       residentId: filter.residentId ?? undefined,
       actorUserId: filter.actorUserId ?? undefined,
       from: filter.from ? new Date(filter.from) : undefined,
       to: filter.to ? new Date(filter.to) : undefined,
-      after,
+      afterId,
       limit: limit + 1,
     });
     return { items: rows.slice(0, limit), hasNextPage: rows.length > limit };

@@ -212,6 +212,9 @@ export class ServiceRequests {
     let after: { filedAt: string; id: string } | undefined;
     if (args.after) {
       const [filedAt, id] = decodeCursor(args.after, 2);
+      if (!z.iso.datetime().safeParse(filedAt).success || !uuid.safeParse(id).success) {
+        throw badInput('after', 'after: not a cursor returned by this field');
+      }
       after = { filedAt: String(filedAt), id: String(id) };
     }
     let gridIds = filter.gridId ? [filter.gridId] : undefined;

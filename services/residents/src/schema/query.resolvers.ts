@@ -71,7 +71,7 @@ export const queryResolvers = {
     },
     personalDataAudit: async (_: unknown, args: PageArgs, ctx: ResidentsContext) => {
       const page = await ctx.registry.personalDataAudit(ctx.caller, args);
-      return connection(page, (r) => encodeCursor([r.accessedAt.toISOString(), r.id]));
+      return connection(page, (r) => encodeCursor([r.id]));
     },
   },
 };

@@ -1,5 +1,5 @@
 import { badInput, forbidden, unauthenticated } from '@liyuan/kit';
-import { canRead, canSeeUnmasked } from '../domain/access';
+import { canRead, canSeeBirthDate, canSeeUnmasked } from '../domain/access';
 import type { ResidentInGrid } from '../domain/model';
 import { maskIdCardNumber, maskPhone } from '../domain/personal-data';
 import { canReadRequest } from '../domain/service-requests';
@@ -46,6 +46,8 @@ export const residentResolvers = {
     __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
       loadReadableResident(ctx, ref.id),
     age: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.registry.ageOf(r),
+    birthDate: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+      canSeeBirthDate(ctx.caller, r) ? r.birthDate : null,
     idCardNumber: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
       personalField(r, 'idCardNumber', args, ctx, maskIdCardNumber),
     phone: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
