@@ -22,6 +22,7 @@ export function loadScriptConfig(env: Env = process.env) {
       GATEWAY_PORT: port(4000),
       RESIDENTS_PORT: port(4001),
       FACILITIES_PORT: port(4002),
+      MEDIATION_PORT: port(4005),
       JWT_SECRET: z.string().min(32).optional(),
       IDENTITY_SECRET: z.string().min(32).optional(),
       LOG_LEVEL: z

@@ -18,6 +18,7 @@ import { DEV_JWT, devSecrets } from './dev-secrets';
 const SUBGRAPHS = [
   { name: 'residents', entry: 'services/residents/src/main.ts', demo: true },
   { name: 'facilities', entry: 'services/facilities/src/main.ts', demo: true },
+  { name: 'mediation', entry: 'services/mediation/src/main.ts', demo: true },
 ];
 
 const TSX_CLI = require.resolve('tsx/cli');

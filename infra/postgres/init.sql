@@ -1,3 +1,4 @@
 -- One database per service; each service reaches only its own (docker compose runs this once).
 CREATE DATABASE liyuan_residents;
 CREATE DATABASE liyuan_facilities;
+CREATE DATABASE liyuan_mediation;

@@ -27,4 +27,15 @@ export const AgreementReached = defineEvent('AgreementReached', MEDIATION_TOPICS
   signedOn: z.iso.date(),
 });
 
-export const mediationEvents = [CaseFiled, AgreementReached] as const;
+/** The committee accepted a case for mediation. */
+export const CaseAccepted = defineEvent('CaseAccepted', MEDIATION_TOPICS.case, {
+  caseId: id,
+});
+
+/** A case was closed with its outcome. */
+export const CaseClosed = defineEvent('CaseClosed', MEDIATION_TOPICS.case, {
+  caseId: id,
+  outcome: z.enum(['agreement_reached', 'failed', 'withdrawn', 'declined']),
+});
+
+export const mediationEvents = [CaseFiled, CaseAccepted, AgreementReached, CaseClosed] as const;

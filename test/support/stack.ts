@@ -13,6 +13,8 @@ import { loadConfig as loadResidentsConfig } from '../../services/residents/src/
 import { startResidents } from '../../services/residents/src/service';
 import { loadConfig as loadFacilitiesConfig } from '../../services/facilities/src/config';
 import { startFacilities } from '../../services/facilities/src/service';
+import { loadConfig as loadMediationConfig } from '../../services/mediation/src/config';
+import { startMediation } from '../../services/mediation/src/service';
 import { TEST_SECRETS } from './config';
 import { createTestDatabase, type TestDatabase } from './db';
 import { testBrokers } from './kafka';
@@ -45,6 +47,7 @@ export const silentLogger = () => createLogger('test', 'silent');
 const SERVICES = {
   residents: { load: loadResidentsConfig, start: startResidents },
   facilities: { load: loadFacilitiesConfig, start: startFacilities },
+  mediation: { load: loadMediationConfig, start: startMediation },
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 

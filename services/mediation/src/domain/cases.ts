@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AgreementReached, CaseAccepted, CaseClosed, CaseFiled } from '@liyuan/schemas';
+import {
+  badInput,
+  conflict,
+  forbidden,
+  hasRole,
+  notFound,
+  parseInput,
+  unauthenticated,
+  type Caller,
+} from '@liyuan/kit';
+import { assertMove, isOpen, type CaseStatus, type Outcome } from './case-status';
+import {
+  CATEGORIES,
+  PARTY_ROLES,
+  SOURCES,
+  type DisputeCase,
+  type FollowUp,
+  type Mediator,
+  type Party,
+} from './model';
+import type { MediationStore, RunInTransaction, Tx } from './ports';
+
+const uuid = z.uuid('must be a valid id');
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const fileInput = z
+  .object({
+    category: z.enum(CATEGORIES),
+    source: z.enum(SOURCES),
+    referralFrom: text(100).nullish(),
+    summary: text(4000),
+    parties: z
+      .array(z.object({ residentId: uuid, role: z.enum(PARTY_ROLES) }))
+      .min(2, 'a dispute has at least two parties')
+      .max(20)
+      .refine(
+        (ps) => new Set(ps.map((p) => p.residentId)).size === ps.length,
+        'each resident is a party once',
+      ),
+  })
+  .refine((c) => c.source !== 'referral' || Boolean(c.referralFrom), {
+    message: 'a referral names who referred it',
+    path: ['referralFrom'],
+  });
+const agreementInput = z.object({
+  form: z.enum(['written', 'oral']),
+  terms: text(4000),
+  signedOn: z.iso.date('must be a date YYYY-MM-DD'),
+});
+const mediatorInput = z.object({
+  name: text(50),
+  userId: text(100),
+  specialties: z.array(z.enum(CATEGORIES)).max(5).nullish(),
+});
+
+/** Days an agreement leaves for court confirmation, and after which its follow-up visit is due. */
+export const COURT_CONFIRMATION_DAYS = 30;
+export const FOLLOW_UP_AFTER_DAYS = 14;
+
+const DAY = 86_400_000;
+const addDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+const today = (now = new Date()): string =>
+  new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** The committee (mediation staff): admins and staff. */
+export const isMediationStaff = (caller: Caller): boolean => hasRole(caller, 'admin', 'staff');
+
+/** What visibility needs to know about a case: its parties and its mediators' user ids. */
+export interface CaseAccess {
+  partyIds: string[];
+  mediatorUserIds: string[];
+}
+
+/** Case details are for its parties, its mediators and mediation staff only. */
+export function canSeeCase(caller: Caller, access: CaseAccess): boolean {
+  if (caller.userId === null) return false;
+  if (isMediationStaff(caller)) return true;
+  if (caller.residentId && access.partyIds.includes(caller.residentId)) return true;
+  return hasRole(caller, 'mediator') && access.mediatorUserIds.includes(caller.userId);
+}
+
+/**
+ * People's mediation cases. Every change of status goes through the state machine, is recorded in
+ * the case's history, and commits with its event; a refused move is a CONFLICT that changes nothing.
+ */
+export class Cases {
+  constructor(
+    private readonly read: MediationStore,
+    private readonly transaction: RunInTransaction,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async access(caseId: string, store: MediationStore = this.read): Promise<CaseAccess> {
+    const [parties, mediators] = await Promise.all([
+      store.partiesOf([caseId]),
+      store.mediatorsOf([caseId]),
+    ]);
+    return {
+      partyIds: parties.map((p) => p.residentId),
+      mediatorUserIds: mediators.map((m) => m.mediator.userId),
+    };
+  }
+
+  async file(caller: Caller, raw: unknown): Promise<DisputeCase> {
+    if (caller.userId === null) throw unauthenticated();
+    const input = parseInput(fileInput, raw, 'input');
+    if (input.source === 'service_request') {
+      throw badInput(
+        'input.source',
+        'input.source: cases from service requests arrive from the service hall',
+      );
+    }
+    if (!isMediationStaff(caller)) {
+      const self = input.parties.find((p) => p.residentId === caller.residentId);
+      if (
+        !hasRole(caller, 'resident') ||
+        !self ||
+        self.role !== 'applicant' ||
+        input.source !== 'application'
+      ) {
+        throw forbidden('a resident files an application naming themself as applicant');
+      }
+    }
+    const c = newCase(input.category, input.source, input.summary, caller.userId, {
+      referralFrom: input.referralFrom ?? null,
+    });
+    const parties: Party[] = input.parties.map((p) => ({
+      caseId: c.id,
+      residentId: p.residentId,
+      role: p.role,
+      refusedAt: null,
+    }));
+    return this.transaction(async (tx) => {
+      await tx.store.insertCase(c, parties);
+      await publishFiled(tx, c, parties);
+      return c;
+    });
+  }
+
+  accept(caller: Caller, id: string): Promise<DisputeCase> {
+    return this.move(caller, id, 'accepted', { staffOnly: true }, async (tx, c) => {
+      await tx.publish(CaseAccepted, c.id, { caseId: c.id });
+    });
+  }
+
+  decline(caller: Caller, id: string, reason: unknown): Promise<DisputeCase> {
+    const note = parseInput(text(2000), reason, 'reason');
+    return this.move(caller, id, 'declined', { staffOnly: true, outcomeNote: note });
+  }
+
+  async assignMediator(
+    caller: Caller,
+    caseId: string,
+    mediatorId: string,
+    chosenByParties: boolean,
+  ): Promise<DisputeCase> {
+    requireStaff(caller);
+    if (!uuid.safeParse(mediatorId).success)
+      throw badInput('mediatorId', 'mediatorId: must be a valid id');
+    return this.transaction(async (tx) => {
+      const c = await locked(tx, caseId, 'caseId');
+      if (!isOpen(c.status))
+        throw conflict(
+          `a case that is ${c.status.replace(/_/g, ' ')} takes no new mediator`,
+          'caseId',
+        );
+      if (!(await tx.store.mediatorsByIds([mediatorId])).length)
+        throw badInput('mediatorId', 'mediatorId: no such mediator');
+      await tx.store.assignMediator(caseId, mediatorId, chosenByParties);
+      return c;
+    });
+  }
+
+  startMediation(caller: Caller, id: string): Promise<DisputeCase> {
+    return this.move(caller, id, 'in_mediation', {}, async (tx, c) => {
+      if (!(await tx.store.mediatorsOf([c.id])).length)
+        throw conflict('assign a mediator first', 'id');
+    });
+  }
+
+  async recordSession(
+    caller: Caller,
+    caseId: string,
+    heldAt: string,
+    attendeeIds: string[],
+    record: unknown,
+  ): Promise<DisputeCase> {
+    const held = new Date(parseInput(z.iso.datetime({ offset: true }), heldAt, 'heldAt'));
+    const text4000 = parseInput(text(4000), record, 'record');
+    if (held.getTime() > this.clock().getTime() + 5 * 60_000)
+      throw badInput('heldAt', 'heldAt: must not be in the future');
+    return this.transaction(async (tx) => {
+      const c = await locked(tx, caseId, 'caseId');
+      await this.requireCaseWorker(tx, caller, c.id);
+      if (c.status !== 'in_mediation')
+        throw conflict('sessions are recorded while the case is in mediation', 'caseId');
+      const parties = new Set((await tx.store.partiesOf([c.id])).map((p) => p.residentId));
+      if (!attendeeIds.length || attendeeIds.some((a) => !parties.has(a))) {
+        throw badInput('attendeeIds', 'attendeeIds: attendees are parties to the case');
+      }
+      await tx.store.insertSession({
+        id: randomUUID(),
+        caseId: c.id,
+        heldAt: held,
+        attendees: attendeeIds,
+        record: text4000,
+      });
+      return c;
+    });
+  }
+
+  reachAgreement(caller: Caller, caseId: string, raw: unknown): Promise<DisputeCase> {
+    const input = parseInput(agreementInput, raw, 'agreement');
+    if (input.signedOn > today(this.clock()))
+      throw badInput('agreement.signedOn', 'agreement.signedOn: must not be in the future');
+    return this.move(
+      caller,
+      caseId,
+      'agreement_reached',
+      { outcome: 'agreement_reached', field: 'caseId' },
+      async (tx, c) => {
+        const agreementId = randomUUID();
+        await tx.store.insertAgreement({ id: agreementId, caseId: c.id, ...input });
+        const followUp: FollowUp = {
+          id: randomUUID(),
+          caseId: c.id,
+          agreementId,
+          dueOn: addDays(input.signedOn, FOLLOW_UP_AFTER_DAYS),
+          doneAt: null,
+          outcome: null,
+        };
+        await tx.store.insertFollowUp(followUp);
+        const parties = await tx.store.partiesOf([c.id]);
+        await tx.publish(AgreementReached, c.id, {
+          caseId: c.id,
+          agreementId,
+          partyResidentIds: parties.map((p) => p.residentId),
+          signedOn: input.signedOn,
+        });
+      },
+    );
+  }
+
+  fail(caller: Caller, caseId: string, reason: unknown): Promise<DisputeCase> {
+    const note = parseInput(text(2000), reason, 'reason');
+    return this.move(caller, caseId, 'failed', {
+      outcome: 'failed',
+      outcomeNote: note,
+      field: 'caseId',
+    });
+  }
+
+  /** The applicant (or staff) withdraws; allowed once accepted and before an outcome. */
+  async withdraw(caller: Caller, caseId: string): Promise<DisputeCase> {
+    if (caller.userId === null) throw unauthenticated();
+    return this.transaction(async (tx) => {
+      const c = await locked(tx, caseId, 'caseId');
+      const applicant = (await tx.store.partiesOf([c.id])).some(
+        (p) => p.role === 'applicant' && p.residentId === caller.residentId,
+      );
+      if (!applicant && !isMediationStaff(caller))
+        throw forbidden('only the applicant or mediation staff withdraw a case');
+      return this.apply(tx, caller, c, 'withdrawn', { outcome: 'withdrawn', field: 'caseId' });
+    });
+  }
+
+  /** A party refuses mediation: a filed case is declined, an accepted or mediated one fails. */
+  async refuse(caller: Caller, caseId: string): Promise<DisputeCase> {
+    if (caller.userId === null) throw unauthenticated();
+    return this.transaction(async (tx) => {
+      const c = await locked(tx, caseId, 'caseId');
+      const party = (await tx.store.partiesOf([c.id])).find(
+        (p) => p.residentId === caller.residentId,
+      );
+      if (!party) throw forbidden('only a party refuses mediation');
+      const to: CaseStatus = c.status === 'filed' ? 'declined' : 'failed';
+      const next = await this.apply(tx, caller, c, to, {
+        outcome: to === 'declined' ? 'declined' : 'failed',
+        outcomeNote: 'a party refused mediation',
+        field: 'caseId',
+      });
+      await tx.store.markRefused(c.id, party.residentId);
+      return next;
+    });
+  }
+
+  close(caller: Caller, caseId: string): Promise<DisputeCase> {
+    return this.move(
+      caller,
+      caseId,
+      'closed',
+      { staffOnly: true, field: 'caseId' },
+      async (tx, c) => {
+        await tx.publish(CaseClosed, c.id, { caseId: c.id, outcome: c.outcome ?? 'failed' });
+      },
+    );
+  }
+
+  async recordFollowUp(caller: Caller, followUpId: string, rawOutcome: unknown): Promise<FollowUp> {
+    const outcome = parseInput(text(2000), rawOutcome, 'outcome');
+    if (!uuid.safeParse(followUpId).success)
+      throw badInput('followUpId', 'followUpId: must be a valid id');
+    return this.transaction(async (tx) => {
+      const f = await tx.store.lockFollowUp(followUpId);
+      if (!f) throw notFound('follow-up', followUpId, 'followUpId');
+      await this.requireCaseWorker(tx, caller, f.caseId);
+      if (f.doneAt) throw conflict('this follow-up was already recorded', 'followUpId');
+      await tx.store.completeFollowUp(f.id, outcome);
+      return { ...f, doneAt: new Date(), outcome };
+    });
+  }
+
+  async addMediator(caller: Caller, raw: unknown): Promise<Mediator> {
+    requireStaff(caller);
+    const input = parseInput(mediatorInput, raw, 'input');
+    const m: Mediator = {
+      id: randomUUID(),
+      name: input.name,
+      userId: input.userId,
+      specialties: input.specialties ?? [],
+    };
+    return this.transaction(async ({ store }) => {
+      if ((await store.allMediators()).some((x) => x.userId === m.userId)) {
+        throw conflict('this user is already on the roster', 'input.userId');
+      }
+      await store.insertMediator(m);
+      return m;
+    });
+  }
+
+  /** The roster. */
+  mediators(): Promise<Mediator[]> {
+    return this.read.allMediators();
+  }
+
+  /** Cases the caller may see, newest first. */
+  async list(caller: Caller, status?: CaseStatus): Promise<DisputeCase[]> {
+    if (caller.userId === null) throw unauthenticated();
+    if (isMediationStaff(caller)) return this.read.listCases({ status });
+    const lists: DisputeCase[][] = [];
+    if (hasRole(caller, 'mediator'))
+      lists.push(await this.read.listCases({ mediatorUserId: caller.userId, status }));
+    if (caller.residentId)
+      lists.push(await this.read.listCases({ residentId: caller.residentId, status }));
+    const seen = new Map(lists.flat().map((c) => [c.id, c]));
+    return [...seen.values()].sort((a, b) => b.filedAt.getTime() - a.filedAt.getTime());
+  }
+
+  /** Accepted cases unresolved after a month, and late follow-ups (staff). */
+  async overdue(
+    caller: Caller,
+  ): Promise<{ case: DisputeCase; reason: string; daysOverdue: number }[]> {
+    requireStaff(caller);
+    const now = this.clock();
+    const rows = await this.read.overdue(now);
+    const cases = new Map(
+      (await this.read.casesByIds([...new Set(rows.map((r) => r.caseId))])).map((c) => [c.id, c]),
+    );
+    return rows.map((r) => ({
+      case: cases.get(r.caseId)!,
+      reason: r.reason,
+      daysOverdue: Math.max(0, Math.floor((now.getTime() - r.since.getTime()) / DAY)),
+    }));
+  }
+
+  /** Counts by category and outcome, success rate and average days to resolve for cases filed in [from, to). */
+  async stats(caller: Caller, from: string, to: string) {
+    requireStaff(caller);
+    const f = parseInput(z.iso.date('must be a date YYYY-MM-DD'), from, 'from');
+    const t = parseInput(z.iso.date('must be a date YYYY-MM-DD'), to, 'to');
+    if (t <= f) throw badInput('to', 'to: must be after from');
+    const cases = await this.read.casesFiledBetween(f, t);
+    const count = (key: (c: DisputeCase) => string) => {
+      const m = new Map<string, number>();
+      for (const c of cases) m.set(key(c), (m.get(key(c)) ?? 0) + 1);
+      return [...m]
+        .map(([k, n]) => ({ key: k, count: n }))
+        .sort((a, b) => a.key.localeCompare(b.key));
+    };
+    const ended = cases.filter((c) => c.outcome && c.outcome !== 'declined');
+    const resolved = ended.filter((c) => c.acceptedAt && c.resolvedAt);
+    return {
+      total: cases.length,
+      byCategory: count((c) => c.category),
+      byOutcome: count((c) => c.outcome ?? 'open'),
+      successRate: ended.length
+        ? ended.filter((c) => c.outcome === 'agreement_reached').length / ended.length
+        : null,
+      averageDaysToResolve: resolved.length
+        ? resolved.reduce(
+            (s, c) => s + (c.resolvedAt!.getTime() - c.acceptedAt!.getTime()) / DAY,
+            0,
+          ) / resolved.length
+        : null,
+    };
+  }
+
+  /** A dispute filed at the service hall becomes a case, once per request. */
+  static async fromServiceRequest(
+    tx: Tx,
+    request: { requestId: string; residentId: string },
+  ): Promise<boolean> {
+    const c = newCase(
+      'other',
+      'service_request',
+      `Dispute filed at the one-stop service hall (request ${request.requestId})`,
+      'service:residents',
+      { serviceRequestId: request.requestId },
+    );
+    const parties: Party[] = [
+      { caseId: c.id, residentId: request.residentId, role: 'applicant', refusedAt: null },
+    ];
+    const inserted = await tx.store.insertCase(c, parties);
+    if (inserted) await publishFiled(tx, c, parties);
+    return inserted;
+  }
+
+  private async move(
+    caller: Caller,
+    id: string,
+    to: CaseStatus,
+    opts: { staffOnly?: boolean; outcome?: Outcome; outcomeNote?: string; field?: string },
+    effect?: (tx: Tx, c: DisputeCase) => Promise<void>,
+  ): Promise<DisputeCase> {
+    if (caller.userId === null) throw unauthenticated();
+    if (opts.staffOnly) requireStaff(caller);
+    return this.transaction(async (tx) => {
+      const c = await locked(tx, id, opts.field ?? 'id');
+      if (!opts.staffOnly) await this.requireCaseWorker(tx, caller, c.id);
+      return this.apply(tx, caller, c, to, opts, effect);
+    });
+  }
+
+  private async apply(
+    tx: Tx,
+    caller: Caller,
+    c: DisputeCase,
+    to: CaseStatus,
+    opts: { outcome?: Outcome; outcomeNote?: string; field?: string },
+    effect?: (tx: Tx, c: DisputeCase) => Promise<void>,
+  ): Promise<DisputeCase> {
+    assertMove(c.status, to, opts.field ?? 'id');
+    const outcome = opts.outcome ?? (to === 'declined' ? 'declined' : undefined);
+    await tx.store.setStatus(
+      c.id,
+      to,
+      {
+        outcome,
+        outcomeNote: opts.outcomeNote,
+        accepted: to === 'accepted',
+        resolved: Boolean(outcome),
+        closed: to === 'closed',
+      },
+      caller.userId ?? '',
+      c.status,
+    );
+    await effect?.(tx, c);
+    const now = new Date();
+    return {
+      ...c,
+      status: to,
+      outcome: outcome ?? c.outcome,
+      outcomeNote: opts.outcomeNote ?? c.outcomeNote,
+      acceptedAt: to === 'accepted' ? now : c.acceptedAt,
+      resolvedAt: outcome ? now : c.resolvedAt,
+    };
+  }
+
+  /** Mediation staff, or a mediator assigned to the case. */
+  private async requireCaseWorker(tx: Tx, caller: Caller, caseId: string): Promise<void> {
+    if (isMediationStaff(caller)) return;
+    if (
+      hasRole(caller, 'mediator') &&
+      (await this.access(caseId, tx.store)).mediatorUserIds.includes(caller.userId ?? '')
+    )
+      return;
+    throw forbidden("only the case's mediators or mediation staff do this");
+  }
+}
+
+/** A new case, filed now. */
+function newCase(
+  category: DisputeCase['category'],
+  source: DisputeCase['source'],
+  summary: string,
+  createdBy: string,
+  extra: { referralFrom?: string | null; serviceRequestId?: string },
+): DisputeCase {
+  return {
+    id: randomUUID(),
+    category,
+    source,
+    referralFrom: extra.referralFrom ?? null,
+    serviceRequestId: extra.serviceRequestId ?? null,
+    summary,
+    status: 'filed',
+    outcome: null,
+    outcomeNote: null,
+    filedAt: new Date(),
+    acceptedAt: null,
+    resolvedAt: null,
+    partyMovedOutAt: null,
+    createdBy,
+  };
+}
+
+function requireStaff(caller: Caller): void {
+  if (caller.userId === null) throw unauthenticated();
+  if (!isMediationStaff(caller)) throw forbidden('requires mediation staff (staff or admin)');
+}
+
+async function locked(tx: Tx, id: string, field: string): Promise<DisputeCase> {
+  if (!uuid.safeParse(id).success) throw badInput(field, `${field}: must be a valid id`);
+  const c = await tx.store.lockCase(id);
+  if (!c) throw notFound('case', id, field);
+  return c;
+}
+
+async function publishFiled(tx: Tx, c: DisputeCase, parties: Party[]): Promise<void> {
+  await tx.publish(CaseFiled, c.id, {
+    caseId: c.id,
+    source: c.source,
+    serviceRequestId: c.serviceRequestId,
+    partyResidentIds: parties.map((p) => p.residentId),
+  });
+}

@@ -1,0 +1,69 @@
+import type { EventContract } from '@liyuan/schemas';
+import type { z } from 'zod';
+import type { CaseStatus, Outcome } from './case-status';
+import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from './model';
+
+/** The mediation database over one connection or transaction. */
+export interface MediationStore {
+  insertCase(c: DisputeCase, parties: Party[]): Promise<boolean>;
+  casesByIds(ids: readonly string[]): Promise<DisputeCase[]>;
+  lockCase(id: string): Promise<DisputeCase | undefined>;
+  setStatus(
+    id: string,
+    status: CaseStatus,
+    changes: {
+      outcome?: Outcome;
+      outcomeNote?: string | null;
+      accepted?: boolean;
+      resolved?: boolean;
+      closed?: boolean;
+    },
+    actor: string,
+    from: CaseStatus,
+  ): Promise<void>;
+  /** Cases visible to a caller: all (staff), those a mediator is assigned to, those of a resident. */
+  listCases(filter: {
+    mediatorUserId?: string;
+    residentId?: string;
+    status?: CaseStatus;
+  }): Promise<DisputeCase[]>;
+  partiesOf(caseIds: readonly string[]): Promise<Party[]>;
+  casesOfResidents(
+    residentIds: readonly string[],
+  ): Promise<{ residentId: string; caseId: string }[]>;
+  markRefused(caseId: string, residentId: string): Promise<void>;
+  flagOpenCasesOf(residentId: string): Promise<number>;
+
+  mediatorsByIds(ids: readonly string[]): Promise<Mediator[]>;
+  allMediators(): Promise<Mediator[]>;
+  insertMediator(m: Mediator): Promise<void>;
+  assignMediator(caseId: string, mediatorId: string, chosenByParties: boolean): Promise<void>;
+  mediatorsOf(caseIds: readonly string[]): Promise<{ caseId: string; mediator: Mediator }[]>;
+
+  insertSession(s: Session): Promise<void>;
+  sessionsOf(caseIds: readonly string[]): Promise<Session[]>;
+  insertAgreement(a: Agreement): Promise<void>;
+  agreementsOf(caseIds: readonly string[]): Promise<Agreement[]>;
+  insertFollowUp(f: FollowUp): Promise<void>;
+  followUpsOf(caseIds: readonly string[]): Promise<FollowUp[]>;
+  lockFollowUp(id: string): Promise<FollowUp | undefined>;
+  completeFollowUp(id: string, outcome: string): Promise<void>;
+
+  /** Accepted cases with no outcome a month after acceptance, and late follow-ups, as of `asOf`. */
+  overdue(asOf: Date): Promise<{ caseId: string; reason: string; since: Date }[]>;
+  /** Cases filed in [from, to) with what the statistics need. */
+  casesFiledBetween(from: string, to: string): Promise<DisputeCase[]>;
+}
+
+export type Publish = <T extends EventContract>(
+  contract: T,
+  aggregateId: string,
+  data: z.input<T['data']>,
+) => Promise<void>;
+
+export interface Tx {
+  store: MediationStore;
+  publish: Publish;
+}
+
+export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;

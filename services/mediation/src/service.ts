@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'graphql';
+import {
+  KitTables1764200000000,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+  type StartOptions,
+} from '@liyuan/kit';
+import { MEDIATION_TOPICS } from '@liyuan/schemas';
+import type { Config } from './config';
+import { seedMediationDemo } from './data/demo-seed';
+import { Mediation1764500000000 } from './data/migrations/1764500000000-mediation';
+import { mediationConsumers } from './events/handlers';
+import { createContext, SERVICE_NAME, type MediationContext } from './schema/context';
+import { resolvers } from './schema/resolvers';
+
+/** The published contract of this subgraph. */
+export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/mediation.graphql');
+
+/** The mediation subgraph as the kit runs it. */
+export const mediationService: ServiceDefinition<MediationContext> = {
+  name: SERVICE_NAME,
+  typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
+  resolvers,
+  entities: [],
+  migrations: [KitTables1764200000000, Mediation1764500000000],
+  publishes: Object.values(MEDIATION_TOPICS),
+  consumers: mediationConsumers,
+  createContext,
+  relayLockKey: 7_100_005,
+};
+
+/** Starts the facilities subgraph, loading the demo roster and cases first when asked. */
+export async function startMediation(
+  config: Config,
+  options?: StartOptions,
+): Promise<RunningService> {
+  const service = await startService(mediationService, config, options);
+  if (config.demoData) {
+    try {
+      await seedMediationDemo(service.db.dataSource, service.logger);
+    } catch (err) {
+      await service.stop();
+      throw err;
+    }
+  }
+  return service;
+}

@@ -1,0 +1,464 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import type { RunningService } from '@liyuan/kit';
+import {
+  MEDIATION_TOPICS,
+  RESIDENTS_TOPICS,
+  ResidentMovedOut,
+  ServiceRequestFiled,
+} from '@liyuan/schemas';
+import { canMove, type CaseStatus } from '../src/domain/case-status';
+import {
+  collectTopics,
+  envelopeFor,
+  publishEnvelope,
+  testKafka,
+  type Received,
+} from '../../../test/support/kafka';
+import {
+  callSubgraph,
+  caller,
+  startTestService,
+  type GqlResult,
+} from '../../../test/support/stack';
+import { waitFor } from '../../../test/support/wait';
+
+/** People's mediation on real PostgreSQL and Kafka. */
+describe('mediation: cases', () => {
+  let service: RunningService;
+  let stop: () => Promise<void>;
+  let producer: Producer;
+  let collector: { messages: Received[]; stop(): Promise<void> };
+  let mediatorId: string;
+  const staff = caller(['staff'], { userId: 'committee-1' });
+  const mediatorUser = caller(['mediator'], { userId: `mediator-${randomUUID()}` });
+  const asStaff = (q: string, v?: Record<string, unknown>) => callSubgraph(service, staff, q, v);
+  const sql = <T>(text: string, params: unknown[] = []) =>
+    service.db.dataSource.query(text, params) as Promise<T[]>;
+  const ok = <T>(res: GqlResult, field: string): T => {
+    const v = (res.data as Record<string, T> | null)?.[field];
+    if (!v) throw new Error(`${field}: ${JSON.stringify(res.errors)}`);
+    return v;
+  };
+
+  beforeAll(async () => {
+    ({ service, stop } = await startTestService('mediation'));
+    await service.eventsReady;
+    producer = testKafka().producer();
+    await producer.connect();
+    collector = await collectTopics([MEDIATION_TOPICS.case]);
+    mediatorId = ok<{ id: string }>(
+      await asStaff(
+        `mutation($u: String!) { addMediator(input: { name: "Gao Ping", userId: $u, specialties: [NEIGHBOUR] }) { id } }`,
+        {
+          u: mediatorUser.userId,
+        },
+      ),
+      'addMediator',
+    ).id;
+  });
+  afterAll(async () => {
+    await collector.stop();
+    await producer.disconnect();
+    await stop();
+  });
+
+  const FILE = `mutation($input: FileCaseInput!) { fileCase(input: $input) { id status } }`;
+  const fileCase = async (applicant = randomUUID(), respondent = randomUUID()) =>
+    ok<{ id: string }>(
+      await asStaff(FILE, {
+        input: {
+          category: 'NEIGHBOUR',
+          source: 'COMMITTEE',
+          summary: 'Water leaking into the flat below',
+          parties: [
+            { residentId: applicant, role: 'APPLICANT' },
+            { residentId: respondent, role: 'RESPONDENT' },
+          ],
+        },
+      }),
+      'fileCase',
+    ).id;
+
+  const ACTIONS: Record<string, { to: CaseStatus; run: (id: string) => Promise<GqlResult> }> = {
+    accept: {
+      to: 'accepted',
+      run: (id) => asStaff(`mutation($id: ID!) { acceptCase(id: $id) { status } }`, { id }),
+    },
+    decline: {
+      to: 'declined',
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { declineCase(id: $id, reason: "not a dispute") { status } }`, {
+          id,
+        }),
+    },
+    start: {
+      to: 'in_mediation',
+      run: (id) => asStaff(`mutation($id: ID!) { startMediation(id: $id) { status } }`, { id }),
+    },
+    agree: {
+      to: 'agreement_reached',
+      run: (id) =>
+        asStaff(
+          `mutation($id: ID!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: "2026-11-20" }) { status } }`,
+          { id },
+        ),
+    },
+    fail: {
+      to: 'failed',
+      run: (id) =>
+        asStaff(
+          `mutation($id: ID!) { failMediation(caseId: $id, reason: "no common ground") { status } }`,
+          { id },
+        ),
+    },
+    withdraw: {
+      to: 'withdrawn',
+      run: (id) => asStaff(`mutation($id: ID!) { withdrawCase(caseId: $id) { status } }`, { id }),
+    },
+    close: {
+      to: 'closed',
+      run: (id) => asStaff(`mutation($id: ID!) { closeCase(caseId: $id) { status } }`, { id }),
+    },
+  };
+  /** The actions that take a new case to `status`. */
+  const PATHS: Record<CaseStatus, string[]> = {
+    filed: [],
+    accepted: ['accept'],
+    declined: ['decline'],
+    in_mediation: ['accept', 'start'],
+    agreement_reached: ['accept', 'start', 'agree'],
+    failed: ['accept', 'start', 'fail'],
+    withdrawn: ['accept', 'withdraw'],
+    closed: ['accept', 'start', 'agree', 'close'],
+  };
+  const caseAt = async (status: CaseStatus): Promise<string> => {
+    const id = await fileCase();
+    await asStaff(
+      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      { c: id, m: mediatorId },
+    );
+    for (const step of PATHS[status]) ok(await ACTIONS[step]!.run(id), fieldOf(step));
+    return id;
+  };
+  const fieldOf = (step: string) =>
+    ({
+      accept: 'acceptCase',
+      decline: 'declineCase',
+      start: 'startMediation',
+      agree: 'reachAgreement',
+      fail: 'failMediation',
+      withdraw: 'withdrawCase',
+      close: 'closeCase',
+    })[step]!;
+  const statusOf = async (id: string) =>
+    (
+      await sql<{ status: string; changes: number }>(
+        `SELECT status, (SELECT count(*)::int FROM case_changes WHERE case_id = $1) AS changes FROM cases WHERE id = $1`,
+        [id],
+      )
+    )[0]!;
+
+  it('when every action is tried on a case in every status, then only the state machine’s moves change it', async () => {
+    for (const status of Object.keys(PATHS) as CaseStatus[]) {
+      for (const [name, action] of Object.entries(ACTIONS)) {
+        const id = await caseAt(status);
+        const before = await statusOf(id);
+        const res = await action.run(id);
+        if (canMove(status, action.to)) {
+          expect({ status, name, errors: res.errors }).toEqual({ status, name, errors: undefined });
+          expect((await statusOf(id)).status).toBe(action.to);
+        } else {
+          expect({ status, name, code: res.errors?.[0]?.extensions?.code }).toEqual({
+            status,
+            name,
+            code: 'CONFLICT',
+          });
+          expect(await statusOf(id)).toEqual(before);
+        }
+      }
+    }
+  });
+
+  it('when a party refuses mediation, then the case ends (declined when filed, failed once accepted)', async () => {
+    const applicant = randomUUID();
+    const filed = await fileCase(applicant);
+    const party = caller(['resident'], { residentId: applicant });
+    const refuse = `mutation($id: ID!) { refuseMediation(caseId: $id) { status outcomeNote parties { refusedAt } } }`;
+    expect(
+      (
+        await callSubgraph(service, caller(['resident'], { residentId: randomUUID() }), refuse, {
+          id: filed,
+        })
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    const r1 = ok<{ status: string; outcomeNote: string }>(
+      await callSubgraph(service, party, refuse, { id: filed }),
+      'refuseMediation',
+    );
+    expect(r1).toMatchObject({ status: 'DECLINED', outcomeNote: 'a party refused mediation' });
+    const accepted = await caseAt('in_mediation');
+    const parties = await sql<{ resident_id: string }>(
+      `SELECT resident_id FROM case_parties WHERE case_id = $1 AND role = 'respondent'`,
+      [accepted],
+    );
+    const respondent = caller(['resident'], { residentId: parties[0]!.resident_id });
+    expect(
+      ok<{ status: string }>(
+        await callSubgraph(service, respondent, refuse, { id: accepted }),
+        'refuseMediation',
+      ).status,
+    ).toBe('FAILED');
+  });
+
+  it('when an agreement is reached, then AgreementReached names the parties, the court deadline is 30 days, a follow-up is due', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const id = await fileCase(a, b);
+    await asStaff(
+      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m, chosenByParties: true) { id } }`,
+      { c: id, m: mediatorId },
+    );
+    await ACTIONS.accept!.run(id);
+    await callSubgraph(
+      service,
+      mediatorUser,
+      `mutation($id: ID!) { startMediation(id: $id) { status } }`,
+      { id },
+    );
+    const session = await callSubgraph(
+      service,
+      mediatorUser,
+      `mutation($id: ID!, $who: [ID!]!) { recordSession(caseId: $id, heldAt: "2026-11-19T10:00:00+08:00", attendeeIds: $who, record: "Both attended") { id } }`,
+      { id, who: [a, b] },
+    );
+    expect(session.errors).toBeUndefined();
+    const stranger = await callSubgraph(
+      service,
+      mediatorUser,
+      `mutation($id: ID!, $who: [ID!]!) {
+      recordSession(caseId: $id, heldAt: "2026-11-19T11:00:00+08:00", attendeeIds: $who, record: "x") { id } }`,
+      { id, who: [randomUUID()] },
+    );
+    expect(stranger.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'attendeeIds',
+    });
+    const res = await callSubgraph(
+      service,
+      mediatorUser,
+      `mutation($id: ID!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: "2026-11-20" }) {
+        status agreement { courtConfirmationDeadline } followUps { id dueOn } sessions { attendees { id } } } }`,
+      { id },
+    );
+    const c = ok<{
+      status: string;
+      agreement: { courtConfirmationDeadline: string };
+      followUps: { id: string; dueOn: string }[];
+    }>(res, 'reachAgreement');
+    expect(c.status).toBe('AGREEMENT_REACHED');
+    await waitFor('AgreementReached', () =>
+      collector.messages.find((m) => m.key === id && m.value.type === 'AgreementReached'),
+    );
+    const event = collector.messages.find(
+      (m) => m.key === id && m.value.type === 'AgreementReached',
+    )!;
+    expect((event.value.data as { partyResidentIds: string[] }).partyResidentIds.sort()).toEqual(
+      [a, b].sort(),
+    );
+    expect(JSON.stringify(event.value)).not.toContain('Share the repair');
+    const view = (
+      await asStaff(
+        `query($id: ID!) { case(id: $id) { agreement { courtConfirmationDeadline } followUps { id dueOn } } }`,
+        { id },
+      )
+    ).data as {
+      case: {
+        agreement: { courtConfirmationDeadline: string };
+        followUps: { id: string; dueOn: string }[];
+      };
+    };
+    expect(view.case.agreement.courtConfirmationDeadline).toBe('2026-12-20');
+    expect(view.case.followUps).toEqual([{ id: expect.any(String), dueOn: '2026-12-04' }]);
+    const record = `mutation($f: ID!) { recordFollowUp(followUpId: $f, outcome: "Holds") { doneAt } }`;
+    expect(
+      (
+        await callSubgraph(service, caller(['mediator'], { userId: 'other-mediator' }), record, {
+          f: view.case.followUps[0]!.id,
+        })
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await callSubgraph(service, mediatorUser, record, { f: view.case.followUps[0]!.id })).errors,
+    ).toBeUndefined();
+  });
+
+  it('when different roles look at a case, then only its parties, its mediators and mediation staff see it', async () => {
+    const a = randomUUID();
+    const id = await fileCase(a);
+    await asStaff(
+      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      { c: id, m: mediatorId },
+    );
+    const q = `query($id: ID!, $r: [_Any!]!) { case(id: $id) { id summary }
+      _entities(representations: $r) { ... on Resident { mediationCases { id } } } }`;
+    const v = { id, r: [{ __typename: 'Resident', id: a }] };
+    const sees = (res: GqlResult) => ({
+      case: (res.data as { case: unknown }).case !== null,
+      list: (res.data as { _entities: { mediationCases: unknown[] }[] })._entities[0]!
+        .mediationCases.length,
+      errors: res.errors,
+    });
+    expect(
+      sees(await callSubgraph(service, caller(['resident'], { residentId: a }), q, v)),
+    ).toEqual({ case: true, list: 1, errors: undefined });
+    expect(sees(await callSubgraph(service, mediatorUser, q, v))).toEqual({
+      case: true,
+      list: 1,
+      errors: undefined,
+    });
+    expect(sees(await asStaff(q, v))).toEqual({ case: true, list: 1, errors: undefined });
+    for (const other of [
+      caller(['resident'], { residentId: randomUUID() }),
+      caller(['mediator'], { userId: 'unassigned-mediator' }),
+      caller(['volunteer_lead']),
+      caller(['grid_member'], { gridIds: [randomUUID()] }),
+    ]) {
+      expect(sees(await callSubgraph(service, other, q, v))).toEqual({
+        case: false,
+        list: 0,
+        errors: undefined,
+      });
+    }
+  });
+
+  it('when a dispute request is delivered twice, then exactly one case is opened and CaseFiled names the request', async () => {
+    const requestId = randomUUID();
+    const residentId = randomUUID();
+    const filed = envelopeFor(ServiceRequestFiled, requestId, {
+      requestId,
+      residentId,
+      householdId: randomUUID(),
+      gridId: randomUUID(),
+      type: 'dispute',
+    });
+    await publishEnvelope(producer, RESIDENTS_TOPICS.serviceRequest, filed);
+    await publishEnvelope(producer, RESIDENTS_TOPICS.serviceRequest, {
+      ...filed,
+      id: randomUUID(),
+    });
+    const other = envelopeFor(ServiceRequestFiled, randomUUID(), {
+      requestId: randomUUID(),
+      residentId,
+      householdId: randomUUID(),
+      gridId: randomUUID(),
+      type: 'social_insurance',
+    });
+    await publishEnvelope(producer, RESIDENTS_TOPICS.serviceRequest, other);
+    const mine = () =>
+      collector.messages.filter(
+        (m) => (m.value.data as { serviceRequestId?: string }).serviceRequestId === requestId,
+      );
+    await waitFor('CaseFiled', () => (mine().length ? true : undefined));
+    await waitFor('all three handled', async () => {
+      const rows = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM processed_events WHERE event_type = 'ServiceRequestFiled'
+        AND event_id = ANY ($1)`,
+        [[filed.id, other.id]],
+      );
+      return rows[0]!.n === 2 ? true : undefined;
+    });
+    await waitFor('the outbox drained', async () =>
+      (await service.relay.backlog()).count === 0 ? true : undefined,
+    );
+    expect(mine()).toHaveLength(1);
+    const cases = await sql<{ source: string; n: number }>(
+      `SELECT source, count(*)::int AS n FROM cases WHERE service_request_id = $1 GROUP BY source`,
+      [requestId],
+    );
+    expect(cases).toEqual([{ source: 'service_request', n: 1 }]);
+  });
+
+  it('when a party moves out, then their open cases are flagged and closed ones are not', async () => {
+    const a = randomUUID();
+    const open = await fileCase(a);
+    const done = await caseAt('closed');
+    await sql(
+      `UPDATE case_parties SET resident_id = $2 WHERE case_id = $1 AND role = 'applicant'`,
+      [done, a],
+    );
+    await publishEnvelope(
+      producer,
+      RESIDENTS_TOPICS.resident,
+      envelopeFor(ResidentMovedOut, a, {
+        residentId: a,
+        householdId: randomUUID(),
+        gridId: randomUUID(),
+        movedOutOn: '2026-11-25',
+      }),
+    );
+    await waitFor('the open case flagged', async () => {
+      const rows = await sql<{ id: string }>(
+        `SELECT id FROM cases WHERE party_moved_out_at IS NOT NULL AND id = ANY ($1)`,
+        [[open, done]],
+      );
+      return rows.length ? rows : undefined;
+    }).then((rows) => expect(rows).toEqual([{ id: open }]));
+  });
+
+  it('when statistics are asked for a known period, then counts, success rate and average duration match', async () => {
+    const at = (d: string) => `${d}T10:00:00+08:00`;
+    const known: [string, string | null, string | null, string | null, string][] = [
+      ['neighbour', 'agreement_reached', at('2025-01-02'), at('2025-01-12'), at('2025-01-01')],
+      ['family', 'failed', at('2025-01-05'), at('2025-01-25'), at('2025-01-03')],
+      ['neighbour', 'withdrawn', at('2025-01-10'), at('2025-01-13'), at('2025-01-09')],
+      ['property', 'declined', null, at('2025-01-06'), at('2025-01-05')],
+      ['labour', null, at('2025-01-21'), null, at('2025-01-20')],
+    ];
+    for (const [category, outcome, accepted, resolved, filedAt] of known) {
+      await sql(
+        `INSERT INTO cases (id, category, source, summary, status, outcome, filed_at, accepted_at, resolved_at, created_by)
+         VALUES ($1, $2, 'committee', 'known', $3, $4, $5, $6, $7, 'test')`,
+        [randomUUID(), category, outcome ?? 'in_mediation', outcome, filedAt, accepted, resolved],
+      );
+    }
+    const res = await asStaff(`{ mediationStats(from: "2025-01-01", to: "2025-02-01") {
+      total byCategory { key count } byOutcome { key count } successRate averageDaysToResolve } }`);
+    expect(res.data).toEqual({
+      mediationStats: {
+        total: 5,
+        byCategory: [
+          { key: 'family', count: 1 },
+          { key: 'labour', count: 1 },
+          { key: 'neighbour', count: 2 },
+          { key: 'property', count: 1 },
+        ],
+        byOutcome: [
+          { key: 'agreement_reached', count: 1 },
+          { key: 'declined', count: 1 },
+          { key: 'failed', count: 1 },
+          { key: 'open', count: 1 },
+          { key: 'withdrawn', count: 1 },
+        ],
+        successRate: 1 / 3,
+        averageDaysToResolve: 11,
+      },
+    });
+    expect(
+      (
+        await callSubgraph(
+          service,
+          mediatorUser,
+          `{ mediationStats(from: "2025-01-01", to: "2025-02-01") { total } }`,
+        )
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    const overdue = await asStaff(`{ overdueCases { case { id } reason } }`);
+    expect(overdue.errors).toBeUndefined();
+    expect(
+      (overdue.data as { overdueCases: { reason: string }[] }).overdueCases.some(
+        (o) => o.reason === 'NOT_RESOLVED_IN_A_MONTH',
+      ),
+    ).toBe(true);
+  });
+});
