@@ -4,6 +4,23 @@ import { parseEnv, type Env } from '@liyuan/kit';
 
 export const REPO_ROOT = resolve(__dirname, '..');
 
+/** The subgraphs `npm start` runs, each a process of its own with its own database and demo data. */
+export const LOCAL_SUBGRAPHS = [
+  { name: 'residents', entry: 'services/residents/src/main.ts', demo: true },
+  { name: 'facilities', entry: 'services/facilities/src/main.ts', demo: true },
+  { name: 'mediation', entry: 'services/mediation/src/main.ts', demo: true },
+];
+
+/** Each subgraph's well-known port; `<NAME>_PORT` (e.g. RESIDENTS_PORT) overrides it. */
+export const DEFAULT_PORTS: Record<string, number> = {
+  residents: 4001,
+  facilities: 4002,
+  'shared-spaces': 4003,
+  volunteers: 4004,
+  mediation: 4005,
+};
+const portVariable = (name: string): string => `${name.replace(/-/g, '_').toUpperCase()}_PORT`;
+
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 /**
@@ -20,9 +37,9 @@ export function loadScriptConfig(env: Env = process.env) {
       DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
       DATA_DIR: z.string().default(resolve(REPO_ROOT, '.data')),
       GATEWAY_PORT: port(4000),
-      RESIDENTS_PORT: port(4001),
-      FACILITIES_PORT: port(4002),
-      MEDIATION_PORT: port(4005),
+      ...Object.fromEntries(
+        Object.entries(DEFAULT_PORTS).map(([name, p]) => [portVariable(name), port(p)]),
+      ),
       JWT_SECRET: z.string().min(32).optional(),
       IDENTITY_SECRET: z.string().min(32).optional(),
       LOG_LEVEL: z
@@ -41,8 +58,12 @@ export function loadScriptConfig(env: Env = process.env) {
     dataDir: resolve(e.DATA_DIR),
     ports: {
       gateway: e.GATEWAY_PORT,
-      residents: e.RESIDENTS_PORT,
-      facilities: e.FACILITIES_PORT,
+      ...Object.fromEntries(
+        Object.keys(DEFAULT_PORTS).map((name) => [
+          name,
+          Number(e[portVariable(name) as keyof typeof e]),
+        ]),
+      ),
     } as Record<string, number>,
     secrets: { jwt: e.JWT_SECRET, identity: e.IDENTITY_SECRET },
     logLevel: e.LOG_LEVEL,

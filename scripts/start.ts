@@ -11,15 +11,8 @@ import {
   type KafkaBrokerHandle,
 } from '../infra/kafka/broker';
 import { issueToken } from '../gateway/src/auth';
-import { loadScriptConfig, REPO_ROOT, type ScriptConfig } from './config';
+import { LOCAL_SUBGRAPHS, loadScriptConfig, REPO_ROOT, type ScriptConfig } from './config';
 import { DEV_JWT, devSecrets } from './dev-secrets';
-
-/** The subgraphs `npm start` runs, each a process of its own with its own database. */
-const SUBGRAPHS = [
-  { name: 'residents', entry: 'services/residents/src/main.ts', demo: true },
-  { name: 'facilities', entry: 'services/facilities/src/main.ts', demo: true },
-  { name: 'mediation', entry: 'services/mediation/src/main.ts', demo: true },
-];
 
 const TSX_CLI = require.resolve('tsx/cli');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -156,7 +149,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: config.logLevel,
     };
 
-    for (const s of SUBGRAPHS) {
+    for (const s of LOCAL_SUBGRAPHS) {
       const port = config.ports[s.name]!;
       const databaseUrl = await serviceDatabaseUrl(config, s.name);
       const child = spawnChild(
@@ -189,7 +182,7 @@ async function main(): Promise<void> {
         PORT: String(gatewayPort),
         JWT_SECRET: secrets.jwt,
         IDENTITY_SECRET: secrets.identity,
-        SUBGRAPH_URLS: SUBGRAPHS.map(
+        SUBGRAPH_URLS: LOCAL_SUBGRAPHS.map(
           (s) => `${s.name}=http://127.0.0.1:${config.ports[s.name]}/graphql`,
         ).join(','),
       },
