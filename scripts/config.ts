@@ -8,6 +8,7 @@ export const REPO_ROOT = resolve(__dirname, '..');
 export const LOCAL_SUBGRAPHS = [
   { name: 'residents', entry: 'services/residents/src/main.ts', demo: true },
   { name: 'facilities', entry: 'services/facilities/src/main.ts', demo: true },
+  { name: 'shared-spaces', entry: 'services/shared-spaces/src/main.ts', demo: true },
   { name: 'mediation', entry: 'services/mediation/src/main.ts', demo: true },
 ];
 

@@ -2,3 +2,4 @@
 CREATE DATABASE liyuan_residents;
 CREATE DATABASE liyuan_facilities;
 CREATE DATABASE liyuan_mediation;
+CREATE DATABASE liyuan_shared_spaces;

@@ -25,4 +25,14 @@ export const SpaceActivityScheduled = defineEvent(
   },
 );
 
-export const sharedSpacesEvents = [SpaceActivityScheduled] as const;
+/** An activity took place: who attended and who staffed it (volunteers log their hours from this). */
+export const ActivityCompleted = defineEvent('ActivityCompleted', SHARED_SPACES_TOPICS.activity, {
+  activityId: id,
+  spaceId: id,
+  attendeeResidentIds: z.array(id),
+  staffResidentIds: z.array(id),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }),
+});
+
+export const sharedSpacesEvents = [SpaceActivityScheduled, ActivityCompleted] as const;

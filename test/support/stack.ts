@@ -15,6 +15,8 @@ import { loadConfig as loadFacilitiesConfig } from '../../services/facilities/sr
 import { startFacilities } from '../../services/facilities/src/service';
 import { loadConfig as loadMediationConfig } from '../../services/mediation/src/config';
 import { startMediation } from '../../services/mediation/src/service';
+import { loadConfig as loadSpacesConfig } from '../../services/shared-spaces/src/config';
+import { startSharedSpaces } from '../../services/shared-spaces/src/service';
 import { TEST_SECRETS } from './config';
 import { createTestDatabase, type TestDatabase } from './db';
 import { testBrokers } from './kafka';
@@ -48,6 +50,7 @@ const SERVICES = {
   residents: { load: loadResidentsConfig, start: startResidents },
   facilities: { load: loadFacilitiesConfig, start: startFacilities },
   mediation: { load: loadMediationConfig, start: startMediation },
+  'shared-spaces': { load: loadSpacesConfig, start: startSharedSpaces },
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
@@ -71,6 +74,8 @@ export async function startTestService(
     DATABASE_URL: database.url,
     KAFKA_BROKERS: (opts.brokers ?? testBrokers()).join(','),
     IDENTITY_SECRET: TEST_SECRETS.identity,
+    // Each instance is its own consumer group: files running at once share the broker, not offsets.
+    KAFKA_CONSUMER_GROUP_PREFIX: `${database.name}.`,
     OUTBOX_POLL_INTERVAL_MS: '200',
     DATABASE_POOL_SIZE: '5',
     ...opts.env,

@@ -50,6 +50,11 @@ export const serviceEnvShape = {
   DATA_DIR: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   KAFKA_BROKERS: csv,
+  /** Prefixed to every consumer group of the process: two deployments sharing a broker (or test runs) keep their own offsets. */
+  KAFKA_CONSUMER_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .default(''),
   IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
   IDENTITY_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).default(60),
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
@@ -68,7 +73,7 @@ export interface ServiceConfig {
   host: string;
   port: number;
   database: { url?: string; dataDir: string; poolSize: number };
-  kafka: { brokers: string[]; clientId: string };
+  kafka: { brokers: string[]; clientId: string; consumerGroupPrefix: string };
   identity: { secret: string; maxSkewSeconds: number };
   outbox: { pollIntervalMs: number; batchSize: number; listen: boolean };
   consumer: { maxAttempts: number; backoffMs: number };
@@ -100,7 +105,11 @@ export function loadServiceConfig(
       dataDir: e.DATA_DIR ?? `.data/${serviceName}`,
       poolSize: e.DATABASE_URL ? e.DATABASE_POOL_SIZE : Math.min(e.DATABASE_POOL_SIZE, 4),
     },
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: serviceName },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: serviceName,
+      consumerGroupPrefix: e.KAFKA_CONSUMER_GROUP_PREFIX,
+    },
     identity: { secret: e.IDENTITY_SECRET, maxSkewSeconds: e.IDENTITY_MAX_SKEW_SECONDS },
     // LISTEN/NOTIFY does not cross the embedded database's socket connections, so polling alone
     // carries the embedded mode.

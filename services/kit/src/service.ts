@@ -115,7 +115,10 @@ export async function startService<TContext extends BaseRequestContext>(
   });
   relay.start();
 
-  const consumerDefs = def.consumers?.(db.dataSource) ?? [];
+  const consumerDefs = (def.consumers?.(db.dataSource) ?? []).map((c) => ({
+    ...c,
+    groupId: `${config.kafka.consumerGroupPrefix}${c.groupId}`,
+  }));
   const consumers = consumerDefs.map(
     (c) =>
       new EventConsumer({

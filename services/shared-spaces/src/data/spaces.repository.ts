@@ -1,0 +1,285 @@
+import type { EntityManager } from 'typeorm';
+import type { Activity, ActivityStatus, Branch, Member, PointsEntry, Space } from '../domain/model';
+
+type Row = Record<string, unknown>;
+const toBranch = (r: Row): Branch => ({
+  id: String(r.id),
+  name: String(r.name),
+  kind: r.kind as Branch['kind'],
+});
+const MEMBER_COLUMNS = `id, resident_id, branch_id, to_char(joined_on, 'YYYY-MM-DD') AS joined_on, reported_to_community, service_post, status`;
+const toMember = (r: Row): Member => ({
+  id: String(r.id),
+  residentId: String(r.resident_id),
+  branchId: String(r.branch_id),
+  joinedOn: String(r.joined_on),
+  reportedToCommunity: Boolean(r.reported_to_community),
+  servicePost: (r.service_post as string | null) ?? null,
+  status: r.status as Member['status'],
+});
+const toSpace = (r: Row): Space => ({
+  id: String(r.id),
+  name: String(r.name),
+  theme: r.theme as Space['theme'],
+  facilityId: String(r.facility_id),
+});
+const toActivity = (r: Row): Activity => ({
+  id: String(r.id),
+  spaceId: String(r.space_id),
+  facilityId: String(r.facility_id),
+  title: String(r.title),
+  startsAt: r.starts_at as Date,
+  endsAt: r.ends_at as Date,
+  capacity: Number(r.capacity),
+  status: r.status as ActivityStatus,
+  venueRejectionReason: (r.venue_rejection_reason as string | null) ?? null,
+  organiser: String(r.organiser),
+});
+
+/** The shared-spaces database over TypeORM's manager; every list read is one statement. */
+export class SpacesStore {
+  constructor(private readonly m: EntityManager) {}
+
+  /** Rows of a statement; TypeORM answers UPDATE ... RETURNING with [rows, affected]. */
+  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    const result = (await this.m.query(sql, params)) as unknown[];
+    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+      return result[0] as Row[];
+    return result as Row[];
+  }
+
+  async insertBranch(b: Branch): Promise<void> {
+    await this.m.query(`INSERT INTO party_branches (id, name, kind) VALUES ($1, $2, $3)`, [
+      b.id,
+      b.name,
+      b.kind,
+    ]);
+  }
+  async branchesByIds(ids: readonly string[]): Promise<Branch[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM party_branches WHERE id = ANY ($1)`, [ids])).map(toBranch)
+      : [];
+  }
+  async allBranches(): Promise<Branch[]> {
+    return (await this.rows(`SELECT * FROM party_branches ORDER BY name, id`)).map(toBranch);
+  }
+  /** Inserts unless the resident is already a member; returns whether it inserted. */
+  async insertMember(m: Member): Promise<boolean> {
+    const rows = await this.rows(
+      `INSERT INTO party_members (id, resident_id, branch_id, joined_on, reported_to_community, service_post)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (resident_id) DO NOTHING RETURNING id`,
+      [m.id, m.residentId, m.branchId, m.joinedOn, m.reportedToCommunity, m.servicePost],
+    );
+    return rows.length > 0;
+  }
+  async membersByIds(ids: readonly string[]): Promise<Member[]> {
+    return ids.length
+      ? (
+          await this.rows(`SELECT ${MEMBER_COLUMNS} FROM party_members WHERE id = ANY ($1)`, [ids])
+        ).map(toMember)
+      : [];
+  }
+  async membersOfResidents(residentIds: readonly string[]): Promise<Member[]> {
+    return residentIds.length
+      ? (
+          await this.rows(
+            `SELECT ${MEMBER_COLUMNS} FROM party_members WHERE resident_id = ANY ($1)`,
+            [residentIds],
+          )
+        ).map(toMember)
+      : [];
+  }
+  async membersOfBranches(branchIds: readonly string[]): Promise<Member[]> {
+    return branchIds.length
+      ? (
+          await this.rows(
+            `SELECT ${MEMBER_COLUMNS} FROM party_members WHERE branch_id = ANY ($1) ORDER BY joined_on`,
+            [branchIds],
+          )
+        ).map(toMember)
+      : [];
+  }
+  async transferMember(residentId: string): Promise<number> {
+    return (
+      await this.rows(
+        `UPDATE party_members SET status = 'transferred' WHERE resident_id = $1 AND status = 'active' RETURNING id`,
+        [residentId],
+      )
+    ).length;
+  }
+
+  async insertSpace(s: Space): Promise<void> {
+    await this.m.query(
+      `INSERT INTO shared_spaces (id, name, theme, facility_id) VALUES ($1, $2, $3, $4)`,
+      [s.id, s.name, s.theme, s.facilityId],
+    );
+  }
+  async spacesByIds(ids: readonly string[]): Promise<Space[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM shared_spaces WHERE id = ANY ($1)`, [ids])).map(toSpace)
+      : [];
+  }
+  async allSpaces(): Promise<Space[]> {
+    return (await this.rows(`SELECT * FROM shared_spaces ORDER BY name, id`)).map(toSpace);
+  }
+  async spacesOfFacilities(facilityIds: readonly string[]): Promise<Space[]> {
+    return facilityIds.length
+      ? (
+          await this.rows(
+            `SELECT * FROM shared_spaces WHERE facility_id = ANY ($1) ORDER BY name`,
+            [facilityIds],
+          )
+        ).map(toSpace)
+      : [];
+  }
+
+  async insertActivity(a: Activity): Promise<void> {
+    await this.m.query(
+      `INSERT INTO activities (id, space_id, facility_id, title, starts_at, ends_at, capacity, status, organiser)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        a.id,
+        a.spaceId,
+        a.facilityId,
+        a.title,
+        a.startsAt,
+        a.endsAt,
+        a.capacity,
+        a.status,
+        a.organiser,
+      ],
+    );
+  }
+  async activitiesByIds(ids: readonly string[]): Promise<Activity[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM activities WHERE id = ANY ($1)`, [ids])).map(toActivity)
+      : [];
+  }
+  async lockActivity(id: string): Promise<Activity | undefined> {
+    const [row] = await this.rows(`SELECT * FROM activities WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? toActivity(row) : undefined;
+  }
+  async setActivityStatus(
+    id: string,
+    status: ActivityStatus,
+    reason: string | null = null,
+  ): Promise<void> {
+    await this.m.query(
+      `UPDATE activities SET status = $2, venue_rejection_reason = coalesce($3, venue_rejection_reason) WHERE id = $1`,
+      [id, status, reason],
+    );
+  }
+  async upcoming(
+    after: Date,
+    filter: { spaceIds?: readonly string[]; facilityIds?: readonly string[] } = {},
+  ): Promise<Activity[]> {
+    const params: unknown[] = [after];
+    let cond = `starts_at > $1 AND status IN ('planned', 'confirmed')`;
+    if (filter.spaceIds) {
+      params.push(filter.spaceIds);
+      cond += ` AND space_id = ANY ($2)`;
+    }
+    if (filter.facilityIds) {
+      params.push(filter.facilityIds);
+      cond += ` AND facility_id = ANY ($${params.length})`;
+    }
+    return (
+      await this.rows(`SELECT * FROM activities WHERE ${cond} ORDER BY starts_at, id`, params)
+    ).map(toActivity);
+  }
+  async activitiesOfSpaces(spaceIds: readonly string[]): Promise<Activity[]> {
+    return spaceIds.length
+      ? (
+          await this.rows(
+            `SELECT * FROM activities WHERE space_id = ANY ($1) ORDER BY starts_at, id`,
+            [spaceIds],
+          )
+        ).map(toActivity)
+      : [];
+  }
+
+  async registeredCounts(activityIds: readonly string[]): Promise<Map<string, number>> {
+    if (!activityIds.length) return new Map();
+    const rows = await this.rows(
+      `SELECT activity_id, count(*)::int AS n FROM registrations WHERE activity_id = ANY ($1) AND status <> 'cancelled' GROUP BY activity_id`,
+      [activityIds],
+    );
+    return new Map(rows.map((r) => [String(r.activity_id), Number(r.n)]));
+  }
+  async registrationStatus(activityId: string, residentId: string): Promise<string | undefined> {
+    const [row] = await this.rows(
+      `SELECT status FROM registrations WHERE activity_id = $1 AND resident_id = $2`,
+      [activityId, residentId],
+    );
+    return row ? String(row.status) : undefined;
+  }
+  async register(activityId: string, residentId: string): Promise<void> {
+    await this.m.query(
+      `INSERT INTO registrations (activity_id, resident_id, status) VALUES ($1, $2, 'registered')
+       ON CONFLICT (activity_id, resident_id) DO UPDATE SET status = 'registered', registered_at = now()`,
+      [activityId, residentId],
+    );
+  }
+  async setRegistration(
+    activityId: string,
+    residentId: string,
+    status: 'cancelled' | 'checked_in',
+  ): Promise<void> {
+    await this.m.query(
+      `UPDATE registrations SET status = $3 WHERE activity_id = $1 AND resident_id = $2`,
+      [activityId, residentId, status],
+    );
+  }
+  async checkedIn(activityId: string): Promise<string[]> {
+    return (
+      await this.rows(
+        `SELECT resident_id FROM registrations WHERE activity_id = $1 AND status = 'checked_in' ORDER BY resident_id`,
+        [activityId],
+      )
+    ).map((r) => String(r.resident_id));
+  }
+  async cancelFutureRegistrationsOf(residentId: string, after: Date): Promise<number> {
+    return (
+      await this.rows(
+        `UPDATE registrations r SET status = 'cancelled' FROM activities a
+          WHERE a.id = r.activity_id AND r.resident_id = $1 AND r.status = 'registered' AND a.starts_at > $2 RETURNING r.activity_id`,
+        [residentId, after],
+      )
+    ).length;
+  }
+  async attendedBy(
+    residentIds: readonly string[],
+  ): Promise<{ residentId: string; activity: Activity }[]> {
+    if (!residentIds.length) return [];
+    const rows = await this.rows(
+      `SELECT r.resident_id AS attendee, a.* FROM registrations r JOIN activities a ON a.id = r.activity_id
+        WHERE r.resident_id = ANY ($1) AND r.status = 'checked_in' AND a.status = 'completed' ORDER BY a.starts_at DESC`,
+      [residentIds],
+    );
+    return rows.map((r) => ({ residentId: String(r.attendee), activity: toActivity(r) }));
+  }
+
+  /** Appends a points entry unless the same member, reason and reference already earned it. */
+  async credit(e: Omit<PointsEntry, 'at'>): Promise<boolean> {
+    const rows = await this.rows(
+      `INSERT INTO points_ledger (member_id, delta, reason, reference) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (member_id, reason, reference) DO NOTHING RETURNING id`,
+      [e.memberId, e.delta, e.reason, e.reference],
+    );
+    return rows.length > 0;
+  }
+  async ledgerOf(memberIds: readonly string[]): Promise<PointsEntry[]> {
+    if (!memberIds.length) return [];
+    const rows = await this.rows(
+      `SELECT * FROM points_ledger WHERE member_id = ANY ($1) ORDER BY id DESC`,
+      [memberIds],
+    );
+    return rows.map((r) => ({
+      memberId: String(r.member_id),
+      delta: Number(r.delta),
+      reason: r.reason as PointsEntry['reason'],
+      reference: String(r.reference),
+      at: r.at as Date,
+    }));
+  }
+}

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ActivityCompleted, SpaceActivityScheduled, type EventContract } from '@liyuan/schemas';
+import {
+  badInput,
+  conflict,
+  forbidden,
+  hasRole,
+  notFound,
+  parseInput,
+  unauthenticated,
+  type Caller,
+} from '@liyuan/kit';
+import type { SpacesStore } from '../data/spaces.repository';
+import { THEMES, type Activity, type Branch, type Member, type Space } from './model';
+
+/** Points an attending party member earns per activity, and per hour of approved volunteer service. */
+export const ATTENDANCE_POINTS = 2;
+export const SERVICE_POINTS_PER_HOUR = 1;
+
+export interface Tx {
+  store: SpacesStore;
+  publish<T extends EventContract>(
+    contract: T,
+    aggregateId: string,
+    data: z.input<T['data']>,
+  ): Promise<void>;
+}
+export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
+
+const uuid = z.uuid('must be a valid id');
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const instant = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO-8601 date and time with offset',
+});
+
+/** Party secretaries, staff and admins manage branches, members, spaces and activities. */
+export const isSecretary = (c: Caller): boolean => hasRole(c, 'party_secretary', 'staff', 'admin');
+function requireSecretary(c: Caller): void {
+  if (c.userId === null) throw unauthenticated();
+  if (!isSecretary(c)) throw forbidden('requires the party_secretary, staff or admin role');
+}
+const id = (value: string, field: string): string => parseInput(uuid, value, field);
+
+/**
+ * Party branches and members, the shared spaces and their activities. An activity is planned until
+ * facilities answers its venue request; registrations never exceed capacity (the activity row is
+ * locked while counting); completing one credits attending party members once.
+ */
+export class Spaces {
+  constructor(
+    private readonly transaction: RunInTransaction,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async createBranch(caller: Caller, name: string, courtyard: boolean): Promise<Branch> {
+    requireSecretary(caller);
+    const b: Branch = {
+      id: randomUUID(),
+      name: parseInput(text(100), name, 'name'),
+      kind: courtyard ? 'courtyard' : 'community',
+    };
+    return this.transaction(async ({ store }) => {
+      await store.insertBranch(b);
+      return b;
+    });
+  }
+
+  async registerMember(
+    caller: Caller,
+    a: {
+      residentId: string;
+      branchId: string;
+      joinedOn: string;
+      reportedToCommunity?: boolean | null;
+      servicePost?: string | null;
+    },
+  ): Promise<Member> {
+    requireSecretary(caller);
+    const m: Member = {
+      id: randomUUID(),
+      residentId: id(a.residentId, 'residentId'),
+      branchId: id(a.branchId, 'branchId'),
+      joinedOn: parseInput(z.iso.date('must be a date YYYY-MM-DD'), a.joinedOn, 'joinedOn'),
+      reportedToCommunity: Boolean(a.reportedToCommunity),
+      servicePost: a.servicePost ? parseInput(text(100), a.servicePost, 'servicePost') : null,
+      status: 'active',
+    };
+    if (m.reportedToCommunity && !m.servicePost)
+      throw badInput(
+        'servicePost',
+        'servicePost: members who report to the community choose a post',
+      );
+    return this.transaction(async ({ store }) => {
+      if (!(await store.branchesByIds([m.branchId])).length)
+        throw badInput('branchId', 'branchId: no such branch');
+      if (!(await store.insertMember(m)))
+        throw conflict('this resident is already a party member', 'residentId');
+      return m;
+    });
+  }
+
+  async createSpace(
+    caller: Caller,
+    name: string,
+    theme: string,
+    facilityId: string,
+  ): Promise<Space> {
+    requireSecretary(caller);
+    const s: Space = {
+      id: randomUUID(),
+      name: parseInput(text(100), name, 'name'),
+      theme: parseInput(z.enum(THEMES), theme, 'theme'),
+      facilityId: id(facilityId, 'facilityId'),
+    };
+    return this.transaction(async ({ store }) => {
+      await store.insertSpace(s);
+      return s;
+    });
+  }
+
+  /** Schedules an activity and asks facilities for its venue (SpaceActivityScheduled). */
+  async schedule(
+    caller: Caller,
+    a: { spaceId: string; title: string; startsAt: string; endsAt: string; capacity: number },
+  ): Promise<Activity> {
+    requireSecretary(caller);
+    const startsAt = new Date(parseInput(instant, a.startsAt, 'startsAt'));
+    const endsAt = new Date(parseInput(instant, a.endsAt, 'endsAt'));
+    if (endsAt <= startsAt) throw badInput('endsAt', 'endsAt: must be after startsAt');
+    if (startsAt <= this.clock()) throw badInput('startsAt', 'startsAt: must be in the future');
+    const capacity = parseInput(z.number().int().min(1).max(1000), a.capacity, 'capacity');
+    return this.transaction(async ({ store, publish }) => {
+      const [space] = await store.spacesByIds([id(a.spaceId, 'spaceId')]);
+      if (!space) throw badInput('spaceId', 'spaceId: no such shared space');
+      const activity: Activity = {
+        id: randomUUID(),
+        spaceId: space.id,
+        facilityId: space.facilityId,
+        title: parseInput(text(100), a.title, 'title'),
+        startsAt,
+        endsAt,
+        capacity,
+        status: 'planned',
+        venueRejectionReason: null,
+        organiser: caller.userId ?? '',
+      };
+      await store.insertActivity(activity);
+      await publish(SpaceActivityScheduled, activity.id, {
+        activityId: activity.id,
+        spaceId: space.id,
+        facilityId: space.facilityId,
+        startsAt: startsAt.toISOString(),
+        endsAt: endsAt.toISOString(),
+        expectedAttendees: capacity,
+      });
+      return activity;
+    });
+  }
+
+  /** The calling resident registers, while places remain. */
+  async register(caller: Caller, activityId: string): Promise<Activity> {
+    if (caller.userId === null) throw unauthenticated();
+    if (!caller.residentId) throw forbidden('residents register themselves');
+    const residentId = caller.residentId;
+    return this.transaction(async ({ store }) => {
+      const a = await this.locked(store, activityId, 'activityId');
+      if (!['planned', 'confirmed'].includes(a.status))
+        throw conflict(
+          `a ${a.status.replace('_', ' ')} activity takes no registrations`,
+          'activityId',
+        );
+      if (a.startsAt <= this.clock()) throw conflict('the activity has started', 'activityId');
+      const current = await store.registrationStatus(a.id, residentId);
+      if (current === 'registered' || current === 'checked_in') return a;
+      const taken = (await store.registeredCounts([a.id])).get(a.id) ?? 0;
+      if (taken >= a.capacity) throw conflict('the activity is full', 'activityId');
+      await store.register(a.id, residentId);
+      return a;
+    });
+  }
+
+  async cancelRegistration(caller: Caller, activityId: string): Promise<Activity> {
+    if (caller.userId === null) throw unauthenticated();
+    if (!caller.residentId) throw forbidden('residents cancel their own registration');
+    const residentId = caller.residentId;
+    return this.transaction(async ({ store }) => {
+      const a = await this.locked(store, activityId, 'activityId');
+      if ((await store.registrationStatus(a.id, residentId)) !== 'registered')
+        throw conflict('you are not registered', 'activityId');
+      await store.setRegistration(a.id, residentId, 'cancelled');
+      return a;
+    });
+  }
+
+  async checkIn(caller: Caller, activityId: string, residentId: string): Promise<Activity> {
+    requireSecretary(caller);
+    return this.transaction(async ({ store }) => {
+      const a = await this.locked(store, activityId, 'activityId');
+      if (a.status !== 'confirmed')
+        throw conflict('only a confirmed activity checks attendees in', 'activityId');
+      if ((await store.registrationStatus(a.id, id(residentId, 'residentId'))) !== 'registered') {
+        throw conflict('the resident is not registered', 'residentId');
+      }
+      await store.setRegistration(a.id, residentId, 'checked_in');
+      return a;
+    });
+  }
+
+  /** Completes a confirmed activity: attending party members earn points, ActivityCompleted is published. */
+  async complete(
+    caller: Caller,
+    activityId: string,
+    staffResidentIds: string[],
+  ): Promise<Activity> {
+    requireSecretary(caller);
+    staffResidentIds.forEach((s, i) => id(s, `staffResidentIds.${i}`));
+    return this.transaction(async ({ store, publish }) => {
+      const a = await this.locked(store, activityId, 'activityId');
+      if (a.status !== 'confirmed')
+        throw conflict(
+          `a ${a.status.replace('_', ' ')} activity cannot be completed`,
+          'activityId',
+        );
+      await store.setActivityStatus(a.id, 'completed');
+      const attendees = await store.checkedIn(a.id);
+      for (const m of await store.membersOfResidents(attendees)) {
+        if (m.status === 'active')
+          await store.credit({
+            memberId: m.id,
+            delta: ATTENDANCE_POINTS,
+            reason: 'attendance',
+            reference: a.id,
+          });
+      }
+      await publish(ActivityCompleted, a.id, {
+        activityId: a.id,
+        spaceId: a.spaceId,
+        attendeeResidentIds: attendees,
+        staffResidentIds: [...new Set(staffResidentIds)],
+        startsAt: a.startsAt.toISOString(),
+        endsAt: a.endsAt.toISOString(),
+      });
+      return { ...a, status: 'completed' };
+    });
+  }
+
+  /** The facilities answer to a venue request moves a planned activity on; any other answer is ignored. */
+  static async venueAnswered(
+    tx: Tx,
+    activityId: string,
+    confirmed: boolean,
+    reason: string | null,
+  ): Promise<boolean> {
+    const a = await tx.store.lockActivity(activityId);
+    if (!a || a.status !== 'planned') return false;
+    await tx.store.setActivityStatus(a.id, confirmed ? 'confirmed' : 'venue_rejected', reason);
+    return true;
+  }
+
+  /** Approved volunteer service earns a party member points, once per service record. */
+  static async creditService(
+    tx: Tx,
+    residentId: string,
+    serviceRecordId: string,
+    hours: number,
+  ): Promise<boolean> {
+    const [member] = await tx.store.membersOfResidents([residentId]);
+    if (!member || member.status !== 'active') return false;
+    return tx.store.credit({
+      memberId: member.id,
+      delta: Math.max(1, Math.round(hours * SERVICE_POINTS_PER_HOUR)),
+      reason: 'service',
+      reference: serviceRecordId,
+    });
+  }
+
+  private async locked(store: SpacesStore, activityId: string, field: string): Promise<Activity> {
+    const a = await store.lockActivity(id(activityId, field));
+    if (!a) throw notFound('activity', activityId, field);
+    return a;
+  }
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'graphql';
+import {
+  KitTables1764200000000,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+  type StartOptions,
+} from '@liyuan/kit';
+import { SHARED_SPACES_TOPICS } from '@liyuan/schemas';
+import type { Config } from './config';
+import { seedSharedSpacesDemo } from './data/demo-seed';
+import { SharedSpaces1764600000000 } from './data/migrations/1764600000000-shared-spaces';
+import { sharedSpacesConsumers } from './events/handlers';
+import { createContext, SERVICE_NAME, type SpacesContext } from './schema/context';
+import { resolvers } from './schema/resolvers';
+
+/** The published contract of this subgraph. */
+export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/shared-spaces.graphql');
+
+/** The shared-spaces subgraph as the kit runs it. */
+export const sharedSpacesService: ServiceDefinition<SpacesContext> = {
+  name: SERVICE_NAME,
+  typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
+  resolvers,
+  entities: [],
+  migrations: [KitTables1764200000000, SharedSpaces1764600000000],
+  publishes: Object.values(SHARED_SPACES_TOPICS),
+  consumers: sharedSpacesConsumers,
+  createContext,
+  relayLockKey: 7_100_003,
+};
+
+/** Starts the facilities subgraph, loading the demo spaces and activities first when asked. */
+export async function startSharedSpaces(
+  config: Config,
+  options?: StartOptions,
+): Promise<RunningService> {
+  const service = await startService(sharedSpacesService, config, options);
+  if (config.demoData) {
+    try {
+      await seedSharedSpacesDemo(service.db.dataSource, service.logger);
+    } catch (err) {
+      await service.stop();
+      throw err;
+    }
+  }
+  return service;
+}
