@@ -49,3 +49,9 @@ export function defineEvent<TShape extends z.ZodRawShape>(
 ): EventContract<z.ZodObject<TShape, z.core.$strict>> {
   return { type, version, topic, data: z.strictObject(shape) };
 }
+
+/** The payload of an envelope the consumer already validated against `contract`, typed by it. */
+export const payloadOf = <T extends EventContract>(
+  _contract: T,
+  envelope: Envelope,
+): z.infer<T['data']> => envelope.data as z.infer<T['data']>;

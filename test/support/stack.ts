@@ -24,6 +24,8 @@ import { testBrokers } from './kafka';
 /** A GraphQL response as tests inspect it. */
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
+  /** SQL statements the answering service ran for this request (subgraphs only). */
+  statements?: number;
   data?: T | null;
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
 }
@@ -41,7 +43,12 @@ export async function postGraphQL<T = Record<string, unknown>>(
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as Omit<GqlResult<T>, 'status'>;
-  return { status: res.status, ...body };
+  const statements = res.headers.get('x-db-statements');
+  return {
+    status: res.status,
+    ...(statements === null ? {} : { statements: Number(statements) }),
+    ...body,
+  };
 }
 
 export const silentLogger = () => createLogger('test', 'silent');

@@ -29,22 +29,11 @@ export const facilitiesService: ServiceDefinition<FacilitiesContext> = {
   publishes: Object.values(FACILITIES_TOPICS),
   consumers: facilitiesConsumers,
   createContext,
+  seedDemo: seedFacilitiesDemo,
   relayLockKey: 7_100_002,
 };
 
-/** Starts the facilities subgraph, loading the demo facilities first when asked. */
-export async function startFacilities(
-  config: Config,
-  options?: StartOptions,
-): Promise<RunningService> {
-  const service = await startService(facilitiesService, config, options);
-  if (config.demoData) {
-    try {
-      await seedFacilitiesDemo(service.db.dataSource, service.logger);
-    } catch (err) {
-      await service.stop();
-      throw err;
-    }
-  }
-  return service;
+/** Starts the facilities subgraph with `config`, loading its demo data when DEMO_DATA=true. */
+export function startFacilities(config: Config, options?: StartOptions): Promise<RunningService> {
+  return startService(facilitiesService, config, options);
 }

@@ -63,6 +63,8 @@ export const serviceEnvShape = {
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSUMER_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Load the service's synthetic demo data into an empty database at start (npm start sets it). */
+  DEMO_DATA: z.enum(['true', 'false']).default('false'),
 };
 
 /** The typed configuration of a subgraph process, shared by every service. */
@@ -78,6 +80,7 @@ export interface ServiceConfig {
   outbox: { pollIntervalMs: number; batchSize: number; listen: boolean };
   consumer: { maxAttempts: number; backoffMs: number };
   http: { bodyLimitBytes: number };
+  demoData: boolean;
 }
 
 /**
@@ -120,5 +123,6 @@ export function loadServiceConfig(
     },
     consumer: { maxAttempts: e.CONSUMER_MAX_ATTEMPTS, backoffMs: e.CONSUMER_BACKOFF_MS },
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    demoData: e.DEMO_DATA === 'true',
   };
 }

@@ -1,9 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { requestStatements } from './db/query-counter';
 import { AppError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+
+/** Response header with the number of SQL statements the request ran. */
+export const STATEMENTS_HEADER = 'x-db-statements';
 
 /** Readiness of the process's dependencies, by name (e.g. `{ database: true, kafka: false }`). */
 export type ReadinessCheck = () => Promise<Record<string, boolean>>;
@@ -135,11 +139,16 @@ export async function startHttpServer<TContext extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await opts.graphql.server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => context,
-    });
+    // Statements this request ran (not the relay's or consumers'): tests assert them (no N+1).
+    const statements = { count: 0 };
+    const response = await requestStatements.run(statements, () =>
+      opts.graphql.server.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => context,
+      }),
+    );
     for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.setHeader(STATEMENTS_HEADER, String(statements.count));
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

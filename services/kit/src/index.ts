@@ -21,3 +21,5 @@ export * from './pagination';
 export * from './graphql-scalars';
 export * from './db/savepoint';
 export * from './demo-id';
+export * from './db/rows';
+export * from './loaders';

@@ -52,6 +52,8 @@ export interface ServiceDefinition<TContext extends BaseRequestContext> {
   createContext(base: BaseRequestContext, db: DataSource): TContext;
   /** Advisory-lock id of the outbox relay (distinct per service). */
   relayLockKey: number;
+  /** Loads synthetic demo data into an empty database (run at start when DEMO_DATA=true). */
+  seedDemo?: (dataSource: DataSource, logger: Logger) => Promise<unknown>;
 }
 
 /** A started service: what tests and the process entry point need to reach and stop it. */
@@ -249,7 +251,7 @@ export async function startService<TContext extends BaseRequestContext>(
   }
   logger.info({ url: http.url }, `${def.name} subgraph ready`);
 
-  return {
+  const running: RunningService = {
     name: def.name,
     url: http.url,
     port: http.port,
@@ -281,6 +283,15 @@ export async function startService<TContext extends BaseRequestContext>(
       await step('database', () => db.close());
     },
   };
+  if (config.demoData && def.seedDemo) {
+    try {
+      await def.seedDemo(db.dataSource, logger);
+    } catch (err) {
+      await running.stop();
+      throw err;
+    }
+  }
+  return running;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -1,16 +1,8 @@
-import { z } from 'zod';
-import { loadServiceConfig, parseEnv, type Env } from '@liyuan/kit';
+import { loadServiceConfig, type Env } from '@liyuan/kit';
 
-/** The one place the mediation process reads its environment (see the service README). */
+/** The one place the mediation process reads its environment (see the service README for variables). */
 export function loadConfig(env: Env = process.env) {
-  const own = parseEnv(
-    z.object({
-      /** Load a mediator roster and a year of cases into an empty database. */
-      DEMO_DATA: z.enum(['true', 'false']).default('false'),
-    }),
-    env,
-  );
-  return { ...loadServiceConfig('mediation', 4005, env), demoData: own.DEMO_DATA === 'true' };
+  return loadServiceConfig('mediation', 4005, env);
 }
 
 export type Config = ReturnType<typeof loadConfig>;

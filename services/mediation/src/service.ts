@@ -29,22 +29,11 @@ export const mediationService: ServiceDefinition<MediationContext> = {
   publishes: Object.values(MEDIATION_TOPICS),
   consumers: mediationConsumers,
   createContext,
+  seedDemo: seedMediationDemo,
   relayLockKey: 7_100_005,
 };
 
-/** Starts the facilities subgraph, loading the demo roster and cases first when asked. */
-export async function startMediation(
-  config: Config,
-  options?: StartOptions,
-): Promise<RunningService> {
-  const service = await startService(mediationService, config, options);
-  if (config.demoData) {
-    try {
-      await seedMediationDemo(service.db.dataSource, service.logger);
-    } catch (err) {
-      await service.stop();
-      throw err;
-    }
-  }
-  return service;
+/** Starts the mediation subgraph with `config`, loading its demo data when DEMO_DATA=true. */
+export function startMediation(config: Config, options?: StartOptions): Promise<RunningService> {
+  return startService(mediationService, config, options);
 }

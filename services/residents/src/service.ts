@@ -31,22 +31,11 @@ export const residentsService: ServiceDefinition<ResidentsContext> = {
   consumers: residentsConsumers,
   publishes: Object.values(RESIDENTS_TOPICS),
   createContext,
+  seedDemo: seedDemoData,
   relayLockKey: 7_100_001,
 };
 
-/** Starts the residents subgraph with `config`, loading the demo community first when asked. */
-export async function startResidents(
-  config: Config,
-  options?: StartOptions,
-): Promise<RunningService> {
-  const service = await startService(residentsService, config, options);
-  if (config.demoData) {
-    try {
-      await seedDemoData(service.db.dataSource, service.logger);
-    } catch (err) {
-      await service.stop();
-      throw err;
-    }
-  }
-  return service;
+/** Starts the residents subgraph with `config`, loading its demo data when DEMO_DATA=true. */
+export function startResidents(config: Config, options?: StartOptions): Promise<RunningService> {
+  return startService(residentsService, config, options);
 }

@@ -29,22 +29,11 @@ export const sharedSpacesService: ServiceDefinition<SpacesContext> = {
   publishes: Object.values(SHARED_SPACES_TOPICS),
   consumers: sharedSpacesConsumers,
   createContext,
+  seedDemo: seedSharedSpacesDemo,
   relayLockKey: 7_100_003,
 };
 
-/** Starts the facilities subgraph, loading the demo spaces and activities first when asked. */
-export async function startSharedSpaces(
-  config: Config,
-  options?: StartOptions,
-): Promise<RunningService> {
-  const service = await startService(sharedSpacesService, config, options);
-  if (config.demoData) {
-    try {
-      await seedSharedSpacesDemo(service.db.dataSource, service.logger);
-    } catch (err) {
-      await service.stop();
-      throw err;
-    }
-  }
-  return service;
+/** Starts the shared-spaces subgraph with `config`, loading its demo data when DEMO_DATA=true. */
+export function startSharedSpaces(config: Config, options?: StartOptions): Promise<RunningService> {
+  return startService(sharedSpacesService, config, options);
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { demoId, type Logger } from '@liyuan/kit';
+import { demoId, seededRandom, type Logger } from '@liyuan/kit';
 
 /**
  * The community's facilities as the article describes them, the fitness area's equipment, a small
@@ -48,25 +48,13 @@ const BOOKS = [
   ['Cooking for Diabetics', 'Zhou Min'],
 ] as const;
 
-/** Mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Loads the demo facilities into an empty database; returns how many bookings it added. */
 export async function seedFacilitiesDemo(dataSource: DataSource, logger: Logger): Promise<number> {
   const [{ n }] = (await dataSource.query(`SELECT count(*)::int AS n FROM facilities`)) as [
     { n: number },
   ];
   if (n > 0) return 0;
-  const rand = rng(1994);
+  const rand = seededRandom(1994);
   const DAY = 86_400_000;
   const todayMidnight = Math.floor((Date.now() + 8 * 3_600_000) / DAY) * DAY - 8 * 3_600_000;
   let bookings = 0;

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryRows, type Row } from '@liyuan/kit';
 import type {
   Book,
   Booking,
@@ -11,8 +12,6 @@ import type {
 } from '../domain/model';
 import { formatClock } from '../domain/schedule';
 import type { FacilitiesStore } from '../domain/ports';
-
-type Row = Record<string, unknown>;
 
 const minutes = (t: unknown): number => {
   const [h, m] = String(t).split(':').map(Number);
@@ -84,12 +83,8 @@ const toLoan = (r: Row): Loan => ({
 export class TypeOrmFacilitiesStore implements FacilitiesStore {
   constructor(private readonly m: EntityManager) {}
 
-  /** Rows of a statement; TypeORM answers UPDATE / DELETE ... RETURNING with [rows, affected]. */
-  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    const result = (await this.m.query(sql, params)) as unknown[];
-    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
-      return result[0] as Row[];
-    return result as Row[];
+  private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryRows(this.m, sql, params);
   }
 
   async facilitiesByIds(ids: readonly string[]): Promise<Facility[]> {

@@ -5,15 +5,11 @@ import {
   SHARED_SPACES_TOPICS,
   ServiceRequestFiled,
   SpaceActivityScheduled,
-  type Envelope,
+  payloadOf,
 } from '@liyuan/schemas';
-import type { z } from 'zod';
 import { Bookings } from '../domain/bookings';
 import { Maintenance } from '../domain/maintenance';
 import { createTx } from '../schema/context';
-
-const dataOf = <T extends { data: z.ZodType }>(_: T, e: Envelope): z.infer<T['data']> =>
-  e.data as z.infer<T['data']>;
 
 /** The consumer group of the facilities service. */
 export const FACILITIES_CONSUMER_GROUP = 'facilities';
@@ -35,7 +31,7 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
       ],
       handlers: {
         [SpaceActivityScheduled.type]: async (event, manager, { logger }) => {
-          const data = dataOf(SpaceActivityScheduled, event);
+          const data = payloadOf(SpaceActivityScheduled, event);
           const answer = await Bookings.requestVenue(
             createTx(manager, event.traceparent),
             data,
@@ -44,7 +40,7 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
           logger.info({ activityId: data.activityId, answer }, 'venue request answered');
         },
         [ServiceRequestFiled.type]: async (event, manager) => {
-          const data = dataOf(ServiceRequestFiled, event);
+          const data = payloadOf(ServiceRequestFiled, event);
           if (data.type !== 'facility_fault') return;
           await Maintenance.openForServiceRequest(
             createTx(manager, event.traceparent),
@@ -52,7 +48,7 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
           );
         },
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
-          const data = dataOf(ResidentMovedOut, event);
+          const data = payloadOf(ResidentMovedOut, event);
           const tx = createTx(manager, event.traceparent);
           const cancelled = await Bookings.cancelForMovedOut(tx, data.residentId, new Date());
           const flagged = await tx.store.flagOpenLoansOf(data.residentId);

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, withSavepoint, type BaseRequestContext } from '@liyuan/kit';
+import { appendEvent, grouped, keyed, withSavepoint, type BaseRequestContext } from '@liyuan/kit';
 import { TypeOrmFacilitiesStore } from '../data/facilities.repository';
 import { Bookings } from '../domain/bookings';
 import { Library } from '../domain/library';
@@ -37,15 +37,8 @@ export function createTx(manager: EntityManager, traceparent: string): Tx {
   };
 }
 
-const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]): (T | undefined)[] => {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => map.get(id));
-};
-const grouped = <T>(keys: readonly string[], rows: T[], key: (r: T) => string): T[][] => {
-  const map = new Map<string, T[]>();
-  for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
-  return keys.map((k) => map.get(k) ?? []);
-};
+const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) =>
+  keyed(ids, rows, (r) => r.id);
 
 /** Per-request batch loaders: one statement per kind of row, however many parents ask. */
 function createLoaders(store: TypeOrmFacilitiesStore) {

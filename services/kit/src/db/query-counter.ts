@@ -1,4 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger as TypeOrmLogger } from 'typeorm';
+
+/** The statement count of the HTTP request being served, if any (see `startHttpServer`). */
+export const requestStatements = new AsyncLocalStorage<{ count: number }>();
 
 /**
  * A TypeORM logger that counts the SQL statements a data source runs. Tests read it to assert how
@@ -10,6 +14,8 @@ export class QueryCounter implements TypeOrmLogger {
 
   logQuery(): void {
     this.count += 1;
+    const scope = requestStatements.getStore();
+    if (scope) scope.count += 1;
   }
   logQueryError(error: string | Error): void {
     this.errors.push(String(error));
@@ -19,11 +25,4 @@ export class QueryCounter implements TypeOrmLogger {
   logSchemaBuild(): void {}
   logMigration(): void {}
   log(): void {}
-
-  /** Runs `fn` and returns how many statements it issued along with its result. */
-  async measure<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
-    const before = this.count;
-    const result = await fn();
-    return { result, statements: this.count - before };
-  }
 }

@@ -87,6 +87,10 @@ export class EventConsumer {
     }
     await this.consumer.run({
       autoCommit: true,
+      // Offsets are committed every second or hundred messages, not per message: a crash re-reads
+      // at most that much, and the processed-events table makes the re-read harmless.
+      autoCommitInterval: 1000,
+      autoCommitThreshold: 100,
       // Only offsets of handled messages are committed: a batch cut short by shutdown is re-read.
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { demoId, type Logger } from '@liyuan/kit';
+import { demoId, seededRandom, type Logger } from '@liyuan/kit';
 
 /**
  * A roster of mediators and a year of cases across categories and outcomes between demo residents
@@ -22,24 +22,13 @@ const SUMMARIES: Record<(typeof CATEGORIES)[number], string> = {
   other: 'Noise from a shop on the ground floor at night.',
 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Loads the demo roster and cases into an empty database; returns how many cases it added. */
 export async function seedMediationDemo(dataSource: DataSource, logger: Logger): Promise<number> {
   const [{ n }] = (await dataSource.query(`SELECT count(*)::int AS n FROM mediators`)) as [
     { n: number },
   ];
   if (n > 0) return 0;
-  const rand = rng(2022);
+  const rand = seededRandom(2022);
   const DAY = 86_400_000;
   const CASES = 120;
   await dataSource.transaction(async (m) => {

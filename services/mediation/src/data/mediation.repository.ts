@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryRows, type Row } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from '../domain/case-status';
 import type {
   Agreement,
@@ -11,7 +12,6 @@ import type {
 } from '../domain/model';
 import type { MediationStore } from '../domain/ports';
 
-type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 const toCase = (r: Row): DisputeCase => ({
@@ -50,12 +50,8 @@ const FOLLOW_UP_COLUMNS = `id, case_id, agreement_id, to_char(due_on, 'YYYY-MM-D
 export class TypeOrmMediationStore implements MediationStore {
   constructor(private readonly m: EntityManager) {}
 
-  /** Rows of a statement; TypeORM answers UPDATE ... RETURNING with [rows, affected]. */
-  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    const result = (await this.m.query(sql, params)) as unknown[];
-    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
-      return result[0] as Row[];
-    return result as Row[];
+  private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryRows(this.m, sql, params);
   }
 
   async insertCase(c: DisputeCase, parties: Party[]): Promise<boolean> {

@@ -3,14 +3,10 @@ import {
   RESIDENTS_TOPICS,
   ResidentMovedOut,
   ServiceRequestFiled,
-  type Envelope,
+  payloadOf,
 } from '@liyuan/schemas';
-import type { z } from 'zod';
 import { Cases } from '../domain/cases';
 import { createTx } from '../schema/context';
-
-const dataOf = <T extends { data: z.ZodType }>(_: T, e: Envelope): z.infer<T['data']> =>
-  e.data as z.infer<T['data']>;
 
 export const MEDIATION_CONSUMER_GROUP = 'mediation';
 
@@ -26,12 +22,12 @@ export function mediationConsumers(): ConsumerDefinition[] {
       topics: [RESIDENTS_TOPICS.serviceRequest, RESIDENTS_TOPICS.resident],
       handlers: {
         [ServiceRequestFiled.type]: async (event, manager) => {
-          const data = dataOf(ServiceRequestFiled, event);
+          const data = payloadOf(ServiceRequestFiled, event);
           if (data.type !== 'dispute') return;
           await Cases.fromServiceRequest(createTx(manager, event.traceparent), data);
         },
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
-          const data = dataOf(ResidentMovedOut, event);
+          const data = payloadOf(ResidentMovedOut, event);
           const flagged = await createTx(manager, event.traceparent).store.flagOpenCasesOf(
             data.residentId,
           );

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, type BaseRequestContext } from '@liyuan/kit';
+import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { TypeOrmMediationStore } from '../data/mediation.repository';
 import { Cases, canSeeCase } from '../domain/cases';
 import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from '../domain/model';
@@ -25,38 +25,31 @@ export function createTx(manager: EntityManager, traceparent: string): Tx {
   };
 }
 
-const byKey = <T>(keys: readonly string[], rows: T[], key: (r: T) => string): T[][] => {
-  const map = new Map<string, T[]>();
-  for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
-  return keys.map((k) => map.get(k) ?? []);
-};
-
 /** Per-request batch loaders: one statement per kind of row, however many cases are shown. */
 function createLoaders(store: TypeOrmMediationStore) {
   return {
-    case: new DataLoader<string, DisputeCase | undefined>(async (ids) => {
-      const map = new Map((await store.casesByIds(ids)).map((c) => [c.id, c]));
-      return ids.map((id) => map.get(id));
-    }),
+    case: new DataLoader<string, DisputeCase | undefined>(async (ids) =>
+      keyed(ids, await store.casesByIds(ids), (c) => c.id),
+    ),
     parties: new DataLoader<string, Party[]>(async (ids) =>
-      byKey(ids, await store.partiesOf(ids), (p) => p.caseId),
+      grouped(ids, await store.partiesOf(ids), (p) => p.caseId),
     ),
     mediators: new DataLoader<string, Mediator[]>(async (ids) =>
-      byKey(ids, await store.mediatorsOf(ids), (m) => m.caseId).map((rows) =>
+      grouped(ids, await store.mediatorsOf(ids), (m) => m.caseId).map((rows) =>
         rows.map((r) => r.mediator),
       ),
     ),
     sessions: new DataLoader<string, Session[]>(async (ids) =>
-      byKey(ids, await store.sessionsOf(ids), (s) => s.caseId),
+      grouped(ids, await store.sessionsOf(ids), (s) => s.caseId),
     ),
     agreement: new DataLoader<string, Agreement | undefined>(async (ids) =>
-      byKey(ids, await store.agreementsOf(ids), (a) => a.caseId).map((rows) => rows[0]),
+      grouped(ids, await store.agreementsOf(ids), (a) => a.caseId).map((rows) => rows[0]),
     ),
     followUps: new DataLoader<string, FollowUp[]>(async (ids) =>
-      byKey(ids, await store.followUpsOf(ids), (f) => f.caseId),
+      grouped(ids, await store.followUpsOf(ids), (f) => f.caseId),
     ),
     casesOfResident: new DataLoader<string, string[]>(async (ids) =>
-      byKey(ids, await store.casesOfResidents(ids), (r) => r.residentId).map((rows) =>
+      grouped(ids, await store.casesOfResidents(ids), (r) => r.residentId).map((rows) =>
         rows.map((r) => r.caseId),
       ),
     ),

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvents, demoId, newTraceparent, type Logger, type PendingEvent } from '@liyuan/kit';
+import {
+  appendEvents,
+  demoId,
+  newTraceparent,
+  seededRandom,
+  type Logger,
+  type PendingEvent,
+} from '@liyuan/kit';
 import {
   BuildingRegistered,
   GridCreated,
@@ -112,18 +119,6 @@ const GIVEN = [
 /** People named in the article the product grew from: never demo residents. */
 const EXCLUDED = new Set(['Zhang Caixia', 'Ren Yulian', 'Wen Ling', 'Wang Xiling', 'Li Wenjing']);
 
-/** Mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Row {
   [k: string]: unknown;
 }
@@ -160,7 +155,7 @@ export async function seedDemoData(
     { n: number },
   ];
   if (n > 0) return 0;
-  const rand = rng(20221);
+  const rand = seededRandom(20221);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const traceparent = newTraceparent();
   const events: PendingEvent[] = [];

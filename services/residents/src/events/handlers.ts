@@ -5,16 +5,11 @@ import {
   FACILITIES_TOPICS,
   MEDIATION_TOPICS,
   RepairOrderOpened,
-  type Envelope,
+  payloadOf,
 } from '@liyuan/schemas';
-import type { z } from 'zod';
 import { ServiceRequests } from '../domain/service-requests';
 import { Visits } from '../domain/visits';
 import { createTx } from '../schema/context';
-
-type DataOf<T extends { data: z.ZodType }> = z.infer<T['data']>;
-const dataOf = <T extends { data: z.ZodType }>(_contract: T, event: Envelope): DataOf<T> =>
-  event.data as DataOf<T>;
 
 /** The consumer group of the residents service. */
 export const RESIDENTS_CONSUMER_GROUP = 'residents';
@@ -32,7 +27,7 @@ export function residentsConsumers(): ConsumerDefinition[] {
       topics: [MEDIATION_TOPICS.case, FACILITIES_TOPICS.repairOrder],
       handlers: {
         [CaseFiled.type]: async (event, manager, { logger }) => {
-          const data = dataOf(CaseFiled, event);
+          const data = payloadOf(CaseFiled, event);
           if (!data.serviceRequestId) return;
           await ServiceRequests.markReferred(
             createTx(manager, event.traceparent),
@@ -43,7 +38,7 @@ export function residentsConsumers(): ConsumerDefinition[] {
           );
         },
         [RepairOrderOpened.type]: async (event, manager, { logger }) => {
-          const data = dataOf(RepairOrderOpened, event);
+          const data = payloadOf(RepairOrderOpened, event);
           if (!data.serviceRequestId) return;
           await ServiceRequests.markReferred(
             createTx(manager, event.traceparent),
@@ -54,7 +49,7 @@ export function residentsConsumers(): ConsumerDefinition[] {
           );
         },
         [AgreementReached.type]: async (event, manager, { logger }) => {
-          const data = dataOf(AgreementReached, event);
+          const data = payloadOf(AgreementReached, event);
           const scheduled = await Visits.scheduleAgreementFollowUps(
             createTx(manager, event.traceparent),
             data,

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, type BaseRequestContext } from '@liyuan/kit';
+import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { TypeOrmRegistryStore } from '../data/registry.repository';
 import { TypeOrmServiceRequestStore } from '../data/service-request.repository';
 import { TypeOrmVisitStore } from '../data/visit.repository';
@@ -42,16 +42,12 @@ export function createTx(manager: EntityManager, traceparent: string): Tx {
   };
 }
 
-function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | undefined)[] {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => map.get(id));
-}
+const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) =>
+  keyed(ids, rows, (r) => r.id);
 
-function grouped<T>(keys: readonly string[], rows: { key: string; value: T }[]): T[][] {
-  const map = new Map<string, T[]>();
-  for (const r of rows) map.set(r.key, [...(map.get(r.key) ?? []), r.value]);
-  return keys.map((k) => map.get(k) ?? []);
-}
+/** Groups `{ key, value }` pairs per key, in the order of the keys. */
+const groupedPairs = <T>(keys: readonly string[], rows: { key: string; value: T }[]): T[][] =>
+  grouped(keys, rows, (r) => r.key).map((list) => list.map((r) => r.value));
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
@@ -77,13 +73,13 @@ function createLoaders(manager: EntityManager, base: BaseRequestContext) {
       byId(ids, await store.householdsByIds(ids)),
     ),
     householdMembers: new DataLoader<string, Resident[]>(async (ids) =>
-      grouped(
+      groupedPairs(
         ids,
         (await store.residentsOfHouseholds(ids)).map((r) => ({ key: r.householdId, value: r })),
       ),
     ),
     householdVisits: new DataLoader<string, Visit[]>(async (ids) =>
-      grouped(
+      groupedPairs(
         ids,
         (await visits.visitsOfHouseholds(ids, RECENT_VISITS)).map((v) => ({
           key: v.householdId,
@@ -101,13 +97,13 @@ function createLoaders(manager: EntityManager, base: BaseRequestContext) {
       byId(ids, await store.gridMembersByIds(ids)),
     ),
     membersOfGrid: new DataLoader<string, GridMember[]>(async (ids) =>
-      grouped(
+      groupedPairs(
         ids,
         (await store.membersOfGrids(ids)).map((r) => ({ key: r.gridId, value: r.member })),
       ),
     ),
     gridsOfMember: new DataLoader<string, Grid[]>(async (ids) =>
-      grouped(
+      groupedPairs(
         ids,
         (await store.gridsOfMembers(ids)).map((r) => ({ key: r.memberId, value: r.grid })),
       ),
@@ -116,13 +112,13 @@ function createLoaders(manager: EntityManager, base: BaseRequestContext) {
       byId(ids, await requests.byIds(ids)),
     ),
     requestsOfResident: new DataLoader<string, ServiceRequest[]>(async (ids) =>
-      grouped(
+      groupedPairs(
         ids,
         (await requests.ofResidents(ids)).map((r) => ({ key: r.residentId, value: r })),
       ),
     ),
     requestChanges: new DataLoader<string, ServiceRequestChange[]>(async (ids) =>
-      grouped(
+      groupedPairs(
         ids,
         (await requests.changesOf(ids)).map((c) => ({ key: c.requestId, value: c })),
       ),

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { queryRows, type Row } from '@liyuan/kit';
 import type { Activity, ActivityStatus, Branch, Member, PointsEntry, Space } from '../domain/model';
 
-type Row = Record<string, unknown>;
 const toBranch = (r: Row): Branch => ({
   id: String(r.id),
   name: String(r.name),
@@ -40,12 +40,8 @@ const toActivity = (r: Row): Activity => ({
 export class SpacesStore {
   constructor(private readonly m: EntityManager) {}
 
-  /** Rows of a statement; TypeORM answers UPDATE ... RETURNING with [rows, affected]. */
-  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    const result = (await this.m.query(sql, params)) as unknown[];
-    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
-      return result[0] as Row[];
-    return result as Row[];
+  private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryRows(this.m, sql, params);
   }
 
   async insertBranch(b: Branch): Promise<void> {

@@ -7,14 +7,10 @@ import {
   ResidentMovedOut,
   VOLUNTEERS_TOPICS,
   VolunteerServiceApproved,
-  type Envelope,
+  payloadOf,
 } from '@liyuan/schemas';
-import type { z } from 'zod';
 import { Spaces } from '../domain/spaces';
 import { createTx } from '../schema/context';
-
-const dataOf = <T extends { data: z.ZodType }>(_: T, e: Envelope): z.infer<T['data']> =>
-  e.data as z.infer<T['data']>;
 
 export const SHARED_SPACES_CONSUMER_GROUP = 'shared-spaces';
 
@@ -30,7 +26,7 @@ export function sharedSpacesConsumers(): ConsumerDefinition[] {
       topics: [FACILITIES_TOPICS.booking, VOLUNTEERS_TOPICS.service, RESIDENTS_TOPICS.resident],
       handlers: {
         [BookingConfirmed.type]: async (event, manager) => {
-          const data = dataOf(BookingConfirmed, event);
+          const data = payloadOf(BookingConfirmed, event);
           if (data.activityId)
             await Spaces.venueAnswered(
               createTx(manager, event.traceparent),
@@ -40,7 +36,7 @@ export function sharedSpacesConsumers(): ConsumerDefinition[] {
             );
         },
         [BookingRejected.type]: async (event, manager) => {
-          const data = dataOf(BookingRejected, event);
+          const data = payloadOf(BookingRejected, event);
           if (data.activityId)
             await Spaces.venueAnswered(
               createTx(manager, event.traceparent),
@@ -50,7 +46,7 @@ export function sharedSpacesConsumers(): ConsumerDefinition[] {
             );
         },
         [VolunteerServiceApproved.type]: async (event, manager) => {
-          const data = dataOf(VolunteerServiceApproved, event);
+          const data = payloadOf(VolunteerServiceApproved, event);
           await Spaces.creditService(
             createTx(manager, event.traceparent),
             data.residentId,
@@ -59,7 +55,7 @@ export function sharedSpacesConsumers(): ConsumerDefinition[] {
           );
         },
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
-          const data = dataOf(ResidentMovedOut, event);
+          const data = payloadOf(ResidentMovedOut, event);
           const { store } = createTx(manager, event.traceparent);
           const transferred = await store.transferMember(data.residentId);
           const cancelled = await store.cancelFutureRegistrationsOf(data.residentId, new Date());

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, type BaseRequestContext } from '@liyuan/kit';
+import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { SpacesStore } from '../data/spaces.repository';
 import type { Activity, Branch, Member, PointsEntry, Space } from '../domain/model';
 import { Spaces, type RunInTransaction, type Tx } from '../domain/spaces';
@@ -22,15 +22,8 @@ export function createTx(manager: EntityManager, traceparent: string): Tx {
   };
 }
 
-const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => map.get(id));
-};
-const byKey = <T>(keys: readonly string[], rows: T[], key: (r: T) => string): T[][] => {
-  const map = new Map<string, T[]>();
-  for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
-  return keys.map((k) => map.get(k) ?? []);
-};
+const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) =>
+  keyed(ids, rows, (r) => r.id);
 
 /** Per-request batch loaders: one statement per kind of row, however many parents ask. */
 function createLoaders(store: SpacesStore) {
@@ -43,35 +36,35 @@ function createLoaders(store: SpacesStore) {
       byId(ids, await store.membersByIds(ids)),
     ),
     memberOfResident: new DataLoader<string, Member | undefined>(async (ids) =>
-      byKey(ids, await store.membersOfResidents(ids), (m) => m.residentId).map((r) => r[0]),
+      grouped(ids, await store.membersOfResidents(ids), (m) => m.residentId).map((r) => r[0]),
     ),
     membersOfBranch: new DataLoader<string, Member[]>(async (ids) =>
-      byKey(ids, await store.membersOfBranches(ids), (m) => m.branchId),
+      grouped(ids, await store.membersOfBranches(ids), (m) => m.branchId),
     ),
     ledger: new DataLoader<string, PointsEntry[]>(async (ids) =>
-      byKey(ids, await store.ledgerOf(ids), (e) => e.memberId),
+      grouped(ids, await store.ledgerOf(ids), (e) => e.memberId),
     ),
     space: new DataLoader<string, Space | undefined>(async (ids) =>
       byId(ids, await store.spacesByIds(ids)),
     ),
     spacesOfFacility: new DataLoader<string, Space[]>(async (ids) =>
-      byKey(ids, await store.spacesOfFacilities(ids), (s) => s.facilityId),
+      grouped(ids, await store.spacesOfFacilities(ids), (s) => s.facilityId),
     ),
     activity: new DataLoader<string, Activity | undefined>(async (ids) =>
       byId(ids, await store.activitiesByIds(ids)),
     ),
     activitiesOfSpace: new DataLoader<string, Activity[]>(async (ids) =>
-      byKey(ids, await store.activitiesOfSpaces(ids), (a) => a.spaceId),
+      grouped(ids, await store.activitiesOfSpaces(ids), (a) => a.spaceId),
     ),
     upcomingAtFacility: new DataLoader<string, Activity[]>(async (ids) =>
-      byKey(ids, await store.upcoming(now, { facilityIds: ids }), (a) => a.facilityId),
+      grouped(ids, await store.upcoming(now, { facilityIds: ids }), (a) => a.facilityId),
     ),
     registeredCount: new DataLoader<string, number>(async (ids) => {
       const counts = await store.registeredCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);
     }),
     attendedBy: new DataLoader<string, Activity[]>(async (ids) =>
-      byKey(ids, await store.attendedBy(ids), (r) => r.residentId).map((rows) =>
+      grouped(ids, await store.attendedBy(ids), (r) => r.residentId).map((rows) =>
         rows.map((r) => r.activity),
       ),
     ),
