@@ -9,6 +9,7 @@ export const LOCAL_SUBGRAPHS = [
   { name: 'residents', entry: 'services/residents/src/main.ts', demo: true },
   { name: 'facilities', entry: 'services/facilities/src/main.ts', demo: true },
   { name: 'shared-spaces', entry: 'services/shared-spaces/src/main.ts', demo: true },
+  { name: 'volunteers', entry: 'services/volunteers/src/main.ts', demo: true },
   { name: 'mediation', entry: 'services/mediation/src/main.ts', demo: true },
 ];
 

@@ -3,3 +3,4 @@ CREATE DATABASE liyuan_residents;
 CREATE DATABASE liyuan_facilities;
 CREATE DATABASE liyuan_mediation;
 CREATE DATABASE liyuan_shared_spaces;
+CREATE DATABASE liyuan_volunteers;

@@ -17,6 +17,8 @@ import { loadConfig as loadMediationConfig } from '../../services/mediation/src/
 import { startMediation } from '../../services/mediation/src/service';
 import { loadConfig as loadSpacesConfig } from '../../services/shared-spaces/src/config';
 import { startSharedSpaces } from '../../services/shared-spaces/src/service';
+import { loadConfig as loadVolunteersConfig } from '../../services/volunteers/src/config';
+import { startVolunteers } from '../../services/volunteers/src/service';
 import { TEST_SECRETS } from './config';
 import { createTestDatabase, type TestDatabase } from './db';
 import { testBrokers } from './kafka';
@@ -58,6 +60,7 @@ const SERVICES = {
   facilities: { load: loadFacilitiesConfig, start: startFacilities },
   mediation: { load: loadMediationConfig, start: startMediation },
   'shared-spaces': { load: loadSpacesConfig, start: startSharedSpaces },
+  volunteers: { load: loadVolunteersConfig, start: startVolunteers },
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 

@@ -1,0 +1,96 @@
+import type { DataSource } from 'typeorm';
+import { demoId, seededRandom, type Logger } from '@liyuan/kit';
+
+/** The four teams, the repair team and the Mom's team, demo residents as volunteers, a season of opportunities and approved hours. */
+const TEAMS = [
+  ['Party Member Team', 'party_members'],
+  ['Grid Member Team', 'grid_members'],
+  ['Volunteer Team', 'volunteers'],
+  ['Industry Association Team', 'industry_associations'],
+  ['Repair Team', 'repair'],
+  ["Mom's Team", 'group'],
+] as const;
+const KINDS = ['hygiene_drive', 'fraud_prevention', 'elderly_visits', 'activity_staffing'] as const;
+
+export async function seedVolunteersDemo(dataSource: DataSource, logger: Logger): Promise<number> {
+  const [{ n }] = (await dataSource.query(`SELECT count(*)::int AS n FROM teams`)) as [
+    { n: number },
+  ];
+  if (n > 0) return 0;
+  const rand = seededRandom(315);
+  const DAY = 86_400_000;
+  let records = 0;
+  await dataSource.transaction(async (m) => {
+    for (const [i, [name, kind]] of TEAMS.entries()) {
+      await m.query(`INSERT INTO teams (id, name, kind, lead_user_id) VALUES ($1, $2, $3, $4)`, [
+        demoId('team', i + 1),
+        name,
+        kind,
+        `volunteer-lead-${i + 1}`,
+      ]);
+    }
+    for (let i = 1; i <= 150; i++) {
+      const v = demoId('volunteer', i);
+      await m.query(
+        `INSERT INTO volunteers (id, resident_id, skills, availability) VALUES ($1, $2, $3, 'weekends')`,
+        [
+          v,
+          demoId('resident', i * 11),
+          [['cleaning'], ['first aid'], ['repairs'], ['storytelling'], ['computers']][i % 5],
+        ],
+      );
+      await m.query(`INSERT INTO team_members (team_id, volunteer_id) VALUES ($1, $2)`, [
+        demoId('team', 1 + (i % TEAMS.length)),
+        v,
+      ]);
+    }
+    for (let week = -10; week <= 2; week++) {
+      const o = demoId('opportunity', week + 11);
+      const startsAt = new Date(Date.now() + week * 7 * DAY);
+      await m.query(
+        `INSERT INTO opportunities (id, team_id, kind, title, starts_at, ends_at, slots) VALUES ($1, $2, $3, $4, $5, $6, 10)`,
+        [
+          o,
+          demoId('team', 1 + ((week + 11) % 4)),
+          KINDS[(week + 11) % KINDS.length],
+          `Week ${week + 11}: community service`,
+          startsAt,
+          new Date(startsAt.getTime() + 3 * 3_600_000),
+        ],
+      );
+      if (week >= 0) continue;
+      for (let k = 0; k < 6; k++) {
+        const v = demoId('volunteer', 1 + Math.floor(rand() * 150));
+        records += 1;
+        const hours = 1 + Math.floor(rand() * 3);
+        const inserted = (await m.query(
+          `INSERT INTO service_records (id, volunteer_id, opportunity_id, team_id, hours, served_on, status, approved_by, approved_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'approved', 'demo', $6) RETURNING id`,
+          [
+            demoId('service-record', records),
+            v,
+            o,
+            demoId('team', 1 + ((week + 11) % 4)),
+            hours,
+            startsAt,
+          ],
+        )) as unknown[];
+        if (inserted.length) {
+          const [{ b }] = (await m.query(
+            `SELECT coalesce((SELECT balance_after FROM time_bank WHERE volunteer_id = $1 ORDER BY id DESC LIMIT 1), 0)::int AS b`,
+            [v],
+          )) as [{ b: number }];
+          await m.query(
+            `INSERT INTO time_bank (volunteer_id, delta, reason, reference, balance_after) VALUES ($1, $2, 'earned', $3, $4)`,
+            [v, hours * 10, demoId('service-record', records), b + hours * 10],
+          );
+        }
+      }
+    }
+  });
+  logger.info(
+    { teams: TEAMS.length, volunteers: 150, serviceRecords: records },
+    'demo data loaded',
+  );
+  return records;
+}

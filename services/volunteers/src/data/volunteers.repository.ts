@@ -1,0 +1,278 @@
+import type { EntityManager } from 'typeorm';
+import { queryRows, type Row } from '@liyuan/kit';
+import type { Opportunity, ServiceRecord, Team, Volunteer } from '../domain/model';
+
+const toTeam = (r: Row): Team => ({
+  id: String(r.id),
+  name: String(r.name),
+  kind: String(r.kind),
+  leadUserId: String(r.lead_user_id),
+});
+const toVolunteer = (r: Row): Volunteer => ({
+  id: String(r.id),
+  residentId: String(r.resident_id),
+  skills: r.skills as string[],
+  availability: String(r.availability),
+  status: r.status as Volunteer['status'],
+});
+const toOpportunity = (r: Row): Opportunity => ({
+  id: String(r.id),
+  teamId: (r.team_id as string | null) ?? null,
+  kind: String(r.kind),
+  title: String(r.title),
+  facilityId: (r.facility_id as string | null) ?? null,
+  startsAt: r.starts_at as Date,
+  endsAt: r.ends_at as Date,
+  slots: Number(r.slots),
+  status: r.status as Opportunity['status'],
+});
+const toRecord = (r: Row): ServiceRecord => ({
+  id: String(r.id),
+  volunteerId: String(r.volunteer_id),
+  opportunityId: (r.opportunity_id as string | null) ?? null,
+  activityId: (r.activity_id as string | null) ?? null,
+  teamId: (r.team_id as string | null) ?? null,
+  hours: Number(r.hours),
+  servedOn: r.served_on as Date,
+  status: r.status as ServiceRecord['status'],
+});
+
+/** The volunteers database over TypeORM's manager; every list read is one statement. */
+export class VolunteersStore {
+  constructor(private readonly m: EntityManager) {}
+  private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryRows(this.m, sql, params);
+  }
+
+  async insertTeam(t: Team): Promise<void> {
+    await this.rows(`INSERT INTO teams (id, name, kind, lead_user_id) VALUES ($1, $2, $3, $4)`, [
+      t.id,
+      t.name,
+      t.kind,
+      t.leadUserId,
+    ]);
+  }
+  async teamsByIds(ids: readonly string[]): Promise<Team[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM teams WHERE id = ANY ($1)`, [ids])).map(toTeam)
+      : [];
+  }
+  async allTeams(): Promise<Team[]> {
+    return (await this.rows(`SELECT * FROM teams ORDER BY name, id`)).map(toTeam);
+  }
+  async repairTeam(): Promise<Team | undefined> {
+    const [row] = await this.rows(
+      `SELECT * FROM teams WHERE kind = 'repair' ORDER BY created_at LIMIT 1`,
+    );
+    return row ? toTeam(row) : undefined;
+  }
+  async addMember(teamId: string, volunteerId: string): Promise<void> {
+    await this.rows(
+      `INSERT INTO team_members (team_id, volunteer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [teamId, volunteerId],
+    );
+  }
+  async teamsOfVolunteers(ids: readonly string[]): Promise<{ volunteerId: string; team: Team }[]> {
+    if (!ids.length) return [];
+    const rows = await this.rows(
+      `SELECT tm.volunteer_id, t.* FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.volunteer_id = ANY ($1) ORDER BY t.name`,
+      [ids],
+    );
+    return rows.map((r) => ({ volunteerId: String(r.volunteer_id), team: toTeam(r) }));
+  }
+
+  async insertVolunteer(v: Volunteer): Promise<boolean> {
+    return (
+      (
+        await this.rows(
+          `INSERT INTO volunteers (id, resident_id, skills, availability) VALUES ($1, $2, $3, $4) ON CONFLICT (resident_id) DO NOTHING RETURNING id`,
+          [v.id, v.residentId, v.skills, v.availability],
+        )
+      ).length > 0
+    );
+  }
+  async volunteersByIds(ids: readonly string[]): Promise<Volunteer[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM volunteers WHERE id = ANY ($1)`, [ids])).map(toVolunteer)
+      : [];
+  }
+  async volunteersOfResidents(residentIds: readonly string[]): Promise<Volunteer[]> {
+    return residentIds.length
+      ? (
+          await this.rows(`SELECT * FROM volunteers WHERE resident_id = ANY ($1)`, [residentIds])
+        ).map(toVolunteer)
+      : [];
+  }
+  async lockVolunteerOfResident(residentId: string): Promise<Volunteer | undefined> {
+    const [row] = await this.rows(`SELECT * FROM volunteers WHERE resident_id = $1 FOR UPDATE`, [
+      residentId,
+    ]);
+    return row ? toVolunteer(row) : undefined;
+  }
+  async deactivate(residentId: string): Promise<Volunteer | undefined> {
+    const [row] = await this.rows(
+      `UPDATE volunteers SET status = 'inactive' WHERE resident_id = $1 RETURNING *`,
+      [residentId],
+    );
+    return row ? toVolunteer(row) : undefined;
+  }
+
+  /** Inserts unless an opportunity with the same source reference exists; returns whether it inserted. */
+  async insertOpportunity(o: Opportunity, sourceRef: string | null): Promise<boolean> {
+    return (
+      (
+        await this.rows(
+          `INSERT INTO opportunities (id, team_id, kind, title, facility_id, starts_at, ends_at, slots, source_ref)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_ref) DO NOTHING RETURNING id`,
+          [o.id, o.teamId, o.kind, o.title, o.facilityId, o.startsAt, o.endsAt, o.slots, sourceRef],
+        )
+      ).length > 0
+    );
+  }
+  async lockOpportunity(id: string): Promise<Opportunity | undefined> {
+    const [row] = await this.rows(`SELECT * FROM opportunities WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? toOpportunity(row) : undefined;
+  }
+  async openOpportunities(after: Date): Promise<Opportunity[]> {
+    return (
+      await this.rows(
+        `SELECT * FROM opportunities WHERE status = 'open' AND ends_at > $1 ORDER BY starts_at, id`,
+        [after],
+      )
+    ).map(toOpportunity);
+  }
+  async opportunityBySource(sourceRef: string): Promise<Opportunity | undefined> {
+    const [row] = await this.rows(`SELECT * FROM opportunities WHERE source_ref = $1`, [sourceRef]);
+    return row ? toOpportunity(row) : undefined;
+  }
+  async takenSlots(opportunityId: string): Promise<number> {
+    const [row] = await this.rows(
+      `SELECT count(*)::int AS n FROM signups WHERE opportunity_id = $1 AND status <> 'cancelled'`,
+      [opportunityId],
+    );
+    return Number(row?.n ?? 0);
+  }
+  async signUp(id: string, opportunityId: string, volunteerId: string): Promise<void> {
+    await this.rows(
+      `INSERT INTO signups (id, opportunity_id, volunteer_id, status) VALUES ($1, $2, $3, 'signed_up')
+       ON CONFLICT (opportunity_id, volunteer_id) DO UPDATE SET status = 'signed_up'`,
+      [id, opportunityId, volunteerId],
+    );
+  }
+  async signupOf(
+    opportunityId: string,
+    volunteerId: string,
+  ): Promise<{ id: string; status: string } | undefined> {
+    const [row] = await this.rows(
+      `SELECT id, status FROM signups WHERE opportunity_id = $1 AND volunteer_id = $2 FOR UPDATE`,
+      [opportunityId, volunteerId],
+    );
+    return row ? { id: String(row.id), status: String(row.status) } : undefined;
+  }
+  async setSignup(opportunityId: string, volunteerId: string, status: string): Promise<void> {
+    await this.rows(
+      `UPDATE signups SET status = $3,
+              checked_in_at = CASE WHEN $3 = 'checked_in' THEN now() ELSE checked_in_at END,
+              checked_out_at = CASE WHEN $3 = 'checked_out' THEN now() ELSE checked_out_at END
+        WHERE opportunity_id = $1 AND volunteer_id = $2`,
+      [opportunityId, volunteerId, status],
+    );
+  }
+  async checkedInAt(opportunityId: string, volunteerId: string): Promise<Date | undefined> {
+    const [row] = await this.rows(
+      `SELECT checked_in_at FROM signups WHERE opportunity_id = $1 AND volunteer_id = $2`,
+      [opportunityId, volunteerId],
+    );
+    return (row?.checked_in_at as Date | undefined) ?? undefined;
+  }
+  async cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<number> {
+    return (
+      await this.rows(
+        `UPDATE signups s SET status = 'cancelled' FROM opportunities o
+          WHERE o.id = s.opportunity_id AND s.volunteer_id = $1 AND s.status = 'signed_up' AND o.starts_at > $2 RETURNING s.id`,
+        [volunteerId, after],
+      )
+    ).length;
+  }
+
+  async insertRecord(r: ServiceRecord): Promise<boolean> {
+    return (
+      (
+        await this.rows(
+          `INSERT INTO service_records (id, volunteer_id, opportunity_id, activity_id, team_id, hours, served_on, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (volunteer_id, activity_id) DO NOTHING RETURNING id`,
+          [
+            r.id,
+            r.volunteerId,
+            r.opportunityId,
+            r.activityId,
+            r.teamId,
+            r.hours,
+            r.servedOn,
+            r.status,
+          ],
+        )
+      ).length > 0
+    );
+  }
+  async lockRecord(id: string): Promise<ServiceRecord | undefined> {
+    const [row] = await this.rows(`SELECT * FROM service_records WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? toRecord(row) : undefined;
+  }
+  async approveRecord(id: string, by: string): Promise<void> {
+    await this.rows(
+      `UPDATE service_records SET status = 'approved', approved_by = $2, approved_at = now() WHERE id = $1`,
+      [id, by],
+    );
+  }
+  async recordsOfVolunteers(ids: readonly string[]): Promise<ServiceRecord[]> {
+    return ids.length
+      ? (
+          await this.rows(
+            `SELECT * FROM service_records WHERE volunteer_id = ANY ($1) ORDER BY served_on DESC`,
+            [ids],
+          )
+        ).map(toRecord)
+      : [];
+  }
+
+  /** The latest balance of each volunteer (0 without entries). */
+  async balances(volunteerIds: readonly string[]): Promise<Map<string, number>> {
+    if (!volunteerIds.length) return new Map();
+    const rows = await this.rows(
+      `SELECT DISTINCT ON (volunteer_id) volunteer_id, balance_after FROM time_bank WHERE volunteer_id = ANY ($1) ORDER BY volunteer_id, id DESC`,
+      [volunteerIds],
+    );
+    return new Map(rows.map((r) => [String(r.volunteer_id), Number(r.balance_after)]));
+  }
+  /** Appends an entry computed from the current balance; the caller holds the volunteer's row lock. */
+  async appendBank(
+    volunteerId: string,
+    delta: number,
+    reason: 'earned' | 'redeemed',
+    reference: string,
+  ): Promise<number> {
+    const balance = ((await this.balances([volunteerId])).get(volunteerId) ?? 0) + delta;
+    await this.rows(
+      `INSERT INTO time_bank (volunteer_id, delta, reason, reference, balance_after) VALUES ($1, $2, $3, $4, $5)`,
+      [volunteerId, delta, reason, reference, balance],
+    );
+    return balance;
+  }
+  async leaderboard(
+    from: Date,
+    to: Date,
+  ): Promise<{ volunteerId: string; residentId: string; hours: number }[]> {
+    const rows = await this.rows(
+      `SELECT v.id, v.resident_id, sum(r.hours)::float8 AS hours FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id
+        WHERE r.status = 'approved' AND r.served_on >= $1 AND r.served_on < $2
+        GROUP BY v.id, v.resident_id ORDER BY hours DESC, v.id LIMIT 20`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      volunteerId: String(r.id),
+      residentId: String(r.resident_id),
+      hours: Number(r.hours),
+    }));
+  }
+}

@@ -1,0 +1,52 @@
+/** Volunteers as plain values. */
+export const TEAM_KINDS = [
+  'party_members',
+  'grid_members',
+  'volunteers',
+  'industry_associations',
+  'repair',
+  'group',
+] as const;
+export const OPPORTUNITY_KINDS = [
+  'hygiene_drive',
+  'fraud_prevention',
+  'elderly_visits',
+  'equipment_repair',
+  'activity_staffing',
+  'other',
+] as const;
+
+export interface Team {
+  id: string;
+  name: string;
+  kind: string;
+  leadUserId: string;
+}
+export interface Volunteer {
+  id: string;
+  residentId: string;
+  skills: string[];
+  availability: string;
+  status: 'active' | 'inactive';
+}
+export interface Opportunity {
+  id: string;
+  teamId: string | null;
+  kind: string;
+  title: string;
+  facilityId: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  slots: number;
+  status: 'open' | 'cancelled';
+}
+export interface ServiceRecord {
+  id: string;
+  volunteerId: string;
+  opportunityId: string | null;
+  activityId: string | null;
+  teamId: string | null;
+  hours: number;
+  servedOn: Date;
+  status: 'pending' | 'approved';
+}

@@ -1,0 +1,52 @@
+import type { ConsumerDefinition } from '@liyuan/kit';
+import {
+  ActivityCompleted,
+  EquipmentFaultReported,
+  FACILITIES_TOPICS,
+  RESIDENTS_TOPICS,
+  ResidentMovedOut,
+  SHARED_SPACES_TOPICS,
+  payloadOf,
+} from '@liyuan/schemas';
+import { Volunteering } from '../domain/volunteering';
+import { createTx } from '../schema/context';
+
+export const VOLUNTEERS_CONSUMER_GROUP = 'volunteers';
+
+/**
+ * What volunteers reacts to: broken equipment (a repair opportunity for the repair team, once per
+ * repair order), a completed shared-space activity (hours logged for the volunteers who staffed it,
+ * once), and a resident moving out (deactivated, future sign-ups cancelled).
+ */
+export function volunteersConsumers(): ConsumerDefinition[] {
+  return [
+    {
+      groupId: VOLUNTEERS_CONSUMER_GROUP,
+      topics: [
+        FACILITIES_TOPICS.equipment,
+        SHARED_SPACES_TOPICS.activity,
+        RESIDENTS_TOPICS.resident,
+      ],
+      handlers: {
+        [EquipmentFaultReported.type]: async (event, manager) => {
+          await Volunteering.postRepair(
+            createTx(manager, event.traceparent),
+            payloadOf(EquipmentFaultReported, event),
+            new Date(),
+          );
+        },
+        [ActivityCompleted.type]: async (event, manager) => {
+          await Volunteering.logActivity(
+            createTx(manager, event.traceparent),
+            payloadOf(ActivityCompleted, event),
+          );
+        },
+        [ResidentMovedOut.type]: async (event, manager) => {
+          const { store } = createTx(manager, event.traceparent);
+          const v = await store.deactivate(payloadOf(ResidentMovedOut, event).residentId);
+          if (v) await store.cancelFutureSignupsOf(v.id, new Date());
+        },
+      },
+    },
+  ];
+}

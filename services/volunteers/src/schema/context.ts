@@ -1,0 +1,59 @@
+import DataLoader from 'dataloader';
+import type { DataSource, EntityManager } from 'typeorm';
+import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
+import { VolunteersStore } from '../data/volunteers.repository';
+import type { ServiceRecord, Team, Volunteer } from '../domain/model';
+import { Volunteering, type RunInTransaction, type Tx } from '../domain/volunteering';
+
+export const SERVICE_NAME = 'volunteers';
+
+export interface VolunteersContext extends BaseRequestContext {
+  volunteering: Volunteering;
+  store: VolunteersStore;
+  loaders: ReturnType<typeof createLoaders>;
+}
+
+export function createTx(manager: EntityManager, traceparent: string): Tx {
+  return {
+    store: new VolunteersStore(manager),
+    publish: async (contract, aggregateId, data) => {
+      await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, traceparent);
+    },
+  };
+}
+
+/** Per-request batch loaders: a page of residents costs one statement per kind of row. */
+function createLoaders(store: VolunteersStore) {
+  return {
+    team: new DataLoader<string, Team | undefined>(async (ids) =>
+      keyed(ids, await store.teamsByIds(ids), (t) => t.id),
+    ),
+    volunteerOfResident: new DataLoader<string, Volunteer | undefined>(async (ids) =>
+      keyed(ids, await store.volunteersOfResidents(ids), (v) => v.residentId),
+    ),
+    teamsOf: new DataLoader<string, Team[]>(async (ids) =>
+      grouped(ids, await store.teamsOfVolunteers(ids), (r) => r.volunteerId).map((rows) =>
+        rows.map((r) => r.team),
+      ),
+    ),
+    recordsOf: new DataLoader<string, ServiceRecord[]>(async (ids) =>
+      grouped(ids, await store.recordsOfVolunteers(ids), (r) => r.volunteerId),
+    ),
+    balance: new DataLoader<string, number>(async (ids) => {
+      const b = await store.balances(ids);
+      return ids.map((id) => b.get(id) ?? 0);
+    }),
+  };
+}
+
+export function createContext(base: BaseRequestContext, dataSource: DataSource): VolunteersContext {
+  const transaction: RunInTransaction = (work) =>
+    dataSource.transaction((manager) => work(createTx(manager, base.traceparent)));
+  const store = new VolunteersStore(dataSource.manager);
+  return {
+    ...base,
+    volunteering: new Volunteering(transaction),
+    store,
+    loaders: createLoaders(store),
+  };
+}

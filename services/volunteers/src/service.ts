@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'graphql';
+import {
+  KitTables1764200000000,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+  type StartOptions,
+} from '@liyuan/kit';
+import { VOLUNTEERS_TOPICS } from '@liyuan/schemas';
+import type { Config } from './config';
+import { seedVolunteersDemo } from './data/demo-seed';
+import { Volunteers1764700000000 } from './data/migrations/1764700000000-volunteers';
+import { volunteersConsumers } from './events/handlers';
+import { createContext, SERVICE_NAME, type VolunteersContext } from './schema/context';
+import { resolvers } from './schema/resolvers';
+
+/** The published contract of this subgraph. */
+export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/volunteers.graphql');
+
+/** The volunteers subgraph as the kit runs it. */
+export const volunteersService: ServiceDefinition<VolunteersContext> = {
+  name: SERVICE_NAME,
+  typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
+  resolvers,
+  entities: [],
+  migrations: [KitTables1764200000000, Volunteers1764700000000],
+  publishes: Object.values(VOLUNTEERS_TOPICS),
+  consumers: volunteersConsumers,
+  createContext,
+  seedDemo: seedVolunteersDemo,
+  relayLockKey: 7_100_004,
+};
+
+/** Starts the volunteers subgraph with `config`, loading its demo data when DEMO_DATA=true. */
+export function startVolunteers(config: Config, options?: StartOptions): Promise<RunningService> {
+  return startService(volunteersService, config, options);
+}

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import type { RunningService } from '@liyuan/kit';
+import {
+  ActivityCompleted,
+  EquipmentFaultReported,
+  FACILITIES_TOPICS,
+  RESIDENTS_TOPICS,
+  ResidentMovedOut,
+  SHARED_SPACES_TOPICS,
+} from '@liyuan/schemas';
+import { seedVolunteersDemo } from '../src/data/demo-seed';
+import { envelopeFor, publishEnvelope, testKafka } from '../../../test/support/kafka';
+import {
+  callSubgraph,
+  caller,
+  silentLogger,
+  startTestService,
+  type GqlResult,
+} from '../../../test/support/stack';
+import { waitFor } from '../../../test/support/wait';
+
+const HOUR = 3_600_000;
+
+/** Volunteers, sign-ups, hours and the time bank on real PostgreSQL and Kafka. */
+describe('volunteers', () => {
+  let service: RunningService;
+  let stop: () => Promise<void>;
+  let producer: Producer;
+  const lead = caller(['volunteer_lead'], { userId: 'lead-1' });
+  const staff = caller(['staff']);
+  const ok = <T>(res: GqlResult, field: string): T => {
+    const v = (res.data as Record<string, T> | null)?.[field];
+    if (v === undefined || v === null) throw new Error(`${field}: ${JSON.stringify(res.errors)}`);
+    return v;
+  };
+  const sql = <T>(text: string, params: unknown[] = []) =>
+    service.db.dataSource.query(text, params) as Promise<T[]>;
+  const volunteer = async () => {
+    const residentId = randomUUID();
+    const me = caller(['resident'], { residentId });
+    ok(
+      await callSubgraph(
+        service,
+        me,
+        `mutation { registerVolunteer(skills: ["first aid"]) { id } }`,
+      ),
+      'registerVolunteer',
+    );
+    return me;
+  };
+  let teamId: string;
+
+  beforeAll(async () => {
+    ({ service, stop } = await startTestService('volunteers'));
+    await service.eventsReady;
+    producer = testKafka().producer();
+    await producer.connect();
+    teamId = ok<{ id: string }>(
+      await callSubgraph(
+        service,
+        staff,
+        `mutation { createTeam(name: "Mom's Team", kind: "group", leadUserId: "lead-1") { id } }`,
+      ),
+      'createTeam',
+    ).id;
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await stop();
+  });
+
+  const post = async (slots: number, startsInHours = 24) =>
+    ok<{ id: string }>(
+      await callSubgraph(
+        service,
+        lead,
+        `mutation($t: ID!, $a: DateTime!, $b: DateTime!, $s: Int!) { postOpportunity(teamId: $t, kind: "hygiene_drive", title: "Clean the square",
+          startsAt: $a, endsAt: $b, slots: $s) { id } }`,
+        {
+          t: teamId,
+          a: new Date(Date.now() + startsInHours * HOUR).toISOString(),
+          b: new Date(Date.now() + (startsInHours + 2) * HOUR).toISOString(),
+          s: slots,
+        },
+      ),
+      'postOpportunity',
+    ).id;
+
+  it('when 20 volunteers sign up at once for 3 slots, then exactly 3 are signed up', async () => {
+    const id = await post(3);
+    const people = await Promise.all(Array.from({ length: 20 }, () => volunteer()));
+    const results = await Promise.all(
+      people.map((p) =>
+        callSubgraph(service, p, `mutation($id: ID!) { signUp(opportunityId: $id) { id } }`, {
+          id,
+        }),
+      ),
+    );
+    expect(results.filter((r) => !r.errors)).toHaveLength(3);
+    expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(17);
+    const rows = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM signups WHERE opportunity_id = $1 AND status = 'signed_up'`,
+      [id],
+    );
+    expect(rows[0]!.n).toBe(3);
+  });
+
+  it('when hours are approved and points redeemed concurrently, then the balance never goes below zero', async () => {
+    const me = await volunteer();
+    const id = await post(5, 1);
+    ok(
+      await callSubgraph(service, me, `mutation($id: ID!) { signUp(opportunityId: $id) { id } }`, {
+        id,
+      }),
+      'signUp',
+    );
+    const rid = me.residentId!;
+    ok(
+      await callSubgraph(
+        service,
+        lead,
+        `mutation($id: ID!, $r: ID!) { checkInVolunteer(opportunityId: $id, residentId: $r) { id } }`,
+        { id, r: rid },
+      ),
+      'checkInVolunteer',
+    );
+    await sql(
+      `UPDATE signups SET checked_in_at = now() - interval '5 hours' WHERE opportunity_id = $1`,
+      [id],
+    );
+    const record = ok<{ id: string; hours: number; status: string }>(
+      await callSubgraph(
+        service,
+        lead,
+        `mutation($id: ID!, $r: ID!) { checkOutVolunteer(opportunityId: $id, residentId: $r) { id hours status } }`,
+        { id, r: rid },
+      ),
+      'checkOutVolunteer',
+    );
+    expect(record).toMatchObject({ hours: 5, status: 'PENDING' });
+    const otherLead = caller(['volunteer_lead'], { userId: 'lead-2' });
+    expect(
+      (
+        await callSubgraph(
+          service,
+          otherLead,
+          `mutation($s: ID!) { approveHours(serviceRecordId: $s) { status } }`,
+          { s: record.id },
+        )
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    ok(
+      await callSubgraph(
+        service,
+        lead,
+        `mutation($s: ID!) { approveHours(serviceRecordId: $s) { status } }`,
+        { s: record.id },
+      ),
+      'approveHours',
+    );
+    const approved = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'VolunteerServiceApproved' AND aggregate_id = $1`,
+      [record.id],
+    );
+    expect(approved[0]!.n).toBe(1);
+
+    const redemptions = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        callSubgraph(
+          service,
+          me,
+          `mutation($r: String!) { redeemPoints(points: 10, reference: $r) }`,
+          { r: `canteen-${i}` },
+        ),
+      ),
+    );
+    expect(redemptions.filter((r) => !r.errors)).toHaveLength(5);
+    expect(redemptions.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(
+      7,
+    );
+    const profile = await callSubgraph(
+      service,
+      me,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { volunteerProfile { points approvedHours } } } }`,
+      {
+        r: [{ __typename: 'Resident', id: rid }],
+      },
+    );
+    expect(profile.data).toEqual({
+      _entities: [{ volunteerProfile: { points: 0, approvedHours: 5 } }],
+    });
+    const negative = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM time_bank WHERE balance_after < 0`,
+    );
+    expect(negative[0]!.n).toBe(0);
+  });
+
+  it('when ActivityCompleted arrives twice, then the volunteers who staffed it get their hours logged once', async () => {
+    const a = await volunteer();
+    const activityId = randomUUID();
+    const done = envelopeFor(ActivityCompleted, activityId, {
+      activityId,
+      spaceId: randomUUID(),
+      attendeeResidentIds: [randomUUID()],
+      staffResidentIds: [a.residentId!, randomUUID()],
+      startsAt: new Date(Date.now() - 3 * HOUR).toISOString(),
+      endsAt: new Date(Date.now() - HOUR).toISOString(),
+    });
+    await publishEnvelope(producer, SHARED_SPACES_TOPICS.activity, done);
+    await publishEnvelope(producer, SHARED_SPACES_TOPICS.activity, { ...done, id: randomUUID() });
+    await waitFor('both deliveries handled', async () => {
+      const rows = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM processed_events WHERE event_type = 'ActivityCompleted' AND event_id = ANY ($1)`,
+        [[done.id]],
+      );
+      const records = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM service_records WHERE activity_id = $1`,
+        [activityId],
+      );
+      return rows[0]!.n === 1 && records[0]!.n === 1 ? true : undefined;
+    });
+    await waitFor('the second delivery handled', async () => {
+      const rows = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM processed_events WHERE event_type = 'ActivityCompleted'`,
+      );
+      return rows[0]!.n >= 2 ? true : undefined;
+    });
+    const records = await sql<{ hours: string; status: string }>(
+      `SELECT hours, status FROM service_records WHERE activity_id = $1`,
+      [activityId],
+    );
+    expect(records).toEqual([{ hours: '2.00', status: 'pending' }]);
+  });
+
+  it('when equipment breaks (reported twice), then one repair opportunity is posted; a moved-out volunteer is deactivated', async () => {
+    ok(
+      await callSubgraph(
+        service,
+        staff,
+        `mutation { createTeam(name: "Repair Team", kind: "repair", leadUserId: "lead-3") { id } }`,
+      ),
+      'createTeam',
+    );
+    const repairOrderId = randomUUID();
+    const fault = envelopeFor(EquipmentFaultReported, randomUUID(), {
+      equipmentId: randomUUID(),
+      facilityId: randomUUID(),
+      repairOrderId,
+      source: 'inspection',
+    });
+    await publishEnvelope(producer, FACILITIES_TOPICS.equipment, fault);
+    await publishEnvelope(producer, FACILITIES_TOPICS.equipment, { ...fault, id: randomUUID() });
+    const me = await volunteer();
+    await publishEnvelope(
+      producer,
+      RESIDENTS_TOPICS.resident,
+      envelopeFor(ResidentMovedOut, me.residentId!, {
+        residentId: me.residentId!,
+        householdId: randomUUID(),
+        gridId: randomUUID(),
+        movedOutOn: '2026-11-26',
+      }),
+    );
+    await waitFor('the volunteer deactivated', async () => {
+      const rows = await sql<{ status: string }>(
+        `SELECT status FROM volunteers WHERE resident_id = $1`,
+        [me.residentId],
+      );
+      return rows[0]?.status === 'inactive' ? true : undefined;
+    });
+    const opportunities = await sql<{ kind: string; team: string | null }>(
+      `SELECT o.kind, t.name AS team FROM opportunities o LEFT JOIN teams t ON t.id = o.team_id WHERE o.source_ref = $1`,
+      [`repair-order:${repairOrderId}`],
+    );
+    expect(opportunities).toEqual([{ kind: 'equipment_repair', team: 'Repair Team' }]);
+  });
+
+  it('when the demo data is loaded, then teams, volunteers and approved hours are there, once', async () => {
+    const fresh = await startTestService('volunteers');
+    try {
+      expect(await seedVolunteersDemo(fresh.service.db.dataSource, silentLogger())).toBe(60);
+      const res = await callSubgraph(
+        fresh.service,
+        { userId: null, roles: [], gridIds: [] },
+        `query($f: DateTime!, $t: DateTime!) {
+        teams { kind } leaderboard(from: $f, to: $t) { hours } }`,
+        { f: new Date(Date.now() - 100 * 86_400_000).toISOString(), t: new Date().toISOString() },
+      );
+      const data = res.data as { teams: { kind: string }[]; leaderboard: { hours: number }[] };
+      expect(data.teams.map((t) => t.kind).sort()).toEqual([
+        'GRID_MEMBERS',
+        'GROUP',
+        'INDUSTRY_ASSOCIATIONS',
+        'PARTY_MEMBERS',
+        'REPAIR',
+        'VOLUNTEERS',
+      ]);
+      expect(data.leaderboard.length).toBeGreaterThan(0);
+      expect(await seedVolunteersDemo(fresh.service.db.dataSource, silentLogger())).toBe(0);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});
