@@ -224,7 +224,8 @@ describe('shared spaces', () => {
     });
     await publishEnvelope(producer, VOLUNTEERS_TOPICS.service, approved);
     await publishEnvelope(producer, VOLUNTEERS_TOPICS.service, approved);
-    await publishEnvelope(producer, VOLUNTEERS_TOPICS.service, { ...approved, id: randomUUID() });
+    const again = { ...approved, id: randomUUID() };
+    await publishEnvelope(producer, VOLUNTEERS_TOPICS.service, again);
     await waitFor('the service credited', async () => {
       const rows = await sql<{ n: number }>(
         `SELECT count(*)::int AS n FROM points_ledger WHERE member_id = $1 AND reason = 'service'`,
@@ -234,7 +235,8 @@ describe('shared spaces', () => {
     });
     await waitFor('every delivery handled', async () => {
       const rows = await sql<{ n: number }>(
-        `SELECT count(*)::int AS n FROM processed_events WHERE event_type = 'VolunteerServiceApproved'`,
+        `SELECT count(*)::int AS n FROM processed_events WHERE event_id = ANY ($1)`,
+        [[approved.id, again.id]],
       );
       return rows[0]!.n === 2 ? true : undefined;
     });
