@@ -30,17 +30,17 @@ async function startLocalKafka(
   const dataDir = join(config.dataDir, 'kafka');
   const status = await readKafkaBrokerStatus(dataDir);
   if (status.answering) {
-    say(`kafka      reusing the local broker at ${status.brokers.join(',')}`);
+    say(`kafka         reusing the local broker at ${status.brokers.join(',')}`);
     return { brokers: status.brokers };
   }
-  say('kafka      preparing the local broker (the first start fetches its jars with Maven)...');
+  say('kafka         preparing the local broker (the first start fetches its jars with Maven)...');
   await ensureKafkaJars();
   const broker = await startKafkaBroker({
     dataDir,
     port: config.kafkaPort,
     controllerPort: config.kafkaPort + 1,
   });
-  say(`kafka      ${broker.brokers.join(',')} (KRaft, data in ${dataDir})`);
+  say(`kafka         ${broker.brokers.join(',')} (KRaft, data in ${dataDir})`);
   return { brokers: broker.brokers, broker };
 }
 
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     for (const child of [...children].reverse()) {
       if (child.process.exitCode === null) child.process.kill('SIGTERM');
       await child.exited;
-      say(`stopped    ${child.name}`);
+      say(`stopped       ${child.name}`);
     }
     if (broker) {
       await broker.stop();
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       brokers = local.brokers;
       broker = local.broker;
     } else {
-      say(`kafka      using KAFKA_BROKERS=${brokers.join(',')}`);
+      say(`kafka         using KAFKA_BROKERS=${brokers.join(',')}`);
     }
     const base = {
       PATH: config.path,
@@ -149,29 +149,32 @@ async function main(): Promise<void> {
       LOG_LEVEL: config.logLevel,
     };
 
-    for (const s of LOCAL_SUBGRAPHS) {
-      const port = config.ports[s.name]!;
-      const databaseUrl = await serviceDatabaseUrl(config, s.name);
-      const child = spawnChild(
-        s.name,
-        s.entry,
-        {
-          ...base,
-          PORT: String(port),
-          KAFKA_BROKERS: brokers.join(','),
-          IDENTITY_SECRET: secrets.identity,
-          DATA_DIR: join(config.dataDir, s.name),
-          ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-          ...(s.demo ? { DEMO_DATA: 'true' } : {}),
-        },
-        logDir,
-      );
-      children.push(child);
-      await waitReady(child, port);
-      say(
-        `${s.name.padEnd(10)} http://127.0.0.1:${port}/graphql (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, log ${child.logFile})`,
-      );
-    }
+    // The subgraphs start side by side (each only needs its own database and the broker).
+    await Promise.all(
+      LOCAL_SUBGRAPHS.map(async (s) => {
+        const port = config.ports[s.name]!;
+        const databaseUrl = await serviceDatabaseUrl(config, s.name);
+        const child = spawnChild(
+          s.name,
+          s.entry,
+          {
+            ...base,
+            PORT: String(port),
+            KAFKA_BROKERS: brokers.join(','),
+            IDENTITY_SECRET: secrets.identity,
+            DATA_DIR: join(config.dataDir, s.name),
+            ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+            ...(s.demo ? { DEMO_DATA: 'true' } : {}),
+          },
+          logDir,
+        );
+        children.push(child);
+        await waitReady(child, port);
+        say(
+          `${s.name.padEnd(13)} http://127.0.0.1:${port}/graphql (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, log ${child.logFile})`,
+        );
+      }),
+    );
 
     const gatewayPort = config.ports.gateway!;
     const gateway = spawnChild(
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
       { sub: 'dev-staff', roles: ['staff'] },
     );
     const url = `http://127.0.0.1:${gatewayPort}/graphql`;
-    say(`gateway    ${url}`);
+    say(`${'gateway'.padEnd(13)} ${url}`);
     say('');
     say(
       'A staff token (12 h; `npm run token -- --role <role>` prints one for any role) and a first query:',
