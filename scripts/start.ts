@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     }
     if (broker) {
       await broker.stop();
-      say('stopped    kafka');
+      say('stopped       kafka');
     }
     process.exit(code);
   };
