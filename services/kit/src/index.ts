@@ -23,3 +23,4 @@ export * from './db/savepoint';
 export * from './demo-id';
 export * from './db/rows';
 export * from './loaders';
+export * from './db/append-only';

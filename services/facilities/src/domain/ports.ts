@@ -1,5 +1,4 @@
-import type { EventContract } from '@liyuan/schemas';
-import type { z } from 'zod';
+import type { Publish } from '@liyuan/kit';
 import type {
   Book,
   Booking,
@@ -59,13 +58,6 @@ export interface FacilitiesStore {
   overdueLoans(today: string): Promise<Loan[]>;
   flagOpenLoansOf(residentId: string): Promise<number>;
 }
-
-/** Publishes an event through the outbox of the current transaction. */
-export type Publish = <T extends EventContract>(
-  contract: T,
-  aggregateId: string,
-  data: z.input<T['data']>,
-) => Promise<void>;
 
 export interface Tx {
   store: FacilitiesStore;

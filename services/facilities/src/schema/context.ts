@@ -1,6 +1,12 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, grouped, keyed, withSavepoint, type BaseRequestContext } from '@liyuan/kit';
+import {
+  outboxPublisher,
+  grouped,
+  keyed,
+  withSavepoint,
+  type BaseRequestContext,
+} from '@liyuan/kit';
 import { TypeOrmFacilitiesStore } from '../data/facilities.repository';
 import { Bookings } from '../domain/bookings';
 import { Library } from '../domain/library';
@@ -30,9 +36,7 @@ export interface FacilitiesContext extends BaseRequestContext {
 export function createTx(manager: EntityManager, traceparent: string): Tx {
   return {
     store: new TypeOrmFacilitiesStore(manager),
-    publish: async (contract, aggregateId, data) => {
-      await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, traceparent);
-    },
+    publish: outboxPublisher(manager, SERVICE_NAME, traceparent),
     savepoint: (work) => withSavepoint(manager, work),
   };
 }

@@ -81,3 +81,17 @@ export async function appendEvent<T extends EventContract>(
   );
   return envelope!;
 }
+
+/** Writes an event of the current transaction to the outbox (see {@link appendEvent}). */
+export type Publish = <T extends EventContract>(
+  contract: T,
+  aggregateId: string,
+  data: z.input<T['data']>,
+) => Promise<void>;
+
+/** The outbox writer of one transaction: events from `source`, carrying `traceparent`. */
+export const outboxPublisher =
+  (manager: EntityManager, source: string, traceparent: string): Publish =>
+  async (contract, aggregateId, data) => {
+    await appendEvent(manager, source, contract, aggregateId, data, traceparent);
+  };

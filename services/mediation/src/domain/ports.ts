@@ -1,5 +1,4 @@
-import type { EventContract } from '@liyuan/schemas';
-import type { z } from 'zod';
+import type { Publish } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from './case-status';
 import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from './model';
 
@@ -54,12 +53,6 @@ export interface MediationStore {
   /** Cases filed in [from, to) with what the statistics need. */
   casesFiledBetween(from: string, to: string): Promise<DisputeCase[]>;
 }
-
-export type Publish = <T extends EventContract>(
-  contract: T,
-  aggregateId: string,
-  data: z.input<T['data']>,
-) => Promise<void>;
 
 export interface Tx {
   store: MediationStore;

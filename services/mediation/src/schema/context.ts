@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
+import { outboxPublisher, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { TypeOrmMediationStore } from '../data/mediation.repository';
 import { Cases, canSeeCase } from '../domain/cases';
 import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from '../domain/model';
@@ -19,9 +19,7 @@ export interface MediationContext extends BaseRequestContext {
 export function createTx(manager: EntityManager, traceparent: string): Tx {
   return {
     store: new TypeOrmMediationStore(manager),
-    publish: async (contract, aggregateId, data) => {
-      await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, traceparent);
-    },
+    publish: outboxPublisher(manager, SERVICE_NAME, traceparent),
   };
 }
 

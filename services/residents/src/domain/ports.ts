@@ -1,5 +1,4 @@
-import type { EventContract } from '@liyuan/schemas';
-import type { z } from 'zod';
+import type { Publish } from '@liyuan/kit';
 import type {
   Building,
   Grid,
@@ -106,13 +105,6 @@ export interface ServiceRequestStore {
     limit: number;
   }): Promise<ServiceRequest[]>;
 }
-
-/** Publishes an event through the outbox of the current transaction. */
-export type Publish = <T extends EventContract>(
-  contract: T,
-  aggregateId: string,
-  data: z.input<T['data']>,
-) => Promise<void>;
 
 /** One transaction: the stores bound to it and the outbox writer. */
 export interface Tx {

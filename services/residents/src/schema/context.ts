@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
+import { outboxPublisher, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { TypeOrmRegistryStore } from '../data/registry.repository';
 import { TypeOrmServiceRequestStore } from '../data/service-request.repository';
 import { TypeOrmVisitStore } from '../data/visit.repository';
@@ -36,9 +36,7 @@ export function createTx(manager: EntityManager, traceparent: string): Tx {
     store: new TypeOrmRegistryStore(manager),
     visits: new TypeOrmVisitStore(manager),
     requests: new TypeOrmServiceRequestStore(manager),
-    publish: async (contract, aggregateId, data) => {
-      await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, traceparent);
-    },
+    publish: outboxPublisher(manager, SERVICE_NAME, traceparent),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ActivityCompleted, SpaceActivityScheduled, type EventContract } from '@liyuan/schemas';
+import { ActivityCompleted, SpaceActivityScheduled } from '@liyuan/schemas';
 import {
   badInput,
   conflict,
@@ -10,6 +10,7 @@ import {
   parseInput,
   unauthenticated,
   type Caller,
+  type Publish,
 } from '@liyuan/kit';
 import type { SpacesStore } from '../data/spaces.repository';
 import { THEMES, type Activity, type Branch, type Member, type Space } from './model';
@@ -20,11 +21,7 @@ export const SERVICE_POINTS_PER_HOUR = 1;
 
 export interface Tx {
   store: SpacesStore;
-  publish<T extends EventContract>(
-    contract: T,
-    aggregateId: string,
-    data: z.input<T['data']>,
-  ): Promise<void>;
+  publish: Publish;
 }
 export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 

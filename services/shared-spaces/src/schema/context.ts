@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
+import { outboxPublisher, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { SpacesStore } from '../data/spaces.repository';
 import type { Activity, Branch, Member, PointsEntry, Space } from '../domain/model';
 import { Spaces, type RunInTransaction, type Tx } from '../domain/spaces';
@@ -16,9 +16,7 @@ export interface SpacesContext extends BaseRequestContext {
 export function createTx(manager: EntityManager, traceparent: string): Tx {
   return {
     store: new SpacesStore(manager),
-    publish: async (contract, aggregateId, data) => {
-      await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, traceparent);
-    },
+    publish: outboxPublisher(manager, SERVICE_NAME, traceparent),
   };
 }
 

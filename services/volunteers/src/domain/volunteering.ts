@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { VolunteerServiceApproved, type EventContract } from '@liyuan/schemas';
+import { VolunteerServiceApproved } from '@liyuan/schemas';
 import {
   badInput,
   conflict,
@@ -10,6 +10,7 @@ import {
   parseInput,
   unauthenticated,
   type Caller,
+  type Publish,
 } from '@liyuan/kit';
 import type { VolunteersStore } from '../data/volunteers.repository';
 import {
@@ -26,11 +27,7 @@ export const POINTS_PER_HOUR = 10;
 
 export interface Tx {
   store: VolunteersStore;
-  publish<T extends EventContract>(
-    contract: T,
-    aggregateId: string,
-    data: z.input<T['data']>,
-  ): Promise<void>;
+  publish: Publish;
 }
 export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 

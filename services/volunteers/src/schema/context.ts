@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendEvent, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
+import { outboxPublisher, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { VolunteersStore } from '../data/volunteers.repository';
 import type { ServiceRecord, Team, Volunteer } from '../domain/model';
 import { Volunteering, type RunInTransaction, type Tx } from '../domain/volunteering';
@@ -16,9 +16,7 @@ export interface VolunteersContext extends BaseRequestContext {
 export function createTx(manager: EntityManager, traceparent: string): Tx {
   return {
     store: new VolunteersStore(manager),
-    publish: async (contract, aggregateId, data) => {
-      await appendEvent(manager, SERVICE_NAME, contract, aggregateId, data, traceparent);
-    },
+    publish: outboxPublisher(manager, SERVICE_NAME, traceparent),
   };
 }
 

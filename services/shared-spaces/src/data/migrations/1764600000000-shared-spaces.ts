@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dropAppendOnly, makeAppendOnly } from '@liyuan/kit';
 
 /** Party branches and members, the shared spaces, activities and registrations, the points ledger. */
 export class SharedSpaces1764600000000 implements MigrationInterface {
@@ -67,17 +68,11 @@ export class SharedSpaces1764600000000 implements MigrationInterface {
         UNIQUE (member_id, reason, reference)
       )`);
     // The ledger is append-only: a correction is a new entry, history is never rewritten.
-    await q.query(`
-      CREATE FUNCTION points_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'points_ledger is append-only'; END $$`);
-    await q.query(`
-      CREATE TRIGGER points_ledger_no_change BEFORE UPDATE OR DELETE ON points_ledger
-        FOR EACH ROW EXECUTE FUNCTION points_ledger_append_only()`);
+    await makeAppendOnly(q, 'points_ledger');
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER points_ledger_no_change ON points_ledger`);
-    await q.query(`DROP FUNCTION points_ledger_append_only()`);
+    await dropAppendOnly(q, 'points_ledger');
     for (const t of [
       'points_ledger',
       'registrations',

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dropAppendOnly, makeAppendOnly } from '@liyuan/kit';
 
 /** Teams, volunteers, opportunities and sign-ups, service records and the time-bank ledger. */
 export class Volunteers1764700000000 implements MigrationInterface {
@@ -79,17 +80,11 @@ export class Volunteers1764700000000 implements MigrationInterface {
         at            timestamptz NOT NULL DEFAULT now(),
         UNIQUE (volunteer_id, reason, reference)
       )`);
-    await q.query(`
-      CREATE FUNCTION time_bank_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'time_bank is append-only'; END $$`);
-    await q.query(`
-      CREATE TRIGGER time_bank_no_change BEFORE UPDATE OR DELETE ON time_bank
-        FOR EACH ROW EXECUTE FUNCTION time_bank_append_only()`);
+    await makeAppendOnly(q, 'time_bank');
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER time_bank_no_change ON time_bank`);
-    await q.query(`DROP FUNCTION time_bank_append_only()`);
+    await dropAppendOnly(q, 'time_bank');
     for (const t of [
       'time_bank',
       'service_records',
