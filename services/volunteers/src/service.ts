@@ -12,6 +12,7 @@ import { VOLUNTEERS_TOPICS } from '@liyuan/schemas';
 import type { Config } from './config';
 import { seedVolunteersDemo } from './data/demo-seed';
 import { Volunteers1764700000000 } from './data/migrations/1764700000000-volunteers';
+import { Shifts1764900000000 } from './data/migrations/1764900000000-shifts';
 import { volunteersConsumers } from './events/handlers';
 import { createContext, SERVICE_NAME, type VolunteersContext } from './schema/context';
 import { resolvers } from './schema/resolvers';
@@ -25,7 +26,7 @@ export const volunteersService: ServiceDefinition<VolunteersContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, Volunteers1764700000000],
+  migrations: [KitTables1764200000000, Volunteers1764700000000, Shifts1764900000000],
   publishes: Object.values(VOLUNTEERS_TOPICS),
   consumers: volunteersConsumers,
   createContext,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
-import type { RunningService } from '@liyuan/kit';
+import type { Caller, RunningService } from '@liyuan/kit';
 import {
   ActivityCompleted,
   EquipmentFaultReported,
@@ -70,70 +70,166 @@ describe('volunteers', () => {
     await stop();
   });
 
-  const post = async (slots: number, startsInHours = 24) =>
-    ok<{ id: string }>(
+  /** Posts an opportunity with one shift per entry of `shifts` ([slots, starts in hours]); returns the shift ids. */
+  const postShifts = async (shifts: [number, number][]) =>
+    ok<{ id: string; shifts: { id: string }[] }>(
       await callSubgraph(
         service,
         lead,
-        `mutation($t: ID!, $a: DateTime!, $b: DateTime!, $s: Int!) { postOpportunity(teamId: $t, kind: "hygiene_drive", title: "Clean the square",
-          startsAt: $a, endsAt: $b, slots: $s) { id } }`,
+        `mutation($t: ID!, $s: [ShiftInput!]!) { postOpportunity(teamId: $t, kind: "hygiene_drive", title: "Clean the square",
+          shifts: $s) { id shifts { id } } }`,
         {
           t: teamId,
-          a: new Date(Date.now() + startsInHours * HOUR).toISOString(),
-          b: new Date(Date.now() + (startsInHours + 2) * HOUR).toISOString(),
-          s: slots,
+          s: shifts.map(([slots, startsInHours]) => ({
+            startsAt: new Date(Date.now() + startsInHours * HOUR).toISOString(),
+            endsAt: new Date(Date.now() + (startsInHours + 2) * HOUR).toISOString(),
+            slots,
+          })),
         },
       ),
       'postOpportunity',
-    ).id;
+    ).shifts.map((s) => s.id);
+  const post = async (slots: number, startsInHours = 24) =>
+    (await postShifts([[slots, startsInHours]]))[0]!;
+  const signUp = (who: Caller, shiftId: string) =>
+    callSubgraph(service, who, `mutation($id: ID!) { signUp(shiftId: $id) { id taken } }`, {
+      id: shiftId,
+    });
 
-  it('when 20 volunteers sign up at once for 3 slots, then exactly 3 are signed up', async () => {
+  it('when 20 volunteers sign up at once for a shift of 3 slots, then exactly 3 are signed up', async () => {
     const id = await post(3);
     const people = await Promise.all(Array.from({ length: 20 }, () => volunteer()));
-    const results = await Promise.all(
-      people.map((p) =>
-        callSubgraph(service, p, `mutation($id: ID!) { signUp(opportunityId: $id) { id } }`, {
-          id,
-        }),
-      ),
-    );
+    const results = await Promise.all(people.map((p) => signUp(p, id)));
     expect(results.filter((r) => !r.errors)).toHaveLength(3);
     expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(17);
     const rows = await sql<{ n: number }>(
-      `SELECT count(*)::int AS n FROM signups WHERE opportunity_id = $1 AND status = 'signed_up'`,
+      `SELECT count(*)::int AS n FROM signups WHERE shift_id = $1 AND status = 'signed_up'`,
       [id],
     );
     expect(rows[0]!.n).toBe(3);
   });
 
+  it('when an opportunity runs in shifts, then each shift fills on its own, overlapping sign-ups are refused and a withdrawal frees the slot', async () => {
+    // Listed soonest first: 48h (1 slot), 49h (2 slots), 52h (2 slots).
+    const [morning, overlapping, afternoon] = await postShifts([
+      [1, 48],
+      [2, 52],
+      [2, 49],
+    ]);
+    const opportunity = await callSubgraph(
+      service,
+      caller([]),
+      `query { openOpportunities { id slots startsAt endsAt shifts { id slots taken startsAt } } }`,
+    );
+    const mine = (
+      opportunity.data as {
+        openOpportunities: {
+          slots: number;
+          startsAt: string;
+          endsAt: string;
+          shifts: { id: string; slots: number; taken: number; startsAt: string }[];
+        }[];
+      }
+    ).openOpportunities.find((o) => o.shifts.some((s) => s.id === morning));
+    expect(mine?.slots).toBe(5);
+    expect(mine?.shifts.map((s) => [s.slots, s.taken])).toEqual([
+      [1, 0],
+      [2, 0],
+      [2, 0],
+    ]);
+    const starts = mine!.shifts.map((s) => Date.parse(s.startsAt));
+    expect(starts).toEqual([...starts].sort((x, y) => x - y));
+    expect(Date.parse(mine!.endsAt) - Date.parse(mine!.startsAt)).toBe(6 * HOUR);
+
+    const [a, b] = await Promise.all([volunteer(), volunteer()]);
+    expect(ok<{ taken: number }>(await signUp(a, morning!), 'signUp').taken).toBe(1);
+    expect((await signUp(b, morning!)).errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'shiftId',
+    });
+    // The afternoon shift has its own slots.
+    ok(await signUp(b, afternoon!), 'signUp');
+    ok(await signUp(a, afternoon!), 'signUp');
+    // 49h–51h overlaps a's 48h–50h morning shift.
+    const overlap = await signUp(a, overlapping!);
+    expect(overlap.errors?.[0]?.message).toMatch(/overlapping/);
+    const profile = await callSubgraph(
+      service,
+      a,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { volunteerProfile { upcomingShifts { id } } } } }`,
+      { r: [{ __typename: 'Resident', id: a.residentId }] },
+    );
+    expect(profile.data).toEqual({
+      _entities: [{ volunteerProfile: { upcomingShifts: [{ id: morning }, { id: afternoon }] } }],
+    });
+
+    ok(
+      await callSubgraph(
+        service,
+        a,
+        `mutation($id: ID!) { cancelSignUp(shiftId: $id) { taken } }`,
+        {
+          id: morning,
+        },
+      ),
+      'cancelSignUp',
+    );
+    expect(ok<{ taken: number }>(await signUp(b, morning!), 'signUp').taken).toBe(1);
+    // Withdrawn from the morning, a may now take the overlapping shift.
+    ok(await signUp(a, overlapping!), 'signUp');
+  });
+
+  it('when an opportunity is posted with bad shifts, then it is refused naming the shift and nothing is written', async () => {
+    const before = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM shifts`);
+    const soon = (h: number) => new Date(Date.now() + h * HOUR).toISOString();
+    const cases: [unknown[], string][] = [
+      [[], 'shifts'],
+      [[{ startsAt: soon(5), endsAt: soon(4), slots: 2 }], 'shifts[0].endsAt'],
+      [
+        [
+          { startsAt: soon(5), endsAt: soon(6), slots: 2 },
+          { startsAt: soon(7), endsAt: soon(8), slots: 0 },
+        ],
+        'shifts[1].slots',
+      ],
+      [[{ startsAt: soon(-2), endsAt: soon(1), slots: 2 }], 'shifts'],
+      [[{ startsAt: 'tomorrow', endsAt: soon(1), slots: 2 }], 'shifts[0].startsAt'],
+    ];
+    for (const [shifts, field] of cases) {
+      const res = await callSubgraph(
+        service,
+        lead,
+        `mutation($t: ID!, $s: [ShiftInput!]!) { postOpportunity(teamId: $t, kind: "other", title: "x", shifts: $s) { id } }`,
+        { t: teamId, s: shifts },
+      );
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    const after = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM shifts`);
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
   it('when hours are approved and points redeemed concurrently, then the balance never goes below zero', async () => {
     const me = await volunteer();
     const id = await post(5, 1);
-    ok(
-      await callSubgraph(service, me, `mutation($id: ID!) { signUp(opportunityId: $id) { id } }`, {
-        id,
-      }),
-      'signUp',
-    );
+    ok(await signUp(me, id), 'signUp');
     const rid = me.residentId!;
     ok(
       await callSubgraph(
         service,
         lead,
-        `mutation($id: ID!, $r: ID!) { checkInVolunteer(opportunityId: $id, residentId: $r) { id } }`,
+        `mutation($id: ID!, $r: ID!) { checkInVolunteer(shiftId: $id, residentId: $r) { id } }`,
         { id, r: rid },
       ),
       'checkInVolunteer',
     );
-    await sql(
-      `UPDATE signups SET checked_in_at = now() - interval '5 hours' WHERE opportunity_id = $1`,
-      [id],
-    );
+    await sql(`UPDATE signups SET checked_in_at = now() - interval '5 hours' WHERE shift_id = $1`, [
+      id,
+    ]);
     const record = ok<{ id: string; hours: number; status: string }>(
       await callSubgraph(
         service,
         lead,
-        `mutation($id: ID!, $r: ID!) { checkOutVolunteer(opportunityId: $id, residentId: $r) { id hours status } }`,
+        `mutation($id: ID!, $r: ID!) { checkOutVolunteer(shiftId: $id, residentId: $r) { id hours status } }`,
         { id, r: rid },
       ),
       'checkOutVolunteer',

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { queryRows, type Row } from '@liyuan/kit';
-import type { Opportunity, ServiceRecord, Team, Volunteer } from '../domain/model';
+import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
 
 const toTeam = (r: Row): Team => ({
   id: String(r.id),
@@ -26,10 +26,18 @@ const toOpportunity = (r: Row): Opportunity => ({
   slots: Number(r.slots),
   status: r.status as Opportunity['status'],
 });
+const toShift = (r: Row): Shift => ({
+  id: String(r.id),
+  opportunityId: String(r.opportunity_id),
+  startsAt: r.starts_at as Date,
+  endsAt: r.ends_at as Date,
+  slots: Number(r.slots),
+});
 const toRecord = (r: Row): ServiceRecord => ({
   id: String(r.id),
   volunteerId: String(r.volunteer_id),
   opportunityId: (r.opportunity_id as string | null) ?? null,
+  shiftId: (r.shift_id as string | null) ?? null,
   activityId: (r.activity_id as string | null) ?? null,
   teamId: (r.team_id as string | null) ?? null,
   hours: Number(r.hours),
@@ -117,21 +125,41 @@ export class VolunteersStore {
     return row ? toVolunteer(row) : undefined;
   }
 
-  /** Inserts unless an opportunity with the same source reference exists; returns whether it inserted. */
-  async insertOpportunity(o: Opportunity, sourceRef: string | null): Promise<boolean> {
-    return (
-      (
-        await this.rows(
-          `INSERT INTO opportunities (id, team_id, kind, title, facility_id, starts_at, ends_at, slots, source_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_ref) DO NOTHING RETURNING id`,
-          [o.id, o.teamId, o.kind, o.title, o.facilityId, o.startsAt, o.endsAt, o.slots, sourceRef],
-        )
-      ).length > 0
+  /**
+   * Inserts the opportunity and its shifts unless an opportunity with the same source reference
+   * exists; returns whether it inserted.
+   */
+  async insertOpportunity(
+    o: Opportunity,
+    shifts: readonly Shift[],
+    sourceRef: string | null,
+  ): Promise<boolean> {
+    const inserted = await this.rows(
+      `INSERT INTO opportunities (id, team_id, kind, title, facility_id, starts_at, ends_at, slots, source_ref)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_ref) DO NOTHING RETURNING id`,
+      [o.id, o.teamId, o.kind, o.title, o.facilityId, o.startsAt, o.endsAt, o.slots, sourceRef],
     );
+    if (!inserted.length) return false;
+    await this.rows(
+      `INSERT INTO shifts (id, opportunity_id, starts_at, ends_at, slots)
+       SELECT id, $2, starts_at, ends_at, slots
+         FROM unnest($1::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[]) AS s (id, starts_at, ends_at, slots)`,
+      [
+        shifts.map((s) => s.id),
+        o.id,
+        shifts.map((s) => s.startsAt),
+        shifts.map((s) => s.endsAt),
+        shifts.map((s) => s.slots),
+      ],
+    );
+    return true;
   }
-  async lockOpportunity(id: string): Promise<Opportunity | undefined> {
-    const [row] = await this.rows(`SELECT * FROM opportunities WHERE id = $1 FOR UPDATE`, [id]);
-    return row ? toOpportunity(row) : undefined;
+  async opportunitiesByIds(ids: readonly string[]): Promise<Opportunity[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM opportunities WHERE id = ANY ($1)`, [ids])).map(
+          toOpportunity,
+        )
+      : [];
   }
   async openOpportunities(after: Date): Promise<Opportunity[]> {
     return (
@@ -145,51 +173,98 @@ export class VolunteersStore {
     const [row] = await this.rows(`SELECT * FROM opportunities WHERE source_ref = $1`, [sourceRef]);
     return row ? toOpportunity(row) : undefined;
   }
-  async takenSlots(opportunityId: string): Promise<number> {
-    const [row] = await this.rows(
-      `SELECT count(*)::int AS n FROM signups WHERE opportunity_id = $1 AND status <> 'cancelled'`,
-      [opportunityId],
-    );
-    return Number(row?.n ?? 0);
+  async shiftsOfOpportunities(ids: readonly string[]): Promise<Shift[]> {
+    return ids.length
+      ? (
+          await this.rows(
+            `SELECT * FROM shifts WHERE opportunity_id = ANY ($1) ORDER BY starts_at, id`,
+            [ids],
+          )
+        ).map(toShift)
+      : [];
   }
-  async signUp(id: string, opportunityId: string, volunteerId: string): Promise<void> {
+  async shiftsByIds(ids: readonly string[]): Promise<Shift[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM shifts WHERE id = ANY ($1)`, [ids])).map(toShift)
+      : [];
+  }
+  /** The shift, locked (sign-ups to it wait), with its opportunity. */
+  async lockShift(id: string): Promise<{ shift: Shift; opportunity: Opportunity } | undefined> {
+    const [row] = await this.rows(`SELECT * FROM shifts WHERE id = $1 FOR UPDATE`, [id]);
+    if (!row) return undefined;
+    const shift = toShift(row);
+    const [opportunity] = await this.opportunitiesByIds([shift.opportunityId]);
+    return { shift, opportunity: opportunity! };
+  }
+  /** Slots taken (sign-ups not cancelled) of each shift. */
+  async takenOfShifts(ids: readonly string[]): Promise<Map<string, number>> {
+    if (!ids.length) return new Map();
+    const rows = await this.rows(
+      `SELECT shift_id, count(*)::int AS n FROM signups WHERE shift_id = ANY ($1) AND status <> 'cancelled' GROUP BY shift_id`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [String(r.shift_id), Number(r.n)]));
+  }
+  /** Whether the volunteer holds a sign-up (not cancelled) for a shift overlapping [from, to). */
+  async overlappingSignup(volunteerId: string, from: Date, to: Date): Promise<boolean> {
+    const rows = await this.rows(
+      `SELECT 1 FROM signups s JOIN shifts sh ON sh.id = s.shift_id
+        WHERE s.volunteer_id = $1 AND s.status <> 'cancelled' AND sh.starts_at < $3 AND sh.ends_at > $2 LIMIT 1`,
+      [volunteerId, from, to],
+    );
+    return rows.length > 0;
+  }
+  async signUp(id: string, shift: Shift, volunteerId: string): Promise<void> {
     await this.rows(
-      `INSERT INTO signups (id, opportunity_id, volunteer_id, status) VALUES ($1, $2, $3, 'signed_up')
-       ON CONFLICT (opportunity_id, volunteer_id) DO UPDATE SET status = 'signed_up'`,
-      [id, opportunityId, volunteerId],
+      `INSERT INTO signups (id, opportunity_id, shift_id, volunteer_id, status) VALUES ($1, $2, $3, $4, 'signed_up')
+       ON CONFLICT (shift_id, volunteer_id) DO UPDATE SET status = 'signed_up'`,
+      [id, shift.opportunityId, shift.id, volunteerId],
     );
   }
   async signupOf(
-    opportunityId: string,
+    shiftId: string,
     volunteerId: string,
-  ): Promise<{ id: string; status: string } | undefined> {
+  ): Promise<{ id: string; status: string; checkedInAt: Date | null } | undefined> {
     const [row] = await this.rows(
-      `SELECT id, status FROM signups WHERE opportunity_id = $1 AND volunteer_id = $2 FOR UPDATE`,
-      [opportunityId, volunteerId],
+      `SELECT id, status, checked_in_at FROM signups WHERE shift_id = $1 AND volunteer_id = $2 FOR UPDATE`,
+      [shiftId, volunteerId],
     );
-    return row ? { id: String(row.id), status: String(row.status) } : undefined;
+    return row
+      ? {
+          id: String(row.id),
+          status: String(row.status),
+          checkedInAt: (row.checked_in_at as Date | null) ?? null,
+        }
+      : undefined;
   }
-  async setSignup(opportunityId: string, volunteerId: string, status: string): Promise<void> {
+  async setSignup(shiftId: string, volunteerId: string, status: string): Promise<void> {
     await this.rows(
       `UPDATE signups SET status = $3,
               checked_in_at = CASE WHEN $3 = 'checked_in' THEN now() ELSE checked_in_at END,
               checked_out_at = CASE WHEN $3 = 'checked_out' THEN now() ELSE checked_out_at END
-        WHERE opportunity_id = $1 AND volunteer_id = $2`,
-      [opportunityId, volunteerId, status],
+        WHERE shift_id = $1 AND volunteer_id = $2`,
+      [shiftId, volunteerId, status],
     );
   }
-  async checkedInAt(opportunityId: string, volunteerId: string): Promise<Date | undefined> {
-    const [row] = await this.rows(
-      `SELECT checked_in_at FROM signups WHERE opportunity_id = $1 AND volunteer_id = $2`,
-      [opportunityId, volunteerId],
+  /** The shifts each volunteer is signed up for (not cancelled) ending after `after`, soonest first. */
+  async upcomingShiftsOf(
+    volunteerIds: readonly string[],
+    after: Date,
+  ): Promise<{ volunteerId: string; shift: Shift }[]> {
+    if (!volunteerIds.length) return [];
+    const rows = await this.rows(
+      `SELECT s.volunteer_id, sh.* FROM signups s JOIN shifts sh ON sh.id = s.shift_id
+        WHERE s.volunteer_id = ANY ($1) AND s.status IN ('signed_up', 'checked_in') AND sh.ends_at > $2
+        ORDER BY sh.starts_at, sh.id`,
+      [volunteerIds, after],
     );
-    return (row?.checked_in_at as Date | undefined) ?? undefined;
+    return rows.map((r) => ({ volunteerId: String(r.volunteer_id), shift: toShift(r) }));
   }
   async cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<number> {
     return (
       await this.rows(
-        `UPDATE signups s SET status = 'cancelled' FROM opportunities o
-          WHERE o.id = s.opportunity_id AND s.volunteer_id = $1 AND s.status = 'signed_up' AND o.starts_at > $2 RETURNING s.id`,
+        `UPDATE signups s SET status = 'cancelled' FROM shifts sh
+          WHERE sh.id = s.shift_id AND s.volunteer_id = $1 AND s.status = 'signed_up' AND sh.starts_at > $2 RETURNING s.id`,
         [volunteerId, after],
       )
     ).length;
@@ -199,12 +274,13 @@ export class VolunteersStore {
     return (
       (
         await this.rows(
-          `INSERT INTO service_records (id, volunteer_id, opportunity_id, activity_id, team_id, hours, served_on, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (volunteer_id, activity_id) DO NOTHING RETURNING id`,
+          `INSERT INTO service_records (id, volunteer_id, opportunity_id, shift_id, activity_id, team_id, hours, served_on, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
           [
             r.id,
             r.volunteerId,
             r.opportunityId,
+            r.shiftId,
             r.activityId,
             r.teamId,
             r.hours,

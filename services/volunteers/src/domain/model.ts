@@ -35,15 +35,27 @@ export interface Opportunity {
   kind: string;
   title: string;
   facilityId: string | null;
+  /** The start of its first shift. */
+  startsAt: Date;
+  /** The end of its last shift. */
+  endsAt: Date;
+  /** Slots in all its shifts. */
+  slots: number;
+  status: 'open' | 'cancelled';
+}
+/** One time slot of an opportunity, with its own slots; volunteers sign up for a shift. */
+export interface Shift {
+  id: string;
+  opportunityId: string;
   startsAt: Date;
   endsAt: Date;
   slots: number;
-  status: 'open' | 'cancelled';
 }
 export interface ServiceRecord {
   id: string;
   volunteerId: string;
   opportunityId: string | null;
+  shiftId: string | null;
   activityId: string | null;
   teamId: string | null;
   hours: number;

@@ -18,12 +18,15 @@ import {
   TEAM_KINDS,
   type Opportunity,
   type ServiceRecord,
+  type Shift,
   type Team,
   type Volunteer,
 } from './model';
 
 /** Time-bank points per approved hour. */
 export const POINTS_PER_HOUR = 10;
+/** Most shifts one opportunity may have. */
+export const MAX_SHIFTS = 50;
 
 export interface Tx {
   store: VolunteersStore;
@@ -52,9 +55,18 @@ function requireLead(c: Caller, team: Team | undefined): void {
   throw forbidden("only the team's lead or staff do this");
 }
 
+/** An opportunity's span and total slots, from its shifts. */
+function spanOf(shifts: readonly Shift[]): Pick<Opportunity, 'startsAt' | 'endsAt' | 'slots'> {
+  return {
+    startsAt: new Date(Math.min(...shifts.map((s) => s.startsAt.getTime()))),
+    endsAt: new Date(Math.max(...shifts.map((s) => s.endsAt.getTime()))),
+    slots: shifts.reduce((n, s) => n + s.slots, 0),
+  };
+}
+
 /**
- * Volunteers, their teams and opportunities. Sign-ups never exceed the slots (the opportunity row
- * is locked while counting); approved hours earn time-bank points; redemptions never take the
+ * Volunteers, their teams and opportunities. Opportunities run in shifts; sign-ups never exceed a
+ * shift's slots (the shift row is locked while counting); approved hours earn time-bank points; redemptions never take the
  * balance below zero (the volunteer row is locked and the ledger refuses a negative balance).
  */
 export class Volunteering {
@@ -118,6 +130,7 @@ export class Volunteering {
     });
   }
 
+  /** A team's lead (or staff) posts an opportunity run in one or more shifts, each with its slots. */
   async post(
     caller: Caller,
     a: {
@@ -125,78 +138,119 @@ export class Volunteering {
       kind: string;
       title: string;
       facilityId?: string | null;
-      startsAt: string;
-      endsAt: string;
-      slots: number;
+      shifts: { startsAt: string; endsAt: string; slots: number }[];
     },
-  ): Promise<Opportunity> {
-    const startsAt = new Date(parseInput(instant, a.startsAt, 'startsAt'));
-    const endsAt = new Date(parseInput(instant, a.endsAt, 'endsAt'));
-    if (endsAt <= startsAt) throw badInput('endsAt', 'endsAt: must be after startsAt');
+  ): Promise<{ opportunity: Opportunity; shifts: Shift[] }> {
+    const kind = parseInput(z.enum(OPPORTUNITY_KINDS), a.kind, 'kind');
+    const title = parseInput(text(200), a.title, 'title');
+    const facilityId = a.facilityId ? id(a.facilityId, 'facilityId') : null;
+    if (a.shifts.length < 1 || a.shifts.length > MAX_SHIFTS)
+      throw badInput('shifts', `shifts: between 1 and ${MAX_SHIFTS} shifts`);
+    const opportunityId = randomUUID();
+    const shifts: Shift[] = a.shifts.map((s, i) => {
+      const field = `shifts[${i}]`;
+      const startsAt = new Date(parseInput(instant, s.startsAt, `${field}.startsAt`));
+      const endsAt = new Date(parseInput(instant, s.endsAt, `${field}.endsAt`));
+      if (endsAt <= startsAt)
+        throw badInput(`${field}.endsAt`, `${field}.endsAt: must be after startsAt`);
+      if (endsAt.getTime() - startsAt.getTime() > 24 * 3_600_000)
+        throw badInput(`${field}.endsAt`, `${field}.endsAt: a shift lasts at most 24 hours`);
+      const slots = parseInput(z.number().int().min(1).max(500), s.slots, `${field}.slots`);
+      return { id: randomUUID(), opportunityId, startsAt, endsAt, slots };
+    });
+    const seen = new Set<string>();
+    for (const [i, s] of shifts.entries()) {
+      const key = `${s.startsAt.getTime()}-${s.endsAt.getTime()}`;
+      if (seen.has(key)) throw badInput(`shifts[${i}]`, `shifts[${i}]: the same time twice`);
+      seen.add(key);
+    }
+    if (shifts.some((s) => s.startsAt <= this.clock()))
+      throw badInput('shifts', 'shifts: every shift must start in the future');
     return this.transaction(async ({ store }) => {
       const [team] = await store.teamsByIds([id(a.teamId, 'teamId')]);
       if (!team) throw badInput('teamId', 'teamId: no such team');
       requireLead(caller, team);
       const o: Opportunity = {
-        id: randomUUID(),
+        id: opportunityId,
         teamId: team.id,
-        kind: parseInput(z.enum(OPPORTUNITY_KINDS), a.kind, 'kind'),
-        title: parseInput(text(200), a.title, 'title'),
-        facilityId: a.facilityId ? id(a.facilityId, 'facilityId') : null,
-        startsAt,
-        endsAt,
-        slots: parseInput(z.number().int().min(1).max(500), a.slots, 'slots'),
+        kind,
+        title,
+        facilityId,
+        ...spanOf(shifts),
         status: 'open',
       };
-      await store.insertOpportunity(o, null);
-      return o;
+      await store.insertOpportunity(o, shifts, null);
+      return { opportunity: o, shifts };
     });
   }
 
-  /** The calling resident signs up, while slots remain. */
-  async signUp(caller: Caller, opportunityId: string): Promise<Opportunity> {
+  /** The calling resident signs up for a shift, while its slots remain and it does not overlap another of theirs. */
+  async signUp(caller: Caller, shiftId: string): Promise<Shift> {
     requireUser(caller);
     if (!caller.residentId) throw forbidden('residents sign themselves up');
     const residentId = caller.residentId;
     return this.transaction(async ({ store }) => {
-      const o = await store.lockOpportunity(id(opportunityId, 'opportunityId'));
-      if (!o) throw notFound('opportunity', opportunityId, 'opportunityId');
-      const [v] = await store.volunteersOfResidents([residentId]);
+      const found = await store.lockShift(id(shiftId, 'shiftId'));
+      if (!found) throw notFound('shift', shiftId, 'shiftId');
+      const { shift, opportunity } = found;
+      const v = await store.lockVolunteerOfResident(residentId);
       if (!v || v.status !== 'active') throw forbidden('register as a volunteer first');
-      if (o.status !== 'open' || o.startsAt <= this.clock())
-        throw conflict('the opportunity is no longer open', 'opportunityId');
-      const current = await store.signupOf(o.id, v.id);
-      if (current && current.status !== 'cancelled') return o;
-      if ((await store.takenSlots(o.id)) >= o.slots)
-        throw conflict('every slot is taken', 'opportunityId');
-      await store.signUp(randomUUID(), o.id, v.id);
-      return o;
+      if (opportunity.status !== 'open' || shift.startsAt <= this.clock())
+        throw conflict('the shift is no longer open', 'shiftId');
+      const current = await store.signupOf(shift.id, v.id);
+      if (current && current.status !== 'cancelled') return shift;
+      if (await store.overlappingSignup(v.id, shift.startsAt, shift.endsAt))
+        throw conflict('you are signed up for an overlapping shift', 'shiftId');
+      if (((await store.takenOfShifts([shift.id])).get(shift.id) ?? 0) >= shift.slots)
+        throw conflict('every slot is taken', 'shiftId');
+      await store.signUp(randomUUID(), shift, v.id);
+      return shift;
     });
   }
 
-  /** The team lead checks a volunteer in, then out; checking out logs the hours for approval. */
+  /** The calling resident withdraws from a shift that has not started; the slot is free again. */
+  async cancelSignUp(caller: Caller, shiftId: string): Promise<Shift> {
+    requireUser(caller);
+    if (!caller.residentId) throw forbidden('residents withdraw themselves');
+    const residentId = caller.residentId;
+    return this.transaction(async ({ store }) => {
+      const found = await store.lockShift(id(shiftId, 'shiftId'));
+      if (!found) throw notFound('shift', shiftId, 'shiftId');
+      const [v] = await store.volunteersOfResidents([residentId]);
+      const s = v ? await store.signupOf(found.shift.id, v.id) : undefined;
+      if (!v || !s || s.status === 'cancelled') throw notFound('sign-up', shiftId, 'shiftId');
+      if (s.status !== 'signed_up' || found.shift.startsAt <= this.clock())
+        throw conflict('the shift has started', 'shiftId');
+      await store.setSignup(found.shift.id, v.id, 'cancelled');
+      return found.shift;
+    });
+  }
+
+  /** The team lead checks a volunteer in to a shift, then out; checking out logs the hours for approval. */
   async checkInOut(
     caller: Caller,
-    opportunityId: string,
+    shiftId: string,
     residentId: string,
     out: boolean,
-  ): Promise<ServiceRecord | null> {
+  ): Promise<{ shift: Shift; record: ServiceRecord | null }> {
     return this.transaction(async ({ store }) => {
-      const o = await store.lockOpportunity(id(opportunityId, 'opportunityId'));
-      if (!o) throw notFound('opportunity', opportunityId, 'opportunityId');
+      const found = await store.lockShift(id(shiftId, 'shiftId'));
+      if (!found) throw notFound('shift', shiftId, 'shiftId');
+      const { shift, opportunity: o } = found;
       requireLead(caller, o.teamId ? (await store.teamsByIds([o.teamId]))[0] : undefined);
       const [v] = await store.volunteersOfResidents([id(residentId, 'residentId')]);
-      const s = v ? await store.signupOf(o.id, v.id) : undefined;
-      if (!v || !s) throw badInput('residentId', 'residentId: not signed up');
+      const s = v ? await store.signupOf(shift.id, v.id) : undefined;
+      if (!v || !s || s.status === 'cancelled')
+        throw badInput('residentId', 'residentId: not signed up for this shift');
       if (!out) {
         if (s.status !== 'signed_up')
           throw conflict(`a ${s.status.replace('_', ' ')} volunteer cannot check in`, 'residentId');
-        await store.setSignup(o.id, v.id, 'checked_in');
-        return null;
+        await store.setSignup(shift.id, v.id, 'checked_in');
+        return { shift, record: null };
       }
       if (s.status !== 'checked_in') throw conflict('check the volunteer in first', 'residentId');
-      await store.setSignup(o.id, v.id, 'checked_out');
-      const since = (await store.checkedInAt(o.id, v.id)) ?? this.clock();
+      await store.setSignup(shift.id, v.id, 'checked_out');
+      const since = s.checkedInAt ?? this.clock();
       const hours = Math.max(
         0.25,
         Math.round(((this.clock().getTime() - since.getTime()) / 3_600_000) * 4) / 4,
@@ -205,6 +259,7 @@ export class Volunteering {
         id: randomUUID(),
         volunteerId: v.id,
         opportunityId: o.id,
+        shiftId: shift.id,
         activityId: null,
         teamId: o.teamId,
         hours,
@@ -212,7 +267,7 @@ export class Volunteering {
         status: 'pending',
       };
       await store.insertRecord(record);
-      return record;
+      return { shift, record };
     });
   }
 
@@ -273,6 +328,7 @@ export class Volunteering {
         id: randomUUID(),
         volunteerId: v.id,
         opportunityId: null,
+        shiftId: null,
         activityId: a.activityId,
         teamId: null,
         hours,
@@ -292,18 +348,25 @@ export class Volunteering {
   ): Promise<boolean> {
     const team = await tx.store.repairTeam();
     const startsAt = new Date(now.getTime() + 86_400_000);
+    const id = randomUUID();
+    const shift: Shift = {
+      id: randomUUID(),
+      opportunityId: id,
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + 2 * 3_600_000),
+      slots: 2,
+    };
     return tx.store.insertOpportunity(
       {
-        id: randomUUID(),
+        id,
         teamId: team?.id ?? null,
         kind: 'equipment_repair',
         title: `Repair equipment ${fault.equipmentId.slice(0, 8)}`,
         facilityId: fault.facilityId,
-        startsAt,
-        endsAt: new Date(startsAt.getTime() + 2 * 3_600_000),
-        slots: 2,
+        ...spanOf([shift]),
         status: 'open',
       },
+      [shift],
       `repair-order:${fault.repairOrderId}`,
     );
   }

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { DataSource, EntityManager } from 'typeorm';
 import { outboxPublisher, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
 import { VolunteersStore } from '../data/volunteers.repository';
-import type { ServiceRecord, Team, Volunteer } from '../domain/model';
+import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
 import { Volunteering, type RunInTransaction, type Tx } from '../domain/volunteering';
 
 export const SERVICE_NAME = 'volunteers';
@@ -36,6 +36,24 @@ function createLoaders(store: VolunteersStore) {
     ),
     recordsOf: new DataLoader<string, ServiceRecord[]>(async (ids) =>
       grouped(ids, await store.recordsOfVolunteers(ids), (r) => r.volunteerId),
+    ),
+    opportunity: new DataLoader<string, Opportunity | undefined>(async (ids) =>
+      keyed(ids, await store.opportunitiesByIds(ids), (o) => o.id),
+    ),
+    shift: new DataLoader<string, Shift | undefined>(async (ids) =>
+      keyed(ids, await store.shiftsByIds(ids), (s) => s.id),
+    ),
+    shiftsOf: new DataLoader<string, Shift[]>(async (ids) =>
+      grouped(ids, await store.shiftsOfOpportunities(ids), (s) => s.opportunityId),
+    ),
+    taken: new DataLoader<string, number>(async (ids) => {
+      const n = await store.takenOfShifts(ids);
+      return ids.map((id) => n.get(id) ?? 0);
+    }),
+    upcomingShiftsOf: new DataLoader<string, Shift[]>(async (ids) =>
+      grouped(ids, await store.upcomingShiftsOf(ids, new Date()), (r) => r.volunteerId).map(
+        (rows) => rows.map((r) => r.shift),
+      ),
     ),
     balance: new DataLoader<string, number>(async (ids) => {
       const b = await store.balances(ids);

@@ -1,7 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { DateTimeScalar, badInput, hasRole, parseInput } from '@liyuan/kit';
 import { z } from 'zod';
-import type { Opportunity, ServiceRecord, Team, Volunteer } from '../domain/model';
+import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
 import type { VolunteersContext as Ctx } from './context';
 
 const mayRead = (ctx: Ctx, residentId: string): boolean =>
@@ -35,20 +35,16 @@ export const resolvers = {
       ctx.volunteering.register(ctx.caller, a),
     addTeamMember: (_: unknown, a: { teamId: string; residentId: string }, ctx: Ctx) =>
       ctx.volunteering.addToTeam(ctx.caller, a.teamId, a.residentId),
-    postOpportunity: (_: unknown, a: Parameters<Ctx['volunteering']['post']>[1], ctx: Ctx) =>
-      ctx.volunteering.post(ctx.caller, { ...a, kind: a.kind.toLowerCase() }),
-    signUp: (_: unknown, a: { opportunityId: string }, ctx: Ctx) =>
-      ctx.volunteering.signUp(ctx.caller, a.opportunityId),
-    checkInVolunteer: async (
-      _: unknown,
-      a: { opportunityId: string; residentId: string },
-      ctx: Ctx,
-    ) => {
-      await ctx.volunteering.checkInOut(ctx.caller, a.opportunityId, a.residentId, false);
-      return (await ctx.store.openOpportunities(new Date(0))).find((o) => o.id === a.opportunityId);
-    },
-    checkOutVolunteer: (_: unknown, a: { opportunityId: string; residentId: string }, ctx: Ctx) =>
-      ctx.volunteering.checkInOut(ctx.caller, a.opportunityId, a.residentId, true),
+    postOpportunity: async (_: unknown, a: Parameters<Ctx['volunteering']['post']>[1], ctx: Ctx) =>
+      (await ctx.volunteering.post(ctx.caller, { ...a, kind: a.kind.toLowerCase() })).opportunity,
+    signUp: (_: unknown, a: { shiftId: string }, ctx: Ctx) =>
+      ctx.volunteering.signUp(ctx.caller, a.shiftId),
+    cancelSignUp: (_: unknown, a: { shiftId: string }, ctx: Ctx) =>
+      ctx.volunteering.cancelSignUp(ctx.caller, a.shiftId),
+    checkInVolunteer: async (_: unknown, a: { shiftId: string; residentId: string }, ctx: Ctx) =>
+      (await ctx.volunteering.checkInOut(ctx.caller, a.shiftId, a.residentId, false)).shift,
+    checkOutVolunteer: async (_: unknown, a: { shiftId: string; residentId: string }, ctx: Ctx) =>
+      (await ctx.volunteering.checkInOut(ctx.caller, a.shiftId, a.residentId, true)).record,
     approveHours: (_: unknown, a: { serviceRecordId: string }, ctx: Ctx) =>
       ctx.volunteering.approve(ctx.caller, a.serviceRecordId),
     redeemPoints: (_: unknown, a: { points: number; reference: string }, ctx: Ctx) =>
@@ -67,13 +63,23 @@ export const resolvers = {
       sum(await ctx.loaders.recordsOf.load(v.id), 'pending'),
     points: (v: Volunteer, _: unknown, ctx: Ctx) => ctx.loaders.balance.load(v.id),
     serviceRecords: (v: Volunteer, _: unknown, ctx: Ctx) => ctx.loaders.recordsOf.load(v.id),
+    upcomingShifts: (v: Volunteer, _: unknown, ctx: Ctx) => ctx.loaders.upcomingShiftsOf.load(v.id),
   },
-  ServiceRecord: { status: (r: ServiceRecord) => upper(r.status) },
+  ServiceRecord: {
+    status: (r: ServiceRecord) => upper(r.status),
+    shift: (r: ServiceRecord, _: unknown, ctx: Ctx) =>
+      r.shiftId ? ctx.loaders.shift.load(r.shiftId) : null,
+  },
+  Shift: {
+    opportunity: (s: Shift, _: unknown, ctx: Ctx) => ctx.loaders.opportunity.load(s.opportunityId),
+    taken: (s: Shift, _: unknown, ctx: Ctx) => ctx.loaders.taken.load(s.id),
+  },
   Opportunity: {
     team: (o: Opportunity, _: unknown, ctx: Ctx) =>
       o.teamId ? ctx.loaders.team.load(o.teamId) : null,
     kind: (o: Opportunity) => upper(o.kind),
     facility: (o: Opportunity) => (o.facilityId ? { id: o.facilityId } : null),
+    shifts: (o: Opportunity, _: unknown, ctx: Ctx) => ctx.loaders.shiftsOf.load(o.id),
   },
   Resident: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
