@@ -13,6 +13,7 @@ import type { Config } from './config';
 import { seedVolunteersDemo } from './data/demo-seed';
 import { Volunteers1764700000000 } from './data/migrations/1764700000000-volunteers';
 import { Shifts1764900000000 } from './data/migrations/1764900000000-shifts';
+import { KnownResidents1765000000000 } from './data/migrations/1765000000000-known-residents';
 import { volunteersConsumers } from './events/handlers';
 import { createContext, SERVICE_NAME, type VolunteersContext } from './schema/context';
 import { resolvers } from './schema/resolvers';
@@ -26,7 +27,12 @@ export const volunteersService: ServiceDefinition<VolunteersContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, Volunteers1764700000000, Shifts1764900000000],
+  migrations: [
+    KitTables1764200000000,
+    Volunteers1764700000000,
+    Shifts1764900000000,
+    KnownResidents1765000000000,
+  ],
   publishes: Object.values(VOLUNTEERS_TOPICS),
   consumers: volunteersConsumers,
   createContext,

@@ -7,7 +7,8 @@ import { silentLogger } from '../../../test/support/stack';
 describe('volunteers migrations', () => {
   it('when the shifts migration runs over existing opportunities, then each becomes one shift carrying its sign-ups and hours, and it reverts', async () => {
     const database = await createTestDatabase('volunteers_migrations');
-    const all = volunteersService.migrations as unknown[];
+    const all = volunteersService.migrations as { name: string }[];
+    const shiftsAt = all.findIndex((m) => m.name === 'Shifts1764900000000');
     const open = (migrations: unknown[]): Promise<Database> =>
       openDatabase({
         serviceName: 'volunteers',
@@ -18,7 +19,7 @@ describe('volunteers migrations', () => {
         migrations: migrations as typeof volunteersService.migrations,
         logger: silentLogger(),
       });
-    let db = await open(all.slice(0, -1));
+    let db = await open(all.slice(0, shiftsAt));
     try {
       const [team, volunteer, opportunity] = [randomUUID(), randomUUID(), randomUUID()];
       const startsAt = new Date('2026-12-05T01:00:00Z');
@@ -46,7 +47,7 @@ describe('volunteers migrations', () => {
       );
       await db.close();
 
-      db = await open(all);
+      db = await open(all.slice(0, shiftsAt + 1));
       const shifts = await q(
         `SELECT id, starts_at, ends_at, slots FROM shifts WHERE opportunity_id = $1`,
         [opportunity],

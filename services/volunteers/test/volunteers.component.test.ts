@@ -7,6 +7,7 @@ import {
   FACILITIES_TOPICS,
   RESIDENTS_TOPICS,
   ResidentMovedOut,
+  ResidentRegistered,
   SHARED_SPACES_TOPICS,
 } from '@liyuan/schemas';
 import { seedVolunteersDemo } from '../src/data/demo-seed';
@@ -372,6 +373,82 @@ describe('volunteers', () => {
       [`repair-order:${repairOrderId}`],
     );
     expect(opportunities).toEqual([{ kind: 'equipment_repair', team: 'Repair Team' }]);
+  });
+
+  it('when staff register a resident as a volunteer, then only one the registry announced and who has not left is accepted', async () => {
+    const [residentId, householdId, gridId, gone] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ];
+    const register = (r: string) =>
+      callSubgraph(
+        service,
+        staff,
+        `mutation($r: ID!) { registerVolunteer(residentId: $r) { id status } }`,
+        { r },
+      );
+    expect((await register(residentId)).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'residentId',
+    });
+    for (const r of [residentId, gone]) {
+      await publishEnvelope(
+        producer,
+        RESIDENTS_TOPICS.resident,
+        envelopeFor(ResidentRegistered, r, {
+          residentId: r,
+          householdId,
+          gridId,
+          status: 'active',
+          residencyType: 'registered',
+          tags: [],
+        }),
+      );
+    }
+    const movedOut = envelopeFor(ResidentMovedOut, gone, {
+      residentId: gone,
+      householdId,
+      gridId,
+      movedOutOn: '2026-11-20',
+    });
+    await publishEnvelope(producer, RESIDENTS_TOPICS.resident, movedOut);
+    await waitFor('the registry events handled', async () => {
+      const rows = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1`,
+        [movedOut.id],
+      );
+      return rows[0]!.n === 1 ? true : undefined;
+    });
+    expect(ok<{ status: string }>(await register(residentId), 'registerVolunteer').status).toBe(
+      'ACTIVE',
+    );
+    expect((await register(gone)).errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'residentId',
+    });
+    expect(await sql(`SELECT 1 FROM volunteers WHERE resident_id = $1`, [gone])).toEqual([]);
+
+    // Approved hours put the grid's volunteer on the grid's leaderboard, and no one else there.
+    const [v] = await sql<{ id: string }>(`SELECT id FROM volunteers WHERE resident_id = $1`, [
+      residentId,
+    ]);
+    await sql(
+      `INSERT INTO service_records (id, volunteer_id, hours, served_on, status) VALUES ($1, $2, 2, now() - interval '1 day', 'approved')`,
+      [randomUUID(), v!.id],
+    );
+    const board = await callSubgraph(
+      service,
+      caller([]),
+      `query($f: DateTime!, $t: DateTime!, $g: ID) { leaderboard(from: $f, to: $t, gridId: $g) { resident { id } hours } }`,
+      {
+        f: new Date(Date.now() - 7 * 86_400_000).toISOString(),
+        t: new Date().toISOString(),
+        g: gridId,
+      },
+    );
+    expect(board.data).toEqual({ leaderboard: [{ resident: { id: residentId }, hours: 2 }] });
   });
 
   it('when the demo data is loaded, then teams, volunteers and approved hours are there, once', async () => {

@@ -89,6 +89,28 @@ export class VolunteersStore {
     return rows.map((r) => ({ volunteerId: String(r.volunteer_id), team: toTeam(r) }));
   }
 
+  /** Records what the registry said of a resident (the latest event wins; `status` null keeps it). */
+  async upsertKnownResident(k: {
+    residentId: string;
+    householdId: string;
+    gridId: string;
+    status: 'active' | 'moved_out' | 'deceased' | null;
+  }): Promise<void> {
+    await this.rows(
+      `INSERT INTO known_residents (resident_id, household_id, grid_id, status) VALUES ($1, $2, $3, coalesce($4, 'active'))
+       ON CONFLICT (resident_id) DO UPDATE SET household_id = EXCLUDED.household_id, grid_id = EXCLUDED.grid_id,
+         status = coalesce($4, known_residents.status), updated_at = now()`,
+      [k.residentId, k.householdId, k.gridId, k.status],
+    );
+  }
+  async knownResident(residentId: string): Promise<{ gridId: string; status: string } | undefined> {
+    const [row] = await this.rows(
+      `SELECT grid_id, status FROM known_residents WHERE resident_id = $1`,
+      [residentId],
+    );
+    return row ? { gridId: String(row.grid_id), status: String(row.status) } : undefined;
+  }
+
   async insertVolunteer(v: Volunteer): Promise<boolean> {
     return (
       (
@@ -335,15 +357,18 @@ export class VolunteersStore {
     );
     return balance;
   }
+  /** Top 20 by approved hours in [from, to), of one grid's residents when `gridId` is given. */
   async leaderboard(
     from: Date,
     to: Date,
+    gridId: string | null = null,
   ): Promise<{ volunteerId: string; residentId: string; hours: number }[]> {
     const rows = await this.rows(
       `SELECT v.id, v.resident_id, sum(r.hours)::float8 AS hours FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id
         WHERE r.status = 'approved' AND r.served_on >= $1 AND r.served_on < $2
+          AND ($3::uuid IS NULL OR v.resident_id IN (SELECT resident_id FROM known_residents WHERE grid_id = $3))
         GROUP BY v.id, v.resident_id ORDER BY hours DESC, v.id LIMIT 20`,
-      [from, to],
+      [from, to, gridId],
     );
     return rows.map((r) => ({
       volunteerId: String(r.id),

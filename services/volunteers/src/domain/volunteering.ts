@@ -102,8 +102,8 @@ export class Volunteering {
     const residentId = a.residentId ? id(a.residentId, 'residentId') : caller.residentId;
     if (!residentId)
       throw badInput('residentId', 'residentId: required when registering someone else');
-    if (residentId !== caller.residentId && !isStaff(caller))
-      throw forbidden('residents register themselves');
+    const self = residentId === caller.residentId;
+    if (!self && !isStaff(caller)) throw forbidden('residents register themselves');
     const v: Volunteer = {
       id: randomUUID(),
       residentId,
@@ -112,6 +112,12 @@ export class Volunteering {
       status: 'active',
     };
     return this.transaction(async ({ store }) => {
+      // Staff name a resident the registry must have announced; a caller's own id comes signed.
+      const known = await store.knownResident(residentId);
+      if (!known && !self)
+        throw badInput('residentId', 'residentId: no such resident in the registry');
+      if (known && known.status !== 'active')
+        throw conflict(`the resident is ${known.status.replace('_', ' ')}`, 'residentId');
       if (!(await store.insertVolunteer(v)))
         throw conflict('this resident already volunteers', 'residentId');
       return v;

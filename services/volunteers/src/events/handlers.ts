@@ -5,6 +5,8 @@ import {
   FACILITIES_TOPICS,
   RESIDENTS_TOPICS,
   ResidentMovedOut,
+  ResidentRegistered,
+  ResidentUpdated,
   SHARED_SPACES_TOPICS,
   payloadOf,
 } from '@liyuan/schemas';
@@ -14,7 +16,8 @@ import { createTx } from '../schema/context';
 export const VOLUNTEERS_CONSUMER_GROUP = 'volunteers';
 
 /**
- * What volunteers reacts to: broken equipment (a repair opportunity for the repair team, once per
+ * What volunteers reacts to: residents registered, updated or moved out (what it knows of the
+ * registry, to check the residents staff name and to group volunteers by grid), broken equipment (a repair opportunity for the repair team, once per
  * repair order), a completed shared-space activity (hours logged for the volunteers who staffed it,
  * once), and a resident moving out (deactivated, future sign-ups cancelled).
  */
@@ -41,9 +44,22 @@ export function volunteersConsumers(): ConsumerDefinition[] {
             payloadOf(ActivityCompleted, event),
           );
         },
+        [ResidentRegistered.type]: async (event, manager) => {
+          const r = payloadOf(ResidentRegistered, event);
+          await createTx(manager, event.traceparent).store.upsertKnownResident(r);
+        },
+        [ResidentUpdated.type]: async (event, manager) => {
+          const r = payloadOf(ResidentUpdated, event);
+          await createTx(manager, event.traceparent).store.upsertKnownResident({
+            ...r,
+            status: null,
+          });
+        },
         [ResidentMovedOut.type]: async (event, manager) => {
           const { store } = createTx(manager, event.traceparent);
-          const v = await store.deactivate(payloadOf(ResidentMovedOut, event).residentId);
+          const r = payloadOf(ResidentMovedOut, event);
+          await store.upsertKnownResident({ ...r, status: 'moved_out' });
+          const v = await store.deactivate(r.residentId);
           if (v) await store.cancelFutureSignupsOf(v.id, new Date());
         },
       },

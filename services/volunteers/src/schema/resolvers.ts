@@ -18,11 +18,16 @@ export const resolvers = {
     teams: (_: unknown, __: unknown, ctx: Ctx) => ctx.store.allTeams(),
     openOpportunities: (_: unknown, __: unknown, ctx: Ctx) =>
       ctx.store.openOpportunities(new Date()),
-    leaderboard: async (_: unknown, a: { from: string; to: string }, ctx: Ctx) => {
+    leaderboard: async (
+      _: unknown,
+      a: { from: string; to: string; gridId?: string | null },
+      ctx: Ctx,
+    ) => {
       const from = new Date(parseInput(instant, a.from, 'from'));
       const to = new Date(parseInput(instant, a.to, 'to'));
       if (to <= from) throw badInput('to', 'to: must be after from');
-      return (await ctx.store.leaderboard(from, to)).map((e) => ({
+      const gridId = a.gridId ? parseInput(z.uuid('must be a valid id'), a.gridId, 'gridId') : null;
+      return (await ctx.store.leaderboard(from, to, gridId)).map((e) => ({
         resident: { id: e.residentId },
         hours: e.hours,
       }));
