@@ -15,6 +15,7 @@ import {
   formatGraphQLError,
   signCaller,
   startHttpServer,
+  operationLogPlugin,
   traceIdOf,
   traceparentFrom,
   type Caller,
@@ -99,7 +100,7 @@ export async function startGateway(
       formatGraphQLError(formatted, error, (err) =>
         logger.error({ err }, 'internal error in gateway'),
       ),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), operationLogPlugin<GatewayContext>()],
   });
   await apollo.start();
 

@@ -5,6 +5,7 @@ import {
   createLogger,
   signCaller,
   type Caller,
+  type Logger,
   type Role,
   type RunningService,
   type StartOptions,
@@ -146,6 +147,7 @@ export interface TestGateway {
 /** Starts the gateway routing each named subgraph to the given running service. */
 export async function startTestGateway(
   subgraphs: Record<string, { url: string }>,
+  opts: { logger?: Logger } = {},
 ): Promise<TestGateway> {
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
@@ -157,7 +159,7 @@ export async function startTestGateway(
       .map(([name, s]) => `${name}=${s.url}`)
       .join(','),
   });
-  const gateway = await startGateway(config, { logger: silentLogger() });
+  const gateway = await startGateway(config, { logger: opts.logger ?? silentLogger() });
   const token: TestGateway['token'] = (roles, claims = {}) =>
     issueToken(config.jwt, { sub: claims.sub ?? `user-${roles.join('-')}`, roles, ...claims });
   return {

@@ -5,6 +5,7 @@ export * from './logger';
 export * from './metrics';
 export * from './trace';
 export * from './http';
+export * from './operation-log';
 export * from './service';
 export * from './shutdown';
 export * from './db/database';

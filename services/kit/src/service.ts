@@ -22,6 +22,7 @@ import { verifyCaller, type Caller } from './identity';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { traceIdOf, traceparentFrom } from './trace';
+import { operationLogPlugin } from './operation-log';
 
 /** What every resolver receives: who calls, which request and trace, and the service's own deps. */
 export interface BaseRequestContext {
@@ -204,6 +205,7 @@ export async function startService<TContext extends BaseRequestContext>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       errorCounter,
+      operationLogPlugin<TContext>(),
     ],
     includeStacktraceInErrorResponses: false,
     // The process's one shutdown path handles signals; Apollo's own handler would race it.

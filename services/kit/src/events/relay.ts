@@ -3,6 +3,7 @@ import type { Producer } from 'kafkajs';
 import { EVENT_HEADERS } from '@liyuan/schemas';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { traceIdOf } from '../trace';
 import { OUTBOX_CHANNEL } from './outbox';
 
 export interface RelayOptions {
@@ -175,8 +176,22 @@ export class OutboxRelay {
     await client.query(`UPDATE outbox_events SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [
       rows.map((r) => r.seq),
     ]);
-    for (const [topic, messages] of byTopic)
+    for (const [topic, messages] of byTopic) {
       this.opts.metrics.outboxPublished.inc({ topic }, messages.length);
+      if (this.opts.logger.isLevelEnabled('debug')) {
+        for (const m of messages) {
+          this.opts.logger.debug(
+            {
+              topic,
+              eventId: m.headers[EVENT_HEADERS.id],
+              eventType: m.headers[EVENT_HEADERS.type],
+              traceId: traceIdOf(m.headers[EVENT_HEADERS.traceparent] ?? ''),
+            },
+            'event published',
+          );
+        }
+      }
+    }
     return rows.length;
   }
 
