@@ -4,7 +4,8 @@ import {
   residentInput,
   seedHousehold,
 } from '../support/registry-fixtures';
-import { startSystem, type TestSystem } from '../support/system';
+import { contractViolations } from '../support/contracts';
+import { ALL_SERVICES, startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
 
 const HOUR = 3_600_000;
@@ -479,5 +480,38 @@ describe('the event flows between the five subgraphs', () => {
       [r.id],
     )) as { n: number }[];
     expect(flagged[0]!.n).toBe(1);
+  });
+  it('when the flows above have run, then every event each service committed conforms to its published JSON Schema', async () => {
+    const seen = new Set<string>();
+    const problems: string[] = [];
+    for (const name of ALL_SERVICES) {
+      const rows = (await sys.services[name].service.db.dataSource.query(
+        `SELECT envelope FROM outbox_events ORDER BY seq`,
+      )) as { envelope: { type: string; version: number; source: string; data: unknown } }[];
+      for (const { envelope } of rows) {
+        seen.add(envelope.type);
+        if (envelope.source !== name) problems.push(`${envelope.type}: source ${envelope.source}`);
+        problems.push(...contractViolations(envelope).map((p) => `${name}: ${p}`));
+      }
+    }
+    expect(problems).toEqual([]);
+    // Every event type the flows rely on was produced and checked.
+    expect([...seen]).toEqual(
+      expect.arrayContaining([
+        'ResidentRegistered',
+        'ResidentUpdated',
+        'ResidentMovedOut',
+        'ServiceRequestFiled',
+        'CaseFiled',
+        'AgreementReached',
+        'RepairOrderOpened',
+        'EquipmentFaultReported',
+        'SpaceActivityScheduled',
+        'BookingConfirmed',
+        'BookingRejected',
+        'ActivityCompleted',
+        'VolunteerServiceApproved',
+      ]),
+    );
   });
 });
