@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   REGISTER_RESIDENT,
   dataOf,
@@ -558,5 +560,44 @@ describe('the whole system seen by its users', () => {
     const everything = JSON.stringify(sys.logs);
     expect(everything).not.toContain(subject.idCardNumber);
     expect(everything).not.toContain(subject.phone);
+  });
+  it('when the operations the README offers frontend developers are run with their roles, then each answers without errors', async () => {
+    const operation = (name: string) =>
+      readFileSync(join(__dirname, '..', 'operations', `${name}.graphql`), 'utf8');
+    const self = await sys.gw.token(['resident'], {
+      residentId: subject.id,
+      sub: `resident-${subject.id}`,
+    });
+    const member = await sys.gw.token(['grid_member'], { gridIds: [subject.gridId] });
+
+    const whole = await sys.gw.query<{ resident: { name: string; partyMembership: unknown } }>(
+      operation('WholeResident'),
+      { id: subject.id },
+      staff,
+    );
+    expect(whole.errors).toBeUndefined();
+    expect(whole.data!.resident).toMatchObject({
+      name: 'Han Yuzhen',
+      partyMembership: { branch: { name: 'Courtyard 2 Branch' }, points: 4 },
+      volunteerProfile: { approvedHours: 2 },
+      mediationCases: expect.arrayContaining([{ category: 'NEIGHBOUR', status: 'FILED' }]),
+    });
+
+    const round = await sys.gw.query<{
+      residents: { totalCount: number; edges: { node: { name: string; phone: string } }[] };
+    }>(operation('GridRound'), { gridId: subject.gridId }, member);
+    expect(round.errors).toBeUndefined();
+    expect(round.data!.residents.edges.map((e) => e.node)).toContainEqual({
+      name: 'Han Yuzhen',
+      age: expect.any(Number),
+      phone: subject.phone,
+    });
+
+    const home = await sys.gw.query<{
+      resident: { bookings: unknown[] };
+      upcomingActivities: unknown[];
+    }>(operation('ResidentHome'), { me: subject.id }, self);
+    expect(home.errors).toBeUndefined();
+    expect(home.data!.resident.bookings).toHaveLength(1);
   });
 });
