@@ -60,6 +60,8 @@ export const serviceEnvShape = {
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   OUTBOX_LISTEN: bool.optional(),
+  /** Readiness fails once the oldest unpublished event is older than this (the relay is stuck). */
+  OUTBOX_STUCK_AFTER_SECONDS: z.coerce.number().min(1).default(120),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSUMER_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
@@ -77,7 +79,7 @@ export interface ServiceConfig {
   database: { url?: string; dataDir: string; poolSize: number };
   kafka: { brokers: string[]; clientId: string; consumerGroupPrefix: string };
   identity: { secret: string; maxSkewSeconds: number };
-  outbox: { pollIntervalMs: number; batchSize: number; listen: boolean };
+  outbox: { pollIntervalMs: number; batchSize: number; listen: boolean; stuckAfterSeconds: number };
   consumer: { maxAttempts: number; backoffMs: number };
   http: { bodyLimitBytes: number };
   demoData: boolean;
@@ -120,6 +122,7 @@ export function loadServiceConfig(
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       batchSize: e.OUTBOX_BATCH_SIZE,
       listen: e.OUTBOX_LISTEN ?? Boolean(e.DATABASE_URL),
+      stuckAfterSeconds: e.OUTBOX_STUCK_AFTER_SECONDS,
     },
     consumer: { maxAttempts: e.CONSUMER_MAX_ATTEMPTS, backoffMs: e.CONSUMER_BACKOFF_MS },
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },

@@ -161,6 +161,18 @@ export async function startService<TContext extends BaseRequestContext>(
   })();
   eventsReady.catch(() => undefined);
 
+  /** The outbox is flowing unless its oldest unpublished event is older than the configured limit. */
+  const outboxFlowing = async (): Promise<boolean> => {
+    const backlog = await Promise.race([
+      relay.backlog().catch(() => undefined),
+      sleep(2000, undefined, { ref: false }),
+    ]);
+    if (!backlog) return false;
+    metrics.outboxBacklog.set(backlog.count);
+    metrics.outboxOldestAgeSeconds.set(backlog.oldestAgeSeconds);
+    return backlog.oldestAgeSeconds < config.outbox.stuckAfterSeconds;
+  };
+
   let kafkaCheck = { at: 0, ok: false };
   const kafkaReachable = async (): Promise<boolean> => {
     if (Date.now() - kafkaCheck.at < 1000) return kafkaCheck.ok;
@@ -238,7 +250,11 @@ export async function startService<TContext extends BaseRequestContext>(
       logger,
       metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
-      ready: async () => ({ database: await db.ping(), kafka: await kafkaReachable() }),
+      ready: async () => ({
+        database: await db.ping(),
+        kafka: await kafkaReachable(),
+        outbox: await outboxFlowing(),
+      }),
       graphql: { server: apollo, context },
     });
   } catch (err) {

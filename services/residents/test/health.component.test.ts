@@ -23,7 +23,7 @@ describe('residents health and metrics', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({
         status: 'ready',
-        checks: { database: true, kafka: true },
+        checks: { database: true, kafka: true, outbox: true },
       });
       const metrics = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
       expect(metrics).toContain('outbox_backlog{service="residents"}');
@@ -44,7 +44,7 @@ describe('residents health and metrics', () => {
           ? ((await res.json()) as { checks: Record<string, boolean> })
           : undefined;
       });
-      expect(body.checks).toEqual({ database: true, kafka: false });
+      expect(body.checks).toEqual({ database: true, kafka: false, outbox: true });
     } finally {
       await stop();
     }

@@ -118,6 +118,21 @@ export class OutboxRelay {
       } catch (err) {
         metrics.outboxPublishFailures.inc();
         logger.warn({ err: String(err) }, 'outbox relay iteration failed; retrying');
+        // Keep the backlog gauges true while publishing fails (a broker outage is when they matter).
+        if (this.client && this.isClientHealthy()) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            this.countBacklog(this.client).then(
+              (b) => {
+                metrics.outboxBacklog.set(b.count);
+                metrics.outboxOldestAgeSeconds.set(b.oldestAgeSeconds);
+              },
+              () => undefined,
+            ),
+            new Promise((r) => (timer = setTimeout(r, 2000))),
+          ]);
+          clearTimeout(timer);
+        }
         if (!this.isClientHealthy()) await this.dropClient();
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
@@ -127,8 +142,9 @@ export class OutboxRelay {
 
   private async drainOnce(client: Client): Promise<number> {
     const { rows } = await client.query<OutboxRow>(
+      // Ordered by the bigint column: the text alias of the same name would sort "10" before "2".
       `SELECT seq::text AS seq, topic, aggregate_id, envelope::text AS envelope
-         FROM outbox_events WHERE sent_at IS NULL ORDER BY seq LIMIT $1`,
+         FROM outbox_events WHERE sent_at IS NULL ORDER BY outbox_events.seq LIMIT $1`,
       [this.opts.batchSize],
     );
     if (rows.length === 0) return 0;
