@@ -62,16 +62,6 @@ describe('ordering with two relays', () => {
       const outOfOrder = tags.filter(
         (t, i) => i > 0 && t < tags[i - 1]! && !tags.slice(0, i).includes(t),
       );
-      if (outOfOrder.length) {
-        const i = tags.indexOf(outOfOrder[0]!);
-        console.log(
-          JSON.stringify({
-            around: tags.slice(Math.max(0, i - 5), i + 5),
-            dupes: tags.length - EVENTS,
-            first20: tags.slice(0, 20),
-          }),
-        );
-      }
       expect(outOfOrder).toEqual([]);
       const firsts = tags.filter((t, i) => tags.indexOf(t) === i);
       expect(firsts).toEqual(Array.from({ length: EVENTS }, (_, i) => tag(i)));
