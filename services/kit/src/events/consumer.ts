@@ -72,7 +72,9 @@ export class EventConsumer {
     this.consumer = kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      // After a broker restart the group waits out the previous member's session before it
+      // rebalances: 10 s (not 30) bounds how long consumers stand still once the broker is back.
+      sessionTimeout: 10_000,
       heartbeatInterval: 3000,
       // After the retries a crashed consumer is restarted by kafkajs (restartOnFailure), rejoining the group.
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5000 },
