@@ -311,6 +311,10 @@ describe('outbox relay and idempotent consumer', () => {
           'dlq-consumer': groupId,
         });
         expect(await effectsOf(poison.id)).toBe(0);
+        const deadLetters = (await metrics.deadLetters.get()).values.find(
+          (v) => v.labels.consumer === groupId,
+        );
+        expect(deadLetters?.value).toBeGreaterThanOrEqual(1);
 
         failMovedOut = false;
         const replayed = await replayDeadLetters(
