@@ -1,11 +1,41 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { readFileSync } from 'node:fs';
+import {
+  SignJWT,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  errors as joseErrors,
+  type JSONWebKeySet,
+} from 'jose';
 import { z } from 'zod';
 import { ANONYMOUS, ROLES, unauthenticated, type Caller, type Role } from '@liyuan/kit';
 
 export interface JwtSettings {
-  secret: string;
+  /** HS256 shared secret (development). */
+  secret?: string;
+  /** A JWKS file or URL whose keys verify RS256 and ES256 tokens. */
+  jwksPath?: string;
+  jwksUrl?: string;
   issuer: string;
   audience: string;
+}
+
+type KeyResolver = ReturnType<typeof createLocalJWKSet>;
+const keySets = new WeakMap<JwtSettings, KeyResolver | null>();
+
+/** The settings' key set, loaded once (a URL's keys are fetched and cached by jose). */
+function keySetOf(jwt: JwtSettings): KeyResolver | null {
+  let set = keySets.get(jwt);
+  if (set === undefined) {
+    set = jwt.jwksPath
+      ? createLocalJWKSet(JSON.parse(readFileSync(jwt.jwksPath, 'utf8')) as JSONWebKeySet)
+      : jwt.jwksUrl
+        ? createRemoteJWKSet(new URL(jwt.jwksUrl))
+        : null;
+    keySets.set(jwt, set);
+  }
+  return set;
 }
 
 const claims = z.object({
@@ -27,18 +57,35 @@ export async function callerFromAuthorization(
   if (!header) return ANONYMOUS;
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   if (!match?.[1]) throw unauthenticated('Authorization must be "Bearer <token>"');
+  const token = match[1];
   try {
-    const { payload } = await jwtVerify(match[1], new TextEncoder().encode(jwt.secret), {
-      issuer: jwt.issuer,
-      audience: jwt.audience,
-      algorithms: ['HS256'],
-    });
+    const { alg } = decodeProtectedHeader(token);
+    const options = { issuer: jwt.issuer, audience: jwt.audience };
+    const keys = keySetOf(jwt);
+    let verified;
+    if (alg === 'HS256' && jwt.secret) {
+      verified = await jwtVerify(token, new TextEncoder().encode(jwt.secret), {
+        ...options,
+        algorithms: ['HS256'],
+      });
+    } else if ((alg === 'RS256' || alg === 'ES256') && keys) {
+      verified = await jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'ES256'] });
+    } else {
+      throw unauthenticated(`tokens signed with ${String(alg)} are not accepted`);
+    }
+    const { payload } = verified;
     const c = claims.parse(payload);
     return { userId: c.sub, roles: c.roles, residentId: c.residentId, gridIds: c.gridIds ?? [] };
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
+    if (err instanceof Error && err.name === 'AppError') throw err;
     throw unauthenticated('invalid token');
   }
+}
+
+function secretOf(jwt: JwtSettings): string {
+  if (!jwt.secret) throw new Error('JWT_SECRET is not set: development tokens need it');
+  return jwt.secret;
 }
 
 /** Issues an HS256 development token (used by `npm run token`, `npm start` and the tests). */
@@ -58,5 +105,5 @@ export async function issueToken(
     .setAudience(jwt.audience)
     .setIssuedAt()
     .setExpirationTime(ttl)
-    .sign(new TextEncoder().encode(jwt.secret));
+    .sign(new TextEncoder().encode(secretOf(jwt)));
 }

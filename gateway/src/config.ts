@@ -33,17 +33,44 @@ const schema = z.object({
     .default(resolve(__dirname, '../../schemas/supergraph.graphql')),
   /** Overrides of the routing URLs in the supergraph, e.g. `residents=http://10.0.0.5:4001/graphql`. */
   SUBGRAPH_URLS: subgraphUrls,
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** HS256 shared secret (development); with JWKS_PATH / JWKS_URL for RS256 and ES256 tokens. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** A JSON Web Key Set file, or a URL serving one, whose keys verify RS256 / ES256 tokens. */
+  JWKS_PATH: z.string().min(1).optional(),
+  JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1).default('liyuan-dev'),
   JWT_AUDIENCE: z.string().min(1).default('liyuan-community'),
   IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  SUBGRAPH_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).default(100),
+  SUBGRAPH_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
+  SUBGRAPH_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(10_000),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** How often the supergraph file is checked for changes (hot reload). */
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(50).default(2000),
+  MAX_DEPTH: z.coerce.number().int().min(1).default(10),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  MAX_TOKENS: z.coerce.number().int().min(100).default(2000),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
+  MAX_COST: z.coerce.number().int().min(100).default(20_000),
+  /** Requests per minute per caller (user id, or address when anonymous), with bursts up to RATE_LIMIT_BURST. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(300),
+  /** Only the operations in OPERATIONS_DIR are served; on by default when NODE_ENV=production. */
+  SAFELIST: z.enum(['true', 'false']).optional(),
+  OPERATIONS_DIR: z.string().min(1).default(resolve(__dirname, '../../test/operations')),
 });
 
 /** The one place the gateway reads its environment. */
 export function loadConfig(env: Env = process.env) {
-  const e = parseEnv(schema, env);
+  const e = parseEnv(
+    schema.refine((c) => c.JWT_SECRET || c.JWKS_PATH || c.JWKS_URL, {
+      message: 'set JWT_SECRET (HS256) or JWKS_PATH / JWKS_URL (RS256, ES256)',
+      path: ['JWT_SECRET'],
+    }),
+    env,
+  );
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -51,10 +78,33 @@ export function loadConfig(env: Env = process.env) {
     port: e.PORT,
     supergraphPath: e.SUPERGRAPH_PATH,
     subgraphUrls: e.SUBGRAPH_URLS,
-    jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    jwt: {
+      secret: e.JWT_SECRET,
+      jwksPath: e.JWKS_PATH,
+      jwksUrl: e.JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
     identitySecret: e.IDENTITY_SECRET,
-    subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    resilience: {
+      timeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+      retries: e.SUBGRAPH_RETRIES,
+      retryBackoffMs: e.SUBGRAPH_RETRY_BACKOFF_MS,
+      breakerFailures: e.SUBGRAPH_BREAKER_FAILURES,
+      breakerCooldownMs: e.SUBGRAPH_BREAKER_COOLDOWN_MS,
+    },
     bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+    supergraphPollMs: e.SUPERGRAPH_POLL_MS,
+    limits: {
+      maxDepth: e.MAX_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_TOKENS,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxCost: e.MAX_COST,
+    },
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
+    safelist: (e.SAFELIST ?? (e.NODE_ENV === 'production' ? 'true' : 'false')) === 'true',
+    operationsDir: e.OPERATIONS_DIR,
   };
 }
 

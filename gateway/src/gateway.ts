@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import {
   ApolloGateway,
@@ -7,7 +6,6 @@ import {
   type GraphQLDataSourceProcessOptions,
 } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   createLogger,
@@ -16,6 +14,7 @@ import {
   signCaller,
   startHttpServer,
   operationLogPlugin,
+  rateLimited,
   traceIdOf,
   traceparentFrom,
   type Caller,
@@ -23,6 +22,11 @@ import {
 } from '@liyuan/kit';
 import { callerFromAuthorization } from './auth';
 import type { GatewayConfig } from './config';
+import { limitRules, withoutSuggestions } from './limits';
+import { RateLimiter } from './rate-limit';
+import { loadSafelist, safelistPlugin } from './safelist';
+import { resilientFetcher, type ResilienceSettings } from './subgraph-fetch';
+import { supergraphFromFile } from './supergraph-source';
 
 /** Per-request context of the gateway: the verified caller and the ids that follow the request. */
 export interface GatewayContext {
@@ -34,18 +38,18 @@ export interface GatewayContext {
 
 /**
  * Forwards the caller to a subgraph as headers signed with the shared secret, with the request and
- * trace ids, and bounds each subgraph call by a timeout.
+ * trace ids; its fetch bounds each attempt by a timeout, retries queries on network errors and 5xx,
+ * and breaks the circuit while the subgraph keeps failing.
  */
 class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
+    name: string,
     url: string,
     private readonly secret: string,
-    timeoutMs: number,
+    resilience: ResilienceSettings,
+    logger: Logger,
   ) {
-    // Node's fetch keeps connections alive per origin; the signal bounds a slow subgraph.
-    const fetcher = ((input: string, init?: RequestInit) =>
-      fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher;
-    super({ url, fetcher });
+    super({ url, fetcher: resilientFetcher(name, resilience, logger) });
   }
 
   override willSendRequest({
@@ -79,33 +83,50 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   const metrics = createMetrics('gateway');
-  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollMs, logger),
     buildService: ({ name, url }) =>
       new SignedDataSource(
+        name,
         config.subgraphUrls[name] ?? url ?? '',
         config.identitySecret,
-        config.subgraphTimeoutMs,
+        config.resilience,
+        logger,
       ),
   });
+  const production = config.nodeEnv === 'production';
+  const limiter = new RateLimiter(config.rateLimit.perMinute, config.rateLimit.burst);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: config.nodeEnv !== 'production',
+    introspection: !production,
     csrfPrevention: true,
+    // Abusive documents are refused before any subgraph is called.
+    validationRules: limitRules(config.limits),
+    parseOptions: { maxTokens: config.limits.maxTokens },
     includeStacktraceInErrorResponses: false,
     // The process's one shutdown path handles signals; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) =>
-      formatGraphQLError(formatted, error, (err) =>
+    formatError: (formatted, error) => {
+      const out = formatGraphQLError(formatted, error, (err) =>
         logger.error({ err }, 'internal error in gateway'),
-      ),
-    plugins: [ApolloServerPluginLandingPageDisabled(), operationLogPlugin<GatewayContext>()],
+      );
+      // Suggestions would spell out the schema that production keeps private.
+      return production ? withoutSuggestions(out) : out;
+    },
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      operationLogPlugin<GatewayContext>(),
+      ...(config.safelist
+        ? [safelistPlugin<GatewayContext>(loadSafelist(config.operationsDir))]
+        : []),
+    ],
   });
   await apollo.start();
 
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const caller = await callerFromAuthorization(req.headers.authorization, config.jwt);
+    const wait = limiter.take(caller.userId ?? `address:${req.socket.remoteAddress ?? 'unknown'}`);
+    if (wait > 0) throw rateLimited(wait);
     // The gateway names every request itself: the id ends up in audit records, so a caller must
     // not choose it.
     const requestId = randomUUID();

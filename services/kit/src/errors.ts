@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'SUBGRAPH_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /** The one error type of the domain and the edges; mapped to a GraphQL error with its code. */
@@ -16,11 +18,22 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    /** For RATE_LIMITED: when the caller may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
   }
 }
+
+/** Too many requests from one caller; the HTTP answer is 429 with Retry-After. */
+export const rateLimited = (retryAfterSeconds: number): AppError =>
+  new AppError(
+    'RATE_LIMITED',
+    `too many requests; retry after ${retryAfterSeconds} s`,
+    undefined,
+    retryAfterSeconds,
+  );
 
 /** Input that fails validation; `field` is the argument path, e.g. `input.birthDate`. */
 export const badInput = (field: string, message: string): AppError =>

@@ -24,7 +24,7 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   bodyLimitBytes: number;
   graphql: {
     server: ApolloServer<TContext>;
-    /** Builds the request context; an AppError UNAUTHENTICATED here answers 401. */
+    /** Builds the request context; an AppError UNAUTHENTICATED here answers 401, RATE_LIMITED 429. */
     context: (req: IncomingMessage) => Promise<TContext>;
   };
   routes?: Record<string, RouteHandler>;
@@ -130,6 +130,11 @@ export async function startHttpServer<TContext extends BaseContext>(
     } catch (e) {
       if (e instanceof AppError && e.code === 'UNAUTHENTICATED') {
         graphqlError(res, 401, 'UNAUTHENTICATED', e.message);
+        return 'graphql';
+      }
+      if (e instanceof AppError && e.code === 'RATE_LIMITED') {
+        res.setHeader('retry-after', String(e.retryAfterSeconds ?? 1));
+        graphqlError(res, 429, 'RATE_LIMITED', e.message);
         return 'graphql';
       }
       throw e;
