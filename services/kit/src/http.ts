@@ -106,6 +106,10 @@ export async function startHttpServer<TContext extends BaseContext>(
         text = await readBody(req, opts.bodyLimitBytes);
       } catch (e) {
         if (e instanceof BodyTooLarge) {
+          // The rest of the body is never read: the connection cannot carry another request.
+          const socket = req.socket;
+          res.setHeader('connection', 'close');
+          res.once('finish', () => socket?.destroySoon());
           graphqlError(
             res,
             413,
