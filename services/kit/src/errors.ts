@@ -51,6 +51,14 @@ export const unauthenticated = (message = 'authentication required'): AppError =
 export const conflict = (message: string, field?: string): AppError =>
   new AppError('CONFLICT', message, field);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id argument, refused as BAD_USER_INPUT naming `field` unless it is a UUID. */
+export function idArg(value: string, field: string): string {
+  if (!UUID.test(value)) throw badInput(field, `${field}: must be a valid id`);
+  return value;
+}
+
 /**
  * Validates `value` with a zod schema; the first issue becomes a BAD_USER_INPUT naming the field
  * under `prefix` (e.g. `input.name`).

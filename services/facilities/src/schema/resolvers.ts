@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { DateScalar, DateTimeScalar, unauthenticated } from '@liyuan/kit';
+import { DateScalar, DateTimeScalar, idArg, unauthenticated } from '@liyuan/kit';
 import { mayReadResidentRecords } from '../domain/access';
 import type { Book, Booking, Equipment, Facility, Loan, RepairOrder } from '../domain/model';
 import { formatClock } from '../domain/schedule';
@@ -39,7 +39,8 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   ...enums,
   Query: {
-    facility: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.facility.load(a.id),
+    facility: (_: unknown, a: { id: string }, ctx: Ctx) =>
+      ctx.loaders.facility.load(idArg(a.id, 'id')),
     facilities: (_: unknown, a: { kind?: string | null }, ctx: Ctx) =>
       ctx.bookings.listFacilities(a.kind ?? undefined),
     booking: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.bookings.get(ctx.caller, a.id),

@@ -1,4 +1,4 @@
-import { encodeCursor, unauthenticated } from '@liyuan/kit';
+import { encodeCursor, idArg, unauthenticated } from '@liyuan/kit';
 import { requestCursor } from '../domain/service-requests';
 import { residentCursor } from '../domain/registry';
 import type { ResidentsContext } from './context';
@@ -29,7 +29,7 @@ interface ResidentsArgs {
 export const queryResolvers = {
   Query: {
     resident: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
-      loadReadableResident(ctx, args.id),
+      loadReadableResident(ctx, idArg(args.id, 'id')),
     residents: async (_: unknown, args: ResidentsArgs, ctx: ResidentsContext) => {
       const page = await ctx.registry.listResidents(ctx.caller, args);
       for (const r of page.items) ctx.loaders.resident.prime(r.id, r);
@@ -43,17 +43,17 @@ export const queryResolvers = {
       };
     },
     household: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
-      loadReadableHousehold(ctx, args.id),
+      loadReadableHousehold(ctx, idArg(args.id, 'id')),
     building: (_: unknown, args: { id: string }, ctx: ResidentsContext) => {
       if (ctx.caller.userId === null) throw unauthenticated();
-      return ctx.loaders.building.load(args.id);
+      return ctx.loaders.building.load(idArg(args.id, 'id'));
     },
     buildings: (_: unknown, args: { gridId?: string | null }, ctx: ResidentsContext) => {
       if (ctx.caller.userId === null) throw unauthenticated();
-      return ctx.loaders.buildingsOfGrid(args.gridId ?? undefined);
+      return ctx.loaders.buildingsOfGrid(args.gridId ? idArg(args.gridId, 'gridId') : undefined);
     },
     grid: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
-      ctx.loaders.grid.load(args.id),
+      ctx.loaders.grid.load(idArg(args.id, 'id')),
     grids: (_: unknown, __: unknown, ctx: ResidentsContext) => ctx.loaders.allGrids(),
     keyGroupTags: (_: unknown, __: unknown, ctx: ResidentsContext) => ctx.loaders.keyGroupTags(),
     visitsDue: (_: unknown, args: { gridId: string }, ctx: ResidentsContext) =>
