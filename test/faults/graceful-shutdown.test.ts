@@ -117,10 +117,15 @@ describe('graceful shutdown', () => {
 
     expect(exit).toEqual({ code: 0, signal: null });
     const ok = outcomes.filter((o): o is { kind: 'ok'; id: string } => o.kind === 'ok');
-    const failed = outcomes.filter((o) => o.kind === 'dropped' || o.kind === 'status');
-    // Accepted requests were answered; the only other outcome is a refused new connection.
-    expect(failed).toEqual([]);
-    expect(outcomes.filter((o) => o.kind === 'refused').length).toBeGreaterThan(0);
+    // Every request the service handled was answered: as many registrations ran as were answered
+    // (a connection still in the listen backlog when it closed is reset by the kernel, unhandled).
+    expect(outcomes.filter((o) => o.kind === 'status')).toEqual([]);
+    const handled = proc.output.filter(
+      (l) => l.includes('"msg":"graphql operation"') && l.includes('"registerResident"'),
+    ).length;
+    expect(handled).toBe(outcomes.filter((o) => o.kind === 'ok').length);
+    const unanswered = outcomes.filter((o) => o.kind === 'dropped').length;
+    expect(outcomes.filter((o) => o.kind === 'refused').length + unanswered).toBeGreaterThan(0);
 
     const db = new Client({ connectionString: database.url });
     await db.connect();
@@ -130,6 +135,11 @@ describe('graceful shutdown', () => {
       );
       const events = new Map(rows.rows.map((r) => [r.aggregate_id, r.sent]));
       expect(ok.filter((o) => !events.has(o.id))).toEqual([]);
+      // And nothing was written that no one was told about.
+      const written = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM residents WHERE name LIKE 'Load %'`,
+      );
+      expect(written.rows[0]!.n).toBe(ok.length);
       const kept = [...events.values()].filter((sent) => !sent).length;
 
       // The next start publishes whatever was kept.
@@ -143,7 +153,7 @@ describe('graceful shutdown', () => {
         await again.database.drop();
       }
       process.stdout.write(
-        `graceful shutdown: ${ok.length} mutations answered, exit 0, ${ok.length - kept} events published before exit, ${kept} kept and published on the next start\n`,
+        `graceful shutdown: ${ok.length} mutations answered, ${unanswered} connections reset before they were handled, exit 0, ${ok.length - kept} events published before exit, ${kept} kept and published on the next start\n`,
       );
     } finally {
       await db.end();

@@ -12,6 +12,7 @@ import {
   type GraphQLSchema,
   type IntrospectionQuery,
 } from 'graphql';
+import { freePort } from '@liyuan/kit';
 import { ALL_SERVICES, startSystem, type TestSystem } from '../support/system';
 
 const INJECTIONS = [
@@ -76,7 +77,8 @@ describe('bad input through the gateway', () => {
   let sys: TestSystem;
 
   beforeAll(async () => {
-    sys = await startSystem();
+    // No broker: events from the other test files must not change these databases meanwhile.
+    sys = await startSystem({ brokers: [`127.0.0.1:${await freePort()}`] });
   });
   afterAll(async () => {
     await sys.stop();

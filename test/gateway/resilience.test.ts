@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@liyuan/kit';
 import { composeSupergraph } from '../../schemas/compose-lib';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import {
@@ -96,6 +97,25 @@ describe('gateway resilience', () => {
     expect(untouched.errors).toBeUndefined();
     await healthy();
     expect((await whole()).data).toEqual({ resident: { name: 'Wen Shuyi', bookings: [] } });
+  });
+
+  it('when a subgraph is not running at all, then its fields are null with an error naming it and the rest arrives', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/graphql`;
+    const down = await startTestGateway(
+      { residents: residents.service, facilities: { url: closed } },
+      { env: { SUBGRAPH_RETRIES: '1', SUBGRAPH_RETRY_BACKOFF_MS: '10' } },
+    );
+    try {
+      const res = await down.query<{ resident: unknown }>(WHOLE, { id: residentId }, staff);
+      expect(res.status).toBe(200);
+      expect(res.data).toEqual({ resident: { name: 'Wen Shuyi', bookings: null } });
+      expect(res.errors?.[0]).toMatchObject({
+        message: 'the facilities subgraph is unavailable (unreachable)',
+        extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+      });
+    } finally {
+      await down.stop();
+    }
   });
 
   it('when a subgraph answers 5xx twice, then a query is retried and succeeds, but a mutation is sent once', async () => {
