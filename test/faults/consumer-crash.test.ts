@@ -3,7 +3,7 @@ import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { RESIDENTS_TOPICS, ResidentRegistered } from '@liyuan/schemas';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { envelopeFor, testKafka } from '../support/kafka';
+import { envelopeFor, testKafka, testTopic } from '../support/kafka';
 import { ensureStopped, spawnService, type ServiceProcess } from '../support/process';
 import { waitFor } from '../support/wait';
 
@@ -53,7 +53,7 @@ describe('consumer crash mid-batch', () => {
     const residentIds = envelopes.map((e) => String(e.aggregateId));
     for (let i = 0; i < EVENTS; i += 500) {
       await producer.send({
-        topic: RESIDENTS_TOPICS.resident,
+        topic: testTopic(RESIDENTS_TOPICS.resident),
         messages: envelopes.slice(i, i + 500).map((e) => ({
           key: String(e.aggregateId),
           value: JSON.stringify(e),

@@ -1,6 +1,34 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  FACILITIES_TOPICS,
+  MEDIATION_TOPICS,
+  RESIDENTS_TOPICS,
+  SHARED_SPACES_TOPICS,
+  VOLUNTEERS_TOPICS,
+} from '@liyuan/schemas';
 import { testEnv } from './config';
+
+/**
+ * Test files run at once on one broker; each file's services use topics of their own (this prefix,
+ * fresh per file since Jest loads modules per file), so a consumer in one file never reacts to
+ * another file's events. The helpers below apply it to the domain topics they are given.
+ */
+export const TOPIC_PREFIX = `t${randomBytes(4).toString('hex')}.`;
+const DOMAIN_TOPICS = new Set<string>(
+  [
+    RESIDENTS_TOPICS,
+    FACILITIES_TOPICS,
+    MEDIATION_TOPICS,
+    SHARED_SPACES_TOPICS,
+    VOLUNTEERS_TOPICS,
+  ].flatMap((t) => Object.values(t) as string[]),
+);
+/** The name this file's services use for a domain topic (other names pass unchanged). */
+export const testTopic = (topic: string): string =>
+  DOMAIN_TOPICS.has(topic) ? `${TOPIC_PREFIX}${topic}` : topic;
+const fromTestTopic = (topic: string): string =>
+  topic.startsWith(TOPIC_PREFIX) ? topic.slice(TOPIC_PREFIX.length) : topic;
 
 /** Brokers of the run (started by global setup or given by KAFKA_BROKERS). */
 export function testBrokers(): string[] {
@@ -30,7 +58,7 @@ function toReceived(topic: string, m: KafkaMessage): Received {
     if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
   }
   return {
-    topic,
+    topic: fromTestTopic(topic),
     key: m.key?.toString() ?? null,
     value: JSON.parse(m.value?.toString() ?? 'null') as Record<string, unknown>,
     headers,
@@ -42,9 +70,10 @@ function toReceived(topic: string, m: KafkaMessage): Received {
  * as they arrive. Join it once per file (a group join takes seconds).
  */
 export async function collectTopics(
-  topics: string[],
+  domainTopics: string[],
   brokers = testBrokers(),
 ): Promise<{ messages: Received[]; stop(): Promise<void> }> {
+  const topics = domainTopics.map(testTopic);
   const kafka = testKafka(brokers);
   const admin = kafka.admin();
   await admin.connect();
@@ -101,7 +130,7 @@ export async function publishEnvelope(
   envelope: Record<string, unknown> & { id: string },
 ): Promise<void> {
   await producer.send({
-    topic,
+    topic: testTopic(topic),
     messages: [
       {
         key: String(envelope.aggregateId),

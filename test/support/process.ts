@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@liyuan/kit';
 import { TEST_SECRETS } from './config';
-import { testBrokers } from './kafka';
+import { TOPIC_PREFIX, testBrokers } from './kafka';
 import type { ServiceName } from './stack';
 import { waitFor } from './wait';
 
@@ -40,6 +40,7 @@ export async function spawnService(
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: testBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: TOPIC_PREFIX,
       IDENTITY_SECRET: TEST_SECRETS.identity,
       OUTBOX_POLL_INTERVAL_MS: '200',
       DATABASE_POOL_SIZE: '5',

@@ -22,7 +22,7 @@ import { loadConfig as loadVolunteersConfig } from '../../services/volunteers/sr
 import { startVolunteers } from '../../services/volunteers/src/service';
 import { TEST_SECRETS } from './config';
 import { createTestDatabase, type TestDatabase } from './db';
-import { testBrokers } from './kafka';
+import { TOPIC_PREFIX, testBrokers } from './kafka';
 
 /** A GraphQL response as tests inspect it. */
 export interface GqlResult<T = Record<string, unknown>> {
@@ -87,6 +87,7 @@ export async function startTestService(
     IDENTITY_SECRET: TEST_SECRETS.identity,
     // Each instance is its own consumer group: files running at once share the broker, not offsets.
     KAFKA_CONSUMER_GROUP_PREFIX: `${database.name}.`,
+    KAFKA_TOPIC_PREFIX: TOPIC_PREFIX,
     OUTBOX_POLL_INTERVAL_MS: '200',
     DATABASE_POOL_SIZE: '5',
     ...opts.env,

@@ -55,6 +55,11 @@ export const serviceEnvShape = {
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
     .default(''),
+  /** Prefixes every topic the service publishes to and consumes (environments sharing a cluster). */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .default(''),
   IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
   IDENTITY_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).default(60),
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
@@ -77,7 +82,7 @@ export interface ServiceConfig {
   host: string;
   port: number;
   database: { url?: string; dataDir: string; poolSize: number };
-  kafka: { brokers: string[]; clientId: string; consumerGroupPrefix: string };
+  kafka: { brokers: string[]; clientId: string; consumerGroupPrefix: string; topicPrefix: string };
   identity: { secret: string; maxSkewSeconds: number };
   outbox: { pollIntervalMs: number; batchSize: number; listen: boolean; stuckAfterSeconds: number };
   consumer: { maxAttempts: number; backoffMs: number };
@@ -114,6 +119,7 @@ export function loadServiceConfig(
       brokers: e.KAFKA_BROKERS,
       clientId: serviceName,
       consumerGroupPrefix: e.KAFKA_CONSUMER_GROUP_PREFIX,
+      topicPrefix: e.KAFKA_TOPIC_PREFIX,
     },
     identity: { secret: e.IDENTITY_SECRET, maxSkewSeconds: e.IDENTITY_MAX_SKEW_SECONDS },
     // LISTEN/NOTIFY does not cross the embedded database's socket connections, so polling alone

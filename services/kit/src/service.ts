@@ -115,19 +115,27 @@ export async function startService<TContext extends BaseRequestContext>(
     listen: config.outbox.listen,
     lockKey: def.relayLockKey,
     afterPublish: options.afterPublish,
+    topicPrefix: config.kafka.topicPrefix,
   });
   relay.start();
 
-  const consumerDefs = (def.consumers?.(db.dataSource) ?? []).map((c) => ({
-    ...c,
-    groupId: `${config.kafka.consumerGroupPrefix}${c.groupId}`,
-  }));
+  const topicPrefix = config.kafka.topicPrefix;
+  const consumerDefs = (def.consumers?.(db.dataSource) ?? []).map((c) => {
+    const groupId = `${config.kafka.consumerGroupPrefix}${c.groupId}`;
+    return {
+      ...c,
+      groupId,
+      topics: c.topics.map((t) => `${topicPrefix}${t}`),
+      deadLetterTopic: deadLetterTopic(`${topicPrefix}${groupId}`),
+    };
+  });
   const consumers = consumerDefs.map(
     (c) =>
       new EventConsumer({
         kafka,
         groupId: c.groupId,
         topics: c.topics,
+        deadLetterTopic: c.deadLetterTopic,
         handlers: c.handlers,
         dataSource: db.dataSource,
         producer: deadLetterProducer,
@@ -142,8 +150,8 @@ export async function startService<TContext extends BaseRequestContext>(
   const stopSignal = new AbortController();
   const eventsReady = (async () => {
     const topics = [
-      ...def.publishes,
-      ...consumerDefs.flatMap((c) => [...c.topics, deadLetterTopic(c.groupId)]),
+      ...def.publishes.map((t) => `${topicPrefix}${t}`),
+      ...consumerDefs.flatMap((c) => [...c.topics, c.deadLetterTopic]),
     ];
     for (let attempt = 1; !stopping; attempt++) {
       try {

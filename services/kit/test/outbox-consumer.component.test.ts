@@ -21,7 +21,13 @@ import {
   type Database,
 } from '../src';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { collectTopics, testBrokers, testKafka, type Received } from '../../../test/support/kafka';
+import {
+  collectTopics,
+  testBrokers,
+  testKafka,
+  type Received,
+  TOPIC_PREFIX,
+} from '../../../test/support/kafka';
 import { silentLogger } from '../../../test/support/stack';
 import { waitFor } from '../../../test/support/wait';
 
@@ -73,6 +79,7 @@ describe('outbox relay and idempotent consumer', () => {
       batchSize: 100,
       listen: true,
       lockKey: 42,
+      topicPrefix: TOPIC_PREFIX,
     });
     relay.start();
     collector = await collectTopics([RESIDENTS_TOPICS.resident]);

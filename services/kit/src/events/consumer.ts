@@ -37,6 +37,8 @@ export const deadLetterTopic = (groupId: string): string => `${groupId}.dlq`;
 export interface ConsumerOptions {
   kafka: Kafka;
   groupId: string;
+  /** Where failed events go; `<groupId>.dlq` unless given. */
+  deadLetterTopic?: string;
   topics: string[];
   handlers: Record<string, EventHandler>;
   dataSource: DataSource;
@@ -219,7 +221,7 @@ export class EventConsumer {
       if (typeof v === 'string' || Buffer.isBuffer(v)) headers[k] = v;
     }
     await producer.send({
-      topic: deadLetterTopic(groupId),
+      topic: this.opts.deadLetterTopic ?? deadLetterTopic(groupId),
       acks: -1,
       messages: [
         {

@@ -13,6 +13,8 @@ export interface RelayOptions {
   createProducer: () => Producer;
   logger: Logger;
   metrics: Metrics;
+  /** Prepended to each row's topic when publishing (see KAFKA_TOPIC_PREFIX). */
+  topicPrefix?: string;
   pollIntervalMs: number;
   batchSize: number;
   /** LISTEN for commits; off in embedded mode, where notifications do not cross connections. */
@@ -164,7 +166,8 @@ export class OutboxRelay {
         type: string;
         traceparent: string;
       };
-      const messages = byTopic.get(row.topic) ?? [];
+      const topic = `${this.opts.topicPrefix ?? ''}${row.topic}`;
+      const messages = byTopic.get(topic) ?? [];
       messages.push({
         key: row.aggregate_id,
         value: row.envelope,
@@ -174,7 +177,7 @@ export class OutboxRelay {
           [EVENT_HEADERS.traceparent]: envelope.traceparent,
         },
       });
-      byTopic.set(row.topic, messages);
+      byTopic.set(topic, messages);
     }
     try {
       await producer.sendBatch({
