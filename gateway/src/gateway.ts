@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import {
   ApolloGateway,
@@ -22,9 +23,11 @@ import {
 } from '@liyuan/kit';
 import { callerFromAuthorization } from './auth';
 import type { GatewayConfig } from './config';
+import { graphiqlRoutes } from './graphiql';
 import { limitRules, withoutSuggestions } from './limits';
 import { RateLimiter } from './rate-limit';
 import { loadSafelist, safelistPlugin } from './safelist';
+import { StatusMonitor, statusRoutes, subgraphsOf } from './status';
 import { resilientFetcher, type ResilienceSettings } from './subgraph-fetch';
 import { supergraphFromFile } from './supergraph-source';
 
@@ -139,6 +142,13 @@ export async function startGateway(
     };
   };
 
+  const monitor = new StatusMonitor(
+    subgraphsOf(readFileSync(config.supergraphPath, 'utf8'), config.subgraphUrls),
+    config.statusPollMs,
+    logger,
+  );
+  monitor.start();
+
   const http = await startHttpServer<GatewayContext>({
     host: config.host,
     port: config.port,
@@ -147,6 +157,11 @@ export async function startGateway(
     bodyLimitBytes: config.bodyLimitBytes,
     ready: async () => ({ supergraph: true }),
     graphql: { server: apollo, context },
+    routes: {
+      ...statusRoutes(monitor, config.statusPollMs),
+      // GraphiQL for development, from the installed packages; production leaves it out.
+      ...(production ? {} : graphiqlRoutes()),
+    },
   });
   logger.info({ url: http.url }, 'gateway ready');
   return {
@@ -154,6 +169,7 @@ export async function startGateway(
     port: http.port,
     logger,
     stop: async () => {
+      monitor.stop();
       await http.close();
       await apollo.stop();
     },

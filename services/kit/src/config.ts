@@ -70,6 +70,8 @@ export const serviceEnvShape = {
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSUMER_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Reported by /health/live and the gateway's status page (set by the image build). */
+  SERVICE_VERSION: z.string().min(1).default('dev'),
   /** Load the service's synthetic demo data into an empty database at start (npm start sets it). */
   DEMO_DATA: z.enum(['true', 'false']).default('false'),
 };
@@ -88,6 +90,7 @@ export interface ServiceConfig {
   consumer: { maxAttempts: number; backoffMs: number };
   http: { bodyLimitBytes: number };
   demoData: boolean;
+  version: string;
 }
 
 /**
@@ -133,5 +136,6 @@ export function loadServiceConfig(
     consumer: { maxAttempts: e.CONSUMER_MAX_ATTEMPTS, backoffMs: e.CONSUMER_BACKOFF_MS },
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
     demoData: e.DEMO_DATA === 'true',
+    version: e.SERVICE_VERSION,
   };
 }

@@ -28,6 +28,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
     context: (req: IncomingMessage) => Promise<TContext>;
   };
   routes?: Record<string, RouteHandler>;
+  /** What /health/live reports besides `status` (service name, version, schema hash). */
+  info?: Record<string, string>;
 }
 
 export interface RunningHttpServer {
@@ -75,7 +77,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/health/live') {
-      sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 200, { status: 'ok', ...opts.info });
       return 'live';
     }
     if (path === '/health/ready') {

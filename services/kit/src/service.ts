@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { print } from 'graphql';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -258,6 +259,11 @@ export async function startService<TContext extends BaseRequestContext>(
       logger,
       metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      info: {
+        service: def.name,
+        version: config.version,
+        schemaHash: createHash('sha256').update(print(def.typeDefs)).digest('hex').slice(0, 12),
+      },
       ready: async () => ({
         database: await db.ping(),
         kafka: await kafkaReachable(),
