@@ -47,6 +47,8 @@ const schema = z.object({
   SUBGRAPH_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
   SUBGRAPH_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(10_000),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** OTLP/HTTP collector base URL; traces are exported when set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** How often the status page polls each subgraph's health and metrics. */
   STATUS_POLL_MS: z.coerce.number().int().min(100).default(2000),
   /** How often the supergraph file is checked for changes (hot reload). */
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = process.env) {
     bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
     supergraphPollMs: e.SUPERGRAPH_POLL_MS,
     statusPollMs: e.STATUS_POLL_MS,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     limits: {
       maxDepth: e.MAX_DEPTH,
       maxAliases: e.MAX_ALIASES,

@@ -16,6 +16,12 @@ import {
   startHttpServer,
   operationLogPlugin,
   rateLimited,
+  SpanKind,
+  createTracing,
+  startSpan,
+  type Span,
+  type SpanExporter,
+  type Tracer,
   traceIdOf,
   traceparentFrom,
   type Caller,
@@ -51,8 +57,9 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly secret: string,
     resilience: ResilienceSettings,
     logger: Logger,
+    tracer: Tracer,
   ) {
-    super({ url, fetcher: resilientFetcher(name, resilience, logger) });
+    super({ url, fetcher: resilientFetcher(name, resilience, logger, tracer) });
   }
 
   override willSendRequest({
@@ -82,9 +89,13 @@ export interface RunningGateway {
 /** Starts the gateway serving the supergraph at `config.supergraphPath`. */
 export async function startGateway(
   config: GatewayConfig,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; spanExporter?: SpanExporter } = {},
 ): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
+  const tracing = createTracing('gateway', {
+    otlpEndpoint: config.otlpEndpoint,
+    exporter: options.spanExporter,
+  });
   const metrics = createMetrics('gateway');
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollMs, logger),
@@ -95,6 +106,7 @@ export async function startGateway(
         config.identitySecret,
         config.resilience,
         logger,
+        tracing.tracer,
       ),
   });
   const production = config.nodeEnv === 'production';
@@ -133,13 +145,29 @@ export async function startGateway(
     // The gateway names every request itself: the id ends up in audit records, so a caller must
     // not choose it.
     const requestId = randomUUID();
-    const traceparent = traceparentFrom(req.headers.traceparent);
-    return {
+    const { span, traceparent } = startSpan(
+      tracing.tracer,
+      'graphql gateway',
+      traceparentFrom(req.headers.traceparent),
+      SpanKind.SERVER,
+      { 'http.route': '/graphql' },
+    );
+    const ctx: GatewayContext = {
       caller,
       requestId,
       traceparent,
       logger: logger.child({ requestId, traceId: traceIdOf(traceparent) }),
     };
+    requestSpans.set(ctx, span);
+    return ctx;
+  };
+  const requestSpans = new WeakMap<GatewayContext, Span>();
+  const around = async <T>(ctx: GatewayContext, execute: () => Promise<T>): Promise<T> => {
+    try {
+      return await execute();
+    } finally {
+      requestSpans.get(ctx)?.end();
+    }
   };
 
   const monitor = new StatusMonitor(
@@ -156,7 +184,7 @@ export async function startGateway(
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     ready: async () => ({ supergraph: true }),
-    graphql: { server: apollo, context },
+    graphql: { server: apollo, context, around },
     routes: {
       ...statusRoutes(monitor, config.statusPollMs),
       // GraphiQL for development, from the installed packages; production leaves it out.
@@ -172,6 +200,7 @@ export async function startGateway(
       monitor.stop();
       await http.close();
       await apollo.stop();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { AppError, type Logger } from '@liyuan/kit';
+import { AppError, SpanKind, endSpan, startSpan, type Logger, type Tracer } from '@liyuan/kit';
 
 export interface ResilienceSettings {
   /** Each attempt is aborted after this long. */
@@ -29,7 +29,12 @@ export function isMutation(body: unknown): boolean {
  * the subgraph keeps failing and lets one trial through after the cooldown. Failures surface as
  * SUBGRAPH_UNAVAILABLE naming the subgraph, so the rest of a query's answer still arrives.
  */
-export function resilientFetcher(subgraph: string, s: ResilienceSettings, logger: Logger): Fetcher {
+export function resilientFetcher(
+  subgraph: string,
+  s: ResilienceSettings,
+  logger: Logger,
+  tracer?: Tracer,
+): Fetcher {
   let failures = 0;
   let openUntil = 0;
   let trialInFlight = false;
@@ -46,7 +51,32 @@ export function resilientFetcher(subgraph: string, s: ResilienceSettings, logger
     }
   };
 
+  // Each subgraph call is a client span of the request's trace; the subgraph continues it.
   const fetcher = async (input: string, init?: RequestInit): Promise<Response> => {
+    const headers = new Headers(init?.headers);
+    const parent = headers.get('traceparent');
+    if (!tracer || !parent) return attempt(input, init);
+    const { span, traceparent } = startSpan(
+      tracer,
+      `subgraph ${subgraph}`,
+      parent,
+      SpanKind.CLIENT,
+      {
+        'peer.service': subgraph,
+      },
+    );
+    headers.set('traceparent', traceparent);
+    try {
+      const res = await attempt(input, { ...init, headers });
+      endSpan(span);
+      return res;
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
+  };
+
+  const attempt = async (input: string, init?: RequestInit): Promise<Response> => {
     let trial = false;
     if (openUntil !== 0) {
       // Open: fail fast until the cooldown ends, then let a single trial request through.

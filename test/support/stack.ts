@@ -7,6 +7,7 @@ import {
   type Caller,
   type Logger,
   type Role,
+  type SpanExporter,
   type RunningService,
   type StartOptions,
 } from '@liyuan/kit';
@@ -148,7 +149,7 @@ export interface TestGateway {
 /** Starts the gateway routing each named subgraph to the given running service. */
 export async function startTestGateway(
   subgraphs: Record<string, { url: string }>,
-  opts: { logger?: Logger; env?: Record<string, string> } = {},
+  opts: { logger?: Logger; env?: Record<string, string>; spanExporter?: SpanExporter } = {},
 ): Promise<TestGateway> {
   const config = loadGatewayConfig({
     // Tests call as a handful of identities; the rate limit has a test of its own.
@@ -164,7 +165,10 @@ export async function startTestGateway(
       .join(','),
     ...opts.env,
   });
-  const gateway = await startGateway(config, { logger: opts.logger ?? silentLogger() });
+  const gateway = await startGateway(config, {
+    logger: opts.logger ?? silentLogger(),
+    spanExporter: opts.spanExporter,
+  });
   const token: TestGateway['token'] = (roles, claims = {}) =>
     issueToken(config.jwt, { sub: claims.sub ?? `user-${roles.join('-')}`, roles, ...claims });
   return {

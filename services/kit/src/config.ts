@@ -70,6 +70,8 @@ export const serviceEnvShape = {
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSUMER_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are exported when set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** Reported by /health/live and the gateway's status page (set by the image build). */
   SERVICE_VERSION: z.string().min(1).default('dev'),
   /** Load the service's synthetic demo data into an empty database at start (npm start sets it). */
@@ -91,6 +93,7 @@ export interface ServiceConfig {
   http: { bodyLimitBytes: number };
   demoData: boolean;
   version: string;
+  otlpEndpoint: string | undefined;
 }
 
 /**
@@ -137,5 +140,6 @@ export function loadServiceConfig(
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
     demoData: e.DEMO_DATA === 'true',
     version: e.SERVICE_VERSION,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }

@@ -26,6 +26,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
     server: ApolloServer<TContext>;
     /** Builds the request context; an AppError UNAUTHENTICATED here answers 401, RATE_LIMITED 429. */
     context: (req: IncomingMessage) => Promise<TContext>;
+    /** Runs the execution of one request (e.g. inside its trace span). */
+    around?: <T>(context: TContext, execute: () => Promise<T>) => Promise<T>;
   };
   routes?: Record<string, RouteHandler>;
   /** What /health/live reports besides `status` (service name, version, schema hash). */
@@ -152,11 +154,14 @@ export async function startHttpServer<TContext extends BaseContext>(
     }
     // Statements this request ran (not the relay's or consumers'): tests assert them (no N+1).
     const statements = { count: 0 };
-    const response = await requestStatements.run(statements, () =>
+    const execute = () =>
       opts.graphql.server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => context,
-      }),
+      });
+    const around = opts.graphql.around;
+    const response = await requestStatements.run(statements, () =>
+      around ? around(context, execute) : execute(),
     );
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.setHeader(STATEMENTS_HEADER, String(statements.count));

@@ -4,6 +4,7 @@ export * from './identity';
 export * from './logger';
 export * from './metrics';
 export * from './trace';
+export * from './tracing';
 export * from './http';
 export * from './operation-log';
 export * from './service';

@@ -24,6 +24,14 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { traceIdOf, traceparentFrom } from './trace';
 import { operationLogPlugin } from './operation-log';
+import {
+  SpanKind,
+  activeTrace,
+  createTracing,
+  startSpan,
+  type Span,
+  type SpanExporter,
+} from './tracing';
 
 /** What every resolver receives: who calls, which request and trace, and the service's own deps. */
 export interface BaseRequestContext {
@@ -78,6 +86,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Test seam passed to the relay. */
   afterPublish?: () => void | Promise<void>;
+  /** Receives every span (tests use an in-memory exporter). */
+  spanExporter?: SpanExporter;
 }
 
 /**
@@ -102,6 +112,11 @@ export async function startService<TContext extends BaseRequestContext>(
     logger,
   });
 
+  const tracing = createTracing(def.name, {
+    otlpEndpoint: config.otlpEndpoint,
+    exporter: options.spanExporter,
+  });
+  const tracer = tracing.tracer;
   const kafka = createKafka(config.kafka.clientId, config.kafka.brokers, logger);
   const deadLetterProducer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   // The startup loop retries on its own schedule, so each admin call fails fast rather than block stop().
@@ -117,6 +132,7 @@ export async function startService<TContext extends BaseRequestContext>(
     lockKey: def.relayLockKey,
     afterPublish: options.afterPublish,
     topicPrefix: config.kafka.topicPrefix,
+    tracer,
   });
   relay.start();
 
@@ -137,6 +153,7 @@ export async function startService<TContext extends BaseRequestContext>(
         groupId: c.groupId,
         topics: c.topics,
         deadLetterTopic: c.deadLetterTopic,
+        tracer,
         handlers: c.handlers,
         dataSource: db.dataSource,
         producer: deadLetterProducer,
@@ -241,14 +258,31 @@ export async function startService<TContext extends BaseRequestContext>(
       config.identity.maxSkewSeconds,
     );
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
-    const traceparent = traceparentFrom(req.headers.traceparent);
+    // The request's span, a child of the gateway's call: its traceparent goes into the events.
+    const { span, traceparent } = startSpan(
+      tracer,
+      `graphql ${def.name}`,
+      traceparentFrom(req.headers.traceparent),
+      SpanKind.SERVER,
+      { 'http.route': '/graphql' },
+    );
     const base: BaseRequestContext = {
       caller,
       requestId,
       traceparent,
       logger: logger.child({ requestId, traceId: traceIdOf(traceparent) }),
     };
-    return def.createContext(base, db.dataSource);
+    const ctx = def.createContext(base, db.dataSource);
+    requestSpans.set(ctx, span);
+    return ctx;
+  };
+  const requestSpans = new WeakMap<object, Span>();
+  const around = async <T>(ctx: TContext, execute: () => Promise<T>): Promise<T> => {
+    try {
+      return await activeTrace.run({ tracer, traceparent: ctx.traceparent }, execute);
+    } finally {
+      requestSpans.get(ctx)?.end();
+    }
   };
 
   let http: RunningHttpServer;
@@ -269,7 +303,7 @@ export async function startService<TContext extends BaseRequestContext>(
         kafka: await kafkaReachable(),
         outbox: await outboxFlowing(),
       }),
-      graphql: { server: apollo, context },
+      graphql: { server: apollo, context, around },
     });
   } catch (err) {
     stopping = true;
@@ -313,6 +347,7 @@ export async function startService<TContext extends BaseRequestContext>(
       await step('dead-letter producer', () => deadLetterProducer.disconnect());
       await step('kafka admin', () => admin.disconnect());
       await step('database', () => db.close());
+      await step('tracing', () => tracing.shutdown());
     },
   };
   if (config.demoData && def.seedDemo) {

@@ -1,3 +1,4 @@
+import { traceClientQueries } from '../tracing';
 import 'reflect-metadata';
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import type { Logger } from '../logger';
@@ -66,6 +67,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   });
   try {
     await dataSource.initialize();
+    // Statements run inside a traced request or event handler become database spans.
+    const pool = (
+      dataSource.driver as unknown as { master?: { on(e: string, f: (c: never) => void): void } }
+    ).master;
+    pool?.on('acquire', (client) => traceClientQueries(client));
     // Replicas starting together take turns: TypeORM itself does not lock the migrations table.
     const lock = dataSource.createQueryRunner();
     let ran;

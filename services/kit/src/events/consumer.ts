@@ -5,6 +5,7 @@ import { envelopeSchema, EVENT_CONTRACTS, type Envelope } from '@liyuan/schemas'
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
+import { SpanKind, activeTrace, inSpan, type Tracer } from '../tracing';
 
 /** Context handed to an event handler besides the event and its transaction. */
 export interface HandlerContext {
@@ -37,6 +38,8 @@ export const deadLetterTopic = (groupId: string): string => `${groupId}.dlq`;
 export interface ConsumerOptions {
   kafka: Kafka;
   groupId: string;
+  /** Traces each handling as a consumer span (a no-op tracer when tracing is off). */
+  tracer?: Tracer;
   /** Where failed events go; `<groupId>.dlq` unless given. */
   deadLetterTopic?: string;
   topics: string[];
@@ -166,7 +169,25 @@ export class EventConsumer {
     let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        const applied = await this.apply(event, handler, log);
+        const tracer = this.opts.tracer;
+        // The handler runs in a span of the event's trace; what it publishes continues the trace.
+        const applied = tracer
+          ? await inSpan(
+              tracer,
+              `process ${event.type}`,
+              event.traceparent,
+              SpanKind.CONSUMER,
+              {
+                'messaging.system': 'kafka',
+                'messaging.destination.name': topic,
+                'messaging.message.id': event.id,
+              },
+              (traceparent) =>
+                activeTrace.run({ tracer, traceparent }, () =>
+                  this.apply({ ...event, traceparent }, handler, log),
+                ),
+            )
+          : await this.apply(event, handler, log);
         log.info(
           { consumer: groupId, outcome: applied ? 'applied' : 'duplicate' },
           'event consumed',

@@ -4,6 +4,7 @@ import { EVENT_HEADERS } from '@liyuan/schemas';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
+import { SpanKind, endSpan, startSpan, type Tracer } from '../tracing';
 import { OUTBOX_CHANNEL } from './outbox';
 
 export interface RelayOptions {
@@ -13,6 +14,8 @@ export interface RelayOptions {
   createProducer: () => Producer;
   logger: Logger;
   metrics: Metrics;
+  /** Traces each publication as a producer span of the event's trace. */
+  tracer?: Tracer;
   /** Prepended to each row's topic when publishing (see KAFKA_TOPIC_PREFIX). */
   topicPrefix?: string;
   pollIntervalMs: number;
@@ -179,6 +182,24 @@ export class OutboxRelay {
       });
       byTopic.set(topic, messages);
     }
+    const spans = this.opts.tracer
+      ? [...byTopic].flatMap(([topic, messages]) =>
+          messages.map(
+            (m) =>
+              startSpan(
+                this.opts.tracer!,
+                `publish ${topic}`,
+                m.headers[EVENT_HEADERS.traceparent] ?? '',
+                SpanKind.PRODUCER,
+                {
+                  'messaging.system': 'kafka',
+                  'messaging.destination.name': topic,
+                  'messaging.message.id': m.headers[EVENT_HEADERS.id] ?? '',
+                },
+              ).span,
+          ),
+        )
+      : [];
     try {
       await producer.sendBatch({
         acks: -1,
@@ -189,8 +210,10 @@ export class OutboxRelay {
       // batch would then be refused for its sequence numbers, for good. A new producer starts clean
       // (the republished events are deduplicated by the consumers).
       await this.dropProducer();
+      for (const span of spans) endSpan(span, err);
       throw err;
     }
+    for (const span of spans) endSpan(span);
     await this.opts.afterPublish?.();
     await client.query(`UPDATE outbox_events SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [
       rows.map((r) => r.seq),
