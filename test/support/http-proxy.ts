@@ -4,7 +4,7 @@ export type ProxyMode = 'pass' | 'fail502' | 'hang';
 
 /**
  * An HTTP proxy in front of a subgraph whose behaviour a test switches: pass requests through,
- * answer 502, or hold them without answering (a subgraph that sleeps). It counts the requests.
+ * answer 502, or hold them without answering (a subgraph that sleeps). It counts GraphQL requests.
  */
 export interface HttpProxy {
   url: string;
@@ -20,7 +20,8 @@ export async function startHttpProxy(target: string): Promise<HttpProxy> {
   let failures = 0;
   const state: { hits: number; mode: ProxyMode } = { hits: 0, mode: 'pass' };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    state.hits += 1;
+    // Only GraphQL calls count (the gateway's status page also polls health and metrics).
+    if ((req.url ?? '').startsWith('/graphql')) state.hits += 1;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     if (failures > 0) {
@@ -41,7 +42,7 @@ export async function startHttpProxy(target: string): Promise<HttpProxy> {
       if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
     }
     try {
-      const upstream = await fetch(target, {
+      const upstream = await fetch(new URL(req.url ?? '/graphql', target), {
         method: req.method,
         headers,
         body: Buffer.concat(chunks),

@@ -11,17 +11,17 @@ import {
 } from '@opentelemetry/api';
 import { parseTraceParent } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { Resource } from '@opentelemetry/resources';
 import {
+  BasicTracerProvider,
   BatchSpanProcessor,
   SimpleSpanProcessor,
-  TracerProvider,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
+} from '@opentelemetry/sdk-trace-base';
 
 export { SpanKind, type Span, type SpanExporter, type Tracer };
-export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
+export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 /** A process's tracer: exporting over OTLP when configured (and to `exporter` in tests). */
 export interface Tracing {
@@ -39,16 +39,17 @@ export function createTracing(
   opts: { otlpEndpoint?: string; exporter?: SpanExporter },
 ): Tracing {
   const processors: SpanProcessor[] = [];
-  if (opts.exporter) processors.push(new SimpleSpanProcessor({ exporter: opts.exporter }));
+  if (opts.exporter) processors.push(new SimpleSpanProcessor(opts.exporter));
   if (opts.otlpEndpoint) {
     const url = `${opts.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
   }
   if (!processors.length) {
     return { tracer: trace.getTracerProvider().getTracer(service), shutdown: async () => {} };
   }
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service }),
+  // Versions shared with @apollo/gateway's own OpenTelemetry dependencies (one copy installed).
+  const provider = new BasicTracerProvider({
+    resource: new Resource({ 'service.name': service }),
     spanProcessors: processors,
   });
   return { tracer: provider.getTracer(service), shutdown: () => provider.shutdown() };
