@@ -79,6 +79,8 @@ export class OutboxRelay {
       connectionString: this.opts.databaseUrl,
       application_name: 'outbox-backlog',
     });
+    // A connection the server ends (a restart, a dropped database) must not crash the process.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       return await this.countBacklog(client);
