@@ -208,6 +208,9 @@ async function main(): Promise<void> {
     );
     const url = `http://127.0.0.1:${gatewayPort}/graphql`;
     say(`${'gateway'.padEnd(13)} ${url}`);
+    const origin = new URL(url).origin;
+    say(`${'status page'.padEnd(13)} ${origin}/status`);
+    say(`${'GraphiQL'.padEnd(13)} ${origin}/graphiql`);
     say('');
     say(
       'A staff token (12 h; `npm run token -- --role <role>` prints one for any role) and a first query:',
