@@ -7,7 +7,6 @@ import type { ServiceName } from './stack';
 import { waitFor } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 /** A subgraph running as its own operating-system process, as it does in production. */
 export interface ServiceProcess {
@@ -31,24 +30,30 @@ export async function spawnService(
   env: Record<string, string> = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(TSX, [join(ROOT, 'services', name, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: testBrokers().join(','),
-      KAFKA_TOPIC_PREFIX: TOPIC_PREFIX,
-      IDENTITY_SECRET: TEST_SECRETS.identity,
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      DATABASE_POOL_SIZE: '5',
-      LOG_LEVEL: 'info',
-      ...env,
+  // One process (node with tsx's loader), not the tsx wrapper that forks a second: a signal must
+  // reach the service itself, or a "killed" service would live on as an orphan.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        KAFKA_BROKERS: testBrokers().join(','),
+        KAFKA_TOPIC_PREFIX: TOPIC_PREFIX,
+        IDENTITY_SECRET: TEST_SECRETS.identity,
+        OUTBOX_POLL_INTERVAL_MS: '200',
+        DATABASE_POOL_SIZE: '5',
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const output: string[] = [];
   const collect = (chunk: Buffer) =>
     output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
