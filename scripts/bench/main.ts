@@ -1,0 +1,444 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { demoId, signCaller, type Caller } from '@liyuan/kit';
+import { issueToken } from '../../gateway/src/auth';
+import { REPO_ROOT } from '../config';
+import {
+  Pipeline,
+  rawKafka,
+  type PipelineLatency,
+  type PipelineThroughput,
+  type RawKafka,
+} from './events';
+import { runLoad, type LoadResult, type LoadSpec } from './load';
+import { writeReport } from './report';
+import {
+  databaseUrl,
+  ensureKafkaJars,
+  freePort,
+  freshDatabases,
+  memoryOf,
+  mkdirSync,
+  spawnProcess,
+  startKafkaBroker,
+  stopProcess,
+  SUBGRAPHS,
+  waitHttpReady,
+  type BenchProcess,
+  type KafkaBrokerHandle,
+} from './stack';
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+const JWT = {
+  secret: randomBytes(32).toString('hex'),
+  issuer: 'liyuan-dev',
+  audience: 'liyuan-community',
+};
+const IDENTITY_SECRET = randomBytes(32).toString('hex');
+const STAFF: Caller = { userId: 'bench-staff', roles: ['staff'], gridIds: [] };
+
+const WHOLE_RESIDENT = readFileSync(
+  join(REPO_ROOT, 'test/operations/WholeResident.graphql'),
+  'utf8',
+);
+const RESIDENT_REGISTRY = `query ResidentRegistry($id: ID!) {
+  resident(id: $id) {
+    name age phone(purpose: "service desk") status tags
+    household { address members { name relationshipToHead } }
+    grid { name }
+    serviceRequests { type status }
+  }
+}`;
+const GRID_LIST = `query GridList($gridId: ID!) {
+  residents(first: 50, filter: { gridId: $gridId }) {
+    edges { node {
+      id name
+      bookings { startsAt status }
+      loans { dueOn }
+      partyMembership { points }
+      volunteerProfile { points approvedHours }
+      mediationCases { category status }
+    } }
+  }
+}`;
+const BOOK = `mutation Book($input: BookFacilityInput!) {
+  bookFacility(input: $input) { id status }
+}`;
+
+/** Memory of one process over one workload run (MiB). */
+export interface ProcessMemory {
+  /** Highest VmRSS sampled every 250 ms during the run. */
+  rssMax: number;
+  /** VmHWM read at the end of the run (peak since the process started). */
+  hwm: number;
+}
+
+export interface WorkloadRun extends LoadResult {
+  workload: string;
+  target: 'ours' | 'peer' | 'direct';
+  memory: Record<string, ProcessMemory>;
+}
+
+export interface Results {
+  mode: 'quick' | 'full';
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string };
+  durations: { warmupS: number; runS: number; concurrencies: number[] };
+  data: { residents: number; grids: number; facilities: number };
+  runs: WorkloadRun[];
+  events?: { raw: RawKafka; throughput: PipelineThroughput; latency: PipelineLatency };
+  failures: string[];
+}
+
+/** Waits (at most 120 s) until no outbox has unsent events and processed_events stops growing. */
+async function settle(): Promise<void> {
+  const { Client } = await import('pg');
+  const clients = await Promise.all(
+    SUBGRAPHS.map(async (s) => {
+      const c = new Client({ connectionString: databaseUrl(s) });
+      await c.connect();
+      return c;
+    }),
+  );
+  try {
+    const deadline = Date.now() + 120_000;
+    let last = -1;
+    while (Date.now() < deadline) {
+      let unsent = 0;
+      let processed = 0;
+      for (const c of clients) {
+        const { rows } = await c.query<{ u: string; p: string }>(
+          `SELECT (SELECT count(*) FROM outbox_events WHERE sent_at IS NULL) AS u,
+                  (SELECT count(*) FROM processed_events) AS p`,
+        );
+        unsent += Number(rows[0]!.u);
+        processed += Number(rows[0]!.p);
+      }
+      if (unsent === 0 && processed === last) return;
+      last = processed;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+}
+
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      'skip-build': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+  });
+  const quick = values.quick;
+  const runS = quick ? 5 : 20;
+  const warmupS = quick ? 3 : 10;
+  const concurrencies = [10, 50];
+  const outDir = join(REPO_ROOT, 'bench', 'results');
+  const logDir = join(outDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+
+  const processes: BenchProcess[] = [];
+  let broker: KafkaBrokerHandle | undefined;
+  let pipeline: Pipeline | undefined;
+  const kafkaDir = mkdtempSync(join(tmpdir(), 'liyuan-bench-kafka-'));
+  const failures: string[] = [];
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping...');
+    await pipeline?.close();
+    for (const p of [...processes].reverse()) {
+      await stopProcess(p);
+      say(`  stopped ${p.name}`);
+    }
+    if (broker) await broker.stop();
+    rmSync(kafkaDir, { recursive: true, force: true });
+  };
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const results: Results = {
+    mode: quick ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      node: process.version,
+      postgres: '',
+    },
+    durations: { warmupS, runS, concurrencies },
+    data: { residents: 0, grids: 8, facilities: 0 },
+    runs: [],
+    failures,
+  };
+
+  try {
+    if (!values['skip-build']) {
+      say('building the bundles (npm run build)...');
+      execFileSync('npm', ['run', '-s', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    }
+    say('fresh databases bench_<service>...');
+    await freshDatabases();
+    say('starting the Kafka broker...');
+    await ensureKafkaJars();
+    broker = await startKafkaBroker({ dataDir: kafkaDir });
+    const brokers = broker.brokers.join(',');
+
+    const common = { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1' };
+    const subgraphs: Record<string, BenchProcess> = {};
+    for (const name of SUBGRAPHS) {
+      const port = await freePort();
+      const p = spawnProcess(
+        name,
+        [join(REPO_ROOT, 'dist', name, 'main.js')],
+        port,
+        {
+          ...common,
+          PORT: String(port),
+          DATABASE_URL: databaseUrl(name),
+          KAFKA_BROKERS: brokers,
+          IDENTITY_SECRET,
+          DEMO_DATA: 'true',
+        },
+        logDir,
+      );
+      processes.push(p);
+      subgraphs[name] = p;
+    }
+    say('waiting for the subgraphs (demo data loads on first start)...');
+    await Promise.all(Object.values(subgraphs).map((p) => waitHttpReady(p, '/health/ready')));
+
+    const subgraphUrls = SUBGRAPHS.map((s) => `${s}=${subgraphs[s]!.url}`).join(',');
+    const gatewayPort = await freePort();
+    const gateway = spawnProcess(
+      'gateway',
+      [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
+      gatewayPort,
+      {
+        ...common,
+        PORT: String(gatewayPort),
+        JWT_SECRET: JWT.secret,
+        IDENTITY_SECRET,
+        SUBGRAPH_URLS: subgraphUrls,
+        // The benchmark calls as one staff user: the per-caller rate limit would cap it at 50/s.
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        RATE_LIMIT_BURST: '1000000',
+        // W2 and the mutation are not in test/operations; everything else stays as in production.
+        SAFELIST: 'false',
+      },
+      logDir,
+    );
+    processes.push(gateway);
+    await waitHttpReady(gateway, '/health/ready');
+
+    // The peer serves the same supergraph with this run's routing URLs.
+    const supergraphFile = join(kafkaDir, 'peer-supergraph.graphql');
+    let sdl = readFileSync(join(REPO_ROOT, 'schemas/supergraph.graphql'), 'utf8');
+    for (const s of SUBGRAPHS) {
+      sdl = sdl.replace(
+        new RegExp(`(@join__graph\\(name: "${s}", url: ")[^"]*(")`),
+        `$1${subgraphs[s]!.url}$2`,
+      );
+    }
+    writeFileSync(supergraphFile, sdl);
+    const peerPort = await freePort();
+    const peer = spawnProcess(
+      'peer',
+      ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench/peer-server.ts')],
+      peerPort,
+      { NODE_ENV: 'production', PORT: String(peerPort), PEER_SUPERGRAPH: supergraphFile },
+      logDir,
+    );
+    processes.push(peer);
+    await waitHttpReady(peer, '/graphql', 120_000, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signCaller(STAFF, IDENTITY_SECRET) },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+
+    // The demo seeds publish events the other services consume: let that settle before measuring.
+    say('waiting for the demo events to be published and consumed...');
+    await settle();
+
+    const token = await issueToken(JWT, { sub: 'bench-staff', roles: ['staff'] });
+    const ourHeaders = { authorization: `Bearer ${token}` };
+    const signed = () => signCaller(STAFF, IDENTITY_SECRET);
+
+    // The data set: resident count and facility ids from the running demo data.
+    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...ourHeaders },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+      if (body.errors) throw new Error(`setup query failed: ${JSON.stringify(body.errors)}`);
+      return body.data!;
+    };
+    const counted = (await gql('{ residents(first: 1) { totalCount } }')) as {
+      residents: { totalCount: number };
+    };
+    results.data.residents = counted.residents.totalCount;
+    const residentIds = Array.from({ length: results.data.residents }, (_, i) =>
+      demoId('resident', i + 1),
+    );
+    const gridIds = Array.from({ length: 8 }, (_, i) => demoId('grid', i + 1));
+    const { facilities } = (await gql(
+      '{ facilities { id capacity opensAt closesAt status } }',
+    )) as {
+      facilities: {
+        id: string;
+        capacity: number;
+        opensAt: string;
+        closesAt: string;
+        status: string;
+      }[];
+    };
+    const open = facilities.filter((f) => f.status === 'OPEN' || f.status === 'open');
+    results.data.facilities = open.length;
+    say(
+      `data set: ${results.data.residents} residents, ${gridIds.length} grids, ${open.length} open facilities`,
+    );
+    const clock = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+    const DAY = 86_400_000;
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const bookingBody = () => {
+      const f = pick(open);
+      const opens = clock(f.opensAt);
+      const closes = clock(f.closesAt);
+      // Half-hour slots on a random day 100 to 1,900 days ahead (Beijing time is UTC+8).
+      const slots = Math.max(1, Math.floor((closes - opens - 30) / 30));
+      const startMin = opens + 30 * Math.floor(Math.random() * slots);
+      const day = today + DAY * (100 + Math.floor(Math.random() * 1800));
+      const startsAt = new Date(day + (startMin - 8 * 60) * 60_000);
+      return JSON.stringify({
+        query: BOOK,
+        variables: {
+          input: {
+            facilityId: f.id,
+            startsAt: startsAt.toISOString(),
+            endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
+            attendees: 1,
+            purpose: 'benchmark',
+            residentId: pick(residentIds),
+          },
+        },
+      });
+    };
+    const wholeBody = () =>
+      JSON.stringify({ query: WHOLE_RESIDENT, variables: { id: pick(residentIds) } });
+    const registryBody = () =>
+      JSON.stringify({ query: RESIDENT_REGISTRY, variables: { id: pick(residentIds) } });
+    const listBody = () =>
+      JSON.stringify({ query: GRID_LIST, variables: { gridId: pick(gridIds) } });
+
+    const measured = [...processes, peer].filter((p, i, a) => a.indexOf(p) === i);
+    const run = async (
+      workload: string,
+      target: WorkloadRun['target'],
+      spec: Omit<LoadSpec, 'connections' | 'durationS'>,
+    ) => {
+      say(`${workload} ${target}: warm-up ${warmupS} s`);
+      await runLoad({ ...spec, connections: 10, durationS: warmupS });
+      for (const connections of concurrencies) {
+        const peaks: Record<string, number> = {};
+        const sampler = setInterval(() => {
+          for (const p of measured) {
+            const m = memoryOf(p.child.pid);
+            if (m) peaks[p.name] = Math.max(peaks[p.name] ?? 0, m.rss);
+          }
+          if (broker) {
+            const m = memoryOf(broker.pid);
+            if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
+          }
+        }, 250);
+        const r = await runLoad({ ...spec, connections, durationS: runS });
+        clearInterval(sampler);
+        const memory: Record<string, ProcessMemory> = {};
+        for (const p of measured) {
+          const m = memoryOf(p.child.pid);
+          memory[p.name] = { rssMax: peaks[p.name] ?? 0, hwm: m?.hwm ?? 0 };
+        }
+        const km = memoryOf(broker?.pid);
+        memory.kafka = { rssMax: peaks.kafka ?? 0, hwm: km?.hwm ?? 0 };
+        results.runs.push({ workload, target, ...r, memory });
+        say(
+          `  c=${connections}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} p95 ${r.p95} p99 ${r.p99} ms, ` +
+            `non2xx ${r.non2xx} gqlErrors ${r.graphqlErrors} conflicts ${r.conflicts} transport ${r.transportErrors}`,
+        );
+        for (const s of r.errorSamples.slice(0, 2)) say(`    sample: ${s}`);
+      }
+    };
+
+    // Ours and the peer alternate, workload by workload, in the same run.
+    await run('W1', 'ours', { url: gateway.url, headers: ourHeaders, body: wholeBody });
+    await run('W1', 'peer', { url: peer.url, dynamicHeaders: signed, body: wholeBody });
+    await run('W2', 'ours', { url: gateway.url, headers: ourHeaders, body: listBody });
+    await run('W2', 'peer', { url: peer.url, dynamicHeaders: signed, body: listBody });
+    await run('W1-registry', 'direct', {
+      url: subgraphs.residents!.url,
+      dynamicHeaders: signed,
+      body: registryBody,
+    });
+    await run('W1-registry', 'ours', { url: gateway.url, headers: ourHeaders, body: registryBody });
+    await run('W3', 'ours', {
+      url: gateway.url,
+      headers: ourHeaders,
+      body: bookingBody,
+      conflictsExpected: true,
+    });
+
+    say('E1: raw kafkajs producer → consumer...');
+    const raw = await rawKafka(broker.brokers, quick ? 20_000 : 100_000);
+    say(`  ${raw.messagesPerSecond.toFixed(0)} msg/s (${raw.messages} messages)`);
+    pipeline = new Pipeline();
+    await pipeline.open();
+    say('E1: outbox → Kafka → volunteers consumer, sustained...');
+    const throughput = await pipeline.throughput(quick ? 5_000 : 20_000, 500);
+    say(
+      `  ${throughput.eventsPerSecond.toFixed(0)} events/s; processed ${throughput.processed}/${throughput.events}, effects ${throughput.effects}`,
+    );
+    say(`E1: latency at 200 events/s for ${runS} s...`);
+    const latency = await pipeline.latency(200, runS);
+    say(`  p50 ${latency.p50Ms.toFixed(0)} ms p99 ${latency.p99Ms.toFixed(0)} ms`);
+    results.events = { raw, throughput, latency };
+  } catch (err) {
+    failures.push((err as Error).stack ?? String(err));
+    say(`bench failed: ${(err as Error).message}`);
+  } finally {
+    await stopAll();
+  }
+  try {
+    const { Client } = await import('pg');
+    const c = new Client({
+      connectionString: databaseUrl('residents').replace(/\/[^/]*$/, '/postgres'),
+    });
+    await c.connect();
+    results.machine.postgres = (
+      await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")
+    ).rows[0]!.v;
+    await c.end();
+  } catch {
+    // unknown
+  }
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeReport(results, join(REPO_ROOT, 'BENCHMARKS.md'));
+  say(
+    `wrote bench/results/latest.json and BENCHMARKS.md${failures.length ? ' (with failures)' : ''}`,
+  );
+  process.exit(failures.length ? 1 : 0);
+}
+
+void main();

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort } from '@liyuan/kit';
+import {
+  ensureKafkaJars,
+  startKafkaBroker,
+  type KafkaBrokerHandle,
+} from '../../infra/kafka/broker';
+import { REPO_ROOT } from '../config';
+
+export const SUBGRAPHS = [
+  'residents',
+  'facilities',
+  'shared-spaces',
+  'volunteers',
+  'mediation',
+] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+
+export const ADMIN_DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The benchmark's own database name for a service (dropped and recreated on every run). */
+export const benchDatabase = (service: string): string => `bench_${service.replace(/-/g, '_')}`;
+
+export function databaseUrl(service: string): string {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${benchDatabase(service)}`;
+  return url.toString();
+}
+
+/** Drops and recreates `bench_<service>` for every subgraph. */
+export async function freshDatabases(): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    for (const s of SUBGRAPHS) {
+      await admin.query(`DROP DATABASE IF EXISTS ${benchDatabase(s)} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${benchDatabase(s)}`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** One process of the run: a subgraph, the gateway or the peer gateway. */
+export interface BenchProcess {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  logFile: string;
+  exited: Promise<number | null>;
+  /** Highest VmRSS sampled (MiB) since the last reset. */
+  sampledPeakMiB: number;
+}
+
+export function spawnProcess(
+  name: string,
+  args: string[],
+  port: number,
+  env: Record<string, string>,
+  logDir: string,
+): BenchProcess {
+  const logFile = join(logDir, `${name}.log`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}/graphql`,
+    child,
+    logFile,
+    exited,
+    sampledPeakMiB: 0,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `path` on the process until it answers 2xx, or fails at the deadline or on exit. */
+export async function waitHttpReady(
+  p: BenchProcess,
+  path: string,
+  timeoutMs = 180_000,
+  init?: RequestInit,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) break;
+    try {
+      const res = await fetch(`http://127.0.0.1:${p.port}${path}`, {
+        ...init,
+        signal: AbortSignal.timeout(5000),
+      });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(300);
+  }
+  const tail = existsSync(p.logFile)
+    ? readFileSync(p.logFile, 'utf8').split('\n').slice(-15).join('\n')
+    : '';
+  throw new Error(`${p.name} did not become ready; last lines of ${p.logFile}:\n${tail}`);
+}
+
+/** SIGTERM, wait up to `graceMs`, then SIGKILL. */
+export async function stopProcess(p: BenchProcess, graceMs = 20_000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+/** VmRSS and VmHWM (MiB) of a pid from /proc, or undefined when it is gone. */
+export function memoryOf(pid: number | undefined): { rss: number; hwm: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+export { ensureKafkaJars, freePort, startKafkaBroker, mkdirSync, type KafkaBrokerHandle };
