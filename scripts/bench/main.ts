@@ -135,10 +135,14 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       'skip-build': { type: 'boolean', default: false },
+      /** Comma-separated workloads to run (W1, W2, W1-registry, W3, E1); results go to only.json. */
+      only: { type: 'string' },
     },
     allowPositionals: true,
   });
   const quick = values.quick;
+  const only = values.only ? new Set(values.only.split(',').map((w) => w.trim())) : undefined;
+  const wants = (workload: string) => !only || only.has(workload);
   const runS = quick ? 5 : 20;
   const warmupS = quick ? 3 : 10;
   const concurrencies = [10, 50];
@@ -350,6 +354,7 @@ async function main(): Promise<void> {
       target: WorkloadRun['target'],
       spec: Omit<LoadSpec, 'connections' | 'durationS'>,
     ) => {
+      if (!wants(workload)) return;
       say(`${workload} ${target}: warm-up ${warmupS} s`);
       await runLoad({ ...spec, connections: 10, durationS: warmupS });
       for (const connections of concurrencies) {
@@ -400,20 +405,22 @@ async function main(): Promise<void> {
       conflictsExpected: true,
     });
 
-    say('E1: raw kafkajs producer → consumer...');
-    const raw = await rawKafka(broker.brokers, quick ? 20_000 : 100_000);
-    say(`  ${raw.messagesPerSecond.toFixed(0)} msg/s (${raw.messages} messages)`);
-    pipeline = new Pipeline();
-    await pipeline.open();
-    say('E1: outbox → Kafka → volunteers consumer, sustained...');
-    const throughput = await pipeline.throughput(quick ? 5_000 : 20_000, 500);
-    say(
-      `  ${throughput.eventsPerSecond.toFixed(0)} events/s; processed ${throughput.processed}/${throughput.events}, effects ${throughput.effects}`,
-    );
-    say(`E1: latency at 200 events/s for ${runS} s...`);
-    const latency = await pipeline.latency(200, runS);
-    say(`  p50 ${latency.p50Ms.toFixed(0)} ms p99 ${latency.p99Ms.toFixed(0)} ms`);
-    results.events = { raw, throughput, latency };
+    if (wants('E1')) {
+      say('E1: raw kafkajs producer → consumer...');
+      const raw = await rawKafka(broker.brokers, quick ? 20_000 : 100_000);
+      say(`  ${raw.messagesPerSecond.toFixed(0)} msg/s (${raw.messages} messages)`);
+      pipeline = new Pipeline();
+      await pipeline.open();
+      say('E1: outbox → Kafka → volunteers consumer, sustained...');
+      const throughput = await pipeline.throughput(quick ? 5_000 : 20_000, 500);
+      say(
+        `  ${throughput.eventsPerSecond.toFixed(0)} events/s; processed ${throughput.processed}/${throughput.events}, effects ${throughput.effects}`,
+      );
+      say(`E1: latency at 200 events/s for ${runS} s...`);
+      const latency = await pipeline.latency(200, runS);
+      say(`  p50 ${latency.p50Ms.toFixed(0)} ms p99 ${latency.p99Ms.toFixed(0)} ms`);
+      results.events = { raw, throughput, latency };
+    }
   } catch (err) {
     failures.push((err as Error).stack ?? String(err));
     say(`bench failed: ${(err as Error).message}`);
@@ -433,11 +440,17 @@ async function main(): Promise<void> {
   } catch {
     // unknown
   }
-  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeReport(results, join(REPO_ROOT, 'BENCHMARKS.md'));
-  say(
-    `wrote bench/results/latest.json and BENCHMARKS.md${failures.length ? ' (with failures)' : ''}`,
-  );
+  if (only) {
+    // A partial run never replaces the full figures.
+    writeFileSync(join(outDir, 'only.json'), `${JSON.stringify(results, null, 2)}\n`);
+    say(`wrote bench/results/only.json${failures.length ? ' (with failures)' : ''}`);
+  } else {
+    writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeReport(results, join(REPO_ROOT, 'BENCHMARKS.md'));
+    say(
+      `wrote bench/results/latest.json and BENCHMARKS.md${failures.length ? ' (with failures)' : ''}`,
+    );
+  }
   process.exit(failures.length ? 1 : 0);
 }
 

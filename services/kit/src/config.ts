@@ -69,6 +69,8 @@ export const serviceEnvShape = {
   OUTBOX_STUCK_AFTER_SECONDS: z.coerce.number().min(1).default(120),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSUMER_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
+  /** Partitions a consumer handles at once (each still in order; one aggregate stays on one). */
+  CONSUMER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(32).default(3),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are exported when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
@@ -89,7 +91,7 @@ export interface ServiceConfig {
   kafka: { brokers: string[]; clientId: string; consumerGroupPrefix: string; topicPrefix: string };
   identity: { secret: string; maxSkewSeconds: number };
   outbox: { pollIntervalMs: number; batchSize: number; listen: boolean; stuckAfterSeconds: number };
-  consumer: { maxAttempts: number; backoffMs: number };
+  consumer: { maxAttempts: number; backoffMs: number; partitionsConcurrently: number };
   http: { bodyLimitBytes: number };
   demoData: boolean;
   version: string;
@@ -136,7 +138,11 @@ export function loadServiceConfig(
       listen: e.OUTBOX_LISTEN ?? Boolean(e.DATABASE_URL),
       stuckAfterSeconds: e.OUTBOX_STUCK_AFTER_SECONDS,
     },
-    consumer: { maxAttempts: e.CONSUMER_MAX_ATTEMPTS, backoffMs: e.CONSUMER_BACKOFF_MS },
+    consumer: {
+      maxAttempts: e.CONSUMER_MAX_ATTEMPTS,
+      backoffMs: e.CONSUMER_BACKOFF_MS,
+      partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
+    },
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
     demoData: e.DEMO_DATA === 'true',
     version: e.SERVICE_VERSION,

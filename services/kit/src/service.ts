@@ -161,6 +161,7 @@ export async function startService<TContext extends BaseRequestContext>(
         metrics,
         maxAttempts: config.consumer.maxAttempts,
         backoffMs: config.consumer.backoffMs,
+        partitionsConcurrently: config.consumer.partitionsConcurrently,
       }),
   );
 

@@ -38,6 +38,8 @@ export const deadLetterTopic = (groupId: string): string => `${groupId}.dlq`;
 export interface ConsumerOptions {
   kafka: Kafka;
   groupId: string;
+  /** How many partitions are handled at once (default 1). */
+  partitionsConcurrently?: number;
   /** Traces each handling as a consumer span (a no-op tracer when tracing is off). */
   tracer?: Tracer;
   /** Where failed events go; `<groupId>.dlq` unless given. */
@@ -54,6 +56,17 @@ export interface ConsumerOptions {
 }
 
 type Outcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered';
+
+/** Events applied in one transaction when all goes well. */
+const CHUNK = 100;
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * An idempotent consumer: each event's effect and its `(consumer, event id)` row commit in one
@@ -100,7 +113,8 @@ export class EventConsumer {
       autoCommitThreshold: 100,
       // Only offsets of handled messages are committed: a batch cut short by shutdown is re-read.
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Partitions are independent (an aggregate's events share one), so several run side by side.
+      partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 1,
       // Batches give the partition's high watermark, hence the lag; messages are still handled
       // and their offsets resolved one at a time.
       eachBatch: async ({
@@ -111,29 +125,113 @@ export class EventConsumer {
         isStale,
         commitOffsetsIfNecessary,
       }) => {
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) break;
-          const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
+        const record = (message: KafkaMessage, outcome: Outcome) => {
           resolveOffset(message.offset);
-          const labels = {
-            consumer: groupId,
-            topic: batch.topic,
-            partition: String(batch.partition),
-          };
           this.opts.metrics.eventsConsumed.inc({
             consumer: groupId,
             type: headerText(message, 'event-type') ?? 'unknown',
             outcome,
           });
           this.opts.metrics.consumerLag.set(
-            labels,
+            { consumer: groupId, topic: batch.topic, partition: String(batch.partition) },
             Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n),
           );
+        };
+        const messages = batch.messages;
+        for (let i = 0; i < messages.length;) {
+          if (!isRunning() || isStale()) break;
+          // Up to CHUNK events share one transaction (one commit instead of one each); when any of
+          // them fails, the chunk rolls back and its events go one at a time, with retries and
+          // dead letters, as below.
+          const chunk = messages.slice(i, i + CHUNK);
+          const outcomes = chunk.length > 1 ? await this.applyChunk(batch.topic, chunk) : undefined;
+          if (outcomes) {
+            chunk.forEach((m, k) => record(m, outcomes[k]!));
+          } else {
+            for (const message of chunk) {
+              if (!isRunning() || isStale()) break;
+              record(message, await this.process(batch.topic, batch.partition, message, heartbeat));
+              await commitOffsetsIfNecessary();
+              await heartbeat();
+            }
+          }
+          i += chunk.length;
           await commitOffsetsIfNecessary();
           await heartbeat();
         }
       },
     });
+  }
+
+  /**
+   * Applies a run of events in one transaction: each recorded as processed with its effect, as one
+   * at a time would. Returns their outcomes, or undefined when any envelope is malformed or any
+   * handler fails (nothing is kept; the caller then takes them one by one).
+   */
+  private async applyChunk(
+    topic: string,
+    messages: KafkaMessage[],
+  ): Promise<Outcome[] | undefined> {
+    const { logger, groupId, tracer } = this.opts;
+    const events: Envelope[] = [];
+    for (const m of messages) {
+      const parsed = envelopeSchema.safeParse(safeJson(m.value?.toString('utf8') ?? ''));
+      if (!parsed.success) return undefined;
+      events.push(parsed.data as Envelope);
+    }
+    try {
+      const outcomes = await this.opts.dataSource.transaction(async (manager) => {
+        const result: Outcome[] = [];
+        for (const event of events) {
+          const handler = this.opts.handlers[event.type];
+          if (!handler) {
+            result.push('ignored');
+            continue;
+          }
+          const log = logger.child({
+            eventId: event.id,
+            eventType: event.type,
+            traceId: traceIdOf(event.traceparent),
+          });
+          const applied = tracer
+            ? await inSpan(
+                tracer,
+                `process ${event.type}`,
+                event.traceparent,
+                SpanKind.CONSUMER,
+                {
+                  'messaging.system': 'kafka',
+                  'messaging.destination.name': topic,
+                  'messaging.message.id': event.id,
+                },
+                (traceparent) =>
+                  activeTrace.run({ tracer, traceparent }, () =>
+                    this.applyIn(manager, { ...event, traceparent }, handler, log),
+                  ),
+              )
+            : await this.applyIn(manager, event, handler, log);
+          result.push(applied ? 'applied' : 'duplicate');
+        }
+        return result;
+      });
+      events.forEach((event, k) => {
+        if (outcomes[k] === 'ignored') return;
+        logger
+          .child({
+            eventId: event.id,
+            eventType: event.type,
+            traceId: traceIdOf(event.traceparent),
+          })
+          .info({ consumer: groupId, outcome: outcomes[k] }, 'event consumed');
+      });
+      return outcomes;
+    } catch (err) {
+      logger.debug(
+        { err: String(err), events: events.length },
+        'chunk failed; one event at a time',
+      );
+      return undefined;
+    }
   }
 
   /** Leaves the group after the message in hand is processed. */
@@ -209,20 +307,30 @@ export class EventConsumer {
   }
 
   private async apply(event: Envelope, handler: EventHandler, logger: Logger): Promise<boolean> {
-    return this.opts.dataSource.transaction(async (manager) => {
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.opts.groupId, event.id, event.type],
-      );
-      if (inserted.length === 0) return false;
-      const contract = EVENT_CONTRACTS.get(event.type);
-      // Producers are strict about their payloads; consumers tolerate fields added later.
-      const schema = contract?.data instanceof z.ZodObject ? contract.data.loose() : contract?.data;
-      const data = schema ? schema.parse(event.data) : event.data;
-      await handler({ ...event, data: data as Record<string, unknown> }, manager, { logger });
-      return true;
-    });
+    return this.opts.dataSource.transaction((manager) =>
+      this.applyIn(manager, event, handler, logger),
+    );
+  }
+
+  /** Records the event as processed and applies its effect in `manager`'s transaction, once. */
+  private async applyIn(
+    manager: EntityManager,
+    event: Envelope,
+    handler: EventHandler,
+    logger: Logger,
+  ): Promise<boolean> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [this.opts.groupId, event.id, event.type],
+    );
+    if (inserted.length === 0) return false;
+    const contract = EVENT_CONTRACTS.get(event.type);
+    // Producers are strict about their payloads; consumers tolerate fields added later.
+    const schema = contract?.data instanceof z.ZodObject ? contract.data.loose() : contract?.data;
+    const data = schema ? schema.parse(event.data) : event.data;
+    await handler({ ...event, data: data as Record<string, unknown> }, manager, { logger });
+    return true;
   }
 
   private async deadLetter(
