@@ -16,14 +16,11 @@ import {
   startHttpServer,
   operationLogPlugin,
   rateLimited,
-  SpanKind,
   createTracing,
-  startSpan,
-  type Span,
+  requestTracing,
   type SpanExporter,
   type Tracer,
   traceIdOf,
-  traceparentFrom,
   type Caller,
   type Logger,
 } from '@liyuan/kit';
@@ -145,30 +142,16 @@ export async function startGateway(
     // The gateway names every request itself: the id ends up in audit records, so a caller must
     // not choose it.
     const requestId = randomUUID();
-    const { span, traceparent } = startSpan(
-      tracing.tracer,
-      'graphql gateway',
-      traceparentFrom(req.headers.traceparent),
-      SpanKind.SERVER,
-      { 'http.route': '/graphql' },
-    );
-    const ctx: GatewayContext = {
+    const span = requests.open(req.headers.traceparent);
+    return span.bind({
       caller,
       requestId,
-      traceparent,
-      logger: logger.child({ requestId, traceId: traceIdOf(traceparent) }),
-    };
-    requestSpans.set(ctx, span);
-    return ctx;
+      traceparent: span.traceparent,
+      logger: logger.child({ requestId, traceId: traceIdOf(span.traceparent) }),
+    });
   };
-  const requestSpans = new WeakMap<GatewayContext, Span>();
-  const around = async <T>(ctx: GatewayContext, execute: () => Promise<T>): Promise<T> => {
-    try {
-      return await execute();
-    } finally {
-      requestSpans.get(ctx)?.end();
-    }
-  };
+  const requests = requestTracing<GatewayContext>(tracing.tracer, 'graphql gateway');
+  const around = requests.around;
 
   const monitor = new StatusMonitor(
     subgraphsOf(readFileSync(config.supergraphPath, 'utf8'), config.subgraphUrls),

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
+import { peerConfig } from './config';
 
 // The peer gateway of the benchmark: @graphql-hive/gateway's runtime on a plain node http server,
 // serving a copy of schemas/supergraph.graphql whose routing URLs point at this run's subgraphs
@@ -8,9 +9,7 @@ import { createGatewayRuntime } from '@graphql-hive/gateway';
 
 const SIGNED_HEADERS = ['x-liyuan-caller', 'x-liyuan-caller-ts', 'x-liyuan-caller-sig'];
 
-const supergraph = process.env.PEER_SUPERGRAPH;
-const port = Number(process.env.PORT ?? 0);
-if (!supergraph) throw new Error('PEER_SUPERGRAPH is not set');
+const { supergraph, port } = peerConfig();
 
 const gateway = createGatewayRuntime({
   supergraph,

@@ -9,6 +9,7 @@ import {
   type KafkaBrokerHandle,
 } from '../../infra/kafka/broker';
 import { REPO_ROOT } from '../config';
+import { benchConfig } from './config';
 
 export const SUBGRAPHS = [
   'residents',
@@ -19,8 +20,8 @@ export const SUBGRAPHS = [
 ] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
-export const ADMIN_DATABASE_URL =
-  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const config = benchConfig();
+export const ADMIN_DATABASE_URL = config.adminDatabaseUrl;
 
 /** The benchmark's own database name for a service (dropped and recreated on every run). */
 export const benchDatabase = (service: string): string => `bench_${service.replace(/-/g, '_')}`;
@@ -68,7 +69,7 @@ export function spawnProcess(
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { ...config.inherited, ...env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

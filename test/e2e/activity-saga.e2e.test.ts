@@ -5,13 +5,7 @@ import {
   type TestService,
 } from '../support/stack';
 import { waitFor } from '../support/wait';
-
-const HOUR = 3_600_000;
-const inDaysAt = (days: number, hour: number) => {
-  const day =
-    Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR + days * 24 * HOUR;
-  return new Date(day + hour * HOUR).toISOString();
-};
+import { inDaysAt } from '../support/time';
 
 /** The venue saga between shared-spaces and facilities over Kafka, both answers, seen through the gateway. */
 describe('scheduling a shared-space activity books its venue', () => {

@@ -7,14 +7,7 @@ import {
 import { contractViolations } from '../support/contracts';
 import { ALL_SERVICES, startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-
-const HOUR = 3_600_000;
-/** `hour` o'clock (UTC+8, the community's time) `days` from today, as an instant. */
-const inDaysAt = (days: number, hour: number) => {
-  const day =
-    Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR + days * 24 * HOUR;
-  return new Date(day + hour * HOUR).toISOString();
-};
+import { inDaysAt } from '../support/time';
 
 /**
  * Every row of the events table, end to end: a mutation at the gateway, the event over Kafka, the
@@ -25,10 +18,7 @@ describe('the event flows between the five subgraphs', () => {
   let sys: TestSystem;
   let staff: string;
   const q = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-    sys.gw.query(query, variables, token).then((res) => {
-      if (res.errors) throw new Error(JSON.stringify(res.errors));
-      return res.data as T;
-    });
+    sys.gw.data<T>(query, variables, token);
   const asStaff = <T>(query: string, variables: Record<string, unknown> = {}) =>
     q<T>(query, variables, staff);
   /** A new resident in a new household; their id, grid and a token of their own. */

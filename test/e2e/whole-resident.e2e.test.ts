@@ -10,13 +10,8 @@ import {
 import { postGraphQL, type GqlResult } from '../support/stack';
 import { startSystem, type LogLine, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
+import { inDaysAt } from '../support/time';
 
-const HOUR = 3_600_000;
-const inDaysAt = (days: number, hour: number) => {
-  const day =
-    Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR + days * 24 * HOUR;
-  return new Date(day + hour * HOUR).toISOString();
-};
 const newTraceparent = () =>
   `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 
@@ -54,10 +49,7 @@ describe('the whole system seen by its users', () => {
   let staff: string;
   const subject = { id: '', gridId: '', idCardNumber: '', phone: '13987654321', householdId: '' };
   const q = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-    sys.gw.query(query, variables, token).then((res) => {
-      if (res.errors) throw new Error(JSON.stringify(res.errors));
-      return res.data as T;
-    });
+    sys.gw.data<T>(query, variables, token);
 
   beforeAll(async () => {
     sys = await startSystem();

@@ -7,14 +7,9 @@ import {
   type TestService,
 } from '../support/stack';
 import { waitFor } from '../support/wait';
+import { inDaysAt } from '../support/time';
 
-const HOUR = 3_600_000;
 const AT_ONCE = 50;
-const inDaysAt = (days: number, hour: number) => {
-  const day =
-    Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR + days * 24 * HOUR;
-  return new Date(day + hour * HOUR).toISOString();
-};
 const codes = (results: GqlResult[]) => {
   const tally: Record<string, number> = {};
   for (const r of results) {
@@ -39,10 +34,7 @@ describe('invariants under 50 concurrent requests', () => {
   const resident = (id = randomUUID()) =>
     gw.token(['resident'], { residentId: id, sub: `resident-${id}` });
   const q = <T>(query: string, variables: Record<string, unknown>, token: string) =>
-    gw.query(query, variables, token).then((r) => {
-      if (r.errors) throw new Error(JSON.stringify(r.errors));
-      return r.data as T;
-    });
+    gw.data<T>(query, variables, token);
   const sql = async (s: TestService, text: string, params: unknown[]) =>
     ((await s.service.db.dataSource.query(text, params)) as { n: number }[])[0]!.n;
   let room: string;

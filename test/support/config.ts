@@ -12,6 +12,7 @@ export function testEnv() {
       DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
       KAFKA_BROKERS: z.string().optional(),
       TEST_KAFKA_DATA_DIR: z.string().optional(),
+      PATH: z.string().default(''),
     }),
     process.env,
   );
@@ -21,6 +22,8 @@ export function testEnv() {
       .map((b) => b.trim())
       .filter(Boolean),
     kafkaDataDir: e.TEST_KAFKA_DATA_DIR,
+    /** Passed on to the service processes tests spawn (nothing else of this environment is). */
+    path: e.PATH,
   };
 }
 

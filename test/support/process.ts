@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@liyuan/kit';
-import { TEST_SECRETS } from './config';
+import { TEST_SECRETS, testEnv } from './config';
 import { TOPIC_PREFIX, testBrokers } from './kafka';
 import type { ServiceName } from './stack';
 import { waitFor } from './wait';
@@ -38,7 +38,7 @@ export async function spawnService(
     {
       cwd: ROOT,
       env: {
-        PATH: process.env.PATH ?? '',
+        PATH: testEnv().path,
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
         PORT: String(port),

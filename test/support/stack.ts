@@ -143,6 +143,12 @@ export interface TestGateway {
     variables?: Record<string, unknown>,
     token?: string,
   ): Promise<GqlResult<T>>;
+  /** Like `query`, for a step that must succeed: its data, or a throw with the errors. */
+  data<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -169,14 +175,20 @@ export async function startTestGateway(
     logger: opts.logger ?? silentLogger(),
     spanExporter: opts.spanExporter,
   });
+  const query: TestGateway['query'] = (q, variables = {}, tok) =>
+    postGraphQL(gateway.url, q, variables, tok ? { authorization: `Bearer ${tok}` } : {});
   const token: TestGateway['token'] = (roles, claims = {}) =>
     issueToken(config.jwt, { sub: claims.sub ?? `user-${roles.join('-')}`, roles, ...claims });
   return {
     gateway,
     url: gateway.url,
     token,
-    query: (q, variables = {}, tok) =>
-      postGraphQL(gateway.url, q, variables, tok ? { authorization: `Bearer ${tok}` } : {}),
+    query,
+    data: async <T>(q: string, variables: Record<string, unknown> = {}, tok?: string) => {
+      const res = await query<T>(q, variables, tok);
+      if (res.errors || res.data == null) throw new Error(JSON.stringify(res.errors));
+      return res.data;
+    },
     stop: () => gateway.stop(),
   };
 }

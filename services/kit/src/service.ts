@@ -22,16 +22,9 @@ import { startHttpServer, type RunningHttpServer } from './http';
 import { verifyCaller, type Caller } from './identity';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
-import { traceIdOf, traceparentFrom } from './trace';
+import { traceIdOf } from './trace';
 import { operationLogPlugin } from './operation-log';
-import {
-  SpanKind,
-  activeTrace,
-  createTracing,
-  startSpan,
-  type Span,
-  type SpanExporter,
-} from './tracing';
+import { createTracing, requestTracing, type SpanExporter } from './tracing';
 
 /** What every resolver receives: who calls, which request and trace, and the service's own deps. */
 export interface BaseRequestContext {
@@ -260,31 +253,17 @@ export async function startService<TContext extends BaseRequestContext>(
     );
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     // The request's span, a child of the gateway's call: its traceparent goes into the events.
-    const { span, traceparent } = startSpan(
-      tracer,
-      `graphql ${def.name}`,
-      traceparentFrom(req.headers.traceparent),
-      SpanKind.SERVER,
-      { 'http.route': '/graphql' },
-    );
+    const span = requests.open(req.headers.traceparent);
     const base: BaseRequestContext = {
       caller,
       requestId,
-      traceparent,
-      logger: logger.child({ requestId, traceId: traceIdOf(traceparent) }),
+      traceparent: span.traceparent,
+      logger: logger.child({ requestId, traceId: traceIdOf(span.traceparent) }),
     };
-    const ctx = def.createContext(base, db.dataSource);
-    requestSpans.set(ctx, span);
-    return ctx;
+    return span.bind(def.createContext(base, db.dataSource));
   };
-  const requestSpans = new WeakMap<object, Span>();
-  const around = async <T>(ctx: TContext, execute: () => Promise<T>): Promise<T> => {
-    try {
-      return await activeTrace.run({ tracer, traceparent: ctx.traceparent }, execute);
-    } finally {
-      requestSpans.get(ctx)?.end();
-    }
-  };
+  const requests = requestTracing<TContext>(tracer, `graphql ${def.name}`);
+  const around = requests.around;
 
   let http: RunningHttpServer;
   try {

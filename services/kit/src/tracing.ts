@@ -10,6 +10,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { parseTraceParent } from '@opentelemetry/core';
+import { traceparentFrom } from './trace';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
@@ -81,6 +82,41 @@ export function startSpan(
 ): { span: Span; traceparent: string } {
   const span = tracer.startSpan(name, { kind, attributes }, contextOf(parent));
   return { span, traceparent: traceparentOf(span, parent) };
+}
+
+/**
+ * A server span per GraphQL request: `open` starts it as a child of the incoming `traceparent`
+ * header and hands out its traceparent for the request's context; `around` runs the request in
+ * its trace (database statements become its children) and ends the span. The one mechanism the
+ * gateway and every subgraph use.
+ */
+export function requestTracing<C extends { traceparent: string }>(tracer: Tracer, name: string) {
+  const spans = new WeakMap<C, Span>();
+  return {
+    open(incoming: string | string[] | undefined): { traceparent: string; bind(ctx: C): C } {
+      const { span, traceparent } = startSpan(
+        tracer,
+        name,
+        traceparentFrom(incoming),
+        SpanKind.SERVER,
+        { 'http.route': '/graphql' },
+      );
+      return {
+        traceparent,
+        bind: (ctx) => {
+          spans.set(ctx, span);
+          return ctx;
+        },
+      };
+    },
+    around: async <T>(ctx: C, execute: () => Promise<T>): Promise<T> => {
+      try {
+        return await activeTrace.run({ tracer, traceparent: ctx.traceparent }, execute);
+      } finally {
+        spans.get(ctx)?.end();
+      }
+    },
+  };
 }
 
 /** Ends `span`, marking it failed when `error` is given. */

@@ -172,7 +172,7 @@ export class EventConsumer {
     topic: string,
     messages: KafkaMessage[],
   ): Promise<Outcome[] | undefined> {
-    const { logger, groupId, tracer } = this.opts;
+    const { logger, groupId } = this.opts;
     const events: Envelope[] = [];
     for (const m of messages) {
       const parsed = envelopeSchema.safeParse(safeJson(m.value?.toString('utf8') ?? ''));
@@ -188,28 +188,9 @@ export class EventConsumer {
             result.push('ignored');
             continue;
           }
-          const log = logger.child({
-            eventId: event.id,
-            eventType: event.type,
-            traceId: traceIdOf(event.traceparent),
-          });
-          const applied = tracer
-            ? await inSpan(
-                tracer,
-                `process ${event.type}`,
-                event.traceparent,
-                SpanKind.CONSUMER,
-                {
-                  'messaging.system': 'kafka',
-                  'messaging.destination.name': topic,
-                  'messaging.message.id': event.id,
-                },
-                (traceparent) =>
-                  activeTrace.run({ tracer, traceparent }, () =>
-                    this.applyIn(manager, { ...event, traceparent }, handler, log),
-                  ),
-              )
-            : await this.applyIn(manager, event, handler, log);
+          const applied = await this.traced(topic, event, (e) =>
+            this.applyIn(manager, e, handler, this.eventLogger(e)),
+          );
           result.push(applied ? 'applied' : 'duplicate');
         }
         return result;
@@ -248,7 +229,7 @@ export class EventConsumer {
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
   ): Promise<Outcome> {
-    const { logger, groupId, maxAttempts, backoffMs } = this.opts;
+    const { groupId, maxAttempts, backoffMs } = this.opts;
     let event: Envelope;
     try {
       event = envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
@@ -258,34 +239,12 @@ export class EventConsumer {
     }
     const handler = this.opts.handlers[event.type];
     if (!handler) return 'ignored';
-    const log = logger.child({
-      eventId: event.id,
-      eventType: event.type,
-      traceId: traceIdOf(event.traceparent),
-    });
+    const log = this.eventLogger(event);
 
     let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        const tracer = this.opts.tracer;
-        // The handler runs in a span of the event's trace; what it publishes continues the trace.
-        const applied = tracer
-          ? await inSpan(
-              tracer,
-              `process ${event.type}`,
-              event.traceparent,
-              SpanKind.CONSUMER,
-              {
-                'messaging.system': 'kafka',
-                'messaging.destination.name': topic,
-                'messaging.message.id': event.id,
-              },
-              (traceparent) =>
-                activeTrace.run({ tracer, traceparent }, () =>
-                  this.apply({ ...event, traceparent }, handler, log),
-                ),
-            )
-          : await this.apply(event, handler, log);
+        const applied = await this.traced(topic, event, (e) => this.apply(e, handler, log));
         log.info(
           { consumer: groupId, outcome: applied ? 'applied' : 'duplicate' },
           'event consumed',
@@ -304,6 +263,37 @@ export class EventConsumer {
     await this.deadLetter(topic, partition, message, lastError, maxAttempts);
     log.error({ consumer: groupId, err: lastError }, 'event dead-lettered');
     return 'dead_lettered';
+  }
+
+  /** Runs `work` in a consumer span of the event's trace: what the handler publishes continues it. */
+  private traced<T>(
+    topic: string,
+    event: Envelope,
+    work: (event: Envelope) => Promise<T>,
+  ): Promise<T> {
+    const tracer = this.opts.tracer;
+    if (!tracer) return work(event);
+    return inSpan(
+      tracer,
+      `process ${event.type}`,
+      event.traceparent,
+      SpanKind.CONSUMER,
+      {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.message.id': event.id,
+      },
+      (traceparent) =>
+        activeTrace.run({ tracer, traceparent }, () => work({ ...event, traceparent })),
+    );
+  }
+
+  private eventLogger(event: Envelope): Logger {
+    return this.opts.logger.child({
+      eventId: event.id,
+      eventType: event.type,
+      traceId: traceIdOf(event.traceparent),
+    });
   }
 
   private async apply(event: Envelope, handler: EventHandler, logger: Logger): Promise<boolean> {
