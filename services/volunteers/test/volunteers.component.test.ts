@@ -72,7 +72,7 @@ describe('volunteers', () => {
   });
 
   /** Posts an opportunity with one shift per entry of `shifts` ([slots, starts in hours]); returns the shift ids. */
-  const postShifts = async (shifts: [number, number][]) =>
+  const postShifts = async (shifts: [number, number][], now = Date.now()) =>
     ok<{ id: string; shifts: { id: string }[] }>(
       await callSubgraph(
         service,
@@ -82,8 +82,8 @@ describe('volunteers', () => {
         {
           t: teamId,
           s: shifts.map(([slots, startsInHours]) => ({
-            startsAt: new Date(Date.now() + startsInHours * HOUR).toISOString(),
-            endsAt: new Date(Date.now() + (startsInHours + 2) * HOUR).toISOString(),
+            startsAt: new Date(now + startsInHours * HOUR).toISOString(),
+            endsAt: new Date(now + (startsInHours + 2) * HOUR).toISOString(),
             slots,
           })),
         },
