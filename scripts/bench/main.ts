@@ -20,7 +20,11 @@ import {
   databaseUrl,
   ensureKafkaJars,
   freePort,
+  deployedNodeOptions,
+  cpuSecondsOf,
   freshDatabases,
+  heapOf,
+  postgresCpuSeconds,
   memoryOf,
   mkdirSync,
   spawnProcess,
@@ -76,12 +80,21 @@ export interface ProcessMemory {
   rssMax: number;
   /** VmHWM read at the end of the run (peak since the process started). */
   hwm: number;
+  /** V8 heap in use and reserved at the end of the run, from the process's /metrics (MiB). */
+  heapUsed?: number;
+  heapTotal?: number;
 }
 
 export interface WorkloadRun extends LoadResult {
   workload: string;
   target: 'ours' | 'peer' | 'direct';
   memory: Record<string, ProcessMemory>;
+  /**
+   * CPU milliseconds per completed request, by process (user + system time over the measurement
+   * divided by the requests): where the machine's two cores go. `postgres` sums every server
+   * process, `load` is the benchmark's own process (the load generator).
+   */
+  cpuMsPerRequest: Record<string, number>;
 }
 
 export interface Results {
@@ -119,7 +132,12 @@ async function settle(): Promise<void> {
         unsent += Number(rows[0]!.u);
         processed += Number(rows[0]!.p);
       }
-      if (unsent === 0 && processed === last) return;
+      if (unsent === 0 && processed === last) {
+        // The demo data was just bulk-loaded: fresh statistics and visibility maps, as a database
+        // that has been running a while would have, before anything is measured.
+        for (const c of clients) await c.query('VACUUM ANALYZE');
+        return;
+      }
       last = processed;
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -137,6 +155,8 @@ async function main(): Promise<void> {
       'skip-build': { type: 'boolean', default: false },
       /** Comma-separated workloads to run (W1, W2, W1-registry, W3, E1); results go to only.json. */
       only: { type: 'string' },
+      /** Run the gateway and subgraphs with --cpu-prof; profiles go to bench/results/profiles/. */
+      profile: { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
@@ -149,6 +169,14 @@ async function main(): Promise<void> {
   const outDir = join(REPO_ROOT, 'bench', 'results');
   const logDir = join(outDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const profileDir = join(outDir, 'profiles');
+  if (values.profile) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+  }
+  /** Node flags for a process: a CPU profile written to profiles/<name>/ on exit, when asked. */
+  const profiled = (name: string): string[] =>
+    values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
 
   const processes: BenchProcess[] = [];
   let broker: KafkaBrokerHandle | undefined;
@@ -206,7 +234,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const p = spawnProcess(
         name,
-        [join(REPO_ROOT, 'dist', name, 'main.js')],
+        [...profiled(name), join(REPO_ROOT, 'dist', name, 'main.js')],
         port,
         {
           ...common,
@@ -215,6 +243,7 @@ async function main(): Promise<void> {
           KAFKA_BROKERS: brokers,
           IDENTITY_SECRET,
           DEMO_DATA: 'true',
+          NODE_OPTIONS: deployedNodeOptions(name),
         },
         logDir,
       );
@@ -228,7 +257,7 @@ async function main(): Promise<void> {
     const gatewayPort = await freePort();
     const gateway = spawnProcess(
       'gateway',
-      [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
+      [...profiled('gateway'), join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
       gatewayPort,
       {
         ...common,
@@ -241,6 +270,7 @@ async function main(): Promise<void> {
         RATE_LIMIT_BURST: '1000000',
         // W2 and the mutation are not in test/operations; everything else stays as in production.
         SAFELIST: 'false',
+        NODE_OPTIONS: deployedNodeOptions('gateway'),
       },
       logDir,
     );
@@ -260,7 +290,7 @@ async function main(): Promise<void> {
     const peerPort = await freePort();
     const peer = spawnProcess(
       'peer',
-      ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench/peer-server.ts')],
+      [...profiled('peer'), '--import', 'tsx', join(REPO_ROOT, 'scripts/bench/peer-server.ts')],
       peerPort,
       { NODE_ENV: 'production', PORT: String(peerPort), PEER_SUPERGRAPH: supergraphFile },
       logDir,
@@ -349,61 +379,103 @@ async function main(): Promise<void> {
       JSON.stringify({ query: GRID_LIST, variables: { gridId: pick(gridIds) } });
 
     const measured = [...processes, peer].filter((p, i, a) => a.indexOf(p) === i);
-    const run = async (
-      workload: string,
-      target: WorkloadRun['target'],
-      spec: Omit<LoadSpec, 'connections' | 'durationS'>,
-    ) => {
+    /** CPU seconds so far of every process of the run, PostgreSQL, Kafka and the load generator. */
+    const cpuNow = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const p of measured) {
+        const c = cpuSecondsOf(p.child.pid);
+        if (c !== undefined) out[p.name] = c;
+      }
+      out.postgres = postgresCpuSeconds();
+      const k = cpuSecondsOf(broker?.pid);
+      if (k !== undefined) out.kafka = k;
+      const own = process.cpuUsage();
+      out.load = (own.user + own.system) / 1e6;
+      return out;
+    };
+    type Target = { target: WorkloadRun['target'] } & Omit<LoadSpec, 'connections' | 'durationS'>;
+    /**
+     * One workload on one or more targets: each is warmed up, then at every concurrency the targets
+     * are measured one after the other (ours, peer, ours, peer), so neither always runs first.
+     */
+    const run = async (workload: string, targets: Target[]) => {
       if (!wants(workload)) return;
-      say(`${workload} ${target}: warm-up ${warmupS} s`);
-      await runLoad({ ...spec, connections: 10, durationS: warmupS });
+      for (const { target, ...spec } of targets) {
+        say(`${workload} ${target}: warm-up ${warmupS} s`);
+        await runLoad({ ...spec, connections: 10, durationS: warmupS });
+      }
       for (const connections of concurrencies) {
-        const peaks: Record<string, number> = {};
-        const sampler = setInterval(() => {
+        for (const { target, ...spec } of targets) {
+          const peaks: Record<string, number> = {};
+          const sampler = setInterval(() => {
+            for (const p of measured) {
+              const m = memoryOf(p.child.pid);
+              if (m) peaks[p.name] = Math.max(peaks[p.name] ?? 0, m.rss);
+            }
+            if (broker) {
+              const m = memoryOf(broker.pid);
+              if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
+            }
+          }, 250);
+          const cpuBefore = cpuNow();
+          const r = await runLoad({ ...spec, connections, durationS: runS });
+          const cpuAfter = cpuNow();
+          clearInterval(sampler);
+          const cpuMsPerRequest: Record<string, number> = {};
+          for (const [name, after] of Object.entries(cpuAfter)) {
+            const before = cpuBefore[name];
+            if (before !== undefined && r.requests > 0)
+              cpuMsPerRequest[name] = ((after - before) * 1000) / r.requests;
+          }
+          const memory: Record<string, ProcessMemory> = {};
           for (const p of measured) {
             const m = memoryOf(p.child.pid);
-            if (m) peaks[p.name] = Math.max(peaks[p.name] ?? 0, m.rss);
+            memory[p.name] = { rssMax: peaks[p.name] ?? 0, hwm: m?.hwm ?? 0, ...(await heapOf(p)) };
           }
-          if (broker) {
-            const m = memoryOf(broker.pid);
-            if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
-          }
-        }, 250);
-        const r = await runLoad({ ...spec, connections, durationS: runS });
-        clearInterval(sampler);
-        const memory: Record<string, ProcessMemory> = {};
-        for (const p of measured) {
-          const m = memoryOf(p.child.pid);
-          memory[p.name] = { rssMax: peaks[p.name] ?? 0, hwm: m?.hwm ?? 0 };
+          const km = memoryOf(broker?.pid);
+          memory.kafka = { rssMax: peaks.kafka ?? 0, hwm: km?.hwm ?? 0 };
+          results.runs.push({ workload, target, ...r, memory, cpuMsPerRequest });
+          say(
+            `${workload} ${target} c=${connections}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} p95 ${r.p95} p99 ${r.p99} ms, ` +
+              `non2xx ${r.non2xx} gqlErrors ${r.graphqlErrors} conflicts ${r.conflicts} transport ${r.transportErrors}`,
+          );
+          say(
+            `    CPU ms/request: ${Object.entries(cpuMsPerRequest)
+              .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+              .join(', ')}`,
+          );
+          for (const e of r.errorSamples.slice(0, 2)) say(`    sample: ${e}`);
         }
-        const km = memoryOf(broker?.pid);
-        memory.kafka = { rssMax: peaks.kafka ?? 0, hwm: km?.hwm ?? 0 };
-        results.runs.push({ workload, target, ...r, memory });
-        say(
-          `  c=${connections}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} p95 ${r.p95} p99 ${r.p99} ms, ` +
-            `non2xx ${r.non2xx} gqlErrors ${r.graphqlErrors} conflicts ${r.conflicts} transport ${r.transportErrors}`,
-        );
-        for (const s of r.errorSamples.slice(0, 2)) say(`    sample: ${s}`);
       }
     };
 
-    // Ours and the peer alternate, workload by workload, in the same run.
-    await run('W1', 'ours', { url: gateway.url, headers: ourHeaders, body: wholeBody });
-    await run('W1', 'peer', { url: peer.url, dynamicHeaders: signed, body: wholeBody });
-    await run('W2', 'ours', { url: gateway.url, headers: ourHeaders, body: listBody });
-    await run('W2', 'peer', { url: peer.url, dynamicHeaders: signed, body: listBody });
-    await run('W1-registry', 'direct', {
-      url: subgraphs.residents!.url,
-      dynamicHeaders: signed,
-      body: registryBody,
-    });
-    await run('W1-registry', 'ours', { url: gateway.url, headers: ourHeaders, body: registryBody });
-    await run('W3', 'ours', {
-      url: gateway.url,
-      headers: ourHeaders,
-      body: bookingBody,
-      conflictsExpected: true,
-    });
+    // Ours and the peer alternate in the same run, on the same subgraphs and data.
+    await run('W1', [
+      { target: 'ours', url: gateway.url, headers: ourHeaders, body: wholeBody },
+      { target: 'peer', url: peer.url, dynamicHeaders: signed, body: wholeBody },
+    ]);
+    await run('W2', [
+      { target: 'ours', url: gateway.url, headers: ourHeaders, body: listBody },
+      { target: 'peer', url: peer.url, dynamicHeaders: signed, body: listBody },
+    ]);
+    await run('W1-registry', [
+      {
+        target: 'direct',
+        url: subgraphs.residents!.url,
+        dynamicHeaders: signed,
+        body: registryBody,
+      },
+      { target: 'ours', url: gateway.url, headers: ourHeaders, body: registryBody },
+    ]);
+    await run('W3', [
+      {
+        target: 'ours',
+        url: gateway.url,
+        headers: ourHeaders,
+        body: bookingBody,
+        conflictsExpected: true,
+      },
+    ]);
 
     if (wants('E1')) {
       say('E1: raw kafkajs producer → consumer...');

@@ -38,6 +38,25 @@ export function resultsMarkdown(r: Results): string {
         `${errorsOf(x)} (${x.non2xx} / ${x.graphqlErrors} / ${x.transportErrors}) | ${x.workload === 'W3' ? x.conflicts : ''} | ${ratio} |`,
     );
   }
+  const cpuNames = [...new Set(r.runs.flatMap((x) => Object.keys(x.cpuMsPerRequest ?? {})))];
+  if (cpuNames.length) {
+    lines.push(
+      '',
+      '### CPU per request (ms of user + system time per completed request, by process)',
+      '',
+      `| workload | target | conc. | ${cpuNames.join(' | ')} | total |`,
+      `|---|---|---:|${cpuNames.map(() => '---:').join('|')}|---:|`,
+    );
+    for (const x of r.runs) {
+      const c = x.cpuMsPerRequest ?? {};
+      const total = Object.values(c).reduce((a, b) => a + b, 0);
+      lines.push(
+        `| ${x.workload} | ${x.target} | ${x.connections} | ${cpuNames
+          .map((p) => (c[p] === undefined ? '' : c[p].toFixed(1)))
+          .join(' | ')} | ${total.toFixed(1)} |`,
+      );
+    }
+  }
   lines.push(
     '',
     '### Peak RSS per process (MiB): highest sampled VmRSS during the measurement / VmHWM at its end',
@@ -54,6 +73,28 @@ export function resultsMarkdown(r: Results): string {
         .map((p) => (x.memory[p] ? `${n0(x.memory[p].rssMax)} / ${n0(x.memory[p].hwm)}` : ''))
         .join(' | ')} |`,
     );
+  }
+  const heapNames = names.filter((p) => r.runs.some((x) => x.memory[p]?.heapUsed !== undefined));
+  if (heapNames.length) {
+    lines.push(
+      '',
+      '### V8 heap per process (MiB) at the end of the measurement: in use / reserved (from /metrics)',
+      '',
+      `| workload | target | conc. | ${heapNames.join(' | ')} |`,
+      `|---|---|---:|${heapNames.map(() => '---:').join('|')}|`,
+    );
+    for (const x of r.runs) {
+      lines.push(
+        `| ${x.workload} | ${x.target} | ${x.connections} | ${heapNames
+          .map((p) => {
+            const mm = x.memory[p];
+            return mm?.heapUsed !== undefined
+              ? `${n0(mm.heapUsed)} / ${n0(mm.heapTotal ?? 0)}`
+              : '';
+          })
+          .join(' | ')} |`,
+      );
+    }
   }
   const e = r.events;
   if (e) {

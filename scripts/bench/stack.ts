@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { parseAllDocuments } from 'yaml';
 import { freePort } from '@liyuan/kit';
 import {
   ensureKafkaJars,
@@ -43,6 +44,40 @@ export async function freshDatabases(): Promise<void> {
     }
   } finally {
     await admin.end();
+  }
+}
+
+/**
+ * The Node options a process is deployed with: `NODE_OPTIONS` from its ConfigMap in `infra/k8s/`
+ * (the heap ceiling that keeps it inside its memory limit), so the benchmark measures the processes
+ * as they run in production.
+ */
+export function deployedNodeOptions(name: string): string {
+  const file = join(REPO_ROOT, 'infra', 'k8s', `${name}.yaml`);
+  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const o = doc.toJS() as { kind?: string; data?: Record<string, string> } | null;
+    if (o?.kind === 'ConfigMap' && o.data?.NODE_OPTIONS) return o.data.NODE_OPTIONS;
+  }
+  throw new Error(`${file} has no ConfigMap with NODE_OPTIONS`);
+}
+
+/** V8 heap in use and reserved (MiB) from a process's Prometheus /metrics, if it answers. */
+export async function heapOf(
+  p: BenchProcess,
+): Promise<{ heapUsed: number; heapTotal: number } | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${p.port}/metrics`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) return undefined;
+    const text = await res.text();
+    const metric = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1]) / 2 ** 20;
+    const heapUsed = metric('nodejs_heap_size_used_bytes');
+    const heapTotal = metric('nodejs_heap_size_total_bytes');
+    return Number.isFinite(heapUsed) ? { heapUsed, heapTotal } : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -123,6 +158,35 @@ export async function stopProcess(p: BenchProcess, graceMs = 20_000): Promise<vo
   const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
   await p.exited;
   clearTimeout(timer);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds used by every PostgreSQL server process on this machine (backends, WAL writer, ...). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      total += cpuSecondsOf(Number(entry)) ?? 0;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
 }
 
 /** VmRSS and VmHWM (MiB) of a pid from /proc, or undefined when it is gone. */

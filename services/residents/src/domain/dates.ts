@@ -1,9 +1,12 @@
 /** Calendar arithmetic in the community's own time zone (Dunhuang keeps Beijing time). */
 export const COMMUNITY_TIME_ZONE = 'Asia/Shanghai';
 
+/** Built once: constructing a formatter costs far more than formatting (an age is read per row). */
+const communityDate = new Intl.DateTimeFormat('en-CA', { timeZone: COMMUNITY_TIME_ZONE });
+
 /** Today's date (YYYY-MM-DD) in the community. */
 export function today(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: COMMUNITY_TIME_ZONE }).format(now);
+  return communityDate.format(now);
 }
 
 /** True for a real calendar date written YYYY-MM-DD. */
