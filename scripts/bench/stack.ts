@@ -173,20 +173,31 @@ export function cpuSecondsOf(pid: number | undefined): number | undefined {
   }
 }
 
-/** CPU seconds used by every PostgreSQL server process on this machine (backends, WAL writer, ...). */
+/**
+ * CPU seconds used by the PostgreSQL server: the postmaster's own and reaped children's time (so a
+ * backend that exited during the measurement still counts) plus every live server process's.
+ */
 export function postgresCpuSeconds(): number {
-  let total = 0;
+  const procs: { pid: number; ppid: number; fields: string[] }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
-      total += cpuSecondsOf(Number(entry)) ?? 0;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.push({ pid: Number(entry), ppid: Number(fields[1]), fields });
     } catch {
       // exited meanwhile
     }
   }
-  return total;
+  const pids = new Set(procs.map((p) => p.pid));
+  let ticks = 0;
+  for (const p of procs) {
+    // utime, stime; for the postmaster also cutime, cstime (its exited backends).
+    ticks += Number(p.fields[11]) + Number(p.fields[12]);
+    if (!pids.has(p.ppid)) ticks += Number(p.fields[13]) + Number(p.fields[14]);
+  }
+  return ticks / 100;
 }
 
 /** VmRSS and VmHWM (MiB) of a pid from /proc, or undefined when it is gone. */
