@@ -49,6 +49,8 @@ const schema = z.object({
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** OTLP/HTTP collector base URL; traces are exported when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** When set, SIGUSR2 starts and stops a CPU profile written to this directory. */
+  CPU_PROFILE_DIR: z.string().min(1).optional(),
   /** How often the status page polls each subgraph's health and metrics. */
   STATUS_POLL_MS: z.coerce.number().int().min(100).default(2000),
   /** How often the supergraph file is checked for changes (hot reload). */
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env) {
     supergraphPollMs: e.SUPERGRAPH_POLL_MS,
     statusPollMs: e.STATUS_POLL_MS,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    cpuProfileDir: e.CPU_PROFILE_DIR,
     limits: {
       maxDepth: e.MAX_DEPTH,
       maxAliases: e.MAX_ALIASES,

@@ -15,6 +15,7 @@ import {
   signCaller,
   startHttpServer,
   operationLogPlugin,
+  profileOnSignal,
   rateLimited,
   createTracing,
   requestTracing,
@@ -94,6 +95,9 @@ export async function startGateway(
     exporter: options.spanExporter,
   });
   const metrics = createMetrics('gateway');
+  const stopProfiler = config.cpuProfileDir
+    ? profileOnSignal(config.cpuProfileDir, 'gateway', logger)
+    : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollMs, logger),
     buildService: ({ name, url }) =>
@@ -184,6 +188,7 @@ export async function startGateway(
       await http.close();
       await apollo.stop();
       await tracing.shutdown();
+      await stopProfiler?.();
     },
   };
 }

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       'skip-build': { type: 'boolean', default: false },
       /** Comma-separated workloads to run (W1, W2, W1-registry, W3, E1); results go to only.json. */
       only: { type: 'string' },
-      /** Run the gateway and subgraphs with --cpu-prof; profiles go to bench/results/profiles/. */
+      /** CPU-profile the gateway and subgraphs during every measurement (bench/results/profiles/). */
       profile: { type: 'boolean', default: false },
     },
     allowPositionals: true,
@@ -174,9 +174,10 @@ async function main(): Promise<void> {
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
   }
-  /** Node flags for a process: a CPU profile written to profiles/<name>/ on exit, when asked. */
-  const profiled = (name: string): string[] =>
-    values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
+  /** A process's environment for profiling: SIGUSR2 starts and stops a profile (see below). */
+  const profiled = (): Record<string, string> =>
+    values.profile ? { CPU_PROFILE_DIR: profileDir } : {};
+  const profileIndex: string[] = [];
 
   const processes: BenchProcess[] = [];
   let broker: KafkaBrokerHandle | undefined;
@@ -234,7 +235,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const p = spawnProcess(
         name,
-        [...profiled(name), join(REPO_ROOT, 'dist', name, 'main.js')],
+        [join(REPO_ROOT, 'dist', name, 'main.js')],
         port,
         {
           ...common,
@@ -244,6 +245,7 @@ async function main(): Promise<void> {
           IDENTITY_SECRET,
           DEMO_DATA: 'true',
           NODE_OPTIONS: deployedNodeOptions(name),
+          ...profiled(),
         },
         logDir,
       );
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
     const gatewayPort = await freePort();
     const gateway = spawnProcess(
       'gateway',
-      [...profiled('gateway'), join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
+      [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
       gatewayPort,
       {
         ...common,
@@ -271,6 +273,7 @@ async function main(): Promise<void> {
         // W2 and the mutation are not in test/operations; everything else stays as in production.
         SAFELIST: 'false',
         NODE_OPTIONS: deployedNodeOptions('gateway'),
+        ...profiled(),
       },
       logDir,
     );
@@ -290,7 +293,7 @@ async function main(): Promise<void> {
     const peerPort = await freePort();
     const peer = spawnProcess(
       'peer',
-      [...profiled('peer'), '--import', 'tsx', join(REPO_ROOT, 'scripts/bench/peer-server.ts')],
+      ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench/peer-server.ts')],
       peerPort,
       { NODE_ENV: 'production', PORT: String(peerPort), PEER_SUPERGRAPH: supergraphFile },
       logDir,
@@ -417,9 +420,17 @@ async function main(): Promise<void> {
               if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
             }
           }, 250);
+          // With --profile, SIGUSR2 brackets the measurement: profile n of every process is this one.
+          const ours = processes.filter((p) => p.name !== 'peer');
+          if (values.profile) for (const p of ours) p.child.kill('SIGUSR2');
           const cpuBefore = cpuNow();
           const r = await runLoad({ ...spec, connections, durationS: runS });
           const cpuAfter = cpuNow();
+          if (values.profile) {
+            for (const p of ours) p.child.kill('SIGUSR2');
+            profileIndex.push(`${profileIndex.length + 1}: ${workload} ${target} c=${connections}`);
+            writeFileSync(join(profileDir, 'index.txt'), `${profileIndex.join('\n')}\n`);
+          }
           clearInterval(sampler);
           const cpuMsPerRequest: Record<string, number> = {};
           for (const [name, after] of Object.entries(cpuAfter)) {

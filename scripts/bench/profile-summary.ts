@@ -1,9 +1,10 @@
 /**
- * Summarises the CPU profiles `npm run bench -- --profile` writes: for each process, the share of
- * sampled time by package (node_modules/<pkg>, our own code, node internals, GC, idle) and the
- * functions with the most self time. Usage: tsx scripts/bench/profile-summary.ts [dir] [top]
+ * Summarises the CPU profiles `npm run bench -- --profile` writes (one per process and measurement,
+ * `<process>-<pid>-<n>.cpuprofile`, n as listed in index.txt): the share of busy time by package
+ * (node_modules/<pkg>, our own code, node internals, GC) and the functions with the most self time.
+ * Usage: tsx scripts/bench/profile-summary.ts [dir] [top] [n]
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../config';
 
@@ -69,9 +70,9 @@ function summarise(file: string, top: number): void {
 
 const dir = process.argv[2] ?? join(REPO_ROOT, 'bench', 'results', 'profiles');
 const top = Number(process.argv[3] ?? 25);
-for (const name of readdirSync(dir).sort()) {
-  const sub = join(dir, name);
-  if (!statSync(sub).isDirectory()) continue;
-  for (const f of readdirSync(sub).filter((x) => x.endsWith('.cpuprofile')))
-    summarise(join(sub, f), top);
+const only = process.argv[4];
+for (const f of readdirSync(dir).sort()) {
+  if (!f.endsWith('.cpuprofile')) continue;
+  if (only && !f.endsWith(`-${only}.cpuprofile`)) continue;
+  summarise(join(dir, f), top);
 }

@@ -74,6 +74,8 @@ export const serviceEnvShape = {
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are exported when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** When set, SIGUSR2 starts and stops a CPU profile written to this directory. */
+  CPU_PROFILE_DIR: z.string().min(1).optional(),
   /** Reported by /health/live and the gateway's status page (set by the image build). */
   SERVICE_VERSION: z.string().min(1).default('dev'),
   /** Load the service's synthetic demo data into an empty database at start (npm start sets it). */
@@ -96,6 +98,8 @@ export interface ServiceConfig {
   demoData: boolean;
   version: string;
   otlpEndpoint: string | undefined;
+  /** SIGUSR2 toggles a CPU profile written here, when set. */
+  cpuProfileDir: string | undefined;
 }
 
 /**
@@ -147,5 +151,6 @@ export function loadServiceConfig(
     demoData: e.DEMO_DATA === 'true',
     version: e.SERVICE_VERSION,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    cpuProfileDir: e.CPU_PROFILE_DIR,
   };
 }

@@ -26,3 +26,4 @@ export * from './demo-id';
 export * from './db/rows';
 export * from './loaders';
 export * from './db/append-only';
+export * from './profiler';

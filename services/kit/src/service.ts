@@ -25,6 +25,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { traceIdOf } from './trace';
 import { operationLogPlugin } from './operation-log';
 import { createTracing, requestTracing, type SpanExporter } from './tracing';
+import { profileOnSignal } from './profiler';
 
 /** What every resolver receives: who calls, which request and trace, and the service's own deps. */
 export interface BaseRequestContext {
@@ -110,6 +111,9 @@ export async function startService<TContext extends BaseRequestContext>(
     exporter: options.spanExporter,
   });
   const tracer = tracing.tracer;
+  const stopProfiler = config.cpuProfileDir
+    ? profileOnSignal(config.cpuProfileDir, def.name, logger)
+    : undefined;
   const kafka = createKafka(config.kafka.clientId, config.kafka.brokers, logger);
   const deadLetterProducer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   // The startup loop retries on its own schedule, so each admin call fails fast rather than block stop().
@@ -328,6 +332,7 @@ export async function startService<TContext extends BaseRequestContext>(
       await step('kafka admin', () => admin.disconnect());
       await step('database', () => db.close());
       await step('tracing', () => tracing.shutdown());
+      if (stopProfiler) await step('profiler', stopProfiler);
     },
   };
   if (config.demoData && def.seedDemo) {
