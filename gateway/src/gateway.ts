@@ -41,7 +41,11 @@ export interface GatewayContext {
   requestId: string;
   traceparent: string;
   logger: Logger;
+  /** The signed identity headers of this request's subgraph calls, and when they were signed. */
+  signed?: { at: number; headers: [string, string][] };
 }
+
+const SIGNATURE_REUSE_MS = 5_000;
 
 /**
  * Forwards the caller to a subgraph as headers signed with the shared secret, with the request and
@@ -67,11 +71,18 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const headers = request.http?.headers;
     if (!headers) return;
     const ctx = context as Partial<GatewayContext>;
-    for (const [k, v] of Object.entries(
-      signCaller(ctx.caller ?? { userId: null, roles: [], gridIds: [] }, this.secret),
-    )) {
-      headers.set(k, v);
+    // One signature serves every subgraph call of a request (a plan makes several), renewed when
+    // it is older than a few seconds so a subgraph never sees it near its skew limit.
+    const now = Date.now();
+    if (!ctx.signed || now - ctx.signed.at > SIGNATURE_REUSE_MS) {
+      ctx.signed = {
+        at: now,
+        headers: Object.entries(
+          signCaller(ctx.caller ?? { userId: null, roles: [], gridIds: [] }, this.secret, now),
+        ),
+      };
     }
+    for (const [k, v] of ctx.signed.headers) headers.set(k, v);
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
     if (ctx.traceparent) headers.set('traceparent', ctx.traceparent);
   }

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { ConfigError, type Env, type ServiceConfig } from '@liyuan/kit';
 import subgraphs from '../../schemas/subgraphs.json';
 import { loadConfig as loadGatewayConfig } from '../../gateway/src/config';
@@ -311,6 +311,19 @@ describe('docker-compose.yml', () => {
       .map((s) => ({ service: s, image: services[s]?.image ?? '(none)' }))
       .filter(({ image }) => !/:[\w][\w.-]*$/.test(image) || image.endsWith(':latest'));
     expect(unpinned).toEqual([]);
+  });
+
+  it('when each app service is read, then it runs with the heap ceiling of its Kubernetes ConfigMap (the one the benchmark measures)', () => {
+    const heaps = APP_SERVICES.map((name) => {
+      const k8s = parseAllDocuments(read(`infra/k8s/${name}.yaml`))
+        .map((d) => d.toJS() as { kind?: string; data?: Record<string, string> })
+        .find((o) => o?.kind === 'ConfigMap');
+      return { name, compose: environmentOf(name).NODE_OPTIONS, k8s: k8s?.data?.NODE_OPTIONS };
+    });
+    for (const h of heaps) {
+      expect(h.compose).toMatch(/^--max-old-space-size=\d+$/);
+      expect(h).toEqual({ name: h.name, compose: h.k8s, k8s: h.k8s });
+    }
   });
 
   it('when published ports are read, then only the gateway (4000), grafana (3000) and prometheus (9090) publish one', () => {
