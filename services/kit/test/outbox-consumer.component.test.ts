@@ -33,7 +33,9 @@ import { waitFor } from '../../../test/support/wait';
 
 class EffectsTable1764200000001 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE effects (event_id uuid NOT NULL, resident_id uuid NOT NULL)`);
+    await q.query(
+      `CREATE TABLE effects (seq bigserial PRIMARY KEY, event_id uuid NOT NULL, resident_id uuid NOT NULL)`,
+    );
   }
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE effects`);
@@ -290,6 +292,37 @@ describe('outbox relay and idempotent consumer', () => {
       );
       expect(lag.length).toBeGreaterThan(0);
       expect(lag.every((v) => v.value === 0)).toBe(true);
+    });
+
+    it('when one batch holds an event twice among others, then the chunk records each once and applies each once, in order', async () => {
+      const residentId = randomUUID();
+      const events = [1, 2, 3].map(() => envelopeOf(ResidentRegistered, registered(residentId)));
+      const twice = events[1]!;
+      const before = (await metrics.eventsConsumed.get()).values
+        .filter((v) => v.labels.consumer === groupId && v.labels.outcome === 'duplicate')
+        .reduce((sum, v) => sum + v.value, 0);
+      // One send: the copies share a partition and, almost always, a fetched batch.
+      await producer.send({
+        topic,
+        messages: [events[0]!, twice, twice, events[2]!].map((e) => ({
+          key: e.aggregateId,
+          value: JSON.stringify(e),
+          headers: { 'event-id': e.id, 'event-type': e.type },
+        })),
+      });
+      await waitFor('the last event applied', async () =>
+        (await effectsOf(events[2]!.id)) === 1 ? true : undefined,
+      );
+      expect(await Promise.all(events.map((e) => effectsOf(e.id)))).toEqual([1, 1, 1]);
+      const order = (await db.dataSource.query(
+        `SELECT event_id FROM effects WHERE event_id = ANY($1) ORDER BY seq`,
+        [events.map((e) => e.id)],
+      )) as { event_id: string }[];
+      expect(order.map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+      const after = (await metrics.eventsConsumed.get()).values
+        .filter((v) => v.labels.consumer === groupId && v.labels.outcome === 'duplicate')
+        .reduce((sum, v) => sum + v.value, 0);
+      expect(after - before).toBe(1);
     });
 
     it('when an event always fails, then it is dead-lettered with the error and the next event still applies; a replay applies it once fixed', async () => {

@@ -68,6 +68,20 @@ const safeJson = (text: string): unknown => {
   }
 };
 
+const tolerant = new Map<string, z.ZodType | undefined>();
+
+/**
+ * The schema a consumer checks an event's payload with: its contract, tolerating fields added
+ * later (producers are strict). Built once per event type: zod compiles a schema on its first use.
+ */
+function tolerantSchema(type: string): z.ZodType | undefined {
+  if (!tolerant.has(type)) {
+    const data = EVENT_CONTRACTS.get(type)?.data;
+    tolerant.set(type, data instanceof z.ZodObject ? data.loose() : data);
+  }
+  return tolerant.get(type);
+}
+
 /**
  * An idempotent consumer: each event's effect and its `(consumer, event id)` row commit in one
  * transaction, and the Kafka offset is committed only after, so a redelivered event changes
@@ -79,7 +93,14 @@ export class EventConsumer {
   private stopped = false;
   private producerConnected = false;
 
-  constructor(private readonly opts: ConsumerOptions) {}
+  /** Every line this consumer logs names it once (the service may have bound it already). */
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: ConsumerOptions) {
+    const bound = opts.logger.bindings() as { consumer?: string };
+    this.logger =
+      bound.consumer === opts.groupId ? opts.logger : opts.logger.child({ consumer: opts.groupId });
+  }
 
   /** Joins the group and starts consuming; a new group reads each topic from its beginning. */
   async start(): Promise<void> {
@@ -172,7 +193,7 @@ export class EventConsumer {
     topic: string,
     messages: KafkaMessage[],
   ): Promise<Outcome[] | undefined> {
-    const { logger, groupId } = this.opts;
+    const logger = this.logger;
     const events: Envelope[] = [];
     for (const m of messages) {
       const parsed = envelopeSchema.safeParse(safeJson(m.value?.toString('utf8') ?? ''));
@@ -181,6 +202,21 @@ export class EventConsumer {
     }
     try {
       const outcomes = await this.opts.dataSource.transaction(async (manager) => {
+        // One statement records the whole chunk as processed; only the events it newly recorded
+        // (not seen before, and the first of any id repeated within the chunk) get their effect.
+        const handled = events.filter((e) => this.opts.handlers[e.type]);
+        const fresh = new Set(
+          handled.length === 0
+            ? []
+            : (
+                (await manager.query(
+                  `INSERT INTO processed_events (consumer, event_id, event_type)
+                   SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+                   ON CONFLICT DO NOTHING RETURNING event_id`,
+                  [this.opts.groupId, handled.map((e) => e.id), handled.map((e) => e.type)],
+                )) as { event_id: string }[]
+              ).map((r) => r.event_id),
+        );
         const result: Outcome[] = [];
         for (const event of events) {
           const handler = this.opts.handlers[event.type];
@@ -188,22 +224,20 @@ export class EventConsumer {
             result.push('ignored');
             continue;
           }
-          const applied = await this.traced(topic, event, (e) =>
-            this.applyIn(manager, e, handler, this.eventLogger(e)),
+          if (!fresh.delete(event.id.toLowerCase())) {
+            result.push('duplicate');
+            continue;
+          }
+          await this.traced(topic, event, (e) =>
+            this.applyEffect(manager, e, handler, this.eventLogger(e)),
           );
-          result.push(applied ? 'applied' : 'duplicate');
+          result.push('applied');
         }
         return result;
       });
       events.forEach((event, k) => {
         if (outcomes[k] === 'ignored') return;
-        logger
-          .child({
-            eventId: event.id,
-            eventType: event.type,
-            traceId: traceIdOf(event.traceparent),
-          })
-          .info({ consumer: groupId, outcome: outcomes[k] }, 'event consumed');
+        this.eventLogger(event).info({ outcome: outcomes[k] }, 'event consumed');
       });
       return outcomes;
     } catch (err) {
@@ -229,7 +263,7 @@ export class EventConsumer {
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
   ): Promise<Outcome> {
-    const { groupId, maxAttempts, backoffMs } = this.opts;
+    const { maxAttempts, backoffMs } = this.opts;
     let event: Envelope;
     try {
       event = envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
@@ -245,10 +279,7 @@ export class EventConsumer {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
         const applied = await this.traced(topic, event, (e) => this.apply(e, handler, log));
-        log.info(
-          { consumer: groupId, outcome: applied ? 'applied' : 'duplicate' },
-          'event consumed',
-        );
+        log.info({ outcome: applied ? 'applied' : 'duplicate' }, 'event consumed');
         return applied ? 'applied' : 'duplicate';
       } catch (err) {
         lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -261,7 +292,7 @@ export class EventConsumer {
       }
     }
     await this.deadLetter(topic, partition, message, lastError, maxAttempts);
-    log.error({ consumer: groupId, err: lastError }, 'event dead-lettered');
+    log.error({ err: lastError }, 'event dead-lettered');
     return 'dead_lettered';
   }
 
@@ -289,7 +320,7 @@ export class EventConsumer {
   }
 
   private eventLogger(event: Envelope): Logger {
-    return this.opts.logger.child({
+    return this.logger.child({
       eventId: event.id,
       eventType: event.type,
       traceId: traceIdOf(event.traceparent),
@@ -315,12 +346,20 @@ export class EventConsumer {
       [this.opts.groupId, event.id, event.type],
     );
     if (inserted.length === 0) return false;
-    const contract = EVENT_CONTRACTS.get(event.type);
-    // Producers are strict about their payloads; consumers tolerate fields added later.
-    const schema = contract?.data instanceof z.ZodObject ? contract.data.loose() : contract?.data;
+    await this.applyEffect(manager, event, handler, logger);
+    return true;
+  }
+
+  /** Validates the payload against its contract and runs the handler in `manager`'s transaction. */
+  private async applyEffect(
+    manager: EntityManager,
+    event: Envelope,
+    handler: EventHandler,
+    logger: Logger,
+  ): Promise<void> {
+    const schema = tolerantSchema(event.type);
     const data = schema ? schema.parse(event.data) : event.data;
     await handler({ ...event, data: data as Record<string, unknown> }, manager, { logger });
-    return true;
   }
 
   private async deadLetter(
