@@ -495,7 +495,14 @@ async function main(): Promise<void> {
       pipeline = new Pipeline();
       await pipeline.open();
       say('E1: outbox → Kafka → volunteers consumer, sustained...');
+      const ours = processes.filter((p) => p.name !== 'peer');
+      if (values.profile) for (const p of ours) p.child.kill('SIGUSR2');
       const throughput = await pipeline.throughput(quick ? 5_000 : 20_000, 500);
+      if (values.profile) {
+        for (const p of ours) p.child.kill('SIGUSR2');
+        profileIndex.push(`${profileIndex.length + 1}: E1 sustained`);
+        writeFileSync(join(profileDir, 'index.txt'), `${profileIndex.join('\n')}\n`);
+      }
       say(
         `  ${throughput.eventsPerSecond.toFixed(0)} events/s; processed ${throughput.processed}/${throughput.events}, effects ${throughput.effects}`,
       );

@@ -15,7 +15,12 @@ import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from './config';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { formatGraphQLError } from './errors';
-import { EventConsumer, deadLetterTopic, type EventHandler } from './events/consumer';
+import {
+  EventConsumer,
+  deadLetterTopic,
+  type BatchHandler,
+  type EventHandler,
+} from './events/consumer';
 import { createIdempotentProducer, createKafka, ensureTopics } from './events/kafka';
 import { OutboxRelay } from './events/relay';
 import { startHttpServer, type RunningHttpServer } from './http';
@@ -40,6 +45,8 @@ export interface ConsumerDefinition {
   groupId: string;
   topics: string[];
   handlers: Record<string, EventHandler>;
+  /** Set-based versions of some handlers for runs of events applied together (optional). */
+  batchHandlers?: Record<string, BatchHandler>;
 }
 
 /** Everything that makes a subgraph service; the kit supplies the rest. */
@@ -152,6 +159,7 @@ export async function startService<TContext extends BaseRequestContext>(
         deadLetterTopic: c.deadLetterTopic,
         tracer,
         handlers: c.handlers,
+        batchHandlers: c.batchHandlers,
         dataSource: db.dataSource,
         producer: deadLetterProducer,
         logger: logger.child({ component: 'consumer', consumer: c.groupId }),

@@ -11,7 +11,7 @@ import {
   SHARED_SPACES_TOPICS,
 } from '@liyuan/schemas';
 import { seedVolunteersDemo } from '../src/data/demo-seed';
-import { envelopeFor, publishEnvelope, testKafka } from '../../../test/support/kafka';
+import { envelopeFor, publishEnvelope, testKafka, testTopic } from '../../../test/support/kafka';
 import {
   callSubgraph,
   caller,
@@ -449,6 +449,56 @@ describe('volunteers', () => {
       },
     );
     expect(board.data).toEqual({ leaderboard: [{ resident: { id: residentId }, hours: 2 }] });
+  });
+
+  it('when the registry announces many residents in one batch, then each is known once, as its last event left it', async () => {
+    const householdId = randomUUID();
+    const [gridA, gridB] = [randomUUID(), randomUUID()];
+    const ids = Array.from({ length: 30 }, () => randomUUID());
+    const registered = (r: string, gridId: string) =>
+      envelopeFor(ResidentRegistered, r, {
+        residentId: r,
+        householdId,
+        gridId,
+        status: 'active',
+        residencyType: 'registered',
+        tags: [],
+      });
+    const first = ids.map((r) => registered(r, gridA));
+    // ids[0] registered again in another grid, then ids[1] moves out, then the same event again.
+    const again = registered(ids[0]!, gridB);
+    const movedOut = envelopeFor(ResidentMovedOut, ids[1]!, {
+      residentId: ids[1]!,
+      householdId,
+      gridId: gridA,
+      movedOutOn: '2026-11-20',
+    });
+    const all = [...first, again, movedOut, first[2]!];
+    // One send with one key: one partition, in order, fetched together.
+    await producer.send({
+      topic: testTopic(RESIDENTS_TOPICS.resident),
+      messages: all.map((e) => ({
+        key: householdId,
+        value: JSON.stringify(e),
+        headers: { 'event-id': e.id, 'event-type': String(e.type) },
+      })),
+    });
+    await waitFor('the batch handled', async () => {
+      const rows = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM processed_events WHERE event_id = ANY($1)`,
+        [all.map((e) => e.id)],
+      );
+      return rows[0]!.n === all.length - 1 ? true : undefined;
+    });
+    const known = await sql<{ resident_id: string; grid_id: string; status: string }>(
+      `SELECT resident_id, grid_id, status FROM known_residents WHERE resident_id = ANY($1)`,
+      [ids],
+    );
+    expect(known).toHaveLength(30);
+    const byId = new Map(known.map((k) => [k.resident_id, k]));
+    expect(byId.get(ids[0]!)).toMatchObject({ grid_id: gridB, status: 'active' });
+    expect(byId.get(ids[1]!)).toMatchObject({ grid_id: gridA, status: 'moved_out' });
+    expect(ids.slice(2).every((r) => byId.get(r)?.status === 'active')).toBe(true);
   });
 
   it('when the demo data is loaded, then teams, volunteers and approved hours are there, once', async () => {

@@ -5,7 +5,7 @@ import { envelopeSchema, EVENT_CONTRACTS, type Envelope } from '@liyuan/schemas'
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
-import { SpanKind, activeTrace, inSpan, type Tracer } from '../tracing';
+import { SpanKind, activeTrace, endSpan, inSpan, startSpan, type Tracer } from '../tracing';
 
 /** Context handed to an event handler besides the event and its transaction. */
 export interface HandlerContext {
@@ -18,6 +18,18 @@ export interface HandlerContext {
  */
 export type EventHandler = (
   event: Envelope,
+  manager: EntityManager,
+  ctx: HandlerContext,
+) => Promise<void>;
+
+/**
+ * Applies the effects of a run of consecutive events of one type, in order, in one statement or
+ * few, exactly as the type's EventHandler would one after the other (each event is already
+ * recorded as processed in the same transaction). Used when a chunk of events is applied together;
+ * a single event (and a chunk that failed) still goes through the per-event handler.
+ */
+export type BatchHandler = (
+  events: Envelope[],
   manager: EntityManager,
   ctx: HandlerContext,
 ) => Promise<void>;
@@ -46,6 +58,8 @@ export interface ConsumerOptions {
   deadLetterTopic?: string;
   topics: string[];
   handlers: Record<string, EventHandler>;
+  /** Optional set-based versions of some handlers, for runs of events applied together. */
+  batchHandlers?: Record<string, BatchHandler>;
   dataSource: DataSource;
   /** Producer used for dead letters. */
   producer: Producer;
@@ -217,21 +231,45 @@ export class EventConsumer {
                 )) as { event_id: string }[]
               ).map((r) => r.event_id),
         );
-        const result: Outcome[] = [];
-        for (const event of events) {
-          const handler = this.opts.handlers[event.type];
-          if (!handler) {
-            result.push('ignored');
+        const result: Outcome[] = events.map((event) =>
+          !this.opts.handlers[event.type]
+            ? 'ignored'
+            : fresh.delete(event.id.toLowerCase())
+              ? 'applied'
+              : 'duplicate',
+        );
+        // Effects in event order; a run of consecutive new events of a type with a batch handler
+        // is applied in one call.
+        for (let i = 0; i < events.length;) {
+          const event = events[i]!;
+          if (result[i] !== 'applied') {
+            i += 1;
             continue;
           }
-          if (!fresh.delete(event.id.toLowerCase())) {
-            result.push('duplicate');
-            continue;
+          const batch = this.opts.batchHandlers?.[event.type];
+          let end = i + 1;
+          while (
+            batch &&
+            end < events.length &&
+            events[end]!.type === event.type &&
+            result[end] === 'applied'
+          )
+            end += 1;
+          if (batch && end - i > 1) {
+            await this.tracedRun(topic, events.slice(i, end), (run) =>
+              batch(
+                run.map((e) => this.validated(e)),
+                manager,
+                { logger: this.logger },
+              ),
+            );
+          } else {
+            const handler = this.opts.handlers[event.type]!;
+            await this.traced(topic, event, (e) =>
+              this.applyEffect(manager, e, handler, this.eventLogger(e)),
+            );
           }
-          await this.traced(topic, event, (e) =>
-            this.applyEffect(manager, e, handler, this.eventLogger(e)),
-          );
-          result.push('applied');
+          i = batch ? end : i + 1;
         }
         return result;
       });
@@ -357,9 +395,40 @@ export class EventConsumer {
     handler: EventHandler,
     logger: Logger,
   ): Promise<void> {
+    await handler(this.validated(event), manager, { logger });
+  }
+
+  /** The event with its payload checked against its contract (extra fields tolerated). */
+  private validated(event: Envelope): Envelope {
     const schema = tolerantSchema(event.type);
     const data = schema ? schema.parse(event.data) : event.data;
-    await handler({ ...event, data: data as Record<string, unknown> }, manager, { logger });
+    return { ...event, data: data as Record<string, unknown> };
+  }
+
+  /** A consumer span per event of a run applied together; the run ends them all. */
+  private async tracedRun<T>(
+    topic: string,
+    events: Envelope[],
+    work: (events: Envelope[]) => Promise<T>,
+  ): Promise<T> {
+    const tracer = this.opts.tracer;
+    if (!tracer) return work(events);
+    const spans = events.map((event) =>
+      startSpan(tracer, `process ${event.type}`, event.traceparent, SpanKind.CONSUMER, {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.message.id': event.id,
+        'messaging.batch.message_count': events.length,
+      }),
+    );
+    try {
+      const out = await work(events.map((e, k) => ({ ...e, traceparent: spans[k]!.traceparent })));
+      for (const { span } of spans) endSpan(span);
+      return out;
+    } catch (err) {
+      for (const { span } of spans) endSpan(span, err);
+      throw err;
+    }
   }
 
   private async deadLetter(

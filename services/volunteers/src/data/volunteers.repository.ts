@@ -103,6 +103,33 @@ export class VolunteersStore {
       [k.residentId, k.householdId, k.gridId, k.status],
     );
   }
+  /**
+   * Residents as registered, many at once: the same end state as upserting them one after the
+   * other (of several rows for one resident, the last wins).
+   */
+  async upsertKnownResidents(
+    rows: {
+      residentId: string;
+      householdId: string;
+      gridId: string;
+      status: 'active' | 'moved_out' | 'deceased';
+    }[],
+  ): Promise<void> {
+    const last = [...new Map(rows.map((r) => [r.residentId, r])).values()];
+    if (!last.length) return;
+    await this.rows(
+      `INSERT INTO known_residents (resident_id, household_id, grid_id, status)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
+       ON CONFLICT (resident_id) DO UPDATE SET household_id = EXCLUDED.household_id,
+         grid_id = EXCLUDED.grid_id, status = EXCLUDED.status, updated_at = now()`,
+      [
+        last.map((r) => r.residentId),
+        last.map((r) => r.householdId),
+        last.map((r) => r.gridId),
+        last.map((r) => r.status),
+      ],
+    );
+  }
   async knownResident(residentId: string): Promise<{ gridId: string; status: string } | undefined> {
     const [row] = await this.rows(
       `SELECT grid_id, status FROM known_residents WHERE resident_id = $1`,

@@ -63,6 +63,14 @@ export function volunteersConsumers(): ConsumerDefinition[] {
           if (v) await store.cancelFutureSignupsOf(v.id, new Date());
         },
       },
+      batchHandlers: {
+        // A registry import announces residents by the thousand: one statement per run of them.
+        [ResidentRegistered.type]: async (events, manager) => {
+          await createTx(manager, events[0]!.traceparent).store.upsertKnownResidents(
+            events.map((e) => payloadOf(ResidentRegistered, e)),
+          );
+        },
+      },
     },
   ];
 }
