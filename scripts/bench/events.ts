@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { appendEvents, demoId, type PendingEvent } from '@liyuan/kit';
+import { appendEvents, demoId, ensureTopics, type PendingEvent } from '@liyuan/kit';
 import { ResidentRegistered } from '@liyuan/schemas';
 import { databaseUrl } from './stack';
 
@@ -203,7 +203,7 @@ export async function rawKafka(brokers: string[], messages: number): Promise<Raw
   const topic = `bench-raw-${randomBytes(4).toString('hex')}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+  await ensureTopics(admin, [topic], 3);
   await admin.disconnect();
   const consumer = kafka.consumer({ groupId: `${topic}-group` });
   await consumer.connect();

@@ -7,6 +7,7 @@ import {
   SHARED_SPACES_TOPICS,
   VOLUNTEERS_TOPICS,
 } from '@liyuan/schemas';
+import { ensureTopics } from '@liyuan/kit';
 import { testEnv } from './config';
 
 /**
@@ -77,14 +78,7 @@ export async function collectTopics(
   const kafka = testKafka(brokers);
   const admin = kafka.admin();
   await admin.connect();
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: 3 })),
-    });
-  }
+  await ensureTopics(admin, topics, 3);
   await admin.disconnect();
   const consumer: Consumer = kafka.consumer({
     groupId: `test-collector-${randomBytes(6).toString('hex')}`,

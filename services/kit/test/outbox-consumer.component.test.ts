@@ -15,6 +15,7 @@ import {
   createKafka,
   createMetrics,
   deadLetterTopic,
+  ensureTopics,
   newTraceparent,
   openDatabase,
   replayDeadLetters,
@@ -228,10 +229,7 @@ describe('outbox relay and idempotent consumer', () => {
       deadLetterProducer = kafka.producer();
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic }, { topic: deadLetterTopic(groupId) }],
-      });
+      await ensureTopics(admin, [topic, deadLetterTopic(groupId)]);
       await admin.disconnect();
       await producer.connect();
       const apply = async (e: Envelope, m: import('typeorm').EntityManager) => {

@@ -39,17 +39,42 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Creates `topics` when missing (idempotent); partitions default to 3, replication to the broker's default. */
+/**
+ * Creates `topics` when missing (idempotent) and returns once every partition of them has a
+ * leader; partitions default to 3, replication to the broker's default.
+ */
 export async function ensureTopics(
   admin: Admin,
   topics: string[],
   numPartitions = 3,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(topics)].filter((t) => !existing.has(t));
   if (!missing.length) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({ topic, numPartitions })),
-  });
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions })),
+    });
+  } catch (err) {
+    // A KRaft broker can answer "does not host this topic-partition" for a topic it has just
+    // created (its metadata catches up a moment later), and another process may have created it
+    // meanwhile: both end in the wait below; anything else is a real failure.
+    const type = (err as { type?: string }).type;
+    if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'TOPIC_ALREADY_EXISTS') throw err;
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: missing });
+      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+        return;
+    } catch (err) {
+      if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${missing.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
