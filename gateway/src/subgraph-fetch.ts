@@ -120,13 +120,16 @@ export async function postToSubgraph(
   url: string,
   init: FetcherRequestInit,
   timeoutMs: number,
+  options: { mutation: boolean } = { mutation: false },
 ): Promise<SubgraphResponse> {
   try {
     return await postOnce(url, init, timeoutMs);
   } catch (err) {
-    // A kept-alive socket the subgraph closed while idle fails at once, before the request is
-    // read: sending it again on a fresh connection is safe even for a mutation.
-    if ((err as { staleSocket?: boolean }).staleSocket) return postOnce(url, init, timeoutMs);
+    // A reused socket reset before any answer is almost always one the subgraph closed while it
+    // sat idle: a query goes again on a fresh connection. A mutation is never sent twice (the
+    // idle timeout above makes such a socket rare; the caller sees SUBGRAPH_UNAVAILABLE).
+    if ((err as { staleSocket?: boolean }).staleSocket && !options.mutation)
+      return postOnce(url, init, timeoutMs);
     throw err;
   }
 }
@@ -248,12 +251,13 @@ export function resilientFetcher(
       trial = true;
       trialInFlight = true;
     }
-    const attempts = isMutation(init?.body) || trial ? 1 : 1 + s.retries;
+    const mutation = isMutation(init?.body);
+    const attempts = mutation || trial ? 1 : 1 + s.retries;
     let why = '';
     try {
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
-          const res = await postToSubgraph(input, init ?? {}, s.timeoutMs);
+          const res = await postToSubgraph(input, init ?? {}, s.timeoutMs, { mutation });
           if (res.status < 500) {
             succeeded();
             return res;
