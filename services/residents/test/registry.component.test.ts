@@ -348,6 +348,27 @@ describe('residents subgraph', () => {
       expect((res.data as Page).residents.totalCount).toBe(1);
     });
 
+    it('when a resident is read with their household address, then the household and its building come in one statement', async () => {
+      const room = String(Math.floor(Math.random() * 1e6));
+      const { householdId } = await seedHousehold(asStaff, room);
+      const r = dataOf<{ id: string }>(
+        await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId) }),
+        'registerResident',
+      );
+      const result = await asStaff(
+        `query($id: ID!) { resident(id: $id) { household { address building { name } } } }`,
+        { id: r.id },
+      );
+      const household = (
+        result.data as { resident: { household: { address: string; building: { name: string } } } }
+      ).resident.household;
+      expect(household.building.name).toBe(`Building ${room}`);
+      expect(household.address).toContain(`Building ${room}, Unit`);
+      expect(household.address).toContain(`Room ${room}`);
+      // The resident, then the household with its building: the building is not read again.
+      expect(result.statements).toBe(2);
+    });
+
     it('when entities are resolved for many representations, then one SQL statement loads them all', async () => {
       const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Resident { id name } } }`;
       const reps = ids.map((id) => ({ __typename: 'Resident', id }));

@@ -116,6 +116,34 @@ export class TypeOrmRegistryStore implements RegistryStore {
       .getMany();
     return rows.map(toHousehold);
   }
+  /** Households with their buildings, one statement (an address needs both). */
+  async householdsWithBuildings(
+    ids: readonly string[],
+  ): Promise<{ household: Household; building: Building | undefined }[]> {
+    if (!ids.length) return [];
+    const { raw, entities } = await this.m
+      .getRepository(HouseholdEntity)
+      .createQueryBuilder('h')
+      .leftJoin(BuildingEntity, 'b', 'b.id = h.building_id')
+      .addSelect('b.id', 'b_id')
+      .addSelect('b.name', 'b_name')
+      .addSelect('b.address', 'b_address')
+      .addSelect('b.grid_id', 'b_grid_id')
+      .where('h.id = ANY(:ids)', { ids })
+      .getRawAndEntities();
+    const buildings = new Map(
+      (raw as { b_id: string | null; b_name: string; b_address: string; b_grid_id: string }[])
+        .filter((r) => r.b_id !== null)
+        .map((r) => [
+          r.b_id!,
+          { id: r.b_id!, name: r.b_name, address: r.b_address, gridId: r.b_grid_id },
+        ]),
+    );
+    return entities.map((e) => ({
+      household: toHousehold(e),
+      building: buildings.get(e.buildingId),
+    }));
+  }
   async lockHousehold(id: string): Promise<Household | undefined> {
     const row = await this.m
       .getRepository(HouseholdEntity)

@@ -63,13 +63,22 @@ function createLoaders(manager: EntityManager, base: BaseRequestContext) {
   const store = new TypeOrmRegistryStore(manager);
   const visits = new TypeOrmVisitStore(manager);
   const requests = new TypeOrmServiceRequestStore(manager);
+  const building = new DataLoader<string, Building | undefined>(async (ids) =>
+    byId(ids, await store.buildingsByIds(ids)),
+  );
   return {
     resident: new DataLoader<string, ResidentInGrid | undefined>(async (ids) =>
       byId(ids, await store.residentsByIds(ids)),
     ),
-    household: new DataLoader<string, Household | undefined>(async (ids) =>
-      byId(ids, await store.householdsByIds(ids)),
-    ),
+    /** Loads each household with its building (its address needs both) in one statement. */
+    household: new DataLoader<string, Household | undefined>(async (ids) => {
+      const rows = await store.householdsWithBuildings(ids);
+      for (const r of rows) if (r.building) building.prime(r.building.id, r.building);
+      return byId(
+        ids,
+        rows.map((r) => r.household),
+      );
+    }),
     householdMembers: new DataLoader<string, Resident[]>(async (ids) =>
       groupedPairs(
         ids,
@@ -85,9 +94,7 @@ function createLoaders(manager: EntityManager, base: BaseRequestContext) {
         })),
       ),
     ),
-    building: new DataLoader<string, Building | undefined>(async (ids) =>
-      byId(ids, await store.buildingsByIds(ids)),
-    ),
+    building,
     grid: new DataLoader<string, Grid | undefined>(async (ids) =>
       byId(ids, await store.gridsByIds(ids)),
     ),
