@@ -490,7 +490,7 @@ async function main(): Promise<void> {
 
     if (wants('E1')) {
       // W3's booking events are still being consumed: E1 starts on an idle pipeline.
-      say('E1: waiting for the earlier workloads\' events to be published and consumed...');
+      say("E1: waiting for the earlier workloads' events to be published and consumed...");
       await settle();
       say('E1: raw kafkajs producer → consumer...');
       const raw = await rawKafka(broker.brokers, quick ? 20_000 : 100_000);
