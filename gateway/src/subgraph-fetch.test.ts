@@ -53,6 +53,7 @@ describe('postToSubgraph', () => {
       expect(res.ok).toBe(true);
       expect(res.headers.get('X-Echo')).toBe(`n${i}`);
       expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.clone().headers.get('x-echo')).toBe(`n${i}`);
       expect(await res.json()).toEqual({ data: { received: { i } } });
     }
     expect(sockets.size).toBe(1);

@@ -45,7 +45,7 @@ class SubgraphResponse implements FetcherResponse {
     readonly url: string,
     readonly status: number,
     readonly statusText: string,
-    raw: IncomingHttpHeaders,
+    private readonly raw: IncomingHttpHeaders,
     private readonly body: Buffer,
   ) {
     const get = (name: string): string | null => {
@@ -91,7 +91,7 @@ class SubgraphResponse implements FetcherResponse {
     ) as ArrayBuffer;
   }
   clone(): SubgraphResponse {
-    return new SubgraphResponse(this.url, this.status, this.statusText, {}, this.body);
+    return new SubgraphResponse(this.url, this.status, this.statusText, this.raw, this.body);
   }
 }
 

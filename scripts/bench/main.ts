@@ -180,6 +180,20 @@ async function main(): Promise<void> {
   const profileIndex: string[] = [];
 
   const processes: BenchProcess[] = [];
+  /**
+   * Runs `work`; with --profile, SIGUSR2 to the gateway and every subgraph brackets it, so profile
+   * n of each process is this window, listed as `label` in index.txt.
+   */
+  const profiledWindow = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+    if (!values.profile) return work();
+    const ours = processes.filter((p) => p.name !== 'peer');
+    for (const p of ours) p.child.kill('SIGUSR2');
+    const out = await work();
+    for (const p of ours) p.child.kill('SIGUSR2');
+    profileIndex.push(`${profileIndex.length + 1}: ${label}`);
+    writeFileSync(join(profileDir, 'index.txt'), `${profileIndex.join('\n')}\n`);
+    return out;
+  };
   let broker: KafkaBrokerHandle | undefined;
   let pipeline: Pipeline | undefined;
   const kafkaDir = mkdtempSync(join(tmpdir(), 'liyuan-bench-kafka-'));
@@ -420,17 +434,11 @@ async function main(): Promise<void> {
               if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
             }
           }, 250);
-          // With --profile, SIGUSR2 brackets the measurement: profile n of every process is this one.
-          const ours = processes.filter((p) => p.name !== 'peer');
-          if (values.profile) for (const p of ours) p.child.kill('SIGUSR2');
           const cpuBefore = cpuNow();
-          const r = await runLoad({ ...spec, connections, durationS: runS });
+          const r = await profiledWindow(`${workload} ${target} c=${connections}`, () =>
+            runLoad({ ...spec, connections, durationS: runS }),
+          );
           const cpuAfter = cpuNow();
-          if (values.profile) {
-            for (const p of ours) p.child.kill('SIGUSR2');
-            profileIndex.push(`${profileIndex.length + 1}: ${workload} ${target} c=${connections}`);
-            writeFileSync(join(profileDir, 'index.txt'), `${profileIndex.join('\n')}\n`);
-          }
           clearInterval(sampler);
           const cpuMsPerRequest: Record<string, number> = {};
           for (const [name, after] of Object.entries(cpuAfter)) {
@@ -498,14 +506,10 @@ async function main(): Promise<void> {
       pipeline = new Pipeline();
       await pipeline.open();
       say('E1: outbox → Kafka → volunteers consumer, sustained...');
-      const ours = processes.filter((p) => p.name !== 'peer');
-      if (values.profile) for (const p of ours) p.child.kill('SIGUSR2');
-      const throughput = await pipeline.throughput(quick ? 5_000 : 20_000, 500);
-      if (values.profile) {
-        for (const p of ours) p.child.kill('SIGUSR2');
-        profileIndex.push(`${profileIndex.length + 1}: E1 sustained`);
-        writeFileSync(join(profileDir, 'index.txt'), `${profileIndex.join('\n')}\n`);
-      }
+      const events = pipeline;
+      const throughput = await profiledWindow('E1 sustained', () =>
+        events.throughput(quick ? 5_000 : 20_000, 500),
+      );
       say(
         `  ${throughput.eventsPerSecond.toFixed(0)} events/s; processed ${throughput.processed}/${throughput.events}, effects ${throughput.effects}`,
       );

@@ -29,6 +29,8 @@ function bucket(url: string, fn: string): string {
   return 'our code';
 }
 
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
 function summarise(file: string, top: number): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -57,14 +59,14 @@ function summarise(file: string, top: number): void {
   }
   const busy = total - idle;
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1)}%`;
-  console.log(`\n== ${file}`);
-  console.log(`   sampled ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s`);
+  say(`\n== ${file}`);
+  say(`   sampled ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s`);
   for (const [b, us] of [...buckets].sort((a, c) => c[1] - a[1]).slice(0, 15)) {
-    console.log(`   ${pct(us).padStart(6)}  ${b}`);
+    say(`   ${pct(us).padStart(6)}  ${b}`);
   }
-  console.log('   top self time:');
+  say('   top self time:');
   for (const [f, us] of [...fns].sort((a, c) => c[1] - a[1]).slice(0, top)) {
-    console.log(`   ${pct(us).padStart(6)}  ${f}`);
+    say(`   ${pct(us).padStart(6)}  ${f}`);
   }
 }
 

@@ -209,6 +209,9 @@ export class EventConsumer {
   ): Promise<Outcome[] | undefined> {
     const logger = this.logger;
     const events: Envelope[] = [];
+    // One child logger per event, made when first needed (its effect, then its "consumed" line).
+    const loggers: Logger[] = [];
+    const loggerAt = (k: number): Logger => (loggers[k] ??= this.eventLogger(events[k]!));
     for (const m of messages) {
       const parsed = envelopeSchema.safeParse(safeJson(m.value?.toString('utf8') ?? ''));
       if (!parsed.success) return undefined;
@@ -266,7 +269,7 @@ export class EventConsumer {
           } else {
             const handler = this.opts.handlers[event.type]!;
             await this.traced(topic, event, (e) =>
-              this.applyEffect(manager, e, handler, this.eventLogger(e)),
+              this.applyEffect(manager, e, handler, loggerAt(i)),
             );
           }
           i = batch ? end : i + 1;
@@ -275,7 +278,7 @@ export class EventConsumer {
       });
       events.forEach((event, k) => {
         if (outcomes[k] === 'ignored') return;
-        this.eventLogger(event).info({ outcome: outcomes[k] }, 'event consumed');
+        loggerAt(k).info({ outcome: outcomes[k] }, 'event consumed');
       });
       return outcomes;
     } catch (err) {
