@@ -66,15 +66,45 @@ const schema = z.object({
   /** Only the operations in OPERATIONS_DIR are served; on by default when NODE_ENV=production. */
   SAFELIST: z.enum(['true', 'false']).optional(),
   OPERATIONS_DIR: z.string().min(1).default(resolve(__dirname, '../../test/operations')),
+  /**
+   * Keeps subgraph answers to queries and evicts them on the change announcements on Kafka
+   * (`cache.invalidations`); needs KAFKA_BROKERS.
+   */
+  SUBGRAPH_CACHE: z.enum(['true', 'false']).default('false'),
+  /** Bytes of answers (and their keys) the cache holds before it drops the least recently used. */
+  SUBGRAPH_CACHE_MAX_MB: z.coerce.number().int().min(1).default(64),
+  /** The longest an answer is kept, whatever happens: values computed from the clock age with it. */
+  SUBGRAPH_CACHE_TTL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long a read waits for the announcements to be read up to date before it skips the cache. */
+  SUBGRAPH_CACHE_FENCE_MS: z.coerce.number().int().min(10).default(250),
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
+  /** Prefixes the announcement topic (environments sharing a cluster), as the subgraphs' topics. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .default(''),
 });
 
 /** The one place the gateway reads its environment. */
 export function loadConfig(env: Env = process.env) {
   const e = parseEnv(
-    schema.refine((c) => c.JWT_SECRET || c.JWKS_PATH || c.JWKS_URL, {
-      message: 'set JWT_SECRET (HS256) or JWKS_PATH / JWKS_URL (RS256, ES256)',
-      path: ['JWT_SECRET'],
-    }),
+    schema
+      .refine((c) => c.JWT_SECRET || c.JWKS_PATH || c.JWKS_URL, {
+        message: 'set JWT_SECRET (HS256) or JWKS_PATH / JWKS_URL (RS256, ES256)',
+        path: ['JWT_SECRET'],
+      })
+      .refine((c) => c.SUBGRAPH_CACHE === 'false' || c.KAFKA_BROKERS.length > 0, {
+        message: 'the subgraph cache reads its evictions from Kafka: set KAFKA_BROKERS',
+        path: ['KAFKA_BROKERS'],
+      }),
     env,
   );
   return {
@@ -114,6 +144,15 @@ export function loadConfig(env: Env = process.env) {
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
     safelist: (e.SAFELIST ?? (e.NODE_ENV === 'production' ? 'true' : 'false')) === 'true',
     operationsDir: e.OPERATIONS_DIR,
+    kafka: { brokers: e.KAFKA_BROKERS, topicPrefix: e.KAFKA_TOPIC_PREFIX },
+    cache:
+      e.SUBGRAPH_CACHE === 'true'
+        ? {
+            maxBytes: e.SUBGRAPH_CACHE_MAX_MB * 1024 * 1024,
+            ttlMs: e.SUBGRAPH_CACHE_TTL_MS,
+            fenceMs: e.SUBGRAPH_CACHE_FENCE_MS,
+          }
+        : undefined,
   };
 }
 

@@ -18,6 +18,8 @@ import {
   profileOnSignal,
   rateLimited,
   createTracing,
+  createKafka,
+  CACHE_INVALIDATION_TOPIC,
   requestTracing,
   type SpanExporter,
   type Tracer,
@@ -32,6 +34,7 @@ import { limitRules, withoutSuggestions } from './limits';
 import { RateLimiter } from './rate-limit';
 import { loadSafelist, safelistPlugin } from './safelist';
 import { StatusMonitor, statusRoutes, subgraphsOf } from './status';
+import { AnswerStore, InvalidationFeed, SubgraphCache } from './subgraph-cache';
 import { resilientFetcher, type ResilienceSettings } from './subgraph-fetch';
 import { supergraphFromFile } from './supergraph-source';
 
@@ -60,8 +63,9 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     resilience: ResilienceSettings,
     logger: Logger,
     tracer: Tracer,
+    cache: SubgraphCache | undefined,
   ) {
-    super({ url, fetcher: resilientFetcher(name, resilience, logger, tracer) });
+    super({ url, fetcher: resilientFetcher(name, resilience, logger, tracer, cache) });
   }
 
   override willSendRequest({
@@ -109,6 +113,7 @@ export async function startGateway(
   const stopProfiler = config.cpuProfileDir
     ? profileOnSignal(config.cpuProfileDir, 'gateway', logger)
     : undefined;
+  const cache = config.cache ? startSubgraphCache(config, metrics.registry, logger) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollMs, logger),
     buildService: ({ name, url }) =>
@@ -119,6 +124,7 @@ export async function startGateway(
         config.resilience,
         logger,
         tracing.tracer,
+        cache,
       ),
   });
   const production = config.nodeEnv === 'production';
@@ -198,8 +204,50 @@ export async function startGateway(
       monitor.stop();
       await http.close();
       await apollo.stop();
+      await cache?.stop();
       await tracing.shutdown();
       await stopProfiler?.();
     },
   };
+}
+
+/**
+ * The subgraph cache and its change feed. The feed starts in the background (retried while the
+ * broker is away); until it reads, every query goes to its subgraph.
+ */
+function startSubgraphCache(
+  config: GatewayConfig,
+  registry: import('prom-client').Registry,
+  logger: Logger,
+): SubgraphCache {
+  const settings = config.cache!;
+  const log = logger.child({ component: 'subgraph-cache' });
+  const store = new AnswerStore(settings.maxBytes, settings.ttlMs);
+  const feed = new InvalidationFeed(
+    createKafka('gateway', config.kafka.brokers, log),
+    `${config.kafka.topicPrefix}${CACHE_INVALIDATION_TOPIC}`,
+    config.kafka.topicPrefix,
+    store,
+    log,
+  );
+  let stopped = false;
+  void (async () => {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        await feed.start();
+        log.info('subgraph cache reading change announcements');
+        return;
+      } catch (err) {
+        log.warn({ err: String(err), attempt }, 'subgraph cache: Kafka not ready; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)).unref());
+      }
+    }
+  })();
+  const cache = new SubgraphCache(store, feed, settings.fenceMs, registry, log);
+  const stop = cache.stop.bind(cache);
+  cache.stop = async () => {
+    stopped = true;
+    await stop();
+  };
+  return cache;
 }

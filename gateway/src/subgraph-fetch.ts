@@ -8,6 +8,7 @@ import type {
   FetcherResponse,
 } from '@apollo/utils.fetcher';
 import { AppError, SpanKind, endSpan, startSpan, type Logger, type Tracer } from '@liyuan/kit';
+import type { KeptAnswer, SubgraphCache } from './subgraph-cache';
 
 export interface ResilienceSettings {
   /** Each attempt is aborted after this long. */
@@ -35,7 +36,7 @@ export function isMutation(body: unknown): boolean {
 }
 
 /** A subgraph answer, read whole: what the gateway's data source uses of a fetch Response. */
-class SubgraphResponse implements FetcherResponse {
+export class SubgraphResponse implements FetcherResponse {
   readonly redirected = false;
   readonly type = 'basic' as const;
   bodyUsed = false;
@@ -92,6 +93,22 @@ class SubgraphResponse implements FetcherResponse {
   }
   clone(): SubgraphResponse {
     return new SubgraphResponse(this.url, this.status, this.statusText, this.raw, this.body);
+  }
+
+  /**
+   * The answer as a cache may keep it, or undefined when it may not: anything but a 200, an answer
+   * with errors, or one the subgraph marked `no-store` (an audited read).
+   */
+  keep(): KeptAnswer | undefined {
+    if (this.status !== 200) return undefined;
+    if (/no-store|private/.test(String(this.raw['cache-control'] ?? ''))) return undefined;
+    if (this.body.includes('"errors"')) return undefined;
+    const { url, status, statusText, raw: headers, body } = this;
+    return { url, status, statusText, headers, body };
+  }
+
+  static fromKept(kept: KeptAnswer): SubgraphResponse {
+    return new SubgraphResponse(kept.url, kept.status, kept.statusText, kept.headers, kept.body);
   }
 }
 
@@ -203,6 +220,7 @@ export function resilientFetcher(
   s: ResilienceSettings,
   logger: Logger,
   tracer?: Tracer,
+  cache?: SubgraphCache,
 ): Fetcher {
   let failures = 0;
   let openUntil = 0;
@@ -220,8 +238,20 @@ export function resilientFetcher(
     }
   };
 
+  // With a cache, a query may be answered without a call; a mutation evicts and announces.
+  const fetcher = (input: string, init?: SubgraphInit): Promise<SubgraphResponse> => {
+    if (!cache) return traced(input, init);
+    if (isMutation(init?.body)) return cache.mutation(subgraph, () => traced(input, init));
+    return cache.query(
+      subgraph,
+      init ?? {},
+      () => traced(input, init),
+      (kept) => SubgraphResponse.fromKept(kept),
+    );
+  };
+
   // Each subgraph call is a client span of the request's trace; the subgraph continues it.
-  const fetcher = async (input: string, init?: SubgraphInit): Promise<SubgraphResponse> => {
+  const traced = async (input: string, init?: SubgraphInit): Promise<SubgraphResponse> => {
     const parent = init?.headers?.traceparent;
     if (!tracer || !parent) return attempt(input, init);
     const { span, traceparent } = startSpan(

@@ -24,6 +24,7 @@ import {
   cpuSecondsOf,
   freshDatabases,
   heapOf,
+  cacheOutcomesOf,
   postgresCpuSeconds,
   memoryOf,
   mkdirSync,
@@ -87,7 +88,8 @@ export interface ProcessMemory {
 
 export interface WorkloadRun extends LoadResult {
   workload: string;
-  target: 'ours' | 'peer' | 'direct';
+  /** `cached`: our gateway with the subgraph cache on (SUBGRAPH_CACHE=true), a process of its own. */
+  target: 'ours' | 'cached' | 'peer' | 'direct';
   memory: Record<string, ProcessMemory>;
   /**
    * CPU milliseconds per completed request, by process (user + system time over the measurement
@@ -95,6 +97,8 @@ export interface WorkloadRun extends LoadResult {
    * process, `load` is the benchmark's own process (the load generator).
    */
   cpuMsPerRequest: Record<string, number>;
+  /** For the cached gateway: its subgraph fetches of the measurement by cache outcome. */
+  cache?: Record<string, number>;
 }
 
 export interface Results {
@@ -270,29 +274,40 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(subgraphs).map((p) => waitHttpReady(p, '/health/ready')));
 
     const subgraphUrls = SUBGRAPHS.map((s) => `${s}=${subgraphs[s]!.url}`).join(',');
+    const gatewayEnv = {
+      ...common,
+      JWT_SECRET: JWT.secret,
+      IDENTITY_SECRET,
+      SUBGRAPH_URLS: subgraphUrls,
+      // The benchmark calls as one staff user: the per-caller rate limit would cap it at 50/s.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      RATE_LIMIT_BURST: '1000000',
+      // W2 and the mutation are not in test/operations; everything else stays as in production.
+      SAFELIST: 'false',
+      NODE_OPTIONS: deployedNodeOptions('gateway'),
+      ...profiled(),
+    };
     const gatewayPort = await freePort();
     const gateway = spawnProcess(
       'gateway',
       [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
       gatewayPort,
-      {
-        ...common,
-        PORT: String(gatewayPort),
-        JWT_SECRET: JWT.secret,
-        IDENTITY_SECRET,
-        SUBGRAPH_URLS: subgraphUrls,
-        // The benchmark calls as one staff user: the per-caller rate limit would cap it at 50/s.
-        RATE_LIMIT_PER_MINUTE: '100000000',
-        RATE_LIMIT_BURST: '1000000',
-        // W2 and the mutation are not in test/operations; everything else stays as in production.
-        SAFELIST: 'false',
-        NODE_OPTIONS: deployedNodeOptions('gateway'),
-        ...profiled(),
-      },
+      { ...gatewayEnv, PORT: String(gatewayPort) },
       logDir,
     );
     processes.push(gateway);
+    // The same gateway with its subgraph cache, evicted by the announcements on this run's broker.
+    const cachedPort = await freePort();
+    const cachedGateway = spawnProcess(
+      'gateway-cached',
+      [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
+      cachedPort,
+      { ...gatewayEnv, PORT: String(cachedPort), SUBGRAPH_CACHE: 'true', KAFKA_BROKERS: brokers },
+      logDir,
+    );
+    processes.push(cachedGateway);
     await waitHttpReady(gateway, '/health/ready');
+    await waitHttpReady(cachedGateway, '/health/ready');
 
     // The peer serves the same supergraph with this run's routing URLs.
     const supergraphFile = join(kafkaDir, 'peer-supergraph.graphql');
@@ -434,11 +449,20 @@ async function main(): Promise<void> {
               if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
             }
           }, 250);
+          const cacheBefore =
+            target === 'cached' ? await cacheOutcomesOf(cachedGateway) : undefined;
           const cpuBefore = cpuNow();
           const r = await profiledWindow(`${workload} ${target} c=${connections}`, () =>
             runLoad({ ...spec, connections, durationS: runS }),
           );
           const cpuAfter = cpuNow();
+          let cache: Record<string, number> | undefined;
+          if (cacheBefore) {
+            const after = await cacheOutcomesOf(cachedGateway);
+            cache = Object.fromEntries(
+              Object.entries(after).map(([k, v]) => [k, v - (cacheBefore[k] ?? 0)]),
+            );
+          }
           clearInterval(sampler);
           const cpuMsPerRequest: Record<string, number> = {};
           for (const [name, after] of Object.entries(cpuAfter)) {
@@ -453,7 +477,13 @@ async function main(): Promise<void> {
           }
           const km = memoryOf(broker?.pid);
           memory.kafka = { rssMax: peaks.kafka ?? 0, hwm: km?.hwm ?? 0 };
-          results.runs.push({ workload, target, ...r, memory, cpuMsPerRequest });
+          results.runs.push({ workload, target, ...r, memory, cpuMsPerRequest, cache });
+          if (cache)
+            say(
+              `    subgraph cache: ${Object.entries(cache)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`,
+            );
           say(
             `${workload} ${target} c=${connections}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} p95 ${r.p95} p99 ${r.p99} ms, ` +
               `non2xx ${r.non2xx} gqlErrors ${r.graphqlErrors} conflicts ${r.conflicts} transport ${r.transportErrors}`,
@@ -472,10 +502,12 @@ async function main(): Promise<void> {
     await run('W1', [
       { target: 'ours', url: gateway.url, headers: ourHeaders, body: wholeBody },
       { target: 'peer', url: peer.url, dynamicHeaders: signed, body: wholeBody },
+      { target: 'cached', url: cachedGateway.url, headers: ourHeaders, body: wholeBody },
     ]);
     await run('W2', [
       { target: 'ours', url: gateway.url, headers: ourHeaders, body: listBody },
       { target: 'peer', url: peer.url, dynamicHeaders: signed, body: listBody },
+      { target: 'cached', url: cachedGateway.url, headers: ourHeaders, body: listBody },
     ]);
     await run('W1-registry', [
       {
@@ -490,6 +522,14 @@ async function main(): Promise<void> {
       {
         target: 'ours',
         url: gateway.url,
+        headers: ourHeaders,
+        body: bookingBody,
+        conflictsExpected: true,
+      },
+      // Each mutation through the cached gateway also waits for its announcement on the broker.
+      {
+        target: 'cached',
+        url: cachedGateway.url,
         headers: ourHeaders,
         body: bookingBody,
         conflictsExpected: true,

@@ -81,6 +81,23 @@ export async function heapOf(
   }
 }
 
+/** The subgraph cache's outcomes so far (hit, miss, bypass, not_kept; all subgraphs summed). */
+export async function cacheOutcomesOf(p: BenchProcess): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    const res = await fetch(`http://127.0.0.1:${p.port}/metrics`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    for (const m of (await res.text()).matchAll(
+      /^gateway_subgraph_cache_total\{[^}]*outcome="([^"]+)"[^}]*\} ([0-9.e+]+)$/gm,
+    ))
+      out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+  } catch {
+    // No figures: the table shows none for this run.
+  }
+  return out;
+}
+
 /** One process of the run: a subgraph, the gateway or the peer gateway. */
 export interface BenchProcess {
   name: string;

@@ -78,7 +78,9 @@ export interface TestSystem {
  * `brokers` overrides the shared broker: the bad-input suite points the services at a closed port
  * so that no event from other test files changes their databases while it counts rows.
  */
-export async function startSystem(opts: { brokers?: string[] } = {}): Promise<TestSystem> {
+export async function startSystem(
+  opts: { brokers?: string[]; gatewayEnv?: Record<string, string> } = {},
+): Promise<TestSystem> {
   const captured = Object.fromEntries(
     [...ALL_SERVICES, 'gateway'].map((name) => [name, capturingLogger(name)]),
   ) as Record<ServiceName | 'gateway', { logger: Logger; lines: LogLine[] }>;
@@ -93,7 +95,7 @@ export async function startSystem(opts: { brokers?: string[] } = {}): Promise<Te
   >;
   const gw = await startTestGateway(
     Object.fromEntries(ALL_SERVICES.map((n) => [n, services[n].service])),
-    { logger: captured.gateway.logger },
+    { logger: captured.gateway.logger, env: opts.gatewayEnv },
   );
   if (!opts.brokers) await Promise.all(ALL_SERVICES.map((n) => services[n].service.eventsReady));
   const producer: Producer = testKafka(opts.brokers).producer();

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -21,6 +22,7 @@ import {
   type BatchHandler,
   type EventHandler,
 } from './events/consumer';
+import { CACHE_INVALIDATION_TOPIC } from './events/invalidation';
 import { createIdempotentProducer, createKafka, ensureTopics } from './events/kafka';
 import { OutboxRelay } from './events/relay';
 import { startHttpServer, type RunningHttpServer } from './http';
@@ -38,6 +40,12 @@ export interface BaseRequestContext {
   requestId: string;
   traceparent: string;
   logger: Logger;
+  /**
+   * What the answer allows a cache to do with it. A resolver whose read must happen every time
+   * (an audited read of personal data) sets `noStore`; the answer then says `cache-control:
+   * no-store` and the gateway's subgraph cache never keeps it.
+   */
+  cacheHints: { noStore: boolean };
 }
 
 /** A consumer group of the service and the handlers of the event types it reacts to. */
@@ -141,6 +149,7 @@ export async function startService<TContext extends BaseRequestContext>(
   relay.start();
 
   const topicPrefix = config.kafka.topicPrefix;
+  const invalidationTopic = `${topicPrefix}${CACHE_INVALIDATION_TOPIC}`;
   const consumerDefs = (def.consumers?.(db.dataSource) ?? []).map((c) => {
     const groupId = `${config.kafka.consumerGroupPrefix}${c.groupId}`;
     return {
@@ -162,6 +171,7 @@ export async function startService<TContext extends BaseRequestContext>(
         batchHandlers: c.batchHandlers,
         dataSource: db.dataSource,
         producer: deadLetterProducer,
+        invalidation: { topic: invalidationTopic, subgraph: def.name },
         logger: logger.child({ component: 'consumer', consumer: c.groupId }),
         metrics,
         maxAttempts: config.consumer.maxAttempts,
@@ -176,6 +186,7 @@ export async function startService<TContext extends BaseRequestContext>(
     const topics = [
       ...def.publishes.map((t) => `${topicPrefix}${t}`),
       ...consumerDefs.flatMap((c) => [...c.topics, c.deadLetterTopic]),
+      ...(consumerDefs.length ? [invalidationTopic] : []),
     ];
     for (let attempt = 1; !stopping; attempt++) {
       try {
@@ -219,6 +230,19 @@ export async function startService<TContext extends BaseRequestContext>(
     return ok;
   };
 
+  // Answers a gateway may not keep say so; any answer with errors is not kept either (the gateway
+  // checks), so only the resolvers' own hints matter here.
+  const cacheHints: ApolloServerPlugin<TContext> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          if (contextValue.cacheHints?.noStore)
+            response.http.headers.set('cache-control', 'no-store');
+        },
+      };
+    },
+  };
+
   const errorCounter: ApolloServerPlugin<TContext> = {
     async requestDidStart() {
       return {
@@ -248,7 +272,11 @@ export async function startService<TContext extends BaseRequestContext>(
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // Apollo would mark every answer without @cacheControl hints `no-store`; the service says
+      // itself which answers may not be kept (cacheHints).
+      ApolloServerPluginCacheControl({ calculateHttpHeaders: false }),
       errorCounter,
+      cacheHints,
       operationLogPlugin<TContext>(),
     ],
     includeStacktraceInErrorResponses: false,
@@ -271,6 +299,7 @@ export async function startService<TContext extends BaseRequestContext>(
       requestId,
       traceparent: span.traceparent,
       logger: logger.child({ requestId, traceId: traceIdOf(span.traceparent) }),
+      cacheHints: { noStore: false },
     };
     return span.bind(def.createContext(base, db.dataSource));
   };

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
 import { SpanKind, activeTrace, endSpan, inSpan, startSpan, type Tracer } from '../tracing';
+import { publishInvalidation } from './invalidation';
 
 /** Context handed to an event handler besides the event and its transaction. */
 export interface HandlerContext {
@@ -61,8 +62,13 @@ export interface ConsumerOptions {
   /** Optional set-based versions of some handlers, for runs of events applied together. */
   batchHandlers?: Record<string, BatchHandler>;
   dataSource: DataSource;
-  /** Producer used for dead letters. */
+  /** Producer used for dead letters and cache invalidations. */
   producer: Producer;
+  /**
+   * Announces on `topic`, once an applied effect has committed, that `subgraph` changed, so the
+   * gateways' subgraph caches evict what they hold of it.
+   */
+  invalidation?: { topic: string; subgraph: string };
   logger: Logger;
   metrics: Metrics;
   maxAttempts: number;
@@ -181,11 +187,14 @@ export class EventConsumer {
           const chunk = messages.slice(i, i + CHUNK);
           const outcomes = chunk.length > 1 ? await this.applyChunk(batch.topic, chunk) : undefined;
           if (outcomes) {
+            if (outcomes.includes('applied')) await this.announceChange();
             chunk.forEach((m, k) => record(m, outcomes[k]!));
           } else {
             for (const message of chunk) {
               if (!isRunning() || isStale()) break;
-              record(message, await this.process(batch.topic, batch.partition, message, heartbeat));
+              const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
+              if (outcome === 'applied') await this.announceChange();
+              record(message, outcome);
               await commitOffsetsIfNecessary();
               await heartbeat();
             }
@@ -288,6 +297,27 @@ export class EventConsumer {
       );
       return undefined;
     }
+  }
+
+  /**
+   * Publishes that this service's data changed (after the effect committed, before the offset is):
+   * a failure is logged, not retried, since the effect stands; caches then rely on their time limit.
+   */
+  private async announceChange(): Promise<void> {
+    const target = this.opts.invalidation;
+    if (!target) return;
+    try {
+      await this.connectProducer();
+      await publishInvalidation(this.opts.producer, target.topic, target.subgraph, 'event');
+    } catch (err) {
+      this.logger.error({ err: String(err) }, 'cache invalidation not published');
+    }
+  }
+
+  private async connectProducer(): Promise<void> {
+    if (this.producerConnected) return;
+    await this.opts.producer.connect();
+    this.producerConnected = true;
   }
 
   /** Leaves the group after the message in hand is processed. */
@@ -442,10 +472,7 @@ export class EventConsumer {
     attempts: number,
   ): Promise<void> {
     const { producer, groupId, metrics } = this.opts;
-    if (!this.producerConnected) {
-      await producer.connect();
-      this.producerConnected = true;
-    }
+    await this.connectProducer();
     const headers: Record<string, string | Buffer> = {};
     for (const [k, v] of Object.entries(message.headers ?? {})) {
       if (typeof v === 'string' || Buffer.isBuffer(v)) headers[k] = v;

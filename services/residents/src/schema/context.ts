@@ -142,6 +142,8 @@ function createLoaders(manager: EntityManager, base: BaseRequestContext) {
       string
     >(
       async (keys) => {
+        // An audited read is recorded on every request: no cache may answer it instead.
+        base.cacheHints.noStore = true;
         await store.recordPersonalDataAccess(
           keys.map((k) => ({
             ...k,

@@ -70,6 +70,8 @@ export const queryResolvers = {
       return connection(page, requestCursor);
     },
     personalDataAudit: async (_: unknown, args: PageArgs, ctx: ResidentsContext) => {
+      // Reads write to this log without any mutation or event: its answer is never kept.
+      ctx.cacheHints.noStore = true;
       const page = await ctx.registry.personalDataAudit(ctx.caller, args);
       return connection(page, (r) => encodeCursor([r.id]));
     },
