@@ -188,6 +188,9 @@ async function main(): Promise<void> {
         SUBGRAPH_URLS: LOCAL_SUBGRAPHS.map(
           (s) => `${s.name}=http://127.0.0.1:${config.ports[s.name]}/graphql`,
         ).join(','),
+        // As deployed: subgraph answers kept, evicted by the change announcements on the broker.
+        SUBGRAPH_CACHE: 'true',
+        KAFKA_BROKERS: brokers.join(','),
       },
       logDir,
     );
