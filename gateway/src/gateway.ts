@@ -34,7 +34,13 @@ import { limitRules, withoutSuggestions } from './limits';
 import { RateLimiter } from './rate-limit';
 import { loadSafelist, safelistPlugin } from './safelist';
 import { StatusMonitor, statusRoutes, subgraphsOf } from './status';
-import { AnswerStore, InvalidationFeed, SubgraphCache } from './subgraph-cache';
+import {
+  AnswerStore,
+  CACHE_FENCED_HEADER,
+  InvalidationFeed,
+  SubgraphCache,
+  isMutationDocument,
+} from './subgraph-cache';
 import { resilientFetcher, type ResilienceSettings } from './subgraph-fetch';
 import { supergraphFromFile } from './supergraph-source';
 
@@ -46,6 +52,8 @@ export interface GatewayContext {
   logger: Logger;
   /** The signed identity headers of this request's subgraph calls, and when they were signed. */
   signed?: { at: number; headers: [string, string][] };
+  /** Whether the subgraph cache is known current for this request (fenced once, at its first fetch). */
+  cacheFence?: Promise<boolean>;
 }
 
 const SIGNATURE_REUSE_MS = 5_000;
@@ -63,18 +71,24 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     resilience: ResilienceSettings,
     logger: Logger,
     tracer: Tracer,
-    cache: SubgraphCache | undefined,
+    private readonly cache: SubgraphCache | undefined,
   ) {
     super({ url, fetcher: resilientFetcher(name, resilience, logger, tracer, cache) });
   }
 
-  override willSendRequest({
+  override async willSendRequest({
     request,
     context,
-  }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
     if (!headers) return;
     const ctx = context as Partial<GatewayContext>;
+    // One fence serves every fetch of a request: the cache only moves forward, so what was current
+    // when the request began is current for its later fetches too.
+    if (this.cache && !isMutationDocument(request.query)) {
+      ctx.cacheFence ??= this.cache.fence();
+      if (await ctx.cacheFence) headers.set(CACHE_FENCED_HEADER, '1');
+    }
     // One signature serves every subgraph call of a request (a plan makes several), renewed when
     // it is older than a few seconds so a subgraph never sees it near its skew limit.
     const now = Date.now();

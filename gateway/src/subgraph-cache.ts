@@ -288,6 +288,16 @@ export interface AnswerLike {
 export type CacheOutcome = 'hit' | 'miss' | 'bypass' | 'not_kept';
 
 /**
+ * Set by the gateway's data source on a query's fetch once the request has fenced; the fetcher
+ * removes it before the call (it never reaches a subgraph).
+ */
+export const CACHE_FENCED_HEADER = 'x-gateway-cache-fenced';
+
+/** Whether a subgraph operation document is a mutation (the gateway writes `mutation` first). */
+export const isMutationDocument = (query: string | undefined): boolean =>
+  /^\s*mutation\b/.test(query ?? '');
+
+/**
  * The gateway's subgraph cache: answers to queries kept per subgraph, caller and request body,
  * evicted by the change announcements on Kafka. A read first fences on the announcements, so it
  * never answers from an entry that an announcement already acknowledged by the broker has evicted:
@@ -318,18 +328,28 @@ export class SubgraphCache {
     });
   }
 
-  /** A query's fetch: from the cache when it may, else from the subgraph (kept when allowed). */
+  /** Resolves true once every change announced before the call has been applied here. */
+  fence(): Promise<boolean> {
+    return this.feed.fence(this.fenceMs);
+  }
+
+  /**
+   * A query's fetch: from the cache when its request has fenced (CACHE_FENCED_HEADER), else from
+   * the subgraph (kept when allowed).
+   */
   async query<R extends AnswerLike>(
     subgraph: string,
     init: FetcherRequestInit,
-    fetch: () => Promise<R>,
+    fetchWith: (init: FetcherRequestInit) => Promise<R>,
     fromKept: (kept: KeptAnswer) => R,
   ): Promise<R> {
-    const key = keyOf(subgraph, init);
-    if (!(await this.feed.fence(this.fenceMs))) {
+    const { [CACHE_FENCED_HEADER]: fenced, ...headers } = init.headers ?? {};
+    const fetch = () => fetchWith({ ...init, headers });
+    if (fenced !== '1') {
       this.outcomes.inc({ subgraph, outcome: 'bypass' });
       return fetch();
     }
+    const key = keyOf(subgraph, init);
     const kept = this.store.get(key);
     if (kept) {
       this.outcomes.inc({ subgraph, outcome: 'hit' });

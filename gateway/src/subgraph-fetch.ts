@@ -245,7 +245,7 @@ export function resilientFetcher(
     return cache.query(
       subgraph,
       init ?? {},
-      () => traced(input, init),
+      (sent) => traced(input, sent),
       (kept) => SubgraphResponse.fromKept(kept),
     );
   };

@@ -112,6 +112,9 @@ export class EventConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
   private producerConnected = false;
+  /** The announcement in flight, and whether another effect committed since it was sent. */
+  private announcing: Promise<void> | undefined;
+  private announceAgain = false;
 
   /** Every line this consumer logs names it once (the service may have bound it already). */
   private readonly logger: Logger;
@@ -187,13 +190,13 @@ export class EventConsumer {
           const chunk = messages.slice(i, i + CHUNK);
           const outcomes = chunk.length > 1 ? await this.applyChunk(batch.topic, chunk) : undefined;
           if (outcomes) {
-            if (outcomes.includes('applied')) await this.announceChange();
+            if (outcomes.includes('applied')) this.announceChange();
             chunk.forEach((m, k) => record(m, outcomes[k]!));
           } else {
             for (const message of chunk) {
               if (!isRunning() || isStale()) break;
               const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
-              if (outcome === 'applied') await this.announceChange();
+              if (outcome === 'applied') this.announceChange();
               record(message, outcome);
               await commitOffsetsIfNecessary();
               await heartbeat();
@@ -300,18 +303,31 @@ export class EventConsumer {
   }
 
   /**
-   * Publishes that this service's data changed (after the effect committed, before the offset is):
-   * a failure is logged, not retried, since the effect stands; caches then rely on their time limit.
+   * Publishes that this service's data changed, after the effect committed, without holding up the
+   * events behind it: one announcement in flight at a time, and one more after it when further
+   * effects committed meanwhile (each is acknowledged by the broker after those effects committed).
+   * A failure is logged, not retried, since the effect stands; caches then rely on their time limit.
    */
-  private async announceChange(): Promise<void> {
+  private announceChange(): void {
     const target = this.opts.invalidation;
     if (!target) return;
-    try {
-      await this.connectProducer();
-      await publishInvalidation(this.opts.producer, target.topic, target.subgraph, 'event');
-    } catch (err) {
-      this.logger.error({ err: String(err) }, 'cache invalidation not published');
+    if (this.announcing) {
+      this.announceAgain = true;
+      return;
     }
+    this.announcing = (async () => {
+      do {
+        this.announceAgain = false;
+        try {
+          await this.connectProducer();
+          await publishInvalidation(this.opts.producer, target.topic, target.subgraph, 'event');
+        } catch (err) {
+          this.logger.error({ err: String(err) }, 'cache invalidation not published');
+        }
+      } while (this.announceAgain);
+    })().finally(() => {
+      this.announcing = undefined;
+    });
   }
 
   private async connectProducer(): Promise<void> {
@@ -324,6 +340,7 @@ export class EventConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.consumer?.disconnect();
+    await this.announcing;
     this.consumer = undefined;
   }
 
