@@ -75,8 +75,11 @@ const schema = z.object({
   SUBGRAPH_CACHE_MAX_MB: z.coerce.number().int().min(1).default(64),
   /** The longest an answer is kept, whatever happens: values computed from the clock age with it. */
   SUBGRAPH_CACHE_TTL_MS: z.coerce.number().int().min(100).default(30_000),
-  /** How long a read waits for the announcements to be read up to date before it skips the cache. */
-  SUBGRAPH_CACHE_FENCE_MS: z.coerce.number().int().min(10).default(250),
+  /**
+   * How long a read waits for the announcements to be read up to date before it skips the cache
+   * (under saturation a skipped cache only adds work: the wait is generous).
+   */
+  SUBGRAPH_CACHE_FENCE_MS: z.coerce.number().int().min(10).default(1000),
   KAFKA_BROKERS: z
     .string()
     .optional()

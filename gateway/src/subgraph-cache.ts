@@ -127,6 +127,7 @@ export class InvalidationFeed {
   /** A ListOffsets not sent yet, which callers may share, and the one in flight. */
   private queued: Promise<Offsets> | undefined;
   private sending: Promise<Offsets> | undefined;
+  private unreachableUntil = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -193,7 +194,7 @@ export class InvalidationFeed {
    * been read (its evictions applied), false when that cannot be known within `timeoutMs`.
    */
   async fence(timeoutMs: number): Promise<boolean> {
-    if (!this.ready || this.stopped) return false;
+    if (!this.ready || this.stopped || Date.now() < this.unreachableUntil) return false;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<false>((r) => {
       timer = setTimeout(() => r(false), timeoutMs);
@@ -207,20 +208,41 @@ export class InvalidationFeed {
         deadline,
       ]);
     } catch {
+      // The broker did not answer: reads skip the cache for a second instead of each waiting.
+      this.unreachableUntil = Date.now() + 1000;
       return false;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Announces that `subgraph` changed; resolves once the broker has it. */
-  async announce(subgraph: string): Promise<void> {
-    this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
-      this.producerConnected = undefined;
-      throw err;
+  /**
+   * Announces that `subgraph` changed; resolves once the broker has it, and fails when it has not
+   * within `timeoutMs` (a mutation's answer waits for this, so an absent broker must not hold it).
+   */
+  async announce(subgraph: string, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`not acknowledged within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
-    await this.producerConnected;
-    await publishInvalidation(this.producer, this.topic, subgraph, 'mutation');
+    const send = async () => {
+      this.producerConnected ??= this.producer.connect().catch((err: unknown) => {
+        this.producerConnected = undefined;
+        throw err;
+      });
+      await this.producerConnected;
+      await publishInvalidation(this.producer, this.topic, subgraph, 'mutation');
+    };
+    const sending = send();
+    sending.catch(() => undefined);
+    try {
+      await Promise.race([sending, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async stop(): Promise<void> {
@@ -284,6 +306,9 @@ export interface AnswerLike {
   status: number;
   keep(): KeptAnswer | undefined;
 }
+
+/** How long a mutation's answer waits for its announcement to be acknowledged. */
+const ANNOUNCE_TIMEOUT_MS = 3000;
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass' | 'not_kept';
 
@@ -374,7 +399,7 @@ export class SubgraphCache {
     } finally {
       this.store.evict(subgraph);
       try {
-        await this.feed.announce(subgraph);
+        await this.feed.announce(subgraph, ANNOUNCE_TIMEOUT_MS);
       } catch (err) {
         this.announceFailures.inc({ subgraph });
         this.logger.error(

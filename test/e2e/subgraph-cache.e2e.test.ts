@@ -1,4 +1,4 @@
-import { CACHE_INVALIDATION_TOPIC } from '@liyuan/kit';
+import { CACHE_INVALIDATION_TOPIC, freePort } from '@liyuan/kit';
 import {
   REGISTER_RESIDENT,
   dataOf,
@@ -205,5 +205,34 @@ describe('the subgraph cache across gateway instances', () => {
       );
     expect(await audited()).toBe(before + 3);
     expect((await outcomes(gws[1]))['residents:not_kept']).toBe(notKept + 3);
+  });
+
+  it('answers from the subgraphs when its broker is away, and still answers mutations', async () => {
+    const away = await startTestGateway(
+      Object.fromEntries(ALL_SERVICES.map((n) => [n, sys.services[n].service])),
+      { env: { ...CACHE_ENV, KAFKA_BROKERS: `127.0.0.1:${await freePort()}` } },
+    );
+    try {
+      const [stored] = (await sys.services.residents.service.db.dataSource.query(
+        `SELECT name FROM residents WHERE id = $1`,
+        [subject.id],
+      )) as { name: string }[];
+      expect((await read(away)).name).toBe(stored!.name);
+      expect((await outcomes(away))['residents:bypass']).toBeGreaterThanOrEqual(1);
+      expect((await outcomes(away))['residents:hit']).toBeUndefined();
+
+      const added = await away.data<{ addFacility: { name: string } }>(
+        `mutation { addFacility(input: { name: "Written Without Broker", kind: ACTIVITY_ROOM, capacity: 8, opensAt: "08:00", closesAt: "20:00", location: "Block D" }) { name } }`,
+        {},
+        await away.token(['facility_manager']),
+      );
+      expect(added.addFacility.name).toBe('Written Without Broker');
+      const metrics = await (await fetch(`http://127.0.0.1:${away.gateway.port}/metrics`)).text();
+      expect(metrics).toMatch(
+        /^gateway_subgraph_cache_announce_failures_total\{[^}]*subgraph="facilities"[^}]*\} 1$/m,
+      );
+    } finally {
+      await away.stop();
+    }
   });
 });
