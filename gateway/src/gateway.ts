@@ -127,7 +127,10 @@ export async function startGateway(
   const stopProfiler = config.cpuProfileDir
     ? profileOnSignal(config.cpuProfileDir, 'gateway', logger)
     : undefined;
-  const cache = config.cache ? startSubgraphCache(config, metrics.registry, logger) : undefined;
+  const subgraphs = subgraphsOf(readFileSync(config.supergraphPath, 'utf8'), config.subgraphUrls);
+  const cache = config.cache
+    ? startSubgraphCache(config, new Set(subgraphs.map((s) => s.name)), metrics.registry, logger)
+    : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.supergraphPollMs, logger),
     buildService: ({ name, url }) =>
@@ -188,11 +191,7 @@ export async function startGateway(
   const requests = requestTracing<GatewayContext>(tracing.tracer, 'graphql gateway');
   const around = requests.around;
 
-  const monitor = new StatusMonitor(
-    subgraphsOf(readFileSync(config.supergraphPath, 'utf8'), config.subgraphUrls),
-    config.statusPollMs,
-    logger,
-  );
+  const monitor = new StatusMonitor(subgraphs, config.statusPollMs, logger);
   monitor.start();
 
   const http = await startHttpServer<GatewayContext>({
@@ -231,6 +230,7 @@ export async function startGateway(
  */
 function startSubgraphCache(
   config: GatewayConfig,
+  subgraphs: ReadonlySet<string>,
   registry: import('prom-client').Registry,
   logger: Logger,
 ): SubgraphCache {
@@ -243,6 +243,7 @@ function startSubgraphCache(
     config.kafka.topicPrefix,
     store,
     log,
+    subgraphs,
   );
   let stopped = false;
   void (async () => {

@@ -135,6 +135,8 @@ export class InvalidationFeed {
     private readonly groupPrefix: string,
     private readonly store: AnswerStore,
     private readonly logger: Logger,
+    /** The subgraphs the gateway serves, by the names announcements use. */
+    private readonly subgraphs: ReadonlySet<string>,
   ) {
     this.admin = kafka.admin({ retry: { retries: 1 } });
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -142,6 +144,8 @@ export class InvalidationFeed {
 
   /** Starts reading; until it has, `fence` answers false and the cache is skipped. */
   async start(): Promise<void> {
+    // A retried start must not leave the previous attempt's member behind.
+    await this.consumer?.disconnect().catch(() => undefined);
     await this.admin.connect();
     await ensureTopics(this.admin, [this.topic]);
     for (const [p, o] of await this.endOffsets()) this.next.set(p, o);
@@ -178,8 +182,10 @@ export class InvalidationFeed {
           this.store.evictAll();
         }
         for (const m of batch.messages) {
+          // An announcement this gateway cannot place (unreadable, or naming a subgraph it does not
+          // know by that name) evicts everything rather than nothing.
           const change = parseInvalidation(m.value);
-          if (change) this.store.evict(change.subgraph);
+          if (change && this.subgraphs.has(change.subgraph)) this.store.evict(change.subgraph);
           else this.store.evictAll();
         }
         const last = BigInt(batch.lastOffset()) + 1n;

@@ -5,7 +5,13 @@ import {
   residentInput,
   seedHousehold,
 } from '../support/registry-fixtures';
-import { TOPIC_PREFIX, collectTopics, testBrokers, type Received } from '../support/kafka';
+import {
+  TOPIC_PREFIX,
+  collectTopics,
+  testBrokers,
+  testKafka,
+  type Received,
+} from '../support/kafka';
 import { startTestGateway, type TestGateway } from '../support/stack';
 import { ALL_SERVICES, startSystem, type TestSystem } from '../support/system';
 import { inDaysAt } from '../support/time';
@@ -205,6 +211,34 @@ describe('the subgraph cache across gateway instances', () => {
       );
     expect(await audited()).toBe(before + 3);
     expect((await outcomes(gws[1]))['residents:not_kept']).toBe(notKept + 3);
+  });
+
+  it('evicts everything on an announcement it cannot place', async () => {
+    for (const gw of gws) await read(gw);
+    const before = await Promise.all(gws.map(outcomes));
+    const producer = testKafka().producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: TOPIC,
+        acks: -1,
+        messages: [
+          {
+            value: JSON.stringify({ subgraph: 'not-served-here', cause: 'event', at: new Date() }),
+          },
+          { value: 'not an announcement' },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    for (const [k, gw] of gws.entries()) {
+      await read(gw);
+      const after = await outcomes(gw);
+      expect(after['residents:hit']).toBe(before[k]!['residents:hit']);
+      expect(after['residents:miss']).toBe((before[k]!['residents:miss'] ?? 0) + 1);
+      expect(after['facilities:miss']).toBe((before[k]!['facilities:miss'] ?? 0) + 1);
+    }
   });
 
   it('answers from the subgraphs when its broker is away, and still answers mutations', async () => {
