@@ -209,10 +209,19 @@ export class InvalidationFeed {
       const ends = await Promise.race([this.sharedEndOffsets(), deadline]);
       if (!ends) return false;
       if (this.caughtUp(ends)) return true;
-      return await Promise.race([
-        new Promise<boolean>((done) => this.waiters.push({ ends, done })),
-        deadline,
-      ]);
+      const waiter = { ends, done: (_ok: boolean): void => undefined };
+      const caught = new Promise<boolean>((done) => {
+        waiter.done = done;
+        this.waiters.push(waiter);
+      });
+      const ok = await Promise.race([caught, deadline]);
+      if (!ok) {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        // The broker answered but this gateway's reading did not catch up (its consumer is
+        // stalled or rejoining): reads skip the cache for a second instead of each waiting.
+        this.unreachableUntil = Date.now() + 1000;
+      }
+      return ok;
     } catch {
       // The broker did not answer: reads skip the cache for a second instead of each waiting.
       this.unreachableUntil = Date.now() + 1000;
