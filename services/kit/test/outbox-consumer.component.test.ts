@@ -336,6 +336,43 @@ describe('outbox relay and idempotent consumer', () => {
       expect(after - before).toBe(1);
     });
 
+    it('when a batch mixes events of types it does not handle (even unreadable ones), then those are ignored unread and the rest apply', async () => {
+      const residentId = randomUUID();
+      const mine = [1, 2].map(() => envelopeOf(ResidentRegistered, registered(residentId)));
+      const ignoredBefore = (await metrics.eventsConsumed.get()).values
+        .filter((v) => v.labels.consumer === groupId && v.labels.outcome === 'ignored')
+        .reduce((sum, v) => sum + v.value, 0);
+      const dead = (await metrics.deadLetters.get()).values
+        .filter((v) => v.labels.consumer === groupId)
+        .reduce((sum, v) => sum + v.value, 0);
+      await producer.send({
+        topic,
+        messages: [
+          { value: '{"not": "an envelope"', headers: { 'event-type': 'SomeoneElsesEvent' } },
+          ...mine.map((e) => ({
+            key: e.aggregateId,
+            value: JSON.stringify(e),
+            headers: { 'event-id': e.id, 'event-type': e.type },
+          })),
+          { value: 'garbage', headers: { 'event-type': 'AnotherOnesEvent' } },
+        ].map((m) => ({ key: residentId, ...m })),
+      });
+      await waitFor('both events applied', async () =>
+        (await effectsOf(mine[1]!.id)) === 1 ? true : undefined,
+      );
+      expect(await effectsOf(mine[0]!.id)).toBe(1);
+      await waitFor('the unreadable events ignored', async () => {
+        const ignored = (await metrics.eventsConsumed.get()).values
+          .filter((v) => v.labels.consumer === groupId && v.labels.outcome === 'ignored')
+          .reduce((sum, v) => sum + v.value, 0);
+        return ignored - ignoredBefore === 2 ? true : undefined;
+      });
+      const deadAfter = (await metrics.deadLetters.get()).values
+        .filter((v) => v.labels.consumer === groupId)
+        .reduce((sum, v) => sum + v.value, 0);
+      expect(deadAfter).toBe(dead);
+    });
+
     it('when an event always fails, then it is dead-lettered with the error and the next event still applies; a replay applies it once fixed', async () => {
       const dlq = await collectTopics([deadLetterTopic(groupId)]);
       try {

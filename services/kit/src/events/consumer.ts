@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { DataSource, EntityManager } from 'typeorm';
-import { envelopeSchema, EVENT_CONTRACTS, type Envelope } from '@liyuan/schemas';
+import { envelopeSchema, EVENT_CONTRACTS, EVENT_HEADERS, type Envelope } from '@liyuan/schemas';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
@@ -173,7 +173,7 @@ export class EventConsumer {
           resolveOffset(message.offset);
           this.opts.metrics.eventsConsumed.inc({
             consumer: groupId,
-            type: headerText(message, 'event-type') ?? 'unknown',
+            type: headerText(message, EVENT_HEADERS.type) ?? 'unknown',
             outcome,
           });
           this.opts.metrics.consumerLag.set(
@@ -216,6 +216,30 @@ export class EventConsumer {
    * handler fails (nothing is kept; the caller then takes them one by one).
    */
   private async applyChunk(
+    topic: string,
+    messages: KafkaMessage[],
+  ): Promise<Outcome[] | undefined> {
+    // Events of a type this consumer does not handle, as the relay's `event-type` header names it,
+    // are ignored unread: a topic carries every event of its aggregate, and most are someone else's.
+    const skipped = messages.map((m) => this.notHandled(m));
+    if (skipped.every(Boolean)) return messages.map(() => 'ignored');
+    const applied = await this.applyEvents(
+      topic,
+      messages.filter((_, k) => !skipped[k]),
+    );
+    if (!applied) return undefined;
+    let next = 0;
+    return messages.map((_, k) => (skipped[k] ? 'ignored' : applied[next++]!));
+  }
+
+  /** Whether the message's `event-type` header names a type this consumer has no handler for. */
+  private notHandled(message: KafkaMessage): boolean {
+    const type = headerText(message, EVENT_HEADERS.type);
+    return type !== undefined && !this.opts.handlers[type];
+  }
+
+  /** applyChunk for the events this consumer may handle. */
+  private async applyEvents(
     topic: string,
     messages: KafkaMessage[],
   ): Promise<Outcome[] | undefined> {
@@ -352,6 +376,7 @@ export class EventConsumer {
     heartbeat: () => Promise<void>,
   ): Promise<Outcome> {
     const { maxAttempts, backoffMs } = this.opts;
+    if (this.notHandled(message)) return 'ignored';
     let event: Envelope;
     try {
       event = envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
