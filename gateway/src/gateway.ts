@@ -224,10 +224,7 @@ export async function startGateway(
   };
 }
 
-/**
- * The subgraph cache and its change feed. The feed starts in the background (retried while the
- * broker is away); until it reads, every query goes to its subgraph.
- */
+/** The subgraph cache and its change feed, which starts reading in the background. */
 function startSubgraphCache(
   config: GatewayConfig,
   subgraphs: ReadonlySet<string>,
@@ -245,24 +242,7 @@ function startSubgraphCache(
     log,
     subgraphs,
   );
-  let stopped = false;
-  void (async () => {
-    for (let attempt = 1; !stopped; attempt++) {
-      try {
-        await feed.start();
-        log.info('subgraph cache reading change announcements');
-        return;
-      } catch (err) {
-        log.warn({ err: String(err), attempt }, 'subgraph cache: Kafka not ready; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)).unref());
-      }
-    }
-  })();
+  feed.startInBackground();
   const cache = new SubgraphCache(store, feed, settings.fenceMs, registry, log);
-  const stop = cache.stop.bind(cache);
-  cache.stop = async () => {
-    stopped = true;
-    await stop();
-  };
   return cache;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FetcherRequestInit } from '@apollo/utils.fetcher';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
@@ -128,6 +129,8 @@ export class InvalidationFeed {
   private queued: Promise<Offsets> | undefined;
   private sending: Promise<Offsets> | undefined;
   private unreachableUntil = 0;
+  private starting: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly kafka: Kafka,
@@ -142,8 +145,31 @@ export class InvalidationFeed {
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
   }
 
-  /** Starts reading; until it has, `fence` answers false and the cache is skipped. */
-  async start(): Promise<void> {
+  /**
+   * Starts reading in the background, retried while the broker is away; until it reads, `fence`
+   * answers false and every read goes to its subgraph.
+   */
+  startInBackground(): void {
+    this.starting = (async () => {
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          await this.start();
+          this.logger.info('subgraph cache reading change announcements');
+          return;
+        } catch (err) {
+          this.logger.warn(
+            { err: String(err), attempt },
+            'subgraph cache: Kafka not ready; retrying',
+          );
+          await sleep(Math.min(5000, 250 * attempt), undefined, {
+            signal: this.stopping.signal,
+          }).catch(() => undefined);
+        }
+      }
+    })();
+  }
+
+  private async start(): Promise<void> {
     // A retried start must not leave the previous attempt's member behind.
     await this.consumer?.disconnect().catch(() => undefined);
     await this.admin.connect();
@@ -167,6 +193,7 @@ export class InvalidationFeed {
       this.ready = false;
     });
     await consumer.connect();
+    if (this.stopped) return;
     await consumer.subscribe({ topics: [this.topic], fromBeginning: false });
     await consumer.run({
       autoCommit: false,
@@ -263,8 +290,11 @@ export class InvalidationFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     this.ready = false;
+    this.stopping.abort();
     for (const w of this.waiters) w.done(false);
     this.waiters = [];
+    // A start under way finishes (within a bound) before its consumer is left.
+    await Promise.race([this.starting, sleep(10_000, undefined, { ref: false })]);
     await this.consumer?.disconnect().catch(() => undefined);
     if (this.producerConnected) await this.producer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
