@@ -53,11 +53,21 @@ describe('gateway resilience', () => {
       },
     );
     staff = await gw.token(['staff']);
-    const { householdId } = await seedHousehold((q, v) => gw.query(q, v, staff));
-    residentId = dataOf<{ id: string }>(
-      await gw.query(REGISTER_RESIDENT, { input: residentInput(householdId) }, staff),
-      'registerResident',
-    ).id;
+    // The data is written through a gateway with the default timeout: a fresh subgraph's first
+    // writes on a busy machine can take longer than the short timeout under test here.
+    const seeder = await startTestGateway({
+      residents: residents.service,
+      facilities: facilities.service,
+    });
+    try {
+      const { householdId } = await seedHousehold((q, v) => seeder.query(q, v, staff));
+      residentId = dataOf<{ id: string }>(
+        await seeder.query(REGISTER_RESIDENT, { input: residentInput(householdId) }, staff),
+        'registerResident',
+      ).id;
+    } finally {
+      await seeder.stop();
+    }
   });
   afterAll(async () => {
     await gw.stop();
