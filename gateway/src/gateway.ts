@@ -39,9 +39,8 @@ import {
   CACHE_FENCED_HEADER,
   InvalidationFeed,
   SubgraphCache,
-  isMutationDocument,
 } from './subgraph-cache';
-import { resilientFetcher, type ResilienceSettings } from './subgraph-fetch';
+import { isMutationDocument, resilientFetcher, type ResilienceSettings } from './subgraph-fetch';
 import { supergraphFromFile } from './supergraph-source';
 
 /** Per-request context of the gateway: the verified caller and the ids that follow the request. */
@@ -243,6 +242,5 @@ function startSubgraphCache(
     subgraphs,
   );
   feed.startInBackground();
-  const cache = new SubgraphCache(store, feed, settings.fenceMs, registry, log);
-  return cache;
+  return new SubgraphCache(store, feed, settings.fenceMs, registry, log);
 }

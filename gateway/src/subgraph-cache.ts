@@ -363,10 +363,6 @@ export type CacheOutcome = 'hit' | 'miss' | 'bypass' | 'not_kept';
  */
 export const CACHE_FENCED_HEADER = 'x-gateway-cache-fenced';
 
-/** Whether a subgraph operation document is a mutation (the gateway writes `mutation` first). */
-export const isMutationDocument = (query: string | undefined): boolean =>
-  /^\s*mutation\b/.test(query ?? '');
-
 /**
  * The gateway's subgraph cache: answers to queries kept per subgraph, caller and request body,
  * evicted by the change announcements on Kafka. A read first fences on the announcements, so it

@@ -24,6 +24,10 @@ export interface ResilienceSettings {
 const unavailable = (subgraph: string, why: string) =>
   new AppError('SUBGRAPH_UNAVAILABLE', `the ${subgraph} subgraph is unavailable (${why})`);
 
+/** Whether a subgraph operation document is a mutation (the gateway writes its type first). */
+export const isMutationDocument = (query: string | undefined): boolean =>
+  /^\s*mutation\b/.test(query ?? '');
+
 /** Whether a subgraph request body is a mutation (the gateway sends one operation per fetch). */
 export function isMutation(body: unknown): boolean {
   if (typeof body !== 'string') return false;
@@ -31,8 +35,7 @@ export function isMutation(body: unknown): boolean {
   // (a page of entity representations can be large).
   const head = /^\{"query":"(?:\\[nrt]|\s)*(\w+)/.exec(body);
   if (head) return head[1] === 'mutation';
-  const query = (JSON.parse(body) as { query?: string }).query ?? '';
-  return /^\s*mutation\b/.test(query);
+  return isMutationDocument((JSON.parse(body) as { query?: string }).query);
 }
 
 /** A subgraph answer, read whole: what the gateway's data source uses of a fetch Response. */
@@ -240,20 +243,25 @@ export function resilientFetcher(
 
   // With a cache, a query may be answered without a call; a mutation evicts and announces.
   const fetcher = (input: string, init?: SubgraphInit): Promise<SubgraphResponse> => {
-    if (!cache) return traced(input, init);
-    if (isMutation(init?.body)) return cache.mutation(subgraph, () => traced(input, init));
+    const mutation = isMutation(init?.body);
+    if (!cache) return traced(input, init, mutation);
+    if (mutation) return cache.mutation(subgraph, () => traced(input, init, mutation));
     return cache.query(
       subgraph,
       init ?? {},
-      (sent) => traced(input, sent),
+      (sent) => traced(input, sent, mutation),
       (kept) => SubgraphResponse.fromKept(kept),
     );
   };
 
   // Each subgraph call is a client span of the request's trace; the subgraph continues it.
-  const traced = async (input: string, init?: SubgraphInit): Promise<SubgraphResponse> => {
+  const traced = async (
+    input: string,
+    init: SubgraphInit | undefined,
+    mutation: boolean,
+  ): Promise<SubgraphResponse> => {
     const parent = init?.headers?.traceparent;
-    if (!tracer || !parent) return attempt(input, init);
+    if (!tracer || !parent) return attempt(input, init, mutation);
     const { span, traceparent } = startSpan(
       tracer,
       `subgraph ${subgraph}`,
@@ -264,7 +272,11 @@ export function resilientFetcher(
       },
     );
     try {
-      const res = await attempt(input, { ...init, headers: { ...init.headers, traceparent } });
+      const res = await attempt(
+        input,
+        { ...init, headers: { ...init.headers, traceparent } },
+        mutation,
+      );
       endSpan(span);
       return res;
     } catch (err) {
@@ -273,7 +285,11 @@ export function resilientFetcher(
     }
   };
 
-  const attempt = async (input: string, init?: SubgraphInit): Promise<SubgraphResponse> => {
+  const attempt = async (
+    input: string,
+    init: SubgraphInit | undefined,
+    mutation: boolean,
+  ): Promise<SubgraphResponse> => {
     let trial = false;
     if (openUntil !== 0) {
       // Open: fail fast until the cooldown ends, then let a single trial request through.
@@ -281,7 +297,6 @@ export function resilientFetcher(
       trial = true;
       trialInFlight = true;
     }
-    const mutation = isMutation(init?.body);
     const attempts = mutation || trial ? 1 : 1 + s.retries;
     let why = '';
     try {

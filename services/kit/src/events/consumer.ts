@@ -111,7 +111,7 @@ function tolerantSchema(type: string): z.ZodType | undefined {
 export class EventConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
-  private producerConnected = false;
+  private producerConnected: Promise<void> | undefined;
   /** The announcement in flight, and whether another effect committed since it was sent. */
   private announcing: Promise<void> | undefined;
   private announceAgain = false;
@@ -354,10 +354,13 @@ export class EventConsumer {
     });
   }
 
-  private async connectProducer(): Promise<void> {
-    if (this.producerConnected) return;
-    await this.opts.producer.connect();
-    this.producerConnected = true;
+  /** Connects the shared producer once, however many callers (dead letters, announcements) race. */
+  private connectProducer(): Promise<void> {
+    this.producerConnected ??= this.opts.producer.connect().catch((err: unknown) => {
+      this.producerConnected = undefined;
+      throw err;
+    });
+    return this.producerConnected;
   }
 
   /** Leaves the group after the message in hand is processed. */
