@@ -35,7 +35,7 @@ export function loadScriptConfig(env: Env = process.env) {
       /** An existing Kafka; when absent, npm start runs the local broker from infra/kafka. */
       KAFKA_BROKERS: z.string().optional(),
       KAFKA_PORT: port(9092),
-      /** A PostgreSQL server; each service gets its own database `liyuan_<service>` on it. Absent: embedded PGlite. */
+      /** A PostgreSQL server; each service gets its own database `liyuan_<service>` on it. Absent: an embedded PostgreSQL server per service. */
       DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
       DATA_DIR: z.string().default(resolve(REPO_ROOT, '.data')),
       GATEWAY_PORT: port(4000),

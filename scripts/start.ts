@@ -44,7 +44,7 @@ async function startLocalKafka(
   return { brokers: broker.brokers, broker };
 }
 
-/** Per-service database URL on the configured server (created when missing), or undefined for embedded PGlite. */
+/** Per-service database URL on the configured server (created when missing), or undefined for an embedded server per service. */
 async function serviceDatabaseUrl(
   config: ScriptConfig,
   service: string,
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
         children.push(child);
         await waitReady(child, port);
         say(
-          `${s.name.padEnd(13)} http://127.0.0.1:${port}/graphql (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, log ${child.logFile})`,
+          `${s.name.padEnd(13)} http://127.0.0.1:${port}/graphql (${databaseUrl ? 'PostgreSQL' : 'embedded PostgreSQL'}, log ${child.logFile})`,
         );
       }),
     );

@@ -3,21 +3,18 @@ import { ConfigError, loadServiceConfig } from './config';
 describe('service configuration', () => {
   const base = { KAFKA_BROKERS: 'a:9092, b:9092', IDENTITY_SECRET: 's'.repeat(32) };
 
-  it('when only the required variables are set, then defaults fill the rest and embedded mode polls', () => {
+  it('when only the required variables are set, then defaults fill the rest and the relay listens', () => {
     const c = loadServiceConfig('residents', 4001, base);
     expect(c.port).toBe(4001);
     expect(c.kafka.brokers).toEqual(['a:9092', 'b:9092']);
     expect(c.database.url).toBeUndefined();
     expect(c.database.dataDir).toBe('.data/residents');
-    expect(c.outbox.listen).toBe(false);
+    expect(c.outbox.listen).toBe(true);
   });
 
-  it('when a database URL is set, then the relay listens for commits', () => {
-    const c = loadServiceConfig('residents', 4001, {
-      ...base,
-      DATABASE_URL: 'postgres://u@h:5432/db',
-    });
-    expect(c.outbox.listen).toBe(true);
+  it('when OUTBOX_LISTEN is false, then the relay only polls', () => {
+    const c = loadServiceConfig('residents', 4001, { ...base, OUTBOX_LISTEN: 'false' });
+    expect(c.outbox.listen).toBe(false);
   });
 
   it('when several variables are wrong, then one error names them all', () => {

@@ -45,7 +45,7 @@ export const serviceEnvShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('0.0.0.0'),
-  /** Postgres URL of this service's own database; absent means an embedded PGlite under DATA_DIR. */
+  /** Postgres URL of this service's own database; absent means an embedded PostgreSQL server under DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -125,7 +125,7 @@ export function loadServiceConfig(
     database: {
       url: e.DATABASE_URL,
       dataDir: e.DATA_DIR ?? `.data/${serviceName}`,
-      poolSize: e.DATABASE_URL ? e.DATABASE_POOL_SIZE : Math.min(e.DATABASE_POOL_SIZE, 4),
+      poolSize: e.DATABASE_POOL_SIZE,
     },
     kafka: {
       brokers: e.KAFKA_BROKERS,
@@ -134,12 +134,10 @@ export function loadServiceConfig(
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
     },
     identity: { secret: e.IDENTITY_SECRET, maxSkewSeconds: e.IDENTITY_MAX_SKEW_SECONDS },
-    // LISTEN/NOTIFY does not cross the embedded database's socket connections, so polling alone
-    // carries the embedded mode.
     outbox: {
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       batchSize: e.OUTBOX_BATCH_SIZE,
-      listen: e.OUTBOX_LISTEN ?? Boolean(e.DATABASE_URL),
+      listen: e.OUTBOX_LISTEN ?? true,
       stuckAfterSeconds: e.OUTBOX_STUCK_AFTER_SECONDS,
     },
     consumer: {

@@ -24,7 +24,7 @@ export interface DatabaseOptions {
   logger: Logger;
 }
 
-/** A service's own database: the TypeORM data source and, in embedded mode, the PGlite behind it. */
+/** A service's own database: the TypeORM data source and, in embedded mode, the server behind it. */
 export interface Database {
   dataSource: DataSource;
   url: string;
@@ -36,7 +36,7 @@ export interface Database {
 }
 
 /**
- * Opens the service's database (embedded PGlite when no URL is configured), then runs every pending
+ * Opens the service's database (an embedded PostgreSQL server when no URL is configured), then runs every pending
  * migration, each in its own transaction. `synchronize` stays off: the schema changes only through
  * versioned, reversible migrations.
  */
@@ -44,10 +44,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedPostgres | undefined;
   let url = opts.url;
   if (!url) {
-    // The relay's own connection and a readiness probe come on top of the pool.
-    embedded = await startEmbeddedPostgres(opts.dataDir, opts.poolSize + 3);
+    embedded = await startEmbeddedPostgres(opts.dataDir, {
+      onNotice: (message) => opts.logger.warn(message),
+    });
     url = embedded.url;
-    opts.logger.info({ dataDir: opts.dataDir }, 'using embedded PGlite database');
+    opts.logger.info(
+      { dataDir: opts.dataDir, pid: embedded.pid, log: embedded.logFile },
+      'using an embedded PostgreSQL server',
+    );
   }
   const queries = new QueryCounter();
   const dataSource = new DataSource({

