@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { ConfigError, type Env, type ServiceConfig } from '@liyuan/kit';
+import { ConfigError, createMetrics, type Env, type ServiceConfig } from '@liyuan/kit';
 import subgraphs from '../../schemas/subgraphs.json';
 import { loadConfig as loadGatewayConfig } from '../../gateway/src/config';
 import { loadConfig as loadFacilitiesConfig } from '../../services/facilities/src/config';
@@ -384,6 +384,34 @@ describe('infra/prometheus/prometheus.yml', () => {
     expect(settings).toEqual(
       jobs.map((j) => ({ job: j.job_name, metricsPath: '/metrics', interval: '5s' })),
     );
+  });
+});
+
+describe('infra/prometheus/alerts.yml', () => {
+  const rules = loadYaml<{
+    groups?: { name: string; rules?: { alert?: string; expr?: string; for?: string }[] }[];
+  }>('infra/prometheus/alerts.yml');
+  const all = (rules.groups ?? []).flatMap((g) => g.rules ?? []);
+
+  it('when mounted, then prometheus.yml loads it from where compose puts it', () => {
+    const config = loadYaml<{ rule_files?: string[] }>('infra/prometheus/prometheus.yml');
+    const at = mountsOf('prometheus')['infra/prometheus/alerts.yml'];
+    expect(at).toBeDefined();
+    expect(config.rule_files ?? []).toContain(at);
+  });
+
+  it('when its rules are read, then a stuck consumer fires an alert on a metric every subgraph exports', async () => {
+    const stalled = all.find((r) => r.alert === 'ConsumerStalled');
+    expect(stalled?.expr).toMatch(/\bconsumer_stalled\b/);
+    const exported = await createMetrics('probe').registry.getMetricsAsJSON();
+    const names = new Set(exported.map((m) => m.name));
+    for (const rule of all) {
+      const metrics = [...(rule.expr ?? '').matchAll(/\b(consumer_[a-z_]+)\b/g)].map((m) => m[1]!);
+      expect({ alert: rule.alert, unknown: metrics.filter((m) => !names.has(m)) }).toEqual({
+        alert: rule.alert,
+        unknown: [],
+      });
+    }
   });
 });
 
