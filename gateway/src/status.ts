@@ -16,6 +16,8 @@ export interface SubgraphStatus {
   p95Ms: number | null;
   outboxBacklog: number | null;
   consumerLag: number | null;
+  /** Consumer groups whose readiness check says they are stuck (lag that does not move). */
+  stalledConsumers: string[];
   deadLetters: number | null;
   checkedAt: string;
 }
@@ -106,6 +108,7 @@ export class StatusMonitor {
           p95Ms: null,
           outboxBacklog: null,
           consumerLag: null,
+          stalledConsumers: [],
           deadLetters: null,
           checkedAt: new Date(0).toISOString(),
         },
@@ -146,6 +149,9 @@ export class StatusMonitor {
         p95Ms: p95(prev, sample),
         outboxBacklog: sum(text, 'outbox_backlog'),
         consumerLag: sum(text, 'consumer_lag'),
+        stalledConsumers: Object.entries(readiness.checks ?? {})
+          .filter(([check, ok]) => check.startsWith('consumer:') && !ok)
+          .map(([check]) => check.slice('consumer:'.length)),
         deadLetters: sum(text, 'dead_letters_total'),
         checkedAt: new Date(now).toISOString(),
       });
@@ -157,6 +163,7 @@ export class StatusMonitor {
         ...this.snapshot().find((x) => x.name === s.name)!,
         state: 'down',
         checks: {},
+        stalledConsumers: [],
         requestRate: 0,
         p95Ms: null,
         checkedAt: new Date(now).toISOString(),
@@ -189,6 +196,7 @@ const PAGE = `<!doctype html>
   tr.up .state { background: #2e9d5b; color: #fff; }
   tr.degraded .state { background: #e0a526; color: #1d2733; }
   tr.down .state { background: #c8362e; color: #fff; }
+  td.stalled { background: #c8362e; color: #fff; font-weight: 700; }
   .state { font-weight: 700; text-transform: uppercase; border-radius: 3px; }
   #updated { color: #66707c; font-size: .9rem; }
 </style>
@@ -203,6 +211,10 @@ const PAGE = `<!doctype html>
 <script>
   const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; return td; };
   const show = (v) => (v === null || v === undefined ? '–' : String(v));
+  // A stuck consumer turns its subgraph's lag red and is named beside it.
+  const lagCell = (s) => s.stalledConsumers && s.stalledConsumers.length
+    ? cell(show(s.consumerLag) + ' (stalled: ' + s.stalledConsumers.join(', ') + ')', 'num stalled')
+    : cell(show(s.consumerLag), 'num');
   async function refresh() {
     try {
       const res = await fetch('status.json', { cache: 'no-store' });
@@ -214,7 +226,7 @@ const PAGE = `<!doctype html>
         tr.dataset.subgraph = s.name;
         tr.append(cell(s.name), cell(s.state, 'state'), cell(show(s.version)), cell(show(s.schemaHash)),
           cell(show(s.requestRate), 'num'), cell(show(s.p95Ms), 'num'), cell(show(s.outboxBacklog), 'num'),
-          cell(show(s.consumerLag), 'num'), cell(show(s.deadLetters), 'num'));
+          lagCell(s), cell(show(s.deadLetters), 'num'));
         return tr;
       }));
       document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();

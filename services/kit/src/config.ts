@@ -71,6 +71,10 @@ export const serviceEnvShape = {
   CONSUMER_BACKOFF_MS: z.coerce.number().int().min(0).default(200),
   /** Partitions a consumer handles at once (each still in order; one aggregate stays on one). */
   CONSUMER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(32).default(3),
+  /** How often each consumer group's committed offsets are read against the high watermarks. */
+  CONSUMER_LAG_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
+  /** Readiness fails, naming the consumer, when its lag has not moved for this long. */
+  CONSUMER_STALL_SECONDS: z.coerce.number().min(1).default(60),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are exported when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
@@ -93,7 +97,13 @@ export interface ServiceConfig {
   kafka: { brokers: string[]; clientId: string; consumerGroupPrefix: string; topicPrefix: string };
   identity: { secret: string; maxSkewSeconds: number };
   outbox: { pollIntervalMs: number; batchSize: number; listen: boolean; stuckAfterSeconds: number };
-  consumer: { maxAttempts: number; backoffMs: number; partitionsConcurrently: number };
+  consumer: {
+    maxAttempts: number;
+    backoffMs: number;
+    partitionsConcurrently: number;
+    lagIntervalMs: number;
+    stallAfterMs: number;
+  };
   http: { bodyLimitBytes: number };
   demoData: boolean;
   version: string;
@@ -144,6 +154,8 @@ export function loadServiceConfig(
       maxAttempts: e.CONSUMER_MAX_ATTEMPTS,
       backoffMs: e.CONSUMER_BACKOFF_MS,
       partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
+      lagIntervalMs: e.CONSUMER_LAG_INTERVAL_MS,
+      stallAfterMs: e.CONSUMER_STALL_SECONDS * 1000,
     },
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
     demoData: e.DEMO_DATA === 'true',

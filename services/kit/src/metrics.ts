@@ -11,6 +11,7 @@ export interface Metrics {
   outboxPublishFailures: Counter;
   eventsConsumed: Counter<'consumer' | 'type' | 'outcome'>;
   consumerLag: Gauge<'consumer' | 'topic' | 'partition'>;
+  consumerStalled: Gauge<'consumer'>;
   deadLetters: Counter<'consumer'>;
 }
 
@@ -63,8 +64,14 @@ export function createMetrics(service: string): Metrics {
     }),
     consumerLag: new Gauge({
       name: 'consumer_lag',
-      help: 'Messages between the consumed offset and the partition high watermark',
+      help: "Messages between the group's committed offset and the partition high watermark, read from the broker on a timer",
       labelNames: ['consumer', 'topic', 'partition'],
+      registers: [registry],
+    }),
+    consumerStalled: new Gauge({
+      name: 'consumer_stalled',
+      help: 'Whether the group has lag and its committed offsets have not moved for the stall threshold (1) or not (0)',
+      labelNames: ['consumer'],
       registers: [registry],
     }),
     deadLetters: new Counter({

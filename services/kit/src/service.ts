@@ -177,6 +177,10 @@ export async function startService<TContext extends BaseRequestContext>(
         maxAttempts: config.consumer.maxAttempts,
         backoffMs: config.consumer.backoffMs,
         partitionsConcurrently: config.consumer.partitionsConcurrently,
+        progress: {
+          intervalMs: config.consumer.lagIntervalMs,
+          stallAfterMs: config.consumer.stallAfterMs,
+        },
       }),
   );
 
@@ -229,6 +233,18 @@ export async function startService<TContext extends BaseRequestContext>(
     kafkaCheck = { at: Date.now(), ok };
     return ok;
   };
+
+  /**
+   * One check per consumer group, named after it: false while the group has lag and its committed
+   * offsets have not moved for the stall threshold (a consumer stuck, not merely busy).
+   */
+  const consumersMoving = (): Record<string, boolean> =>
+    Object.fromEntries(
+      consumers.map((c, k) => [
+        `consumer:${consumerDefs[k]!.groupId}`,
+        !(c.progress()?.stalled ?? false),
+      ]),
+    );
 
   // Answers a gateway may not keep say so; any answer with errors is not kept either (the gateway
   // checks), so only the resolvers' own hints matter here.
@@ -323,6 +339,7 @@ export async function startService<TContext extends BaseRequestContext>(
         database: await db.ping(),
         kafka: await kafkaReachable(),
         outbox: await outboxFlowing(),
+        ...consumersMoving(),
       }),
       graphql: { server: apollo, context, around },
     });

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
 import { SpanKind, activeTrace, endSpan, inSpan, startSpan, type Tracer } from '../tracing';
+import { ConsumerProgress, type ConsumerProgressStatus } from './consumer-progress';
 import { publishInvalidation } from './invalidation';
 
 /** Context handed to an event handler besides the event and its transaction. */
@@ -73,7 +74,15 @@ export interface ConsumerOptions {
   metrics: Metrics;
   maxAttempts: number;
   backoffMs: number;
+  /**
+   * How often the group's committed offsets are read against the high watermarks (default 5 s),
+   * and how long lag may stand still before the consumer counts as stalled (default 60 s).
+   */
+  progress?: { intervalMs: number; stallAfterMs: number };
 }
+
+/** How often offsets handled but not yet committed are committed (the end of a burst). */
+const IDLE_COMMIT_MS = 1000;
 
 type Outcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered';
 
@@ -115,6 +124,12 @@ export class EventConsumer {
   /** The announcement in flight, and whether another effect committed since it was sent. */
   private announcing: Promise<void> | undefined;
   private announceAgain = false;
+  private progressMonitor: ConsumerProgress | undefined;
+  /** Per `topic:partition`, the offset after the last message handled, and after the last committed. */
+  private readonly handled = new Map<string, { topic: string; partition: number; next: bigint }>();
+  private readonly committed = new Map<string, bigint>();
+  private idleCommitTimer: NodeJS.Timeout | undefined;
+  private idleCommit: Promise<void> | undefined;
 
   /** Every line this consumer logs names it once (the service may have bound it already). */
   private readonly logger: Logger;
@@ -129,7 +144,10 @@ export class EventConsumer {
   async start(): Promise<void> {
     const { kafka, groupId, topics } = this.opts;
     this.stopped = false;
-    // A retried start must not leave the previous attempt's member behind.
+    // A retried start must not leave the previous attempt's member (or timers) behind.
+    clearTimeout(this.idleCommitTimer);
+    this.idleCommitTimer = undefined;
+    await this.progressMonitor?.stop();
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = kafka.consumer({
       groupId,
@@ -142,6 +160,21 @@ export class EventConsumer {
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     const consumer = this.consumer;
+    this.handled.clear();
+    this.committed.clear();
+    consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+      for (const t of payload.topics)
+        for (const p of t.partitions)
+          this.committed.set(`${t.topic}:${p.partition}`, BigInt(p.offset));
+    });
+    // After a rebalance only the partitions still assigned are this member's to commit.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
+      );
+      for (const key of [...this.handled.keys()]) if (!assigned.has(key)) this.handled.delete(key);
+      this.committed.clear();
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
@@ -171,15 +204,16 @@ export class EventConsumer {
       }) => {
         const record = (message: KafkaMessage, outcome: Outcome) => {
           resolveOffset(message.offset);
+          this.handled.set(`${batch.topic}:${batch.partition}`, {
+            topic: batch.topic,
+            partition: batch.partition,
+            next: BigInt(message.offset) + 1n,
+          });
           this.opts.metrics.eventsConsumed.inc({
             consumer: groupId,
             type: headerText(message, EVENT_HEADERS.type) ?? 'unknown',
             outcome,
           });
-          this.opts.metrics.consumerLag.set(
-            { consumer: groupId, topic: batch.topic, partition: String(batch.partition) },
-            Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n),
-          );
         };
         const messages = batch.messages;
         for (let i = 0; i < messages.length;) {
@@ -208,6 +242,56 @@ export class EventConsumer {
         }
       },
     });
+    this.progressMonitor = new ConsumerProgress({
+      kafka,
+      groupId,
+      topics,
+      metrics: this.opts.metrics,
+      logger: this.logger,
+      intervalMs: this.opts.progress?.intervalMs ?? 5000,
+      stallAfterMs: this.opts.progress?.stallAfterMs ?? 60_000,
+    });
+    this.progressMonitor.start();
+    this.scheduleIdleCommit();
+  }
+
+  /** Lag and stall of the group as last read from the broker (undefined before the first start). */
+  progress(): ConsumerProgressStatus | undefined {
+    return this.progressMonitor?.status();
+  }
+
+  /**
+   * kafkajs commits resolved offsets only while batches arrive; once a burst ends, what was handled
+   * since its last commit would wait for the next message. A timer commits it, so the group's
+   * committed offsets (what a restart resumes from, and what operators read) reach the handled ones.
+   */
+  private scheduleIdleCommit(): void {
+    const tick = (): void => {
+      this.idleCommit = this.commitHandled().finally(() => {
+        this.idleCommit = undefined;
+        if (this.idleCommitTimer) this.idleCommitTimer = setTimeout(tick, IDLE_COMMIT_MS).unref();
+      });
+    };
+    this.idleCommitTimer = setTimeout(tick, IDLE_COMMIT_MS).unref();
+  }
+
+  private async commitHandled(stopping = false): Promise<void> {
+    const pending = [...this.handled.entries()].filter(
+      ([key, h]) => h.next > (this.committed.get(key) ?? -1n),
+    );
+    if (!pending.length || !this.consumer || (this.stopped && !stopping)) return;
+    try {
+      await this.consumer.commitOffsets(
+        pending.map(([, h]) => ({
+          topic: h.topic,
+          partition: h.partition,
+          offset: String(h.next),
+        })),
+      );
+    } catch (err) {
+      // A rebalance under way: the next member commits from where the group left off.
+      this.logger.debug({ err: String(err) }, 'idle offset commit failed');
+    }
   }
 
   /**
@@ -366,6 +450,12 @@ export class EventConsumer {
   /** Leaves the group after the message in hand is processed. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.idleCommitTimer);
+    this.idleCommitTimer = undefined;
+    await this.idleCommit;
+    // What was handled since the last commit is committed on the way out: a restart resumes there.
+    await this.commitHandled(true);
+    await this.progressMonitor?.stop();
     await this.consumer?.disconnect();
     await this.announcing;
     this.consumer = undefined;
