@@ -1,5 +1,6 @@
 export * from './config';
 export * from './errors';
+export * from './validation';
 export * from './identity';
 export * from './logger';
 export * from './metrics';

@@ -1,4 +1,5 @@
 import { badInput } from './errors';
+import { textProblem } from './validation';
 
 /** Encodes a keyset position (the sort key values of the last row) as an opaque cursor. */
 export const encodeCursor = (values: (string | number)[]): string =>
@@ -14,7 +15,10 @@ export function decodeCursor(cursor: string, arity: number, field = 'after'): (s
     if (
       Array.isArray(values) &&
       values.length === arity &&
-      values.every((v) => typeof v === 'string' || typeof v === 'number')
+      values.every(
+        (v) =>
+          (typeof v === 'string' && !textProblem(v, { multiline: true })) || typeof v === 'number',
+      )
     ) {
       return values as (string | number)[];
     }
