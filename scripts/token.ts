@@ -5,8 +5,9 @@ import { loadScriptConfig } from './config';
 import { DEV_JWT, devSecrets } from './dev-secrets';
 
 // `npm run token -- --role <role> [--resident-id <id>] [--grid-id <id>] [--sub <user>] [--ttl 12h]`
-// prints a development token the local gateway accepts. For a resident or grid member without an
-// id it asks the running gateway for one from the demo data.
+// prints a development token the local gateway accepts (it refuses tokens living longer than its
+// JWT_MAX_LIFETIME_SECONDS, 24 h by default, so keep --ttl within it). For a resident or grid member
+// without an id it asks the running gateway for one from the demo data.
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {

@@ -19,7 +19,17 @@ export interface JwtSettings {
   jwksUrl?: string;
   issuer: string;
   audience: string;
+  /**
+   * The longest a token may live: its `exp` at most this many seconds after its `iat`, and no
+   * token older than this is accepted. Tokens without `exp` or `iat` are refused whatever it is.
+   */
+  maxLifetimeSeconds?: number;
 }
+
+/** Default maximum token lifetime (24 h); development tokens live 12 h. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+/** Tolerated clock difference between the token's issuer and the gateway. */
+const CLOCK_TOLERANCE_SECONDS = 30;
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 const keySets = new WeakMap<JwtSettings, KeyResolver | null>();
@@ -48,7 +58,8 @@ const claims = z.object({
 /**
  * The caller of a request: anonymous without an Authorization header, else the verified token's
  * subject and roles. A present but bad token (expired, forged, wrong issuer or audience, malformed
- * claims) is UNAUTHENTICATED; it never silently downgrades to anonymous.
+ * claims, no `exp` or `iat`, a lifetime over the maximum) is UNAUTHENTICATED; it never silently
+ * downgrades to anonymous.
  */
 export async function callerFromAuthorization(
   header: string | undefined,
@@ -60,7 +71,15 @@ export async function callerFromAuthorization(
   const token = match[1];
   try {
     const { alg } = decodeProtectedHeader(token);
-    const options = { issuer: jwt.issuer, audience: jwt.audience };
+    const maxLifetime = jwt.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    const options = {
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      // A token that never expires, or whose age cannot be told, is a credential for ever.
+      requiredClaims: ['exp', 'iat'],
+      maxTokenAge: maxLifetime,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    };
     const keys = keySetOf(jwt);
     let verified;
     if (alg === 'HS256' && jwt.secret) {
@@ -74,10 +93,16 @@ export async function callerFromAuthorization(
       throw unauthenticated(`tokens signed with ${String(alg)} are not accepted`);
     }
     const { payload } = verified;
+    if (payload.exp! - payload.iat! > maxLifetime)
+      throw unauthenticated(`token lifetime exceeds the maximum of ${maxLifetime} s`);
     const c = claims.parse(payload);
     return { userId: c.sub, roles: c.roles, residentId: c.residentId, gridIds: c.gridIds ?? [] };
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
+    if (err instanceof joseErrors.JWTClaimValidationFailed && err.reason === 'missing') {
+      if (err.claim === 'exp') throw unauthenticated('token has no expiry (exp)');
+      if (err.claim === 'iat') throw unauthenticated('token has no issue time (iat)');
+    }
     if (err instanceof Error && err.name === 'AppError') throw err;
     throw unauthenticated('invalid token');
   }

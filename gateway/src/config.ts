@@ -40,6 +40,8 @@ const schema = z.object({
   JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1).default('liyuan-dev'),
   JWT_AUDIENCE: z.string().min(1).default('liyuan-community'),
+  /** The longest a token may live (exp - iat) and the oldest accepted (now - iat), in seconds. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(86_400),
   IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env) {
       jwksUrl: e.JWKS_URL,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
+      maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS,
     },
     identitySecret: e.IDENTITY_SECRET,
     resilience: {

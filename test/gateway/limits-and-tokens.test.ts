@@ -51,6 +51,8 @@ describe('gateway limits and tokens', () => {
           MAX_TOKENS: '400',
           MAX_DIRECTIVES: '4',
           MAX_COST: '100',
+          // The test tokens live 12 h: exactly the longest this gateway accepts.
+          JWT_MAX_LIFETIME_SECONDS: '43200',
         },
       },
     );
@@ -66,16 +68,24 @@ describe('gateway limits and tokens', () => {
     key: { privateKey: KeyLike; kid: string },
     alg: 'RS256' | 'ES256',
     claims: Record<string, unknown> = {},
-    opts: { issuer?: string; audience?: string; expires?: string | number } = {},
-  ) =>
-    new SignJWT({ roles: ['staff'], ...claims })
+    opts: {
+      issuer?: string;
+      audience?: string;
+      /** An `exp` (jose's forms), or null for none. */
+      expires?: string | number | null;
+      /** An `iat` in seconds since the epoch (now by default), or null for none. */
+      issuedAt?: number | null;
+    } = {},
+  ) => {
+    const jwt = new SignJWT({ roles: ['staff'], ...claims })
       .setProtectedHeader({ alg, kid: key.kid })
       .setSubject('jwks-user')
       .setIssuer(opts.issuer ?? ISSUER)
-      .setAudience(opts.audience ?? AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(opts.expires ?? '5m')
-      .sign(key.privateKey);
+      .setAudience(opts.audience ?? AUDIENCE);
+    if (opts.issuedAt !== null) jwt.setIssuedAt(opts.issuedAt);
+    if (opts.expires !== null) jwt.setExpirationTime(opts.expires ?? '5m');
+    return jwt.sign(key.privateKey);
+  };
   const ask = (query: string, token?: string, variables: Record<string, unknown> = {}) =>
     gw.query(query, variables, token);
   const subgraphCalls = () => residentLogs.filter((l) => l.msg === 'graphql operation').length;
@@ -103,6 +113,53 @@ describe('gateway limits and tokens', () => {
       expect({ status: res.status, code: res.errors?.[0]?.extensions?.code }).toEqual({
         status: 401,
         code: 'UNAUTHENTICATED',
+      });
+    }
+  });
+
+  it('when a token has no exp or no iat, lives longer than JWT_MAX_LIFETIME_SECONDS or is older than it, then it gets 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const refused = {
+      'no exp': await sign(rs, 'RS256', {}, { expires: null }),
+      'no iat': await sign(es, 'ES256', {}, { issuedAt: null }),
+      'no exp and no iat': await sign(rs, 'RS256', {}, { expires: null, issuedAt: null }),
+      'a 13 h lifetime': await sign(rs, 'RS256', {}, { expires: '13h' }),
+      'a year-long lifetime': await sign(es, 'ES256', {}, { expires: now + 365 * 86_400 }),
+      'issued 13 h ago, valid 5 more minutes': await sign(
+        rs,
+        'RS256',
+        {},
+        { issuedAt: now - 13 * 3600, expires: now + 300 },
+      ),
+      'a development token of 13 h': await gw.token(['staff'], {}, '13h'),
+    };
+    const answers = Object.fromEntries(
+      await Promise.all(
+        Object.entries(refused).map(async ([name, token]) => {
+          const res = await ask('{ grids { id } }', token);
+          return [name, { status: res.status, code: res.errors?.[0]?.extensions?.code }];
+        }),
+      ),
+    );
+    expect(answers).toEqual(
+      Object.fromEntries(
+        Object.keys(refused).map((n) => [n, { status: 401, code: 'UNAUTHENTICATED' }]),
+      ),
+    );
+    expect((await ask('{ grids { id } }', refused['no exp'])).errors?.[0]?.message).toBe(
+      'token has no expiry (exp)',
+    );
+    expect((await ask('{ grids { id } }', refused['a 13 h lifetime'])).errors?.[0]?.message).toBe(
+      'token lifetime exceeds the maximum of 43200 s',
+    );
+    for (const token of [
+      await sign(rs, 'RS256', {}, { expires: '12h' }),
+      await gw.token(['staff']),
+    ]) {
+      const res = await ask('{ grids { id } }', token);
+      expect({ status: res.status, errors: res.errors }).toEqual({
+        status: 200,
+        errors: undefined,
       });
     }
   });

@@ -137,6 +137,8 @@ export interface TestGateway {
   token(
     roles: Role[],
     claims?: { sub?: string; residentId?: string; gridIds?: string[] },
+    /** Lifetime in jose's form (12 h unless told). */
+    ttl?: string,
   ): Promise<string>;
   query<T = Record<string, unknown>>(
     query: string,
@@ -177,8 +179,8 @@ export async function startTestGateway(
   });
   const query: TestGateway['query'] = (q, variables = {}, tok) =>
     postGraphQL(gateway.url, q, variables, tok ? { authorization: `Bearer ${tok}` } : {});
-  const token: TestGateway['token'] = (roles, claims = {}) =>
-    issueToken(config.jwt, { sub: claims.sub ?? `user-${roles.join('-')}`, roles, ...claims });
+  const token: TestGateway['token'] = (roles, claims = {}, ttl) =>
+    issueToken(config.jwt, { sub: claims.sub ?? `user-${roles.join('-')}`, roles, ...claims }, ttl);
   return {
     gateway,
     url: gateway.url,
