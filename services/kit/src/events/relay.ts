@@ -48,6 +48,9 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private pendingWake = false;
+  /** A second connection for backlog readings (readiness, metrics), never the loop's own. */
+  private probe: Client | undefined;
+  private probing: Promise<{ count: number; oldestAgeSeconds: number }> | undefined;
 
   constructor(private readonly opts: RelayOptions) {}
 
@@ -70,16 +73,54 @@ export class OutboxRelay {
     clearTimeout(timer);
     await this.dropClient();
     await this.dropProducer();
+    await this.probing?.catch(() => undefined);
+    const probe = this.probe;
+    this.probe = undefined;
+    await probe?.end().catch(() => undefined);
   }
 
-  /** Unpublished events and the age of the oldest, for metrics and the status page. */
-  async backlog(): Promise<{ count: number; oldestAgeSeconds: number }> {
-    if (this.running) return this.countBacklog(await this.ensureClient());
+  /**
+   * Unpublished events and the age of the oldest, for readiness, metrics and the status page. Read
+   * on a connection of its own (the loop's may be busy publishing, and a pg client runs one query
+   * at a time); callers arriving together share one reading.
+   */
+  backlog(): Promise<{ count: number; oldestAgeSeconds: number }> {
+    this.probing ??= this.readBacklog().finally(() => (this.probing = undefined));
+    return this.probing;
+  }
+
+  private async readBacklog(): Promise<{ count: number; oldestAgeSeconds: number }> {
+    if (!this.running) return this.countBacklogOnce();
+    if (!this.probe) {
+      const client = new Client({
+        connectionString: this.opts.databaseUrl,
+        application_name: 'outbox-backlog',
+        query_timeout: 10_000,
+      });
+      // A connection the server ends (a restart, a dropped database) must not crash the process:
+      // it is forgotten and the next reading opens another.
+      client.on('error', () => {
+        if (this.probe === client) this.probe = undefined;
+      });
+      await client.connect();
+      this.probe = client;
+    }
+    const probe = this.probe;
+    try {
+      return await this.countBacklog(probe);
+    } catch (err) {
+      if (this.probe === probe) this.probe = undefined;
+      await probe.end().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A reading on a connection opened for it (the relay is stopped). */
+  private async countBacklogOnce(): Promise<{ count: number; oldestAgeSeconds: number }> {
     const client = new Client({
       connectionString: this.opts.databaseUrl,
       application_name: 'outbox-backlog',
     });
-    // A connection the server ends (a restart, a dropped database) must not crash the process.
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -129,7 +170,7 @@ export class OutboxRelay {
         if (this.client && this.isClientHealthy()) {
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([
-            this.countBacklog(this.client).then(
+            this.backlog().then(
               (b) => {
                 metrics.outboxBacklog.set(b.count);
                 metrics.outboxOldestAgeSeconds.set(b.oldestAgeSeconds);
