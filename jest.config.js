@@ -12,6 +12,8 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', diagnostics: false }],
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Two queries at once on one pg client fail the test (pg 9 refuses them).
+  setupFilesAfterEnv: ['<rootDir>/test/support/pg-strict.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,

@@ -95,10 +95,10 @@ export class Cases {
   ) {}
 
   async access(caseId: string, store: MediationStore = this.read): Promise<CaseAccess> {
-    const [parties, mediators] = await Promise.all([
-      store.partiesOf([caseId]),
-      store.mediatorsOf([caseId]),
-    ]);
+    // One after the other: inside a transaction the store has one connection, and a pg client
+    // runs one query at a time.
+    const parties = await store.partiesOf([caseId]);
+    const mediators = await store.mediatorsOf([caseId]);
     return {
       partyIds: parties.map((p) => p.residentId),
       mediatorUserIds: mediators.map((m) => m.mediator.userId),
