@@ -6,10 +6,17 @@ export const FACILITIES_TOPICS = {
   booking: 'facilities.booking.v1',
   equipment: 'facilities.equipment.v1',
   repairOrder: 'facilities.repair-order.v1',
+  facility: 'facilities.facility.v1',
 } as const;
 
 const id = z.uuid();
 const instant = z.iso.datetime({ offset: true });
+
+/** A facility was added; shared-spaces and volunteers check the facilities they are named against it. */
+export const FacilityAdded = defineEvent('FacilityAdded', FACILITIES_TOPICS.facility, {
+  facilityId: id,
+  kind: z.string().min(1),
+});
 
 /** Who a booking is for: a resident, or an organiser (a shared-space activity, a volunteer team). */
 export const BOOKER_TYPES = ['resident', 'activity', 'team'] as const;
@@ -78,6 +85,7 @@ export const RepairOrderOpened = defineEvent('RepairOrderOpened', FACILITIES_TOP
 });
 
 export const facilitiesEvents = [
+  FacilityAdded,
   BookingConfirmed,
   BookingRejected,
   BookingCancelled,
