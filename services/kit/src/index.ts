@@ -1,6 +1,7 @@
 export * from './config';
 export * from './errors';
 export * from './validation';
+export * from './known-references';
 export * from './identity';
 export * from './logger';
 export * from './metrics';
