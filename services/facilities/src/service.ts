@@ -12,6 +12,7 @@ import { FACILITIES_TOPICS } from '@liyuan/schemas';
 import type { Config } from './config';
 import { seedFacilitiesDemo } from './data/demo-seed';
 import { Facilities1764400000000 } from './data/migrations/1764400000000-facilities';
+import { KnownReferences1765100000000 } from './data/migrations/1765100000000-known-references';
 import { facilitiesConsumers } from './events/handlers';
 import { createContext, SERVICE_NAME, type FacilitiesContext } from './schema/context';
 import { resolvers } from './schema/resolvers';
@@ -25,7 +26,7 @@ export const facilitiesService: ServiceDefinition<FacilitiesContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, Facilities1764400000000],
+  migrations: [KitTables1764200000000, Facilities1764400000000, KnownReferences1765100000000],
   publishes: Object.values(FACILITIES_TOPICS),
   consumers: facilitiesConsumers,
   createContext,

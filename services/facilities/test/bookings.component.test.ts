@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
-import type { RunningService } from '@liyuan/kit';
+import type { Caller, RunningService } from '@liyuan/kit';
 import {
   FACILITIES_TOPICS,
   RESIDENTS_TOPICS,
@@ -23,6 +23,7 @@ import {
   type GqlResult,
 } from '../../../test/support/stack';
 import { waitFor } from '../../../test/support/wait';
+import { announceResidents, announceTeam } from '../../../test/support/references';
 
 const HOUR = 3_600_000;
 /** A whole hour a few days ahead, at `hour` o'clock Beijing time. */
@@ -292,6 +293,7 @@ describe('facilities: bookings', () => {
     const facilityId = await addFacility();
     const me = resident();
     const residentId = me.residentId!;
+    const [, otherReader] = await announceResidents(producer, service, [residentId, randomUUID()]);
     const booking = (
       await callSubgraph(service, me, BOOK, {
         input: { facilityId, ...slot(8, 9), attendees: 2, purpose: 'x' },
@@ -318,7 +320,7 @@ describe('facilities: bookings', () => {
       `mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`,
       {
         b: book.addBook.id,
-        r: randomUUID(),
+        r: otherReader,
       },
     );
     expect(secondLoan.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'bookId' });
@@ -361,6 +363,261 @@ describe('facilities: bookings', () => {
       r: [{ __typename: 'Resident', id: residentId }],
     });
     expect(stranger.data).toEqual({ _entities: [{ bookings: null, loans: null }] });
+  });
+
+  describe('who and what a booking or a loan may name', () => {
+    const count = async (facilityId: string) =>
+      (
+        await sql<{ n: number }>(`SELECT count(*)::int AS n FROM bookings WHERE facility_id = $1`, [
+          facilityId,
+        ])
+      )[0]!.n;
+
+    it("when a volunteer lead books for their own team, another lead's team or an unknown team, then only their own is booked (FORBIDDEN, BAD_USER_INPUT naming input.teamId)", async () => {
+      const facilityId = await addFacility();
+      const leadA = caller(['volunteer_lead'], { userId: 'lead-a' });
+      const leadB = caller(['volunteer_lead'], { userId: 'lead-b' });
+      const teamA = await announceTeam(producer, service, 'lead-a');
+      const teamB = await announceTeam(producer, service, 'lead-b');
+      const book = (who: Caller, teamId: string, hour: number) =>
+        callSubgraph(service, who, BOOK, {
+          input: { facilityId, teamId, ...slot(6, hour), attendees: 8, purpose: 'Team meeting' },
+        });
+
+      expect((await book(leadA, teamA, 9)).data?.bookFacility).toMatchObject({
+        status: 'CONFIRMED',
+        resident: null,
+      });
+      expect((await book(leadA, teamB, 10)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await book(leadB, teamA, 11)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await book(leadA, randomUUID(), 12)).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.teamId',
+      });
+      expect((await book(resident(), teamA, 13)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      // Facility staff book for any team the volunteers announced.
+      expect((await book(manager, teamB, 14)).data?.bookFacility).toMatchObject({
+        status: 'CONFIRMED',
+      });
+      expect((await book(manager, randomUUID(), 15)).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.teamId',
+      });
+      const teams = await sql<{ organiser_id: string }>(
+        `SELECT organiser_id FROM bookings WHERE facility_id = $1 ORDER BY lower(during)`,
+        [facilityId],
+      );
+      expect(teams.map((t) => t.organiser_id)).toEqual([teamA, teamB]);
+    });
+
+    it('when staff book for or lend to a resident the registry never announced, then BAD_USER_INPUT names the field; a moved-out resident is a CONFLICT; a resident books for themself before the announcement arrives', async () => {
+      const facilityId = await addFacility();
+      const [known, leaving] = await announceResidents(producer, service, [
+        randomUUID(),
+        randomUUID(),
+      ]);
+      const book = (
+        who: ReturnType<typeof resident>,
+        residentId: string | undefined,
+        hour: number,
+      ) =>
+        callSubgraph(service, who, BOOK, {
+          input: { facilityId, residentId, ...slot(7, hour), attendees: 2, purpose: 'Chess' },
+        });
+      expect((await book(manager, randomUUID(), 9)).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.residentId',
+      });
+      expect((await book(manager, known!, 10)).errors).toBeUndefined();
+      // A resident's own id comes signed by the gateway: it may be ahead of the registry's event.
+      expect((await book(resident(), undefined, 11)).errors).toBeUndefined();
+
+      const bookId = (
+        (
+          await asManager(
+            `mutation { addBook(input: { title: "Tales of the Silk Road", author: "Various", copies: 3 }) { id } }`,
+          )
+        ).data as { addBook: { id: string } }
+      ).addBook.id;
+      const lend = (residentId: string) =>
+        asManager(`mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`, {
+          b: bookId,
+          r: residentId,
+        });
+      expect((await lend(randomUUID())).errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'residentId',
+      });
+      expect((await lend(known!)).errors).toBeUndefined();
+
+      await publishEnvelope(
+        producer,
+        RESIDENTS_TOPICS.resident,
+        envelopeFor(ResidentMovedOut, leaving!, {
+          residentId: leaving,
+          householdId: randomUUID(),
+          gridId: randomUUID(),
+          movedOutOn: '2026-11-20',
+        }),
+      );
+      await waitFor('the move-out recorded', async () =>
+        (
+          await sql<{ status: string }>(
+            `SELECT status FROM known_residents WHERE resident_id = $1`,
+            [leaving],
+          )
+        )[0]?.status === 'moved_out'
+          ? true
+          : undefined,
+      );
+      expect((await book(manager, leaving, 12)).errors?.[0]?.extensions).toEqual({
+        code: 'CONFLICT',
+        field: 'input.residentId',
+      });
+      expect((await lend(leaving!)).errors?.[0]?.extensions).toEqual({
+        code: 'CONFLICT',
+        field: 'residentId',
+      });
+      expect(await count(facilityId)).toBe(2);
+      expect(
+        (
+          await sql<{ n: number }>(`SELECT count(*)::int AS n FROM loans WHERE book_id = $1`, [
+            bookId,
+          ])
+        )[0]!.n,
+      ).toBe(1);
+    });
+
+    it('when a booking starts more than a year ahead or a loan is due in more than 90 days, then BAD_USER_INPUT names the field', async () => {
+      const facilityId = await addFacility();
+      const far = slot(400, 10);
+      const res = await callSubgraph(service, resident(), BOOK, {
+        input: { facilityId, ...far, attendees: 2, purpose: 'Far ahead' },
+      });
+      expect(res.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.startsAt',
+      });
+      const end = await callSubgraph(service, resident(), BOOK, {
+        input: {
+          facilityId,
+          startsAt: '9999-12-31T02:00:00Z',
+          endsAt: '9999-12-31T03:00:00Z',
+          attendees: 2,
+          purpose: 'The end of time',
+        },
+      });
+      expect(end.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.startsAt',
+      });
+      expect(await count(facilityId)).toBe(0);
+
+      const [reader] = await announceResidents(producer, service);
+      const bookId = (
+        (
+          await asManager(
+            `mutation { addBook(input: { title: "Chinese Chess Openings", author: "Hu Qiang", copies: 1 }) { id } }`,
+          )
+        ).data as { addBook: { id: string } }
+      ).addBook.id;
+      for (const dueOn of [
+        '9999-12-31',
+        new Date(Date.now() + 100 * 86_400_000).toISOString().slice(0, 10),
+      ]) {
+        const loan = await asManager(
+          `mutation($b: ID!, $r: ID!, $d: Date) { lendBook(bookId: $b, residentId: $r, dueOn: $d) { id } }`,
+          { b: bookId, r: reader, d: dueOn },
+        );
+        expect(loan.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'dueOn' });
+      }
+    });
+
+    it('when a string argument carries a null byte, another control character or a lone surrogate, then BAD_USER_INPUT names the field and nothing is written', async () => {
+      const facilityId = await addFacility();
+      const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
+      const cases: [string, Caller, string, Record<string, unknown>, string][] = [
+        [
+          'books(search:)',
+          anonymous,
+          `query($s: String) { books(search: $s) { id } }`,
+          { s: 'a\u0000b' },
+          'search',
+        ],
+        [
+          'a booking purpose',
+          resident(),
+          BOOK,
+          { input: { facilityId, ...slot(9, 10), attendees: 2, purpose: 'Tea\u0000party' } },
+          'input.purpose',
+        ],
+        [
+          'a facility name',
+          manager,
+          ADD,
+          {
+            input: {
+              name: '\ud800 Room',
+              kind: 'DANCE_ROOM',
+              capacity: 10,
+              opensAt: '08:00',
+              closesAt: '20:00',
+              location: 'Floor 1',
+            },
+          },
+          'input.name',
+        ],
+        [
+          'a book title',
+          manager,
+          `mutation($t: String!) { addBook(input: { title: $t, author: "A", copies: 1 }) { id } }`,
+          { t: 'Line one\nline two' },
+          'input.title',
+        ],
+      ];
+      for (const [what, who, query, variables, field] of cases) {
+        const res = await callSubgraph(service, who, query, variables);
+        expect({ what, error: res.errors?.[0]?.extensions }).toEqual({
+          what,
+          error: { code: 'BAD_USER_INPUT', field },
+        });
+      }
+      expect(await count(facilityId)).toBe(0);
+      const equipment = (
+        (
+          await asManager(
+            `mutation($f: ID!) { addEquipment(input: { facilityId: $f, name: "Air Walker" }) { id } }`,
+            { f: facilityId },
+          )
+        ).data as { addEquipment: { id: string } }
+      ).addEquipment.id;
+      const fault = await callSubgraph(
+        service,
+        resident(),
+        `mutation($e: ID!, $d: String!) { reportEquipmentFault(equipmentId: $e, description: $d) { id } }`,
+        { e: equipment, d: 'Squeaks\u0007' },
+      );
+      expect(fault.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'description',
+      });
+      // Free text keeps its line breaks.
+      const notes = await asManager(
+        `mutation($e: ID!, $n: String!) { recordInspection(equipmentId: $e, passed: true, notes: $n) { inspections { notes } } }`,
+        { e: equipment, n: 'Bolts tight.\nPaint fresh.' },
+      );
+      expect(notes.data).toEqual({
+        recordInspection: { inspections: [{ notes: 'Bolts tight.\nPaint fresh.' }] },
+      });
+      expect(
+        (
+          await sql<{ n: number }>(
+            `SELECT count(*)::int AS n FROM repair_orders WHERE equipment_id = $1`,
+            [equipment],
+          )
+        )[0]!.n,
+      ).toBe(0);
+    });
   });
 
   it('when a facility-fault service request arrives (twice), then one repair order is opened and announced', async () => {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RunningService } from '@liyuan/kit';
 import { seedFacilitiesDemo } from '../src/data/demo-seed';
+import type { Producer } from 'kafkajs';
 import { callSubgraph, caller, silentLogger, startTestService } from '../../../test/support/stack';
+import { testKafka } from '../../../test/support/kafka';
+import { announceResidents } from '../../../test/support/references';
 
 /** Equipment and repairs, the library, the Resident extension and the demo data, on real PostgreSQL. */
 describe('facilities: equipment, library, residents', () => {
@@ -18,10 +21,16 @@ describe('facilities: equipment, library, residents', () => {
     return value;
   };
 
+  let producer: Producer;
+
   beforeAll(async () => {
     ({ service, stop } = await startTestService('facilities'));
+    await service.eventsReady;
+    producer = testKafka().producer();
+    await producer.connect();
   });
   afterAll(async () => {
+    await producer.disconnect();
     await stop();
   });
 
@@ -161,7 +170,7 @@ describe('facilities: equipment, library, residents', () => {
       ),
       'addBook',
     );
-    const borrower = randomUUID();
+    const [borrower] = await announceResidents(producer, service);
     const lend = `mutation($b: ID!, $r: ID!, $d: Date) { lendBook(bookId: $b, residentId: $r, dueOn: $d) { id dueOn } }`;
     const loan = data<{ id: string }>(
       await asManager(lend, { b: book.id, r: borrower }),
@@ -242,6 +251,11 @@ describe('facilities: equipment, library, residents', () => {
         GROUP BY b.id, b.copies HAVING count(*) > b.copies`,
     );
     expect(overbooked).toEqual([]);
+    // Announced, so the spaces and opportunities of the other services' demo data may name them.
+    const announced = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'FacilityAdded'`,
+    );
+    expect(announced[0]!.n).toBe(kinds.length);
     expect(await seedFacilitiesDemo(service.db.dataSource, silentLogger())).toBe(0);
   }
 });

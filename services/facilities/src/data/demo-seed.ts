@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { demoId, seededRandom, type Logger } from '@liyuan/kit';
+import { FacilityAdded } from '@liyuan/schemas';
+import { appendEvents, demoId, newTraceparent, seededRandom, type Logger } from '@liyuan/kit';
 
 /**
  * The community's facilities as the article describes them, the fitness area's equipment, a small
@@ -65,6 +66,18 @@ export async function seedFacilitiesDemo(dataSource: DataSource, logger: Logger)
         [demoId('facility', i + 1), name, kind, capacity, opens, closes, location],
       );
     }
+    // Announced like any added facility: the spaces and opportunities of the other services' demo
+    // data are hosted in these.
+    await appendEvents(
+      m,
+      'facilities',
+      FACILITIES.map(([, kind], i) => ({
+        contract: FacilityAdded,
+        aggregateId: demoId('facility', i + 1),
+        data: { facilityId: demoId('facility', i + 1), kind },
+      })),
+      newTraceparent(),
+    );
     const fitness = demoId('facility', FACILITIES.length);
     for (const [i, name] of EQUIPMENT.entries()) {
       const id = demoId('equipment', i + 1);

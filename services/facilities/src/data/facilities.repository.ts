@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows, type Row } from '@liyuan/kit';
+import { knownResidentStatuses, queryRows, type KnownResidentStatus, type Row } from '@liyuan/kit';
 import type {
   Book,
   Booking,
@@ -113,6 +113,23 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
       ],
     );
   }
+  knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>> {
+    return knownResidentStatuses(this.m, ids);
+  }
+  async knownTeam(teamId: string): Promise<{ leadUserId: string } | undefined> {
+    const [row] = await this.rows(`SELECT lead_user_id FROM known_teams WHERE team_id = $1`, [
+      teamId,
+    ]);
+    return row ? { leadUserId: String(row.lead_user_id) } : undefined;
+  }
+  async recordTeam(teamId: string, leadUserId: string): Promise<void> {
+    await this.m.query(
+      `INSERT INTO known_teams (team_id, lead_user_id) VALUES ($1, $2)
+       ON CONFLICT (team_id) DO UPDATE SET lead_user_id = EXCLUDED.lead_user_id, updated_at = now()`,
+      [teamId, leadUserId],
+    );
+  }
+
   async setFacilityStatus(id: string, status: Facility['status']): Promise<void> {
     await this.m.query(`UPDATE facilities SET status = $2 WHERE id = $1`, [id, status]);
   }

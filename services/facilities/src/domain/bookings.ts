@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { BookingCancelled, BookingConfirmed, BookingRejected } from '@liyuan/schemas';
 import {
+  BookingCancelled,
+  BookingConfirmed,
+  BookingRejected,
+  FacilityAdded,
+} from '@liyuan/schemas';
+import {
+  addDays,
+  assertWithin,
   badInput,
+  checkResidentReference,
   conflict,
   forbidden,
   hasRole,
+  isoInstant,
+  line,
   notFound,
   parseInput,
   unauthenticated,
@@ -23,19 +33,16 @@ import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 import { availability, bookingRejection, parseClock } from './schedule';
 
 const uuid = z.uuid('must be a valid id');
-const instant = z.iso.datetime({
-  offset: true,
-  message: 'must be an ISO-8601 date and time with offset',
-});
+const instant = isoInstant;
 const clock = z.string().refine((v) => parseClock(v) !== undefined, 'must be a time HH:MM');
 const addFacilityInput = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(100),
+    name: line(100),
     kind: z.enum(FACILITY_KINDS),
     capacity: z.number().int().min(1).max(10_000),
     opensAt: clock,
     closesAt: clock,
-    location: z.string().trim().min(1, 'must not be empty').max(200),
+    location: line(200),
   })
   .refine((f) => (parseClock(f.closesAt) ?? 0) > (parseClock(f.opensAt) ?? 0), {
     message: 'must be after opensAt',
@@ -46,10 +53,13 @@ const bookInput = z.object({
   startsAt: instant,
   endsAt: instant,
   attendees: z.number().int().min(1, 'must be at least 1'),
-  purpose: z.string().trim().min(1, 'must not be empty').max(200),
+  purpose: line(200),
   residentId: uuid.nullish(),
   teamId: uuid.nullish(),
 });
+
+/** How far ahead a booking may start: a year. */
+export const BOOKING_HORIZON_DAYS = 365;
 
 /** How a rejection reads to a person, and which input field it concerns. */
 const REJECTION: Record<RejectionReason, { field: string; message: string }> = {
@@ -89,6 +99,7 @@ export class Bookings {
     return this.read.allFacilities(kind);
   }
 
+  /** Adds a facility and announces it (FacilityAdded), so the services that name facilities know it. */
   async addFacility(caller: Caller, raw: unknown): Promise<Facility> {
     requireManager(caller);
     const input = parseInput(addFacilityInput, raw, 'input');
@@ -102,7 +113,10 @@ export class Bookings {
       status: 'open',
       location: input.location,
     };
-    await this.transaction(({ store }) => store.insertFacility(facility));
+    await this.transaction(async ({ store, publish }) => {
+      await store.insertFacility(facility);
+      await publish(FacilityAdded, facility.id, { facilityId: facility.id, kind: facility.kind });
+    });
     return facility;
   }
 
@@ -120,8 +134,10 @@ export class Bookings {
 
   /**
    * Books a facility for a resident (themself, or by a manager on their behalf) or a volunteer
-   * team. Confirmed at once when the database accepts it; an overlap is a CONFLICT and writes
-   * nothing.
+   * team (by its lead, or by a manager). The resident or team must be one the service heard of
+   * from the registry's or the volunteers' events (BAD_USER_INPUT naming the field otherwise). A
+   * booking starts at most {@link BOOKING_HORIZON_DAYS} days ahead. Confirmed at once when the
+   * database accepts it; an overlap is a CONFLICT and writes nothing.
    */
   async book(caller: Caller, raw: unknown): Promise<Booking> {
     if (caller.userId === null) throw unauthenticated();
@@ -153,10 +169,31 @@ export class Bookings {
     }
     const startsAt = new Date(input.startsAt);
     const endsAt = new Date(input.endsAt);
+    const now = this.clock();
+    assertWithin(
+      'input.startsAt',
+      startsAt,
+      undefined,
+      addDays(now, BOOKING_HORIZON_DAYS),
+      `must be at most ${BOOKING_HORIZON_DAYS} days ahead`,
+    );
     return this.transaction(async (tx) => {
+      if (organiserId) {
+        const team = await tx.store.knownTeam(organiserId);
+        if (!team) throw badInput('input.teamId', 'input.teamId: no such team');
+        if (!isManager(caller) && team.leadUserId !== caller.userId)
+          throw forbidden('a team is booked for by its own lead or by facility staff');
+      }
+      if (residentId) {
+        const known = await tx.store.knownResidents([residentId]);
+        checkResidentReference(known, residentId, 'input.residentId', {
+          callerResidentId: caller.residentId,
+          activeOnly: true,
+        });
+      }
       const [facility] = await tx.store.facilitiesByIds([input.facilityId]);
       if (!facility) throw badInput('input.facilityId', 'input.facilityId: no such facility');
-      const reason = bookingRejection(facility, startsAt, endsAt, input.attendees, this.clock());
+      const reason = bookingRejection(facility, startsAt, endsAt, input.attendees, now);
       if (reason) {
         const r = REJECTION[reason];
         throw reason === 'facility_closed'

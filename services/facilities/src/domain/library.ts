@@ -1,27 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { badInput, conflict, notFound, parseInput, type Caller } from '@liyuan/kit';
+import {
+  badInput,
+  checkResidentReference,
+  conflict,
+  isoDate,
+  line,
+  notFound,
+  parseInput,
+  textArg,
+  type Caller,
+} from '@liyuan/kit';
 import { requireManager } from './access';
 import type { Book, Loan } from './model';
 import type { FacilitiesStore, RunInTransaction } from './ports';
 
 const uuid = z.uuid('must be a valid id');
 const addBookInput = z.object({
-  title: z.string().trim().min(1, 'must not be empty').max(200),
-  author: z.string().trim().min(1, 'must not be empty').max(100),
+  title: line(200),
+  author: line(100),
   isbn: z
     .string()
     .regex(/^(\d{9}[\dX]|\d{13})$/, 'must be 10 or 13 digits')
     .nullish(),
   copies: z.number().int().min(1).max(100),
 });
-const isoDate = z.iso.date('must be a date YYYY-MM-DD');
 
 /** Beijing-time date of an instant (the library's due dates are calendar days). */
 const localDate = (t: Date): string =>
   new Date(t.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 /** Default loan period. */
 export const LOAN_DAYS = 30;
+/** The longest loan: a due date at most this many days ahead. */
+export const MAX_LOAN_DAYS = 90;
 
 /** The community library: titles, loans that never exceed the copies, returns, overdue loans. */
 export class Library {
@@ -33,9 +44,7 @@ export class Library {
 
   /** Titles matching a title or author substring (public). */
   search(search?: string): Promise<Book[]> {
-    const term = search?.trim();
-    if (term && term.length > 100)
-      throw badInput('search', 'search: must be at most 100 characters');
+    const term = search === undefined ? undefined : textArg(search, 'search', 100);
     return this.read.searchBooks(term || undefined);
   }
 
@@ -53,7 +62,11 @@ export class Library {
     return book;
   }
 
-  /** Lends a copy; the book row is locked, so concurrent loans never exceed the copies. */
+  /**
+   * Lends a copy to a resident the registry announced (and who has not moved out), due after today
+   * and at most {@link MAX_LOAN_DAYS} days ahead; the book row is locked, so concurrent loans never
+   * exceed the copies.
+   */
   async lend(
     caller: Caller,
     bookId: string,
@@ -70,7 +83,13 @@ export class Library {
       ? parseInput(isoDate, dueOn, 'dueOn')
       : localDate(new Date(now.getTime() + LOAN_DAYS * 86_400_000));
     if (due <= today) throw badInput('dueOn', 'dueOn: must be after today');
+    const latest = localDate(new Date(now.getTime() + MAX_LOAN_DAYS * 86_400_000));
+    if (due > latest)
+      throw badInput('dueOn', `dueOn: at most ${MAX_LOAN_DAYS} days ahead (${latest})`);
     return this.transaction(async ({ store }) => {
+      checkResidentReference(await store.knownResidents([residentId]), residentId, 'residentId', {
+        activeOnly: true,
+      });
       const book = await store.lockBook(bookId);
       if (!book) throw badInput('bookId', 'bookId: no such book');
       const onLoan = (await store.copiesOnLoan([bookId])).get(bookId) ?? 0;

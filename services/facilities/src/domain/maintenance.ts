@@ -4,6 +4,8 @@ import { EquipmentFaultReported, EquipmentRestored, RepairOrderOpened } from '@l
 import {
   badInput,
   conflict,
+  freeText,
+  line,
   notFound,
   parseInput,
   unauthenticated,
@@ -14,9 +16,7 @@ import type { Equipment, RepairOrder } from './model';
 import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 
 const uuid = z.uuid('must be a valid id');
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const addEquipmentInput = z.object({ facilityId: uuid, name: text(100) });
+const addEquipmentInput = z.object({ facilityId: uuid, name: line(100) });
 
 /** Equipment, its inspections, and the repair orders that take it out of service and back. */
 export class Maintenance {
@@ -57,7 +57,7 @@ export class Maintenance {
     rawNotes: unknown,
   ): Promise<Equipment> {
     requireManager(caller);
-    const notes = parseInput(z.string().trim().max(2000), rawNotes, 'notes');
+    const notes = parseInput(freeText(2000, 0), rawNotes, 'notes');
     return this.transaction(async (tx) => {
       const equipment = await locked(tx, equipmentId);
       await tx.store.insertInspection({
@@ -81,7 +81,7 @@ export class Maintenance {
     rawDescription: unknown,
   ): Promise<RepairOrder> {
     if (caller.userId === null) throw unauthenticated();
-    const description = parseInput(text(2000), rawDescription, 'description');
+    const description = parseInput(freeText(2000), rawDescription, 'description');
     return this.transaction(async (tx) =>
       openFault(tx, await locked(tx, equipmentId), 'fault_report', description),
     );
@@ -90,7 +90,7 @@ export class Maintenance {
   /** Completes a repair; the device returns to service once no other repair of it is open. */
   async completeRepair(caller: Caller, id: string, rawResolution: unknown): Promise<RepairOrder> {
     requireManager(caller);
-    const resolution = parseInput(text(2000), rawResolution, 'resolution');
+    const resolution = parseInput(freeText(2000), rawResolution, 'resolution');
     if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
     return this.transaction(async (tx) => {
       const order = await tx.store.lockRepairOrder(id);

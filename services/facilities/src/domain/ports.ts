@@ -1,4 +1,4 @@
-import type { Publish } from '@liyuan/kit';
+import type { KnownResidentStatus, Publish } from '@liyuan/kit';
 import type {
   Book,
   Booking,
@@ -16,6 +16,12 @@ export interface FacilitiesStore {
   allFacilities(kind?: string): Promise<Facility[]>;
   insertFacility(f: Facility): Promise<void>;
   setFacilityStatus(id: string, status: Facility['status']): Promise<void>;
+
+  /** The registry status of each resident the residents' events announced (others are absent). */
+  knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>>;
+  /** A volunteer team the volunteers' events announced, with its lead's user id. */
+  knownTeam(teamId: string): Promise<{ leadUserId: string } | undefined>;
+  recordTeam(teamId: string, leadUserId: string): Promise<void>;
 
   /** Inserts a booking; a confirmed one overlapping another held booking raises the exclusion violation. */
   insertBooking(b: Booking): Promise<void>;

@@ -1,10 +1,12 @@
-import type { ConsumerDefinition } from '@liyuan/kit';
+import { knownResidentHandlers, recordKnownResidents, type ConsumerDefinition } from '@liyuan/kit';
 import {
   RESIDENTS_TOPICS,
   ResidentMovedOut,
   SHARED_SPACES_TOPICS,
   ServiceRequestFiled,
   SpaceActivityScheduled,
+  TeamCreated,
+  VOLUNTEERS_TOPICS,
   payloadOf,
 } from '@liyuan/schemas';
 import { Bookings } from '../domain/bookings';
@@ -16,11 +18,13 @@ export const FACILITIES_CONSUMER_GROUP = 'facilities';
 
 /**
  * What facilities reacts to: a shared-space activity's venue request (booked and answered), a
- * facility-fault service request (a repair order), and a resident moving out (future bookings
- * cancelled, open loans flagged). Each runs in the consumer's transaction, so a redelivered event
- * changes nothing.
+ * facility-fault service request (a repair order), residents registered, updated or moving out
+ * (what it knows of the registry, to check the residents bookings and loans name; a move-out also
+ * cancels future bookings and flags open loans) and teams created (who leads which team, to check
+ * team bookings). Each runs in the consumer's transaction, so a redelivered event changes nothing.
  */
 export function facilitiesConsumers(): ConsumerDefinition[] {
+  const known = knownResidentHandlers();
   return [
     {
       groupId: FACILITIES_CONSUMER_GROUP,
@@ -28,8 +32,10 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
         SHARED_SPACES_TOPICS.activity,
         RESIDENTS_TOPICS.serviceRequest,
         RESIDENTS_TOPICS.resident,
+        VOLUNTEERS_TOPICS.team,
       ],
       handlers: {
+        ...known.handlers,
         [SpaceActivityScheduled.type]: async (event, manager, { logger }) => {
           const data = payloadOf(SpaceActivityScheduled, event);
           const answer = await Bookings.requestVenue(
@@ -49,6 +55,7 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
         },
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
           const data = payloadOf(ResidentMovedOut, event);
+          await recordKnownResidents(manager, [{ ...data, status: 'moved_out' }]);
           const tx = createTx(manager, event.traceparent);
           const cancelled = await Bookings.cancelForMovedOut(tx, data.residentId, new Date());
           const flagged = await tx.store.flagOpenLoansOf(data.residentId);
@@ -57,7 +64,12 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
             'moved-out resident handled',
           );
         },
+        [TeamCreated.type]: async (event, manager) => {
+          const data = payloadOf(TeamCreated, event);
+          await createTx(manager, event.traceparent).store.recordTeam(data.teamId, data.leadUserId);
+        },
       },
+      batchHandlers: known.batchHandlers,
     },
   ];
 }
