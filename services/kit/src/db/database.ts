@@ -49,7 +49,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     });
     url = embedded.url;
     opts.logger.info(
-      { dataDir: opts.dataDir, pid: embedded.pid, log: embedded.logFile },
+      { dataDir: opts.dataDir, pid: embedded.pid, log: embedded.logFile, runsAs: embedded.runsAs },
       'using an embedded PostgreSQL server',
     );
   }

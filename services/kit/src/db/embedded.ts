@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -9,8 +10,9 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './free-port';
 
@@ -24,6 +26,8 @@ export interface EmbeddedPostgres {
   pid: number;
   /** PostgreSQL's own log. */
   logFile: string;
+  /** Who the server runs as (as root: a user namespace, or the postgres user). */
+  runsAs: string;
   close(): Promise<void>;
 }
 
@@ -54,11 +58,47 @@ interface RunAs {
 }
 
 /**
- * PostgreSQL refuses to run as root: as root the server runs as the `postgres` system user
- * (created when missing, as a package install would), otherwise as the current user.
+ * How the server's programs are run. PostgreSQL refuses to run as root, so as root they run either
+ * in a user namespace of their own, where they appear as `nobody` while their files stay root's
+ * (nothing to chown, and a data directory under a private home such as /root still works), or,
+ * where user namespaces are not allowed, as the `postgres` system user.
  */
-function serverUser(notice: (m: string) => void): RunAs | undefined {
-  if (process.getuid?.() !== 0) return undefined;
+interface Launcher {
+  describe: string;
+  command(file: string, args: string[]): [string, string[]];
+  runAs?: RunAs;
+}
+
+const NOBODY = 65534;
+
+function launcher(bin: string, notice: (m: string) => void): Launcher {
+  if (process.getuid?.() !== 0) return { describe: 'the current user', command: (f, a) => [f, a] };
+  const namespaced: Launcher = {
+    describe: 'a user namespace (appearing as nobody)',
+    command: (f, a) => [
+      'unshare',
+      ['--user', `--map-user=${NOBODY}`, `--map-group=${NOBODY}`, f, ...a],
+    ],
+  };
+  const [file, args] = namespaced.command(join(bin, 'postgres'), ['--version']);
+  const probe = spawnSync(file, args, { stdio: 'ignore' });
+  if (!probe.error && probe.status === 0) return namespaced;
+  const runAs = serverUser(notice);
+  const reach = spawnSync(join(bin, 'postgres'), ['--version'], { ...runAs });
+  if (reach.error || reach.status !== 0) {
+    throw new Error(
+      `PostgreSQL cannot run as root, user namespaces are not available, and the "postgres" user cannot run ${join(bin, 'postgres')} (${reach.error ? String(reach.error) : reach.stderr}): make the directories above the repository readable by it, or set DATABASE_URL`,
+    );
+  }
+  return {
+    describe: 'the postgres system user',
+    command: (f, a) => [f, a],
+    runAs,
+  };
+}
+
+/** The `postgres` system user (created when missing, as a package install would). */
+function serverUser(notice: (m: string) => void): RunAs {
   const ids = (): RunAs | undefined => {
     try {
       const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
@@ -80,7 +120,9 @@ function serverUser(notice: (m: string) => void): RunAs | undefined {
     );
   }
   notice('created the system user "postgres" to run the embedded PostgreSQL server');
-  return ids();
+  const created = ids();
+  if (!created) throw new Error('the "postgres" user was created but cannot be found');
+  return created;
 }
 
 /** The pid in `postmaster.pid` when that process still runs. */
@@ -151,8 +193,9 @@ async function stopOrphan(dataDir: string, notice: (m: string) => void): Promise
   }
 }
 
-function runChecked(file: string, args: string[], runAs: RunAs | undefined, what: string): void {
-  const out = spawnSync(file, args, { ...runAs, encoding: 'utf8', env: localeEnv() });
+function runChecked(launch: Launcher, file: string, args: string[], what: string): void {
+  const [cmd, argv] = launch.command(file, args);
+  const out = spawnSync(cmd, argv, { ...launch.runAs, encoding: 'utf8', env: localeEnv() });
   if (out.error || out.status !== 0) {
     const why = out.error ? String(out.error) : `${out.stderr}${out.stdout}`.trim().slice(-2000);
     throw new Error(`${what} failed: ${why}`);
@@ -162,27 +205,41 @@ function runChecked(file: string, args: string[], runAs: RunAs | undefined, what
 /** The server's messages in English whatever the machine's locale (they are logged and read). */
 const localeEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LC_ALL: 'C', LANG: 'C' });
 
-/** Creates the cluster in a scratch directory and moves it in place, so a half-made one is never used. */
-function initialise(bin: string, dataDir: string, runAs: RunAs | undefined): void {
+/**
+ * Creates the cluster in a scratch directory and moves it in place, so a half-made one is never
+ * used. The superuser gets a random password, kept beside the cluster (readable by the owner only):
+ * whoever can reach the loopback port still cannot connect without it.
+ */
+function initialise(bin: string, dataDir: string, passwordFile: string, launch: Launcher): void {
   const scratch = `${dataDir}.init`;
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
-  if (runAs) chownSync(scratch, runAs.uid, runAs.gid);
+  const ownedBy = launch.runAs;
+  if (ownedBy) chownSync(scratch, ownedBy.uid, ownedBy.gid);
   chmodSync(scratch, 0o700);
-  runChecked(
-    join(bin, 'initdb'),
-    [
-      `--pgdata=${scratch}`,
-      '--username=postgres',
-      // Loopback only (below), so trust stays on this machine, as with any development server.
-      '--auth=trust',
-      '--encoding=UTF8',
-      '--no-locale',
-      '--no-instructions',
-    ],
-    runAs,
-    'initdb',
-  );
+  const password = randomBytes(24).toString('base64url');
+  const pwfile = join(scratch, '..', `.${basename(dataDir)}.pw`);
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (ownedBy) chownSync(pwfile, ownedBy.uid, ownedBy.gid);
+  try {
+    runChecked(
+      launch,
+      join(bin, 'initdb'),
+      [
+        `--pgdata=${scratch}`,
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--no-locale',
+        '--no-instructions',
+      ],
+      'initdb',
+    );
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+  writeFileSync(passwordFile, password, { mode: 0o600 });
   renameSync(scratch, dataDir);
 }
 
@@ -198,6 +255,7 @@ export async function startEmbeddedPostgres(
   const notice = opts.onNotice ?? (() => undefined);
   const root = resolve(dataDir);
   const dir = join(root, 'postgres');
+  const passwordFile = join(root, 'postgres.password');
   mkdirSync(root, { recursive: true });
   if (existsSync(join(root, 'pgdata')) && !existsSync(dir)) {
     notice(
@@ -205,17 +263,14 @@ export async function startEmbeddedPostgres(
     );
   }
   const bin = binDir();
-  const runAs = serverUser(notice);
-  // As root the server runs as `postgres`, which must reach the binaries and the data directory.
-  if (runAs) {
-    const probe = spawnSync(join(bin, 'postgres'), ['--version'], { ...runAs });
-    if (probe.error || probe.status !== 0) {
-      throw new Error(
-        `the "postgres" user cannot run ${join(bin, 'postgres')} (${probe.error ? String(probe.error) : probe.stderr}): every directory above the repository must be readable by it, or set DATABASE_URL`,
-      );
-    }
+  const launch = launcher(bin, notice);
+  if (!existsSync(join(dir, 'PG_VERSION'))) initialise(bin, dir, passwordFile, launch);
+  if (!existsSync(passwordFile)) {
+    throw new Error(
+      `${passwordFile} is missing, so the database in ${dir} cannot be opened: delete ${root} to start this service afresh`,
+    );
   }
-  if (!existsSync(join(dir, 'PG_VERSION'))) initialise(bin, dir, runAs);
+  const password = readFileSync(passwordFile, 'utf8').trim();
   await stopOrphan(dir, notice);
   const logFile = join(root, 'postgres.log');
 
@@ -223,29 +278,30 @@ export async function startEmbeddedPostgres(
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
     const fd = openSync(logFile, 'a');
-    if (runAs) chownSync(logFile, runAs.uid, runAs.gid);
-    const server: ChildProcess = spawn(
-      join(bin, 'postgres'),
-      [
-        '-D',
-        dir,
-        '-p',
-        String(port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'max_connections=64',
-        '-c',
-        'shared_buffers=64MB',
-      ],
-      { ...runAs, env: localeEnv(), stdio: ['ignore', fd, fd] },
-    );
+    if (launch.runAs) chownSync(logFile, launch.runAs.uid, launch.runAs.gid);
+    const [cmd, argv] = launch.command(join(bin, 'postgres'), [
+      '-D',
+      dir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=64',
+      '-c',
+      'shared_buffers=64MB',
+    ]);
+    const server: ChildProcess = spawn(cmd, argv, {
+      ...launch.runAs,
+      env: localeEnv(),
+      stdio: ['ignore', fd, fd],
+    });
     closeSync(fd);
     let exited = false;
     server.once('exit', () => (exited = true));
-    const url = `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres?sslmode=disable`;
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
     let ready = false;
     while (!exited && Date.now() < deadline) {
@@ -271,6 +327,7 @@ export async function startEmbeddedPostgres(
         url,
         pid,
         logFile,
+        runsAs: launch.describe,
         close: async () => {
           process.off('exit', onExit);
           if (exited) return;
