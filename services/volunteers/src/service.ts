@@ -14,6 +14,7 @@ import { seedVolunteersDemo } from './data/demo-seed';
 import { Volunteers1764700000000 } from './data/migrations/1764700000000-volunteers';
 import { Shifts1764900000000 } from './data/migrations/1764900000000-shifts';
 import { KnownResidents1765000000000 } from './data/migrations/1765000000000-known-residents';
+import { KnownFacilities1765100000000 } from './data/migrations/1765100000000-known-facilities';
 import { volunteersConsumers } from './events/handlers';
 import { createContext, SERVICE_NAME, type VolunteersContext } from './schema/context';
 import { resolvers } from './schema/resolvers';
@@ -32,6 +33,7 @@ export const volunteersService: ServiceDefinition<VolunteersContext> = {
     Volunteers1764700000000,
     Shifts1764900000000,
     KnownResidents1765000000000,
+    KnownFacilities1765100000000,
   ],
   publishes: Object.values(VOLUNTEERS_TOPICS),
   consumers: volunteersConsumers,

@@ -20,6 +20,7 @@ import {
   type GqlResult,
 } from '../../../test/support/stack';
 import { waitFor } from '../../../test/support/wait';
+import { announceFacility } from '../../../test/support/references';
 
 const HOUR = 3_600_000;
 
@@ -293,6 +294,206 @@ describe('volunteers', () => {
     expect(negative[0]!.n).toBe(0);
   });
 
+  describe('check-in window and approvals', () => {
+    const CHECK_IN = `mutation($id: ID!, $r: ID!) { checkInVolunteer(shiftId: $id, residentId: $r) { id } }`;
+    const CHECK_OUT = `mutation($id: ID!, $r: ID!) { checkOutVolunteer(shiftId: $id, residentId: $r) { id hours status } }`;
+    const APPROVE = `mutation($s: ID!) { approveHours(serviceRecordId: $s) { status } }`;
+    const points = async (residentId: string) =>
+      (
+        await sql<{ n: number }>(
+          `SELECT coalesce(sum(delta), 0)::int AS n FROM time_bank tb JOIN volunteers v ON v.id = tb.volunteer_id WHERE v.resident_id = $1`,
+          [residentId],
+        )
+      )[0]!.n;
+
+    it('when a volunteer is checked in more than two hours before the shift or after it ended, then CONFLICT naming shiftId; within the window it is accepted', async () => {
+      const me = await volunteer();
+      // Shifts come back soonest first.
+      const [inAnHour, ended, tomorrow] = await postShifts([
+        [2, 1],
+        [2, 5],
+        [2, 24],
+      ]);
+      for (const shift of [tomorrow!, inAnHour!, ended!]) ok(await signUp(me, shift), 'signUp');
+      // The third shift has been and gone (moved into the past after the sign-up).
+      await sql(
+        `UPDATE shifts SET starts_at = now() - interval '5 hours', ends_at = now() - interval '1 hour' WHERE id = $1`,
+        [ended],
+      );
+      for (const shift of [tomorrow!, ended!]) {
+        const res = await callSubgraph(service, lead, CHECK_IN, { id: shift, r: me.residentId });
+        expect(res.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'shiftId' });
+      }
+      ok(
+        await callSubgraph(service, lead, CHECK_IN, { id: inAnHour, r: me.residentId }),
+        'checkInVolunteer',
+      );
+      const statuses = await sql<{ shift_id: string; status: string }>(
+        `SELECT s.shift_id, s.status FROM signups s JOIN volunteers v ON v.id = s.volunteer_id WHERE v.resident_id = $1`,
+        [me.residentId],
+      );
+      expect(Object.fromEntries(statuses.map((r) => [r.shift_id, r.status]))).toEqual({
+        [tomorrow!]: 'signed_up',
+        [inAnHour!]: 'checked_in',
+        [ended!]: 'signed_up',
+      });
+    });
+
+    it('when a lead (or staff member) who is also the volunteer approves their own hours, then FORBIDDEN and no points; another staff member approves them', async () => {
+      const selfLeadResident = randomUUID();
+      // The team's lead is also a resident who volunteers in it.
+      const leadAndVolunteer = caller(['volunteer_lead', 'resident'], {
+        userId: 'lead-1',
+        residentId: selfLeadResident,
+      });
+      ok(
+        await callSubgraph(
+          service,
+          leadAndVolunteer,
+          `mutation { registerVolunteer(skills: ["first aid"]) { id } }`,
+        ),
+        'registerVolunteer',
+      );
+      const [shift] = await postShifts([[3, 1]]);
+      ok(await signUp(leadAndVolunteer, shift!), 'signUp');
+      ok(
+        await callSubgraph(service, leadAndVolunteer, CHECK_IN, { id: shift, r: selfLeadResident }),
+        'checkInVolunteer',
+      );
+      await sql(
+        `UPDATE signups SET checked_in_at = now() - interval '2 hours' WHERE shift_id = $1`,
+        [shift],
+      );
+      const record = ok<{ id: string; hours: number }>(
+        await callSubgraph(service, leadAndVolunteer, CHECK_OUT, {
+          id: shift,
+          r: selfLeadResident,
+        }),
+        'checkOutVolunteer',
+      );
+      const own = await callSubgraph(service, leadAndVolunteer, APPROVE, { s: record.id });
+      expect(own.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(own.errors?.[0]?.message).toMatch(/own hours/);
+      expect(await points(selfLeadResident)).toBe(0);
+      const staffVolunteer = caller(['staff', 'resident'], {
+        userId: 'staff-who-volunteers',
+        residentId: selfLeadResident,
+      });
+      expect(
+        (await callSubgraph(service, staffVolunteer, APPROVE, { s: record.id })).errors?.[0]
+          ?.extensions?.code,
+      ).toBe('FORBIDDEN');
+      expect(
+        (
+          await sql<{ status: string }>(`SELECT status FROM service_records WHERE id = $1`, [
+            record.id,
+          ])
+        )[0]!.status,
+      ).toBe('pending');
+      // Another staff member approves.
+      expect(
+        ok(await callSubgraph(service, staff, APPROVE, { s: record.id }), 'approveHours'),
+      ).toEqual({ status: 'APPROVED' });
+      expect(await points(selfLeadResident)).toBe(record.hours * 10);
+    });
+  });
+
+  describe('what an opportunity and a team may name', () => {
+    const POST = `mutation($t: ID!, $f: ID, $title: String!, $s: [ShiftInput!]!) {
+      postOpportunity(teamId: $t, kind: "elderly_visits", title: $title, facilityId: $f, shifts: $s) { id facility { id } } }`;
+    const shiftIn = (hours: number) => [
+      {
+        startsAt: new Date(Date.now() + hours * HOUR).toISOString(),
+        endsAt: new Date(Date.now() + (hours + 2) * HOUR).toISOString(),
+        slots: 2,
+      },
+    ];
+    const opportunities = async () =>
+      (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM opportunities`))[0]!.n;
+
+    it('when an opportunity is located in a facility facilities never announced, then BAD_USER_INPUT names facilityId; an announced one is accepted', async () => {
+      const before = await opportunities();
+      const unknown = await callSubgraph(service, lead, POST, {
+        t: teamId,
+        f: randomUUID(),
+        title: 'Visit the elderly',
+        s: shiftIn(30),
+      });
+      expect(unknown.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'facilityId',
+      });
+      expect(await opportunities()).toBe(before);
+      const facilityId = await announceFacility(producer, service);
+      const known = await callSubgraph(service, lead, POST, {
+        t: teamId,
+        f: facilityId,
+        title: 'Visit the elderly',
+        s: shiftIn(30),
+      });
+      expect(ok<{ facility: { id: string } }>(known, 'postOpportunity').facility).toEqual({
+        id: facilityId,
+      });
+    });
+
+    it('when an anonymous caller posts an invalid opportunity, then UNAUTHENTICATED comes before any validation', async () => {
+      const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
+      const res = await callSubgraph(service, anonymous, POST, {
+        t: 'not-an-id',
+        f: 'nor-this',
+        title: '',
+        s: [],
+      });
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('when a shift starts more than a year ahead, then BAD_USER_INPUT names it', async () => {
+      const res = await callSubgraph(service, lead, POST, {
+        t: teamId,
+        title: 'Far ahead',
+        s: [...shiftIn(5), ...shiftIn(400 * 24)],
+      });
+      expect(res.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'shifts[1].startsAt',
+      });
+    });
+
+    it('when text carries control characters or lone surrogates, or skills repeat, then BAD_USER_INPUT names the field; a new team is announced', async () => {
+      const team = `mutation($n: String!, $l: String!) { createTeam(name: $n, kind: "group", leadUserId: $l) { id } }`;
+      for (const [variables, field] of [
+        [{ n: 'Night\u0000Watch', l: 'lead-9' }, 'name'],
+        [{ n: 'Night Watch', l: 'lead\ud800' }, 'leadUserId'],
+      ] as const) {
+        const res = await callSubgraph(service, staff, team, variables);
+        expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+      }
+      const title = await callSubgraph(service, lead, POST, {
+        t: teamId,
+        title: 'Hygiene\u001b[31m drive',
+        s: shiftIn(6),
+      });
+      expect(title.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'title' });
+      const me = caller(['resident'], { residentId: randomUUID() });
+      const skills = await callSubgraph(
+        service,
+        me,
+        `mutation { registerVolunteer(skills: ["first aid", "first aid"]) { id } }`,
+      );
+      expect(skills.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'skills' });
+
+      const created = ok<{ id: string }>(
+        await callSubgraph(service, staff, team, { n: 'Night Watch', l: 'lead-9' }),
+        'createTeam',
+      );
+      const announced = await sql<{ data: { teamId: string; leadUserId: string } }>(
+        `SELECT envelope->'data' AS data FROM outbox_events WHERE type = 'TeamCreated' AND aggregate_id = $1`,
+        [created.id],
+      );
+      expect(announced).toEqual([{ data: { teamId: created.id, leadUserId: 'lead-9' } }]);
+    });
+  });
+
   it('when ActivityCompleted arrives twice, then the volunteers who staffed it get their hours logged once', async () => {
     const a = await volunteer();
     const activityId = randomUUID();
@@ -522,6 +723,11 @@ describe('volunteers', () => {
         'VOLUNTEERS',
       ]);
       expect(data.leaderboard.length).toBeGreaterThan(0);
+      // Each team is announced with its lead, so facilities lets that lead book for it.
+      const announced = (await fresh.service.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'TeamCreated'`,
+      )) as { n: number }[];
+      expect(announced[0]!.n).toBe(data.teams.length);
       expect(await seedVolunteersDemo(fresh.service.db.dataSource, silentLogger())).toBe(0);
     } finally {
       await fresh.stop();

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { demoId, seededRandom, type Logger } from '@liyuan/kit';
+import { TeamCreated } from '@liyuan/schemas';
+import { appendEvents, demoId, newTraceparent, seededRandom, type Logger } from '@liyuan/kit';
 
 /** The four teams, the repair team and the Mom's team, demo residents as volunteers, a season of opportunities and approved hours. */
 const TEAMS = [
@@ -30,6 +31,17 @@ export async function seedVolunteersDemo(dataSource: DataSource, logger: Logger)
         `volunteer-lead-${i + 1}`,
       ]);
     }
+    // Announced like any new team: facilities lets each lead book for their own team.
+    await appendEvents(
+      m,
+      'volunteers',
+      TEAMS.map((_, i) => ({
+        contract: TeamCreated,
+        aggregateId: demoId('team', i + 1),
+        data: { teamId: demoId('team', i + 1), leadUserId: `volunteer-lead-${i + 1}` },
+      })),
+      newTraceparent(),
+    );
     for (let i = 1; i <= 150; i++) {
       const v = demoId('volunteer', i);
       await m.query(

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows, type Row } from '@liyuan/kit';
+import { isKnownFacility, queryRows, type Row } from '@liyuan/kit';
 import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
 
 const toTeam = (r: Row): Team => ({
@@ -67,6 +67,10 @@ export class VolunteersStore {
   }
   async allTeams(): Promise<Team[]> {
     return (await this.rows(`SELECT * FROM teams ORDER BY name, id`)).map(toTeam);
+  }
+  /** Whether facilities announced the facility (FacilityAdded). */
+  knownFacility(facilityId: string): Promise<boolean> {
+    return isKnownFacility(this.m, facilityId);
   }
   async repairTeam(): Promise<Team | undefined> {
     const [row] = await this.rows(

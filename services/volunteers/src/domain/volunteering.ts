@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { VolunteerServiceApproved } from '@liyuan/schemas';
+import { TeamCreated, VolunteerServiceApproved } from '@liyuan/schemas';
 import {
+  addDays,
+  assertWithin,
   badInput,
   conflict,
+  distinct,
   forbidden,
   hasRole,
+  isoInstant,
+  line,
   notFound,
   parseInput,
   unauthenticated,
@@ -27,6 +32,10 @@ import {
 export const POINTS_PER_HOUR = 10;
 /** Most shifts one opportunity may have. */
 export const MAX_SHIFTS = 50;
+/** How far ahead a shift may start: a year. */
+export const SHIFT_HORIZON_DAYS = 365;
+/** Check-in opens this long before a shift starts (and closes when it ends). */
+export const CHECK_IN_OPENS_BEFORE_MS = 2 * 3_600_000;
 
 export interface Tx {
   store: VolunteersStore;
@@ -35,12 +44,8 @@ export interface Tx {
 export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
 const uuid = z.uuid('must be a valid id');
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const instant = z.iso.datetime({
-  offset: true,
-  message: 'must be an ISO-8601 date and time with offset',
-});
+const text = line;
+const instant = isoInstant;
 const id = (v: string, field: string) => parseInput(uuid, v, field);
 const isStaff = (c: Caller) => hasRole(c, 'staff', 'admin');
 
@@ -87,8 +92,10 @@ export class Volunteering {
       kind: parseInput(z.enum(TEAM_KINDS), a.kind, 'kind'),
       leadUserId: parseInput(text(100), a.leadUserId, 'leadUserId'),
     };
-    return this.transaction(async ({ store }) => {
+    return this.transaction(async ({ store, publish }) => {
       await store.insertTeam(t);
+      // Facilities lets this lead book for the team.
+      await publish(TeamCreated, t.id, { teamId: t.id, leadUserId: t.leadUserId });
       return t;
     });
   }
@@ -107,7 +114,11 @@ export class Volunteering {
     const v: Volunteer = {
       id: randomUUID(),
       residentId,
-      skills: parseInput(z.array(text(40)).max(20), a.skills ?? [], 'skills'),
+      skills: parseInput(
+        distinct(text(40), 'each skill once').max(20, 'at most 20 skills'),
+        a.skills ?? [],
+        'skills',
+      ),
       availability: a.availability ? parseInput(text(200), a.availability, 'availability') : '',
       status: 'active',
     };
@@ -125,6 +136,7 @@ export class Volunteering {
   }
 
   async addToTeam(caller: Caller, teamId: string, residentId: string): Promise<Team> {
+    requireUser(caller);
     return this.transaction(async ({ store }) => {
       const [team] = await store.teamsByIds([id(teamId, 'teamId')]);
       if (!team) throw notFound('team', teamId, 'teamId');
@@ -147,6 +159,7 @@ export class Volunteering {
       shifts: { startsAt: string; endsAt: string; slots: number }[];
     },
   ): Promise<{ opportunity: Opportunity; shifts: Shift[] }> {
+    requireUser(caller);
     const kind = parseInput(z.enum(OPPORTUNITY_KINDS), a.kind, 'kind');
     const title = parseInput(text(200), a.title, 'title');
     const facilityId = a.facilityId ? id(a.facilityId, 'facilityId') : null;
@@ -172,10 +185,20 @@ export class Volunteering {
     }
     if (shifts.some((s) => s.startsAt <= this.clock()))
       throw badInput('shifts', 'shifts: every shift must start in the future');
+    for (const [i, s] of shifts.entries())
+      assertWithin(
+        `shifts[${i}].startsAt`,
+        s.startsAt,
+        undefined,
+        addDays(this.clock(), SHIFT_HORIZON_DAYS),
+        `must be at most ${SHIFT_HORIZON_DAYS} days ahead`,
+      );
     return this.transaction(async ({ store }) => {
       const [team] = await store.teamsByIds([id(a.teamId, 'teamId')]);
       if (!team) throw badInput('teamId', 'teamId: no such team');
       requireLead(caller, team);
+      if (facilityId && !(await store.knownFacility(facilityId)))
+        throw badInput('facilityId', 'facilityId: no such facility');
       const o: Opportunity = {
         id: opportunityId,
         teamId: team.id,
@@ -232,13 +255,18 @@ export class Volunteering {
     });
   }
 
-  /** The team lead checks a volunteer in to a shift, then out; checking out logs the hours for approval. */
+  /**
+   * The team lead checks a volunteer in to a shift, from two hours before it starts until it ends,
+   * then out; checking out logs the hours from check-in to check-out (at most until the shift's
+   * end) for approval.
+   */
   async checkInOut(
     caller: Caller,
     shiftId: string,
     residentId: string,
     out: boolean,
   ): Promise<{ shift: Shift; record: ServiceRecord | null }> {
+    requireUser(caller);
     return this.transaction(async ({ store }) => {
       const found = await store.lockShift(id(shiftId, 'shiftId'));
       if (!found) throw notFound('shift', shiftId, 'shiftId');
@@ -251,16 +279,23 @@ export class Volunteering {
       if (!out) {
         if (s.status !== 'signed_up')
           throw conflict(`a ${s.status.replace('_', ' ')} volunteer cannot check in`, 'residentId');
+        const now = this.clock().getTime();
+        if (
+          now < shift.startsAt.getTime() - CHECK_IN_OPENS_BEFORE_MS ||
+          now > shift.endsAt.getTime()
+        )
+          throw conflict(
+            'check-in opens two hours before the shift starts and closes when it ends',
+            'shiftId',
+          );
         await store.setSignup(shift.id, v.id, 'checked_in');
         return { shift, record: null };
       }
       if (s.status !== 'checked_in') throw conflict('check the volunteer in first', 'residentId');
       await store.setSignup(shift.id, v.id, 'checked_out');
       const since = s.checkedInAt ?? this.clock();
-      const hours = Math.max(
-        0.25,
-        Math.round(((this.clock().getTime() - since.getTime()) / 3_600_000) * 4) / 4,
-      );
+      const until = Math.min(this.clock().getTime(), shift.endsAt.getTime());
+      const hours = Math.max(0.25, Math.round(((until - since.getTime()) / 3_600_000) * 4) / 4);
       const record: ServiceRecord = {
         id: randomUUID(),
         volunteerId: v.id,
@@ -277,16 +312,22 @@ export class Volunteering {
     });
   }
 
-  /** The team lead approves hours: points are earned and VolunteerServiceApproved published, once. */
+  /**
+   * The team lead (or staff) approves hours: points are earned and VolunteerServiceApproved
+   * published, once. Nobody approves their own hours, lead or staff: another one does.
+   */
   async approve(caller: Caller, recordId: string): Promise<ServiceRecord> {
+    requireUser(caller);
     return this.transaction(async (tx) => {
       const r = await tx.store.lockRecord(id(recordId, 'serviceRecordId'));
       if (!r) throw notFound('service record', recordId, 'serviceRecordId');
       requireLead(caller, r.teamId ? (await tx.store.teamsByIds([r.teamId]))[0] : undefined);
+      const [v] = await tx.store.volunteersByIds([r.volunteerId]);
+      if (caller.residentId && v?.residentId === caller.residentId)
+        throw forbidden('nobody approves their own hours: another lead or staff does');
       if (r.status === 'approved')
         throw conflict('these hours are already approved', 'serviceRecordId');
       await tx.store.approveRecord(r.id, caller.userId ?? '');
-      const [v] = await tx.store.volunteersByIds([r.volunteerId]);
       await tx.store.appendBank(
         r.volunteerId,
         Math.round(r.hours * POINTS_PER_HOUR),

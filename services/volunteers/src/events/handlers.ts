@@ -1,4 +1,4 @@
-import type { ConsumerDefinition } from '@liyuan/kit';
+import { knownFacilityHandlers, type ConsumerDefinition } from '@liyuan/kit';
 import {
   ActivityCompleted,
   EquipmentFaultReported,
@@ -17,20 +17,24 @@ export const VOLUNTEERS_CONSUMER_GROUP = 'volunteers';
 
 /**
  * What volunteers reacts to: residents registered, updated or moved out (what it knows of the
- * registry, to check the residents staff name and to group volunteers by grid), broken equipment (a repair opportunity for the repair team, once per
- * repair order), a completed shared-space activity (hours logged for the volunteers who staffed it,
- * once), and a resident moving out (deactivated, future sign-ups cancelled).
+ * registry, to check the residents staff name and to group volunteers by grid), facilities added
+ * (where an opportunity may be located), broken equipment (a repair opportunity for the repair
+ * team, once per repair order), a completed shared-space activity (hours logged for the volunteers
+ * who staffed it, once), and a resident moving out (deactivated, future sign-ups cancelled).
  */
 export function volunteersConsumers(): ConsumerDefinition[] {
+  const facilities = knownFacilityHandlers();
   return [
     {
       groupId: VOLUNTEERS_CONSUMER_GROUP,
       topics: [
+        FACILITIES_TOPICS.facility,
         FACILITIES_TOPICS.equipment,
         SHARED_SPACES_TOPICS.activity,
         RESIDENTS_TOPICS.resident,
       ],
       handlers: {
+        ...facilities.handlers,
         [EquipmentFaultReported.type]: async (event, manager) => {
           await Volunteering.postRepair(
             createTx(manager, event.traceparent),
@@ -64,6 +68,7 @@ export function volunteersConsumers(): ConsumerDefinition[] {
         },
       },
       batchHandlers: {
+        ...facilities.batchHandlers,
         // A registry import announces residents by the thousand: one statement per run of them.
         [ResidentRegistered.type]: async (events, manager) => {
           await createTx(manager, events[0]!.traceparent).store.upsertKnownResidents(
