@@ -12,6 +12,7 @@ import { MEDIATION_TOPICS } from '@liyuan/schemas';
 import type { Config } from './config';
 import { seedMediationDemo } from './data/demo-seed';
 import { Mediation1764500000000 } from './data/migrations/1764500000000-mediation';
+import { KnownResidents1765100000000 } from './data/migrations/1765100000000-known-residents';
 import { mediationConsumers } from './events/handlers';
 import { createContext, SERVICE_NAME, type MediationContext } from './schema/context';
 import { resolvers } from './schema/resolvers';
@@ -25,7 +26,7 @@ export const mediationService: ServiceDefinition<MediationContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, Mediation1764500000000],
+  migrations: [KitTables1764200000000, Mediation1764500000000, KnownResidents1765100000000],
   publishes: Object.values(MEDIATION_TOPICS),
   consumers: mediationConsumers,
   createContext,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
-import type { RunningService } from '@liyuan/kit';
+import type { Caller, RunningService } from '@liyuan/kit';
 import {
   MEDIATION_TOPICS,
   RESIDENTS_TOPICS,
@@ -22,6 +22,17 @@ import {
   type GqlResult,
 } from '../../../test/support/stack';
 import { waitFor } from '../../../test/support/wait';
+import { announceResidents } from '../../../test/support/references';
+
+const DAY = 86_400_000;
+/** The community's calendar date `days` from today (negative: back). */
+const beijingDay = (days: number) =>
+  new Date(Date.now() + days * DAY + 8 * 3_600_000).toISOString().slice(0, 10);
+/** `date` moved by whole days. */
+const plusDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+/** The day an agreement of the tests is signed: ten days ago. */
+const SIGNED_ON = beijingDay(-10);
 
 /** People's mediation on real PostgreSQL and Kafka. */
 describe('mediation: cases', () => {
@@ -30,6 +41,8 @@ describe('mediation: cases', () => {
   let producer: Producer;
   let collector: { messages: Received[]; stop(): Promise<void> };
   let mediatorId: string;
+  /** Two residents the registry announced: the parties of a case unless a test names its own. */
+  let usual: [string, string];
   const staff = caller(['staff'], { userId: 'committee-1' });
   const mediatorUser = caller(['mediator'], { userId: `mediator-${randomUUID()}` });
   const asStaff = (q: string, v?: Record<string, unknown>) => callSubgraph(service, staff, q, v);
@@ -47,6 +60,8 @@ describe('mediation: cases', () => {
     producer = testKafka().producer();
     await producer.connect();
     collector = await collectTopics([MEDIATION_TOPICS.case]);
+    const [a, b] = await announceResidents(producer, service, [randomUUID(), randomUUID()]);
+    usual = [a!, b!];
     mediatorId = ok<{ id: string }>(
       await asStaff(
         `mutation($u: String!) { addMediator(input: { name: "Gao Ping", userId: $u, specialties: [NEIGHBOUR] }) { id } }`,
@@ -64,7 +79,7 @@ describe('mediation: cases', () => {
   });
 
   const FILE = `mutation($input: FileCaseInput!) { fileCase(input: $input) { id status } }`;
-  const fileCase = async (applicant = randomUUID(), respondent = randomUUID()) =>
+  const fileCase = async (applicant = usual[0], respondent = usual[1]) =>
     ok<{ id: string }>(
       await asStaff(FILE, {
         input: {
@@ -100,8 +115,8 @@ describe('mediation: cases', () => {
       to: 'agreement_reached',
       run: (id) =>
         asStaff(
-          `mutation($id: ID!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: "2026-11-20" }) { status } }`,
-          { id },
+          `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on }) { status } }`,
+          { id, on: SIGNED_ON },
         ),
     },
     fail: {
@@ -181,7 +196,7 @@ describe('mediation: cases', () => {
   });
 
   it('when a party refuses mediation, then the case ends (declined when filed, failed once accepted)', async () => {
-    const applicant = randomUUID();
+    const applicant = (await announceResidents(producer, service))[0]!;
     const filed = await fileCase(applicant);
     const party = caller(['resident'], { residentId: applicant });
     const refuse = `mutation($id: ID!) { refuseMediation(caseId: $id) { status outcomeNote parties { refusedAt } } }`;
@@ -212,9 +227,8 @@ describe('mediation: cases', () => {
   });
 
   it('when an agreement is reached, then AgreementReached names the parties, the court deadline is 30 days, a follow-up is due', async () => {
-    const a = randomUUID();
-    const b = randomUUID();
-    const id = await fileCase(a, b);
+    const [a, b] = await announceResidents(producer, service, [randomUUID(), randomUUID()]);
+    const id = await fileCase(a!, b!);
     await asStaff(
       `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m, chosenByParties: true) { id } }`,
       { c: id, m: mediatorId },
@@ -229,16 +243,16 @@ describe('mediation: cases', () => {
     const session = await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!, $who: [ID!]!) { recordSession(caseId: $id, heldAt: "2026-11-19T10:00:00+08:00", attendeeIds: $who, record: "Both attended") { id } }`,
-      { id, who: [a, b] },
+      `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Both attended") { id } }`,
+      { id, who: [a, b], at: `${beijingDay(-11)}T10:00:00+08:00` },
     );
     expect(session.errors).toBeUndefined();
     const stranger = await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!, $who: [ID!]!) {
-      recordSession(caseId: $id, heldAt: "2026-11-19T11:00:00+08:00", attendeeIds: $who, record: "x") { id } }`,
-      { id, who: [randomUUID()] },
+      `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) {
+      recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "x") { id } }`,
+      { id, who: [randomUUID()], at: `${beijingDay(-11)}T11:00:00+08:00` },
     );
     expect(stranger.errors?.[0]?.extensions).toEqual({
       code: 'BAD_USER_INPUT',
@@ -247,9 +261,9 @@ describe('mediation: cases', () => {
     const res = await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: "2026-11-20" }) {
+      `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on }) {
         status agreement { courtConfirmationDeadline } followUps { id dueOn } sessions { attendees { id } } } }`,
-      { id },
+      { id, on: SIGNED_ON },
     );
     const c = ok<{
       status: string;
@@ -278,8 +292,10 @@ describe('mediation: cases', () => {
         followUps: { id: string; dueOn: string }[];
       };
     };
-    expect(view.case.agreement.courtConfirmationDeadline).toBe('2026-12-20');
-    expect(view.case.followUps).toEqual([{ id: expect.any(String), dueOn: '2026-12-04' }]);
+    expect(view.case.agreement.courtConfirmationDeadline).toBe(plusDays(SIGNED_ON, 30));
+    expect(view.case.followUps).toEqual([
+      { id: expect.any(String), dueOn: plusDays(SIGNED_ON, 14) },
+    ]);
     const record = `mutation($f: ID!) { recordFollowUp(followUpId: $f, outcome: "Holds") { doneAt } }`;
     expect(
       (
@@ -294,7 +310,7 @@ describe('mediation: cases', () => {
   });
 
   it('when different roles look at a case, then only its parties, its mediators and mediation staff see it', async () => {
-    const a = randomUUID();
+    const a = (await announceResidents(producer, service))[0]!;
     const id = await fileCase(a);
     await asStaff(
       `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
@@ -330,6 +346,329 @@ describe('mediation: cases', () => {
         errors: undefined,
       });
     }
+  });
+
+  describe('who a case may name, its dates and its text', () => {
+    const casesWith = async (summary: string) =>
+      (
+        await sql<{ n: number }>(`SELECT count(*)::int AS n FROM cases WHERE summary = $1`, [
+          summary,
+        ])
+      )[0]!.n;
+    const input = (summary: string, parties: [string, string][], source = 'COMMITTEE') => ({
+      input: {
+        category: 'NEIGHBOUR',
+        source,
+        summary,
+        parties: parties.map(([residentId, role]) => ({ residentId, role })),
+      },
+    });
+
+    it('when a case names a party the registry never announced, then BAD_USER_INPUT names that party and nothing is written; a resident filing names themself before their announcement arrives', async () => {
+      const summary = `Fence dispute ${randomUUID()}`;
+      const unknown = await asStaff(
+        FILE,
+        input(summary, [
+          [usual[0], 'APPLICANT'],
+          [randomUUID(), 'RESPONDENT'],
+        ]),
+      );
+      expect(unknown.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.parties.1.residentId',
+      });
+      const first = await asStaff(
+        FILE,
+        input(summary, [
+          [randomUUID(), 'APPLICANT'],
+          [usual[1], 'RESPONDENT'],
+        ]),
+      );
+      expect(first.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.parties.0.residentId',
+      });
+      // A resident's own id comes signed by the gateway: it may be ahead of the registry's event.
+      const newcomer = randomUUID();
+      const self = caller(['resident'], { residentId: newcomer });
+      const againstStranger = await callSubgraph(
+        service,
+        self,
+        FILE,
+        input(
+          summary,
+          [
+            [newcomer, 'APPLICANT'],
+            [randomUUID(), 'RESPONDENT'],
+          ],
+          'APPLICATION',
+        ),
+      );
+      expect(againstStranger.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.parties.1.residentId',
+      });
+      expect(await casesWith(summary)).toBe(0);
+      ok(
+        await callSubgraph(
+          service,
+          self,
+          FILE,
+          input(
+            summary,
+            [
+              [newcomer, 'APPLICANT'],
+              [usual[1], 'RESPONDENT'],
+            ],
+            'APPLICATION',
+          ),
+        ),
+        'fileCase',
+      );
+      expect(await casesWith(summary)).toBe(1);
+    });
+
+    it('when a party has moved out, then mediation knows it from the event and a case may still name them', async () => {
+      const [leaving] = await announceResidents(producer, service);
+      await publishEnvelope(
+        producer,
+        RESIDENTS_TOPICS.resident,
+        envelopeFor(ResidentMovedOut, leaving!, {
+          residentId: leaving,
+          householdId: randomUUID(),
+          gridId: randomUUID(),
+          movedOutOn: beijingDay(-1),
+        }),
+      );
+      await waitFor('the move-out recorded', async () =>
+        (
+          await sql<{ status: string }>(
+            `SELECT status FROM known_residents WHERE resident_id = $1`,
+            [leaving],
+          )
+        )[0]?.status === 'moved_out'
+          ? true
+          : undefined,
+      );
+      ok(
+        await asStaff(
+          FILE,
+          input('Unpaid rent after moving out', [
+            [usual[0], 'APPLICANT'],
+            [leaving!, 'RESPONDENT'],
+          ]),
+        ),
+        'fileCase',
+      );
+    });
+
+    it('when a session names an attendee twice or a mediator a specialty twice, then BAD_USER_INPUT names the list and nothing is stored', async () => {
+      const id = await caseAt('in_mediation');
+      const twice = await asStaff(
+        `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard") { id } }`,
+        { id, who: [usual[0], usual[0]], at: new Date(Date.now() - 3_600_000).toISOString() },
+      );
+      expect(twice.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'attendeeIds',
+      });
+      expect(await sql(`SELECT id FROM mediation_sessions WHERE case_id = $1`, [id])).toEqual([]);
+      const userId = `mediator-${randomUUID()}`;
+      const repeated = await asStaff(
+        `mutation($u: String!) { addMediator(input: { name: "Ma Xiulan", userId: $u, specialties: [FAMILY, FAMILY] }) { id } }`,
+        { u: userId },
+      );
+      expect(repeated.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.specialties',
+      });
+      expect(await sql(`SELECT id FROM mediators WHERE user_id = $1`, [userId])).toEqual([]);
+    });
+
+    it('when a session or an agreement is dated outside its plausible range, then BAD_USER_INPUT names the field and the case is unchanged', async () => {
+      const id = await caseAt('in_mediation');
+      const session = `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard") { id } }`;
+      for (const at of [
+        '0001-01-01T10:00:00Z',
+        `${beijingDay(-400)}T10:00:00+08:00`,
+        '9999-12-31T10:00:00Z',
+        new Date(Date.now() + DAY).toISOString(),
+      ]) {
+        const res = await asStaff(session, { id, who: [usual[0]], at });
+        expect({ at, error: res.errors?.[0]?.extensions }).toEqual({
+          at,
+          error: { code: 'BAD_USER_INPUT', field: 'heldAt' },
+        });
+      }
+      const agree = `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: $on }) { id } }`;
+      for (const on of ['0001-01-01', beijingDay(-366), '9999-12-31', beijingDay(2)]) {
+        const res = await asStaff(agree, { id, on });
+        expect({ on, error: res.errors?.[0]?.extensions }).toEqual({
+          on,
+          error: { code: 'BAD_USER_INPUT', field: 'agreement.signedOn' },
+        });
+      }
+      expect(await sql(`SELECT id FROM mediation_sessions WHERE case_id = $1`, [id])).toEqual([]);
+      expect((await statusOf(id)).status).toBe('in_mediation');
+      // The edges of the range are accepted.
+      ok(
+        await asStaff(session, { id, who: [usual[0]], at: `${beijingDay(-364)}T10:00:00+08:00` }),
+        'recordSession',
+      );
+      ok(await asStaff(agree, { id, on: beijingDay(-364) }), 'reachAgreement');
+    });
+
+    it('when a string argument carries a null byte, another control character or a lone surrogate, then BAD_USER_INPUT names the field and nothing changes', async () => {
+      const filed = await caseAt('filed');
+      const mediating = await caseAt('in_mediation');
+      const agreed = await caseAt('agreement_reached');
+      const followUpId = (
+        await sql<{ id: string }>(`SELECT id FROM follow_ups WHERE case_id = $1`, [agreed])
+      )[0]!.id;
+      const before = await Promise.all([filed, mediating, agreed].map(statusOf));
+      const summary = `Noise\u0000at night ${randomUUID()}`;
+      const cases: [string, string, Record<string, unknown>, string][] = [
+        [
+          'a case summary',
+          FILE,
+          input(summary, [
+            [usual[0], 'APPLICANT'],
+            [usual[1], 'RESPONDENT'],
+          ]),
+          'input.summary',
+        ],
+        [
+          'who referred it',
+          FILE,
+          {
+            input: {
+              ...input(
+                'Referred by the police',
+                [
+                  [usual[0], 'APPLICANT'],
+                  [usual[1], 'RESPONDENT'],
+                ],
+                'REFERRAL',
+              ).input,
+              referralFrom: 'Police \ud800station',
+            },
+          },
+          'input.referralFrom',
+        ],
+        [
+          'a reason to decline',
+          `mutation($id: ID!, $r: String!) { declineCase(id: $id, reason: $r) { id } }`,
+          { id: filed, r: 'Not\u0000a dispute' },
+          'reason',
+        ],
+        [
+          'a session record',
+          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r) { id } }`,
+          { id: mediating, who: [usual[0]], r: 'Both\u0007 attended' },
+          'record',
+        ],
+        [
+          'agreement terms',
+          `mutation($id: ID!, $t: String!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: $t, signedOn: "${beijingDay(0)}" }) { id } }`,
+          { id: mediating, t: '\udc00Share the cost' },
+          'agreement.terms',
+        ],
+        [
+          'a reason to fail',
+          `mutation($id: ID!, $r: String!) { failMediation(caseId: $id, reason: $r) { id } }`,
+          { id: mediating, r: 'No\u0000common ground' },
+          'reason',
+        ],
+        [
+          'a follow-up outcome',
+          `mutation($f: ID!, $o: String!) { recordFollowUp(followUpId: $f, outcome: $o) { id } }`,
+          { f: followUpId, o: 'Holds\u0000' },
+          'outcome',
+        ],
+        [
+          "a mediator's name",
+          `mutation($n: String!) { addMediator(input: { name: $n, userId: "mediator-text" }) { id } }`,
+          { n: 'Gao\u0000Ping' },
+          'input.name',
+        ],
+        [
+          "a mediator's user id",
+          `mutation($u: String!) { addMediator(input: { name: "Gao Ping", userId: $u }) { id } }`,
+          { u: 'mediator\u001b[31m' },
+          'input.userId',
+        ],
+        [
+          'a one-line name with a line break',
+          `mutation($n: String!) { addMediator(input: { name: $n, userId: "mediator-text" }) { id } }`,
+          { n: 'Gao\nPing' },
+          'input.name',
+        ],
+        [
+          'a statistics period',
+          `query($f: Date!) { mediationStats(from: $f, to: "2026-01-01") { total } }`,
+          { f: '2025-01-01\u0000' },
+          'from',
+        ],
+      ];
+      for (const [what, query, variables, field] of cases) {
+        const res = await asStaff(query, variables);
+        expect({ what, error: res.errors?.[0]?.extensions }).toEqual({
+          what,
+          error: { code: 'BAD_USER_INPUT', field },
+        });
+      }
+      expect(await Promise.all([filed, mediating, agreed].map(statusOf))).toEqual(before);
+      expect(
+        await sql(`SELECT id FROM mediation_sessions WHERE case_id = $1`, [mediating]),
+      ).toEqual([]);
+      expect(await sql(`SELECT id FROM mediators WHERE user_id = 'mediator-text'`)).toEqual([]);
+      expect(await sql(`SELECT done_at FROM follow_ups WHERE id = $1`, [followUpId])).toEqual([
+        { done_at: null },
+      ]);
+      expect(
+        await sql(`SELECT id FROM cases WHERE summary LIKE 'Referred by the police%'`),
+      ).toEqual([]);
+      // Free text keeps its line breaks.
+      const record = 'Both attended.\nA site visit is agreed.';
+      ok(
+        await asStaff(
+          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r) { id } }`,
+          { id: mediating, who: [usual[0]], r: record },
+        ),
+        'recordSession',
+      );
+      expect(
+        await sql(`SELECT record FROM mediation_sessions WHERE case_id = $1`, [mediating]),
+      ).toEqual([{ record }]);
+    });
+
+    it('when an anonymous caller sends invalid input to any mutation, then UNAUTHENTICATED comes before any validation', async () => {
+      const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
+      const calls = [
+        `mutation { fileCase(input: { category: OTHER, source: SERVICE_REQUEST, summary: "", parties: [] }) { id } }`,
+        `mutation { acceptCase(id: "x") { id } }`,
+        `mutation { declineCase(id: "x", reason: "\\u0000") { id } }`,
+        `mutation { assignMediator(caseId: "x", mediatorId: "y") { id } }`,
+        `mutation { startMediation(id: "x") { id } }`,
+        `mutation { recordSession(caseId: "x", heldAt: "0001-01-01", attendeeIds: ["x", "x"], record: "") { id } }`,
+        `mutation { reachAgreement(caseId: "x", agreement: { form: ORAL, terms: "", signedOn: "9999-12-31" }) { id } }`,
+        `mutation { failMediation(caseId: "x", reason: "") { id } }`,
+        `mutation { withdrawCase(caseId: "x") { id } }`,
+        `mutation { refuseMediation(caseId: "x") { id } }`,
+        `mutation { closeCase(caseId: "x") { id } }`,
+        `mutation { recordFollowUp(followUpId: "x", outcome: "") { id } }`,
+        `mutation { addMediator(input: { name: "", userId: "", specialties: [FAMILY, FAMILY] }) { id } }`,
+        `query { mediationStats(from: "x", to: "y") { total } }`,
+        `query { case(id: "x") { id } }`,
+      ];
+      for (const query of calls) {
+        const res = await callSubgraph(service, anonymous, query);
+        expect({ query, code: res.errors?.[0]?.extensions?.code }).toEqual({
+          query,
+          code: 'UNAUTHENTICATED',
+        });
+      }
+    });
   });
 
   it('when a dispute request is delivered twice, then exactly one case is opened and CaseFiled names the request', async () => {
@@ -380,7 +719,7 @@ describe('mediation: cases', () => {
   });
 
   it('when a party moves out, then their open cases are flagged and closed ones are not', async () => {
-    const a = randomUUID();
+    const a = (await announceResidents(producer, service))[0]!;
     const open = await fileCase(a);
     const done = await caseAt('closed');
     await sql(

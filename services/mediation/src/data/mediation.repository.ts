@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows, type Row } from '@liyuan/kit';
+import { knownResidentStatuses, queryRows, type KnownResidentStatus, type Row } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from '../domain/case-status';
 import type {
   Agreement,
@@ -179,6 +179,9 @@ export class TypeOrmMediationStore implements MediationStore {
       `UPDATE case_parties SET refused_at = now() WHERE case_id = $1 AND resident_id = $2`,
       [caseId, residentId],
     );
+  }
+  knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>> {
+    return knownResidentStatuses(this.m, ids);
   }
   async flagOpenCasesOf(residentId: string): Promise<number> {
     const rows = await this.rows(

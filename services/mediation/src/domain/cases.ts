@@ -2,10 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AgreementReached, CaseAccepted, CaseClosed, CaseFiled } from '@liyuan/schemas';
 import {
+  addDays,
+  assertWithin,
   badInput,
+  checkResidentReference,
   conflict,
+  distinct,
   forbidden,
+  freeText,
   hasRole,
+  isoDate,
+  isoInstant,
+  line,
   notFound,
   parseInput,
   unauthenticated,
@@ -24,14 +32,12 @@ import {
 import type { MediationStore, RunInTransaction, Tx } from './ports';
 
 const uuid = z.uuid('must be a valid id');
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const fileInput = z
   .object({
     category: z.enum(CATEGORIES),
     source: z.enum(SOURCES),
-    referralFrom: text(100).nullish(),
-    summary: text(4000),
+    referralFrom: line(100).nullish(),
+    summary: freeText(4000),
     parties: z
       .array(z.object({ residentId: uuid, role: z.enum(PARTY_ROLES) }))
       .min(2, 'a dispute has at least two parties')
@@ -47,21 +53,32 @@ const fileInput = z
   });
 const agreementInput = z.object({
   form: z.enum(['written', 'oral']),
-  terms: text(4000),
-  signedOn: z.iso.date('must be a date YYYY-MM-DD'),
+  terms: freeText(4000),
+  signedOn: isoDate,
 });
 const mediatorInput = z.object({
-  name: text(50),
-  userId: text(100),
-  specialties: z.array(z.enum(CATEGORIES)).max(5).nullish(),
+  name: line(50),
+  userId: line(100),
+  specialties: distinct(z.enum(CATEGORIES), 'each specialty once')
+    .max(5, 'at most 5 specialties')
+    .nullish(),
 });
+const attendeesInput = distinct(uuid, 'each attendee once').min(1, 'at least one attendee');
+/** A reason, a record, an outcome: free text. */
+const note = freeText(2000);
 
 /** Days an agreement leaves for court confirmation, and after which its follow-up visit is due. */
 export const COURT_CONFIRMATION_DAYS = 30;
 export const FOLLOW_UP_AFTER_DAYS = 14;
+/**
+ * How far back a session or an agreement may be dated when it is recorded: a year. Neither may be
+ * in the future (a session allows five minutes of clock skew).
+ */
+export const RECORDED_WITHIN_DAYS = 365;
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 const DAY = 86_400_000;
-const addDays = (date: string, days: number): string =>
+const dayAfter = (date: string, days: number): string =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 const today = (now = new Date()): string =>
   new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -105,6 +122,11 @@ export class Cases {
     };
   }
 
+  /**
+   * Files a case. Every party must be a resident the registry announced (BAD_USER_INPUT naming
+   * `input.parties.<i>.residentId` otherwise; a resident naming themself is accepted before the
+   * announcement arrives, their id comes signed). Publishes CaseFiled.
+   */
   async file(caller: Caller, raw: unknown): Promise<DisputeCase> {
     if (caller.userId === null) throw unauthenticated();
     const input = parseInput(fileInput, raw, 'input');
@@ -135,6 +157,11 @@ export class Cases {
       refusedAt: null,
     }));
     return this.transaction(async (tx) => {
+      const known = await tx.store.knownResidents(parties.map((p) => p.residentId));
+      for (const [i, p] of parties.entries())
+        checkResidentReference(known, p.residentId, `input.parties.${i}.residentId`, {
+          callerResidentId: caller.residentId,
+        });
       await tx.store.insertCase(c, parties);
       await publishFiled(tx, c, parties);
       return c;
@@ -148,8 +175,9 @@ export class Cases {
   }
 
   decline(caller: Caller, id: string, reason: unknown): Promise<DisputeCase> {
-    const note = parseInput(text(2000), reason, 'reason');
-    return this.move(caller, id, 'declined', { staffOnly: true, outcomeNote: note });
+    requireStaff(caller);
+    const outcomeNote = parseInput(note, reason, 'reason');
+    return this.move(caller, id, 'declined', { staffOnly: true, outcomeNote });
   }
 
   async assignMediator(
@@ -182,24 +210,38 @@ export class Cases {
     });
   }
 
+  /**
+   * Records a session of a case in mediation: held within the past {@link RECORDED_WITHIN_DAYS}
+   * days and not in the future, attended by parties to the case, each named once.
+   */
   async recordSession(
     caller: Caller,
     caseId: string,
     heldAt: string,
-    attendeeIds: string[],
+    rawAttendeeIds: string[],
     record: unknown,
   ): Promise<DisputeCase> {
-    const held = new Date(parseInput(z.iso.datetime({ offset: true }), heldAt, 'heldAt'));
-    const text4000 = parseInput(text(4000), record, 'record');
-    if (held.getTime() > this.clock().getTime() + 5 * 60_000)
+    requireUser(caller);
+    const held = new Date(parseInput(isoInstant, heldAt, 'heldAt'));
+    const attendeeIds = parseInput(attendeesInput, rawAttendeeIds, 'attendeeIds');
+    const text4000 = parseInput(freeText(4000), record, 'record');
+    const now = this.clock();
+    if (held.getTime() > now.getTime() + CLOCK_SKEW_MS)
       throw badInput('heldAt', 'heldAt: must not be in the future');
+    assertWithin(
+      'heldAt',
+      held,
+      addDays(now, -RECORDED_WITHIN_DAYS),
+      undefined,
+      `must be within the past ${RECORDED_WITHIN_DAYS} days`,
+    );
     return this.transaction(async (tx) => {
       const c = await locked(tx, caseId, 'caseId');
       await this.requireCaseWorker(tx, caller, c.id);
       if (c.status !== 'in_mediation')
         throw conflict('sessions are recorded while the case is in mediation', 'caseId');
       const parties = new Set((await tx.store.partiesOf([c.id])).map((p) => p.residentId));
-      if (!attendeeIds.length || attendeeIds.some((a) => !parties.has(a))) {
+      if (attendeeIds.some((a) => !parties.has(a))) {
         throw badInput('attendeeIds', 'attendeeIds: attendees are parties to the case');
       }
       await tx.store.insertSession({
@@ -213,10 +255,23 @@ export class Cases {
     });
   }
 
+  /**
+   * Records the agreement, signed within the past {@link RECORDED_WITHIN_DAYS} days and not in the
+   * future, and schedules its follow-up. Publishes AgreementReached.
+   */
   reachAgreement(caller: Caller, caseId: string, raw: unknown): Promise<DisputeCase> {
+    requireUser(caller);
     const input = parseInput(agreementInput, raw, 'agreement');
-    if (input.signedOn > today(this.clock()))
+    const now = this.clock();
+    if (input.signedOn > today(now))
       throw badInput('agreement.signedOn', 'agreement.signedOn: must not be in the future');
+    assertWithin(
+      'agreement.signedOn',
+      input.signedOn,
+      today(addDays(now, -RECORDED_WITHIN_DAYS)),
+      undefined,
+      `must be within the past ${RECORDED_WITHIN_DAYS} days`,
+    );
     return this.move(
       caller,
       caseId,
@@ -229,7 +284,7 @@ export class Cases {
           id: randomUUID(),
           caseId: c.id,
           agreementId,
-          dueOn: addDays(input.signedOn, FOLLOW_UP_AFTER_DAYS),
+          dueOn: dayAfter(input.signedOn, FOLLOW_UP_AFTER_DAYS),
           doneAt: null,
           outcome: null,
         };
@@ -246,10 +301,11 @@ export class Cases {
   }
 
   fail(caller: Caller, caseId: string, reason: unknown): Promise<DisputeCase> {
-    const note = parseInput(text(2000), reason, 'reason');
+    requireUser(caller);
+    const outcomeNote = parseInput(note, reason, 'reason');
     return this.move(caller, caseId, 'failed', {
       outcome: 'failed',
-      outcomeNote: note,
+      outcomeNote,
       field: 'caseId',
     });
   }
@@ -301,7 +357,8 @@ export class Cases {
   }
 
   async recordFollowUp(caller: Caller, followUpId: string, rawOutcome: unknown): Promise<FollowUp> {
-    const outcome = parseInput(text(2000), rawOutcome, 'outcome');
+    requireUser(caller);
+    const outcome = parseInput(note, rawOutcome, 'outcome');
     if (!uuid.safeParse(followUpId).success)
       throw badInput('followUpId', 'followUpId: must be a valid id');
     return this.transaction(async (tx) => {
@@ -314,6 +371,7 @@ export class Cases {
     });
   }
 
+  /** Adds a mediator to the roster, each specialty named once. */
   async addMediator(caller: Caller, raw: unknown): Promise<Mediator> {
     requireStaff(caller);
     const input = parseInput(mediatorInput, raw, 'input');
@@ -370,8 +428,8 @@ export class Cases {
   /** Counts by category and outcome, success rate and average days to resolve for cases filed in [from, to). */
   async stats(caller: Caller, from: string, to: string) {
     requireStaff(caller);
-    const f = parseInput(z.iso.date('must be a date YYYY-MM-DD'), from, 'from');
-    const t = parseInput(z.iso.date('must be a date YYYY-MM-DD'), to, 'to');
+    const f = parseInput(isoDate, from, 'from');
+    const t = parseInput(isoDate, to, 'to');
     if (t <= f) throw badInput('to', 'to: must be after from');
     const cases = await this.read.casesFiledBetween(f, t);
     const count = (key: (c: DisputeCase) => string) => {
@@ -508,8 +566,13 @@ function newCase(
   };
 }
 
-function requireStaff(caller: Caller): void {
+/** Signed-in callers only: anonymous callers learn nothing, not even what their input lacks. */
+function requireUser(caller: Caller): void {
   if (caller.userId === null) throw unauthenticated();
+}
+
+function requireStaff(caller: Caller): void {
+  requireUser(caller);
   if (!isMediationStaff(caller)) throw forbidden('requires mediation staff (staff or admin)');
 }
 

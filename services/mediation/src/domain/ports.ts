@@ -1,4 +1,4 @@
-import type { Publish } from '@liyuan/kit';
+import type { KnownResidentStatus, Publish } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from './case-status';
 import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from './model';
 
@@ -31,6 +31,8 @@ export interface MediationStore {
     residentIds: readonly string[],
   ): Promise<{ residentId: string; caseId: string }[]>;
   markRefused(caseId: string, residentId: string): Promise<void>;
+  /** The registry status of each resident the residents' events announced (others are absent). */
+  knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>>;
   flagOpenCasesOf(residentId: string): Promise<number>;
 
   mediatorsByIds(ids: readonly string[]): Promise<Mediator[]>;

@@ -1,4 +1,4 @@
-import type { ConsumerDefinition } from '@liyuan/kit';
+import { knownResidentHandlers, recordKnownResidents, type ConsumerDefinition } from '@liyuan/kit';
 import {
   RESIDENTS_TOPICS,
   ResidentMovedOut,
@@ -12,15 +12,18 @@ export const MEDIATION_CONSUMER_GROUP = 'mediation';
 
 /**
  * What mediation reacts to: a dispute filed at the service hall opens a case (once per request;
- * its CaseFiled tells residents the request is referred), and a party moving out flags their open
- * cases.
+ * its CaseFiled tells residents the request is referred), residents registered, updated or moving
+ * out (what it knows of the registry, to check the parties a case names; a move-out also flags the
+ * party's open cases).
  */
 export function mediationConsumers(): ConsumerDefinition[] {
+  const known = knownResidentHandlers();
   return [
     {
       groupId: MEDIATION_CONSUMER_GROUP,
       topics: [RESIDENTS_TOPICS.serviceRequest, RESIDENTS_TOPICS.resident],
       handlers: {
+        ...known.handlers,
         [ServiceRequestFiled.type]: async (event, manager) => {
           const data = payloadOf(ServiceRequestFiled, event);
           if (data.type !== 'dispute') return;
@@ -28,6 +31,7 @@ export function mediationConsumers(): ConsumerDefinition[] {
         },
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
           const data = payloadOf(ResidentMovedOut, event);
+          await recordKnownResidents(manager, [{ ...data, status: 'moved_out' }]);
           const flagged = await createTx(manager, event.traceparent).store.flagOpenCasesOf(
             data.residentId,
           );
@@ -37,6 +41,7 @@ export function mediationConsumers(): ConsumerDefinition[] {
           );
         },
       },
+      batchHandlers: known.batchHandlers,
     },
   ];
 }
