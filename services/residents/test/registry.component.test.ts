@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signCaller, type RunningService } from '@liyuan/kit';
+import { signCaller, type Caller, type RunningService } from '@liyuan/kit';
 import { callSubgraph, caller, postGraphQL, startTestResidents } from '../../../test/support/stack';
 import {
   REGISTER_RESIDENT,
@@ -38,6 +38,24 @@ describe('residents subgraph', () => {
 
     it.each([
       ['an empty name', { name: '   ' }, 'input.name'],
+      ['a null byte in the name', { name: 'Wen\u0000Shuyi' }, 'input.name'],
+      ['a lone surrogate in the name', { name: '\ud800 Shuyi' }, 'input.name'],
+      ['a line break in the name', { name: 'Wen\nShuyi' }, 'input.name'],
+      [
+        'a null byte in the ID-card number',
+        { idCardNumber: '62098219620517\u0000001' },
+        'input.idCardNumber',
+      ],
+      [
+        'a birth date before 1900',
+        { birthDate: '1899-12-31', idCardNumber: idCardFor('1899-12-31') },
+        'input.birthDate',
+      ],
+      [
+        'a birth date in the year 9999',
+        { birthDate: '9999-12-31', idCardNumber: idCardFor('9999-12-31') },
+        'input.birthDate',
+      ],
       [
         'a birth date in the future',
         { birthDate: '2999-01-01', idCardNumber: idCardFor('2999-01-01') },
@@ -114,6 +132,175 @@ describe('residents subgraph', () => {
         '{ residents { totalCount } }',
       );
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+  });
+
+  describe('text, dates and sign-in', () => {
+    const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
+
+    it('when a string argument carries a null byte, another control character or a lone surrogate, then BAD_USER_INPUT names the field and nothing is written', async () => {
+      const { gridId, buildingId, householdId } = await seedHousehold(asStaff);
+      const r = dataOf<{ id: string }>(
+        await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId) }),
+        'registerResident',
+      );
+      const before = async () =>
+        (await service.db.dataSource.query(
+          `SELECT (SELECT count(*) FROM grids)::int AS grids, (SELECT count(*) FROM buildings)::int AS buildings,
+                  (SELECT count(*) FROM households)::int AS households, (SELECT count(*) FROM grid_members)::int AS members,
+                  (SELECT count(*) FROM key_group_tags)::int AS tags, (SELECT count(*) FROM personal_data_access)::int AS reads,
+                  (SELECT count(*) FROM outbox_events)::int AS events`,
+        )) as unknown[];
+      const start = await before();
+      const cases: [string, string, Record<string, unknown>, string][] = [
+        [
+          'a grid name',
+          `mutation($n: String!) { createGrid(input: { name: $n }) { id } }`,
+          { n: 'Grid\u0000One' },
+          'input.name',
+        ],
+        [
+          'a building address',
+          `mutation($g: ID!, $a: String!) { registerBuilding(input: { name: "Block 9", address: $a, gridId: $g }) { id } }`,
+          { g: gridId, a: '9 Mingshan\ud800 Road' },
+          'input.address',
+        ],
+        [
+          'a household room',
+          `mutation($b: ID!, $r: String!) { registerHousehold(input: { buildingId: $b, unit: "2", room: $r }) { id } }`,
+          { b: buildingId, r: '30\u00001' },
+          'input.room',
+        ],
+        [
+          'a new name',
+          `mutation($id: ID!, $n: String!) { updateResident(id: $id, input: { name: $n }) { id } }`,
+          { id: r.id, n: 'Wen\u001bShu' },
+          'input.name',
+        ],
+        [
+          "a grid member's user id",
+          `mutation($g: ID!, $u: String!) { assignGridMember(input: { gridId: $g, userId: $u, name: "Zhao Ping" }) { id } }`,
+          { g: gridId, u: 'gm\u0000zhao' },
+          'input.userId',
+        ],
+        [
+          "a grid member's name",
+          `mutation($g: ID!, $n: String!) { assignGridMember(input: { gridId: $g, userId: "gm-text", name: $n }) { id } }`,
+          { g: gridId, n: '\udc00Zhao' },
+          'input.name',
+        ],
+        [
+          'a key-group tag name',
+          `mutation($n: String!) { configureKeyGroupTag(input: { code: "text_tag", name: $n }) { code } }`,
+          { n: 'Text\u0085tag' },
+          'input.name',
+        ],
+        [
+          'a tag code',
+          `mutation($id: ID!, $t: String!) { tagResident(residentId: $id, tag: $t) { id } }`,
+          { id: r.id, t: 'disabled\u0000' },
+          'tag',
+        ],
+        [
+          'a name search',
+          `query($n: String!) { residents(filter: { name: $n }) { totalCount } }`,
+          { n: 'a\u0000b' },
+          'filter.name',
+        ],
+        [
+          'an audit filter',
+          `query($u: String!) { personalDataAudit(filter: { actorUserId: $u }) { edges { cursor } } }`,
+          { u: 'staff\u0000' },
+          'filter.actorUserId',
+        ],
+        [
+          'the purpose of an audited read',
+          `query($id: ID!, $p: String!) { resident(id: $id) { idCardNumber(purpose: $p) } }`,
+          { id: r.id, p: 'social\u0000insurance' },
+          'purpose',
+        ],
+        [
+          'the purpose of an audited phone read',
+          `query($id: ID!, $p: String!) { resident(id: $id) { phone(purpose: $p) } }`,
+          { id: r.id, p: 'home\ud800visit' },
+          'purpose',
+        ],
+      ];
+      const admin = caller(['admin'], { userId: 'admin-text' });
+      for (const [what, query, variables, field] of cases) {
+        const res = await callSubgraph(service, admin, query, variables);
+        expect({ what, error: res.errors?.[0]?.extensions }).toEqual({
+          what,
+          error: { code: 'BAD_USER_INPUT', field },
+        });
+      }
+      expect(await before()).toEqual(start);
+      const read = await asStaff(`query($id: ID!) { resident(id: $id) { name } }`, { id: r.id });
+      expect(read.data).toEqual({ resident: { name: 'Wen Shuyi' } });
+    });
+
+    it('when a resident is moved out on a day before their birth or in the future, then BAD_USER_INPUT names movedOutOn and they stay active', async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      const r = dataOf<{ id: string }>(
+        await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId) }),
+        'registerResident',
+      );
+      const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+      for (const on of ['0001-01-01', '1962-05-16', '9999-12-31', tomorrow]) {
+        const res = await asStaff(
+          `mutation($id: ID!, $on: Date!) { moveOutResident(input: { residentId: $id, movedOutOn: $on }) { status } }`,
+          { id: r.id, on },
+        );
+        expect({ on, error: res.errors?.[0]?.extensions }).toEqual({
+          on,
+          error: { code: 'BAD_USER_INPUT', field: 'input.movedOutOn' },
+        });
+      }
+      const read = await asStaff(`query($id: ID!) { resident(id: $id) { status } }`, { id: r.id });
+      expect(read.data).toEqual({ resident: { status: 'ACTIVE' } });
+    });
+
+    it('when an anonymous caller sends invalid input to any mutation or signed-in query, then UNAUTHENTICATED comes before any validation', async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      const before = await counts();
+      const calls = [
+        `mutation { createGrid(input: { name: "" }) { id } }`,
+        `mutation { registerBuilding(input: { name: "", address: "", gridId: "x" }) { id } }`,
+        `mutation { registerHousehold(input: { buildingId: "x", unit: "", room: "" }) { id } }`,
+        `mutation { registerResident(input: { householdId: "${householdId}", name: "", gender: MALE, birthDate: "0001-01-01",
+           idCardNumber: "x", residencyType: REGISTERED, relationshipToHead: OTHER }) { id } }`,
+        `mutation { registerResident(input: { householdId: "x", name: "A\\u0000", gender: MALE, birthDate: "9999-12-31",
+           idCardNumber: "", residencyType: REGISTERED, relationshipToHead: OTHER }) { id } }`,
+        `mutation { updateResident(id: "x", input: {}) { id } }`,
+        `mutation { moveOutResident(input: { residentId: "x", movedOutOn: "0001-01-01" }) { id } }`,
+        `mutation { assignGridMember(input: { gridId: "x", userId: "", name: "" }) { id } }`,
+        `mutation { configureKeyGroupTag(input: { code: "BAD", name: "" }) { code } }`,
+        `mutation { tagResident(residentId: "x", tag: "BAD") { id } }`,
+        `mutation { untagResident(residentId: "x", tag: "BAD") { id } }`,
+        `mutation { recordVisit(input: { householdId: "x", visitedAt: "0001-01-01T00:00:00Z", notes: "\\u0000" }) { id } }`,
+        `mutation { fileServiceRequest(input: { type: OTHER, description: "" }) { id } }`,
+        `mutation { startServiceRequest(id: "x", note: "\\u0000") { id } }`,
+        `mutation { resolveServiceRequest(id: "x", resolution: "") { id } }`,
+        `mutation { rejectServiceRequest(id: "x", reason: "") { id } }`,
+        `query { resident(id: "x") { id } }`,
+        `query { residents(first: 0, after: "forged", filter: { name: "" }) { totalCount } }`,
+        `query { household(id: "x") { id } }`,
+        `query { building(id: "x") { id } }`,
+        `query { buildings(gridId: "x") { id } }`,
+        `query { visitsDue(gridId: "x") { dueAt } }`,
+        `query { scheduledVisits(gridId: "x") { id } }`,
+        `query { serviceRequest(id: "x") { id } }`,
+        `query { serviceRequests(first: 0, after: "forged") { edges { cursor } } }`,
+        `query { personalDataAudit(first: 0, after: "forged") { edges { cursor } } }`,
+      ];
+      for (const query of calls) {
+        const res = await callSubgraph(service, anonymous, query);
+        expect({ query, code: res.errors?.[0]?.extensions?.code }).toEqual({
+          query,
+          code: 'UNAUTHENTICATED',
+        });
+      }
+      expect(await counts()).toEqual(before);
     });
   });
 

@@ -288,6 +288,38 @@ describe('residents: visits, tags, service requests, audit', () => {
       expect(await sql(`SELECT count(*)::int AS n FROM visits`)).toEqual(before);
     });
 
+    it('when a visit is dated in the year 0001 or more than a year ago, or its notes carry a control character, then BAD_USER_INPUT names the field and nothing is written; notes keep their line breaks', async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      const visits = () =>
+        sql<{ notes: string }>(`SELECT notes FROM visits WHERE household_id = $1`, [householdId]);
+      for (const visitedAt of ['0001-01-01T10:00:00Z', daysAgo(366), '9999-12-31T10:00:00Z']) {
+        const res = await asStaff(RECORD_VISIT, {
+          input: { householdId, visitedAt, notes: 'routine visit' },
+        });
+        expect({ visitedAt, error: res.errors?.[0]?.extensions }).toEqual({
+          visitedAt,
+          error: { code: 'BAD_USER_INPUT', field: 'input.visitedAt' },
+        });
+      }
+      for (const notes of ['All well\u0000', 'All \ud800well', 'Bell\u0007']) {
+        const res = await asStaff(RECORD_VISIT, {
+          input: { householdId, visitedAt: daysAgo(1), notes },
+        });
+        expect({ notes, error: res.errors?.[0]?.extensions }).toEqual({
+          notes,
+          error: { code: 'BAD_USER_INPUT', field: 'input.notes' },
+        });
+      }
+      expect(await visits()).toEqual([]);
+      const notes = 'Heating works.\nNeighbour checks in daily.';
+      for (const visitedAt of [daysAgo(364), daysAgo(0)])
+        dataOf(
+          await asStaff(RECORD_VISIT, { input: { householdId, visitedAt, notes } }),
+          'recordVisit',
+        );
+      expect(await visits()).toEqual([{ notes }, { notes }]);
+    });
+
     it('when a mediation agreement arrives (twice), then each party household gets one follow-up visit', async () => {
       const seeded = await seedHousehold(asStaff);
       const h2 = await addHousehold(seeded.buildingId, 'agreement-2');
@@ -456,6 +488,56 @@ describe('residents: visits, tags, service requests, audit', () => {
         field: 'input.residentId',
       });
       expect(await sql(`SELECT count(*)::int AS n FROM service_requests`)).toEqual(before);
+    });
+
+    it('when a description, note, resolution or reason carries a null byte, another control character or a lone surrogate, then BAD_USER_INPUT names it and nothing changes', async () => {
+      const before = await sql(`SELECT count(*)::int AS n FROM service_requests`);
+      for (const description of ['Leak\u0000', '\udfffLeak', 'Leak\u001b[2J']) {
+        const res = await file(self, { type: 'OTHER', description });
+        expect({ description, error: res.errors?.[0]?.extensions }).toEqual({
+          description,
+          error: { code: 'BAD_USER_INPUT', field: 'input.description' },
+        });
+      }
+      expect(await sql(`SELECT count(*)::int AS n FROM service_requests`)).toEqual(before);
+      // Free text keeps its line breaks.
+      const description = 'Pension transfer.\nDocuments attached.';
+      const req = dataOf<{ id: string }>(
+        await file(staff, { residentId, type: 'SOCIAL_INSURANCE', description }),
+        'fileServiceRequest',
+      );
+      const moves: [string, Record<string, unknown>, string][] = [
+        [
+          `mutation($id: ID!, $n: String) { startServiceRequest(id: $id, note: $n) { status } }`,
+          { id: req.id, n: 'Taken\u0000up' },
+          'note',
+        ],
+        [
+          `mutation($id: ID!, $n: String!) { resolveServiceRequest(id: $id, resolution: $n) { status } }`,
+          { id: req.id, n: 'Done\ud800' },
+          'resolution',
+        ],
+        [
+          `mutation($id: ID!, $n: String!) { rejectServiceRequest(id: $id, reason: $n) { status } }`,
+          { id: req.id, n: 'No\u0000' },
+          'reason',
+        ],
+      ];
+      for (const [query, variables, field] of moves) {
+        const res = await asStaff(query, variables);
+        expect({ field, error: res.errors?.[0]?.extensions }).toEqual({
+          field,
+          error: { code: 'BAD_USER_INPUT', field },
+        });
+      }
+      expect(
+        await sql(`SELECT status, description FROM service_requests WHERE id = $1`, [req.id]),
+      ).toEqual([{ status: 'filed', description }]);
+      expect(
+        await sql(`SELECT count(*)::int AS n FROM service_request_changes WHERE request_id = $1`, [
+          req.id,
+        ]),
+      ).toEqual([{ n: 1 }]);
     });
 
     it('when a transition is not allowed, then CONFLICT names it and nothing changes; allowed ones are recorded', async () => {

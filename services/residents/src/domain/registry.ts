@@ -17,6 +17,9 @@ import {
   decodeCursor,
   encodeCursor,
   forbidden,
+  isoDate,
+  isoInstant,
+  line,
   notFound,
   pageSize,
   hasRole,
@@ -25,7 +28,7 @@ import {
   type Caller,
 } from '@liyuan/kit';
 import { canRead, requireManage, requireStaff, visibleGrids } from './access';
-import { ageOn, isIsoDate, shift, today } from './dates';
+import { ageOn, shift, today } from './dates';
 import {
   GENDERS,
   RELATIONSHIPS,
@@ -44,9 +47,8 @@ import { birthDateOfIdCard, isValidIdCardNumber, isValidPhone } from './personal
 import type { RegistryStore, RunInTransaction, Tx } from './ports';
 
 const uuid = z.uuid('must be a valid id');
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const isoDate = z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD');
+/** Names, addresses, units, rooms, user ids and search terms: one line of clean text. */
+const text = line;
 const phone = z.string().trim().refine(isValidPhone, 'must be an 11-digit mobile number');
 const tag = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'tags are lower_snake_case');
 const tags = z
@@ -100,8 +102,8 @@ const auditFilter = z
   .object({
     residentId: uuid.nullish(),
     actorUserId: text(100).nullish(),
-    from: z.iso.datetime({ offset: true }).nullish(),
-    to: z.iso.datetime({ offset: true }).nullish(),
+    from: isoInstant.nullish(),
+    to: isoInstant.nullish(),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, {
     message: 'from must not be after to',
@@ -120,6 +122,9 @@ const residentFilter = z
     message: 'minAge must not exceed maxAge',
     path: ['minAge'],
   });
+
+/** The earliest birth date the registry accepts. */
+export const EARLIEST_BIRTH_DATE = '1900-01-01';
 
 export type RegisterResidentInput = z.input<typeof registerResidentInput>;
 export type UpdateResidentInput = z.input<typeof updateResidentInput>;
@@ -165,6 +170,11 @@ async function publishTagChanges(
   for (const t of before.tags.filter((x) => !tags.includes(x))) {
     await tx.publish(ResidentUntagged, before.id, { ...base, tag: t });
   }
+}
+
+/** Anonymous callers are refused before their input is looked at. */
+function requireUser(caller: Caller): void {
+  if (caller.userId === null) throw unauthenticated();
 }
 
 /** Postgres unique-violation, raised when a concurrent request won the race a pre-check lost. */
@@ -217,6 +227,7 @@ export class Registry {
   }
 
   async registerHousehold(caller: Caller, raw: unknown): Promise<Household> {
+    requireUser(caller);
     const input = parseInput(registerHouseholdInput, raw, 'input');
     return this.transaction(async ({ store, publish }) => {
       const [building] = await store.buildingsByIds([input.buildingId]);
@@ -256,13 +267,18 @@ export class Registry {
     });
   }
 
+  /**
+   * Registers a resident: born from {@link EARLIEST_BIRTH_DATE} to today, the birth date matching
+   * the one the ID-card number encodes. Anonymous callers are refused before any validation.
+   */
   async registerResident(caller: Caller, raw: unknown): Promise<ResidentInGrid> {
+    requireUser(caller);
     const input = parseInput(registerResidentInput, raw, 'input');
     const todayDate = today(this.clock());
     if (input.birthDate > todayDate)
       throw badInput('input.birthDate', 'input.birthDate: must not be in the future');
-    if (input.birthDate < '1900-01-01')
-      throw badInput('input.birthDate', 'input.birthDate: must be after 1900');
+    if (input.birthDate < EARLIEST_BIRTH_DATE)
+      throw badInput('input.birthDate', `input.birthDate: must be ${EARLIEST_BIRTH_DATE} or later`);
     if (birthDateOfIdCard(input.idCardNumber) !== input.birthDate) {
       throw badInput(
         'input.idCardNumber',
@@ -324,6 +340,7 @@ export class Registry {
   }
 
   async updateResident(caller: Caller, id: string, raw: unknown): Promise<ResidentInGrid> {
+    requireUser(caller);
     if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
     const input = parseInput(updateResidentInput, raw, 'input');
     return this.transaction(async ({ store, publish }) => {
@@ -366,7 +383,9 @@ export class Registry {
     });
   }
 
+  /** Marks a resident moved out on a day from their birth date to today. */
   async moveOutResident(caller: Caller, raw: unknown): Promise<ResidentInGrid> {
+    requireUser(caller);
     const input = parseInput(moveOutInput, raw, 'input');
     if (input.movedOutOn > today(this.clock())) {
       throw badInput('input.movedOutOn', 'input.movedOutOn: must not be in the future');
@@ -447,6 +466,7 @@ export class Registry {
     rawTag: string,
     add: boolean,
   ): Promise<ResidentInGrid> {
+    requireUser(caller);
     if (!uuid.safeParse(residentId).success)
       throw badInput('residentId', 'residentId: must be a valid id');
     const code = parseInput(tag, rawTag, 'tag');
@@ -499,6 +519,7 @@ export class Registry {
     caller: Caller,
     args: { first?: number | null; after?: string | null; filter?: unknown },
   ): Promise<ResidentPage> {
+    requireUser(caller);
     const first = pageSize(args.first);
     const after = args.after ? decodeResidentCursor(args.after) : undefined;
     const filter = parseInput(residentFilter, args.filter ?? {}, 'filter');

@@ -7,6 +7,7 @@ import {
   decodeCursor,
   encodeCursor,
   forbidden,
+  freeText,
   hasRole,
   notFound,
   pageSize,
@@ -28,16 +29,10 @@ const uuid = z.uuid('must be a valid id');
 const fileInput = z.object({
   residentId: uuid.nullish(),
   type: z.enum(SERVICE_REQUEST_TYPES),
-  description: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(2000, 'must be at most 2000 characters'),
+  description: freeText(2000),
 });
-const note = (required: boolean) =>
-  required
-    ? z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters')
-    : z.string().trim().max(2000, 'must be at most 2000 characters').nullish();
+/** A note on a move (free text): required for a resolution or a rejection, optional on starting. */
+const note = (required: boolean) => (required ? freeText(2000) : freeText(2000, 0).nullish());
 const listFilter = z.object({
   status: z.enum(SERVICE_REQUEST_STATUSES).nullish(),
   type: z.enum(SERVICE_REQUEST_TYPES).nullish(),
@@ -137,11 +132,13 @@ export class ServiceRequests {
 
   /** Hall staff take the request up. */
   start(caller: Caller, id: string, rawNote: unknown): Promise<ServiceRequest> {
+    staffOnly(caller);
     return this.move(caller, id, 'in_progress', parseInput(note(false), rawNote, 'note') ?? null);
   }
 
   /** Hall staff resolve it, saying how. */
   resolve(caller: Caller, id: string, resolution: unknown): Promise<ServiceRequest> {
+    staffOnly(caller);
     return this.move(
       caller,
       id,
@@ -152,6 +149,7 @@ export class ServiceRequests {
 
   /** Hall staff reject it, saying why. */
   reject(caller: Caller, id: string, reason: unknown): Promise<ServiceRequest> {
+    staffOnly(caller);
     return this.move(caller, id, 'rejected', parseInput(note(true), reason, 'reason') ?? null);
   }
 

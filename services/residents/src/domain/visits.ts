@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { FollowUpVisitScheduled, VisitRecorded } from '@liyuan/schemas';
 import {
+  addDays,
+  assertWithin,
   badInput,
   conflict,
   forbidden,
+  freeText,
   hasRole,
+  isoInstant,
   parseInput,
   unauthenticated,
   type Caller,
@@ -17,13 +21,15 @@ import type { RunInTransaction, Tx, VisitStore } from './ports';
 
 /** Days after a visit flagged "follow-up needed", or after a mediation agreement, that the follow-up is due. */
 export const FOLLOW_UP_AFTER_DAYS = 7;
+/** How far back a visit may be dated when it is recorded: a year (and never in the future). */
+export const VISIT_RECORDED_WITHIN_DAYS = 365;
 
 const uuid = z.uuid('must be a valid id');
 const recordVisitInput = z.object({
   householdId: uuid,
   residentId: uuid.nullish(),
-  visitedAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time' }),
-  notes: z.string().trim().max(2000, 'must be at most 2000 characters'),
+  visitedAt: isoInstant,
+  notes: freeText(2000, 0),
   followUpNeeded: z.boolean().default(false),
   scheduledVisitId: uuid.nullish(),
 });
@@ -48,14 +54,25 @@ export class Visits {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Records a visit (a grid member of the household's grid, or staff). */
+  /**
+   * Records a visit (a grid member of the household's grid, or staff), made within the past
+   * {@link VISIT_RECORDED_WITHIN_DAYS} days and not in the future.
+   */
   async recordVisit(caller: Caller, raw: unknown): Promise<Visit> {
+    if (caller.userId === null) throw unauthenticated();
     const input = parseInput(recordVisitInput, raw, 'input');
     const visitedAt = new Date(input.visitedAt);
     const now = this.clock();
     if (visitedAt.getTime() > now.getTime() + 5 * 60_000) {
       throw badInput('input.visitedAt', 'input.visitedAt: must not be in the future');
     }
+    assertWithin(
+      'input.visitedAt',
+      visitedAt,
+      addDays(now, -VISIT_RECORDED_WITHIN_DAYS),
+      undefined,
+      `must be within the past ${VISIT_RECORDED_WITHIN_DAYS} days`,
+    );
     return this.transaction(async (tx) => {
       const [household] = await tx.store.householdsByIds([input.householdId]);
       if (!household) throw badInput('input.householdId', 'input.householdId: no such household');

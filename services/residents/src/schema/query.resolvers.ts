@@ -28,8 +28,10 @@ interface ResidentsArgs {
 
 export const queryResolvers = {
   Query: {
-    resident: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
-      loadReadableResident(ctx, idArg(args.id, 'id')),
+    resident: (_: unknown, args: { id: string }, ctx: ResidentsContext) => {
+      if (ctx.caller.userId === null) throw unauthenticated();
+      return loadReadableResident(ctx, idArg(args.id, 'id'));
+    },
     residents: async (_: unknown, args: ResidentsArgs, ctx: ResidentsContext) => {
       const page = await ctx.registry.listResidents(ctx.caller, args);
       for (const r of page.items) ctx.loaders.resident.prime(r.id, r);
@@ -42,8 +44,10 @@ export const queryResolvers = {
         totalCount: page.totalCount,
       };
     },
-    household: (_: unknown, args: { id: string }, ctx: ResidentsContext) =>
-      loadReadableHousehold(ctx, idArg(args.id, 'id')),
+    household: (_: unknown, args: { id: string }, ctx: ResidentsContext) => {
+      if (ctx.caller.userId === null) throw unauthenticated();
+      return loadReadableHousehold(ctx, idArg(args.id, 'id'));
+    },
     building: (_: unknown, args: { id: string }, ctx: ResidentsContext) => {
       if (ctx.caller.userId === null) throw unauthenticated();
       return ctx.loaders.building.load(idArg(args.id, 'id'));

@@ -1,4 +1,4 @@
-import { badInput, forbidden, unauthenticated } from '@liyuan/kit';
+import { forbidden, textArg, unauthenticated } from '@liyuan/kit';
 import { canRead, canSeeBirthDate, canSeeUnmasked } from '../domain/access';
 import type { ResidentInGrid } from '../domain/model';
 import { maskIdCardNumber, maskPhone } from '../domain/personal-data';
@@ -17,12 +17,10 @@ export async function loadReadableResident(
   return resident;
 }
 
-/** The stated reason for reading personal data, recorded with the read. */
+/** The stated reason for reading personal data (one line), recorded with the read. */
 function purposeOf(args: { purpose?: string | null }): string {
-  const purpose = args.purpose?.trim();
-  if (!purpose) return 'not stated';
-  if (purpose.length > 200) throw badInput('purpose', 'purpose: must be at most 200 characters');
-  return purpose;
+  const purpose = args.purpose == null ? '' : textArg(args.purpose, 'purpose', 200);
+  return purpose || 'not stated';
 }
 
 async function personalField(
