@@ -12,6 +12,7 @@ import { SHARED_SPACES_TOPICS } from '@liyuan/schemas';
 import type { Config } from './config';
 import { seedSharedSpacesDemo } from './data/demo-seed';
 import { SharedSpaces1764600000000 } from './data/migrations/1764600000000-shared-spaces';
+import { KnownReferences1765100000000 } from './data/migrations/1765100000000-known-references';
 import { sharedSpacesConsumers } from './events/handlers';
 import { createContext, SERVICE_NAME, type SpacesContext } from './schema/context';
 import { resolvers } from './schema/resolvers';
@@ -25,7 +26,7 @@ export const sharedSpacesService: ServiceDefinition<SpacesContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, SharedSpaces1764600000000],
+  migrations: [KitTables1764200000000, SharedSpaces1764600000000, KnownReferences1765100000000],
   publishes: Object.values(SHARED_SPACES_TOPICS),
   consumers: sharedSpacesConsumers,
   createContext,

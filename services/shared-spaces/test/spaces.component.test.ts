@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
-import type { RunningService } from '@liyuan/kit';
+import type { Caller, RunningService } from '@liyuan/kit';
 import {
   BookingConfirmed,
   FACILITIES_TOPICS,
@@ -19,6 +19,7 @@ import {
   type GqlResult,
 } from '../../../test/support/stack';
 import { waitFor } from '../../../test/support/wait';
+import { announceFacility, announceResidents } from '../../../test/support/references';
 
 const DAY = 86_400_000;
 
@@ -27,6 +28,8 @@ describe('shared spaces', () => {
   let service: RunningService;
   let stop: () => Promise<void>;
   let producer: Producer;
+  /** A facility facilities announced: spaces are hosted in it. */
+  let facilityId: string;
   const secretary = caller(['party_secretary'], { userId: 'secretary-1' });
   const asSecretary = (q: string, v?: Record<string, unknown>) =>
     callSubgraph(service, secretary, q, v);
@@ -43,6 +46,7 @@ describe('shared spaces', () => {
     await service.eventsReady;
     producer = testKafka().producer();
     await producer.connect();
+    facilityId = await announceFacility(producer, service);
   });
   afterAll(async () => {
     await producer.disconnect();
@@ -54,7 +58,7 @@ describe('shared spaces', () => {
       await asSecretary(
         `mutation($f: ID!) { createSharedSpace(name: "Silver Age Home", theme: ELDERLY_CARE, facilityId: $f) { id } }`,
         {
-          f: randomUUID(),
+          f: facilityId,
         },
       ),
       'createSharedSpace',
@@ -141,7 +145,7 @@ describe('shared spaces', () => {
       ),
       'createPartyBranch',
     );
-    const memberResident = randomUUID();
+    const memberResident = (await announceResidents(producer, service))[0]!;
     const register = `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "1998-07-01") { id } }`;
     const member = ok<{ id: string }>(
       await asSecretary(register, { r: memberResident, b: branch.id }),
@@ -260,10 +264,13 @@ describe('shared spaces', () => {
       ),
       'createPartyBranch',
     );
-    const residentId = randomUUID();
-    await asSecretary(
-      `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2001-07-01") { id } }`,
-      { r: residentId, b: branch.id },
+    const residentId = (await announceResidents(producer, service))[0]!;
+    ok(
+      await asSecretary(
+        `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2001-07-01") { id } }`,
+        { r: residentId, b: branch.id },
+      ),
+      'registerPartyMember',
     );
     const id = await newActivity(10);
     await callSubgraph(
@@ -292,6 +299,187 @@ describe('shared spaces', () => {
     expect(
       await sql(`SELECT status FROM registrations WHERE resident_id = $1`, [residentId]),
     ).toEqual([{ status: 'cancelled' }]);
+  });
+
+  describe('rosters, references, dates and text', () => {
+    const REGISTER = `mutation($r: ID!, $b: ID!, $j: Date!, $p: String, $c: Boolean) {
+      registerPartyMember(residentId: $r, branchId: $b, joinedOn: $j, servicePost: $p, reportedToCommunity: $c) { id } }`;
+    const newBranch = async (name: string) =>
+      ok<{ id: string }>(
+        await asSecretary(
+          `mutation($n: String!) { createPartyBranch(name: $n, courtyard: true) { id } }`,
+          {
+            n: name,
+          },
+        ),
+        'createPartyBranch',
+      ).id;
+    const members = async () =>
+      (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM party_members`))[0]!.n;
+
+    it('when anyone but a party secretary, staff or an admin reads a branch roster, then they see only their own membership (no points of others), never an error', async () => {
+      const branch = await newBranch('Courtyard 7 Branch');
+      const [a, b] = await announceResidents(producer, service, [randomUUID(), randomUUID()]);
+      for (const r of [a!, b!])
+        ok(await asSecretary(REGISTER, { r, b: branch, j: '2005-07-01' }), 'registerPartyMember');
+      const roster = `{ partyBranches { id members { joinedOn servicePost points pointsHistory { delta } resident { id } } } }`;
+      const rosterOf = async (who: Caller) => {
+        const res = await callSubgraph(service, who, roster);
+        expect(res.errors).toBeUndefined();
+        const branches = (
+          res.data as { partyBranches: { id: string; members: { resident: { id: string } }[] }[] }
+        ).partyBranches;
+        return branches
+          .find((x) => x.id === branch)!
+          .members.map((m) => m.resident.id)
+          .sort();
+      };
+      expect(await rosterOf(secretary)).toEqual([a, b].sort());
+      expect(await rosterOf(caller(['staff']))).toEqual([a, b].sort());
+      expect(await rosterOf(caller(['admin']))).toEqual([a, b].sort());
+      expect(await rosterOf(caller(['resident'], { residentId: a }))).toEqual([a]);
+      for (const role of [
+        'resident',
+        'grid_member',
+        'mediator',
+        'facility_manager',
+        'volunteer_lead',
+      ] as const) {
+        expect({
+          role,
+          seen: await rosterOf(caller([role], { residentId: randomUUID() })),
+        }).toEqual({ role, seen: [] });
+      }
+      // The same rule for a member fetched as an entity.
+      const memberId = (
+        await sql<{ id: string }>(`SELECT id FROM party_members WHERE resident_id = $1`, [b])
+      )[0]!.id;
+      const entity = `query($r: [_Any!]!) { _entities(representations: $r) { ... on PartyMember { points } } }`;
+      const reps = { r: [{ __typename: 'PartyMember', id: memberId }] };
+      expect(
+        (await callSubgraph(service, caller(['resident'], { residentId: a }), entity, reps)).data,
+      ).toEqual({ _entities: [null] });
+      expect(
+        (await callSubgraph(service, caller(['resident'], { residentId: b }), entity, reps)).data,
+      ).toEqual({ _entities: [{ points: 0 }] });
+    });
+
+    it('when a party member or a shared space names a resident or facility never announced, then BAD_USER_INPUT names the field; a moved-out resident is a CONFLICT', async () => {
+      const branch = await newBranch('Courtyard 8 Branch');
+      const before = await members();
+      expect(
+        (await asSecretary(REGISTER, { r: randomUUID(), b: branch, j: '2005-07-01' })).errors?.[0]
+          ?.extensions,
+      ).toEqual({ code: 'BAD_USER_INPUT', field: 'residentId' });
+      const [gone] = await announceResidents(producer, service);
+      await publishEnvelope(
+        producer,
+        RESIDENTS_TOPICS.resident,
+        envelopeFor(ResidentMovedOut, gone!, {
+          residentId: gone,
+          householdId: randomUUID(),
+          gridId: randomUUID(),
+          movedOutOn: '2026-11-26',
+        }),
+      );
+      await waitFor('the move-out recorded', async () =>
+        (
+          await sql<{ status: string }>(
+            `SELECT status FROM known_residents WHERE resident_id = $1`,
+            [gone],
+          )
+        )[0]?.status === 'moved_out'
+          ? true
+          : undefined,
+      );
+      expect(
+        (await asSecretary(REGISTER, { r: gone, b: branch, j: '2005-07-01' })).errors?.[0]
+          ?.extensions,
+      ).toEqual({ code: 'CONFLICT', field: 'residentId' });
+      expect(await members()).toBe(before);
+
+      const spaces = async () =>
+        (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM shared_spaces`))[0]!.n;
+      const spacesBefore = await spaces();
+      const space = await asSecretary(
+        `mutation($f: ID!) { createSharedSpace(name: "Reading Corner", theme: READING, facilityId: $f) { id } }`,
+        { f: randomUUID() },
+      );
+      expect(space.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'facilityId',
+      });
+      expect(await spaces()).toBe(spacesBefore);
+    });
+
+    it('when a join date or an activity is outside its plausible range, then BAD_USER_INPUT names the field', async () => {
+      const branch = await newBranch('Courtyard 9 Branch');
+      const [r] = await announceResidents(producer, service);
+      const tomorrow = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10);
+      for (const j of ['0001-01-01', '1921-06-30', '9999-12-31', tomorrow]) {
+        const res = await asSecretary(REGISTER, { r, b: branch, j });
+        expect({ j, error: res.errors?.[0]?.extensions }).toEqual({
+          j,
+          error: { code: 'BAD_USER_INPUT', field: 'joinedOn' },
+        });
+      }
+      ok(await asSecretary(REGISTER, { r, b: branch, j: '1921-07-01' }), 'registerPartyMember');
+
+      const space = ok<{ id: string }>(
+        await asSecretary(
+          `mutation($f: ID!) { createSharedSpace(name: "Culture Hall", theme: CULTURE_AND_ENTERTAINMENT, facilityId: $f) { id } }`,
+          { f: facilityId },
+        ),
+        'createSharedSpace',
+      );
+      const schedule = `mutation($s: ID!, $a: DateTime!, $b: DateTime!) {
+        scheduleActivity(spaceId: $s, title: "Opera", startsAt: $a, endsAt: $b, capacity: 10) { id } }`;
+      const soon = Date.now() + 3 * DAY;
+      const cases: [string, string, string][] = [
+        ['9999-12-31T01:00:00Z', '9999-12-31T02:00:00Z', 'startsAt'],
+        [new Date(soon).toISOString(), new Date(soon + 366 * DAY).toISOString(), 'endsAt'],
+        [new Date(soon).toISOString(), new Date(soon + 25 * 3_600_000).toISOString(), 'endsAt'],
+      ];
+      for (const [a, b, field] of cases) {
+        const res = await asSecretary(schedule, { s: space.id, a, b });
+        expect({ a, b, error: res.errors?.[0]?.extensions }).toEqual({
+          a,
+          b,
+          error: { code: 'BAD_USER_INPUT', field },
+        });
+      }
+      expect(await sql(`SELECT id FROM activities WHERE space_id = $1`, [space.id])).toEqual([]);
+    });
+
+    it('when text carries a null byte, a control character or a lone surrogate, then BAD_USER_INPUT names the field', async () => {
+      const branch = await newBranch('Courtyard 10 Branch');
+      const [r] = await announceResidents(producer, service);
+      const cases: [string, Record<string, unknown>, string][] = [
+        [
+          `mutation($n: String!) { createPartyBranch(name: $n, courtyard: false) { id } }`,
+          { n: 'Branch\u0000' },
+          'name',
+        ],
+        [
+          REGISTER,
+          { r, b: branch, j: '2005-07-01', c: true, p: 'Door\ud800keeper' },
+          'servicePost',
+        ],
+        [
+          `mutation($f: ID!, $n: String!) { createSharedSpace(name: $n, theme: READING, facilityId: $f) { id } }`,
+          { f: facilityId, n: 'Reading\u0085Room' },
+          'name',
+        ],
+      ];
+      for (const [query, variables, field] of cases) {
+        const res = await asSecretary(query, variables);
+        expect({ field, error: res.errors?.[0]?.extensions }).toEqual({
+          field,
+          error: { code: 'BAD_USER_INPUT', field },
+        });
+      }
+      expect(await sql(`SELECT id FROM party_members WHERE resident_id = $1`, [r])).toEqual([]);
+    });
   });
 
   it('when the demo data is loaded, then the ten themed spaces exist with a season of activities, once', async () => {

@@ -1,5 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows, type Row } from '@liyuan/kit';
+import {
+  isKnownFacility,
+  knownResidentStatuses,
+  queryRows,
+  type KnownResidentStatus,
+  type Row,
+} from '@liyuan/kit';
 import type { Activity, ActivityStatus, Branch, Member, PointsEntry, Space } from '../domain/model';
 
 const toBranch = (r: Row): Branch => ({
@@ -42,6 +48,15 @@ export class SpacesStore {
 
   private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
     return queryRows(this.m, sql, params);
+  }
+
+  /** The registry status of each resident the residents' events announced (others are absent). */
+  knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>> {
+    return knownResidentStatuses(this.m, ids);
+  }
+  /** Whether facilities announced the facility (FacilityAdded). */
+  knownFacility(facilityId: string): Promise<boolean> {
+    return isKnownFacility(this.m, facilityId);
   }
 
   async insertBranch(b: Branch): Promise<void> {

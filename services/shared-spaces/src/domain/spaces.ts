@@ -2,10 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ActivityCompleted, SpaceActivityScheduled } from '@liyuan/schemas';
 import {
+  addDays,
+  assertWithin,
   badInput,
+  checkResidentReference,
   conflict,
   forbidden,
   hasRole,
+  isoDate,
+  isoInstant,
+  line,
   notFound,
   parseInput,
   unauthenticated,
@@ -26,12 +32,18 @@ export interface Tx {
 export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
 const uuid = z.uuid('must be a valid id');
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const instant = z.iso.datetime({
-  offset: true,
-  message: 'must be an ISO-8601 date and time with offset',
-});
+const text = line;
+const instant = isoInstant;
+
+/** The earliest join date: the party's founding. */
+export const EARLIEST_JOINED_ON = '1921-07-01';
+/** How far ahead an activity may start, and how long it may last. */
+export const ACTIVITY_HORIZON_DAYS = 365;
+export const MAX_ACTIVITY_HOURS = 24;
+
+/** Today's date in the community (Beijing time). */
+const localDate = (t: Date): string =>
+  new Date(t.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
 /** Party secretaries, staff and admins manage branches, members, spaces and activities. */
 export const isSecretary = (c: Caller): boolean => hasRole(c, 'party_secretary', 'staff', 'admin');
@@ -65,6 +77,10 @@ export class Spaces {
     });
   }
 
+  /**
+   * Registers a resident the registry announced (and who has not moved out) as a party member,
+   * joined between the party's founding and today.
+   */
   async registerMember(
     caller: Caller,
     a: {
@@ -80,17 +96,32 @@ export class Spaces {
       id: randomUUID(),
       residentId: id(a.residentId, 'residentId'),
       branchId: id(a.branchId, 'branchId'),
-      joinedOn: parseInput(z.iso.date('must be a date YYYY-MM-DD'), a.joinedOn, 'joinedOn'),
+      joinedOn: parseInput(isoDate, a.joinedOn, 'joinedOn'),
       reportedToCommunity: Boolean(a.reportedToCommunity),
       servicePost: a.servicePost ? parseInput(text(100), a.servicePost, 'servicePost') : null,
       status: 'active',
     };
+    assertWithin(
+      'joinedOn',
+      m.joinedOn,
+      EARLIEST_JOINED_ON,
+      localDate(this.clock()),
+      `must be between ${EARLIEST_JOINED_ON} and today`,
+    );
     if (m.reportedToCommunity && !m.servicePost)
       throw badInput(
         'servicePost',
         'servicePost: members who report to the community choose a post',
       );
     return this.transaction(async ({ store }) => {
+      checkResidentReference(
+        await store.knownResidents([m.residentId]),
+        m.residentId,
+        'residentId',
+        {
+          activeOnly: true,
+        },
+      );
       if (!(await store.branchesByIds([m.branchId])).length)
         throw badInput('branchId', 'branchId: no such branch');
       if (!(await store.insertMember(m)))
@@ -99,6 +130,7 @@ export class Spaces {
     });
   }
 
+  /** Creates a shared space hosted in a facility facilities announced. */
   async createSpace(
     caller: Caller,
     name: string,
@@ -113,6 +145,8 @@ export class Spaces {
       facilityId: id(facilityId, 'facilityId'),
     };
     return this.transaction(async ({ store }) => {
+      if (!(await store.knownFacility(s.facilityId)))
+        throw badInput('facilityId', 'facilityId: no such facility');
       await store.insertSpace(s);
       return s;
     });
@@ -128,6 +162,15 @@ export class Spaces {
     const endsAt = new Date(parseInput(instant, a.endsAt, 'endsAt'));
     if (endsAt <= startsAt) throw badInput('endsAt', 'endsAt: must be after startsAt');
     if (startsAt <= this.clock()) throw badInput('startsAt', 'startsAt: must be in the future');
+    assertWithin(
+      'startsAt',
+      startsAt,
+      undefined,
+      addDays(this.clock(), ACTIVITY_HORIZON_DAYS),
+      `must be at most ${ACTIVITY_HORIZON_DAYS} days ahead`,
+    );
+    if (endsAt.getTime() - startsAt.getTime() > MAX_ACTIVITY_HOURS * 3_600_000)
+      throw badInput('endsAt', `endsAt: an activity lasts at most ${MAX_ACTIVITY_HOURS} hours`);
     const capacity = parseInput(z.number().int().min(1).max(1000), a.capacity, 'capacity');
     return this.transaction(async ({ store, publish }) => {
       const [space] = await store.spacesByIds([id(a.spaceId, 'spaceId')]);

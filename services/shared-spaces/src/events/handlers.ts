@@ -1,4 +1,9 @@
-import type { ConsumerDefinition } from '@liyuan/kit';
+import {
+  knownFacilityHandlers,
+  knownResidentHandlers,
+  recordKnownResidents,
+  type ConsumerDefinition,
+} from '@liyuan/kit';
 import {
   BookingConfirmed,
   BookingRejected,
@@ -16,15 +21,27 @@ export const SHARED_SPACES_CONSUMER_GROUP = 'shared-spaces';
 
 /**
  * What shared-spaces reacts to: the facilities answer to a venue request (the second half of the
- * saga), approved volunteer service of a party member (points, once per record), and a resident
- * moving out (membership transferred, future registrations cancelled).
+ * saga), approved volunteer service of a party member (points, once per record), residents
+ * registered or updated and facilities added (what it knows of them, to check the residents and
+ * facilities it is named), and a resident moving out (known as moved out, membership transferred,
+ * future registrations cancelled).
  */
 export function sharedSpacesConsumers(): ConsumerDefinition[] {
+  const residents = knownResidentHandlers();
+  const facilities = knownFacilityHandlers();
   return [
     {
       groupId: SHARED_SPACES_CONSUMER_GROUP,
-      topics: [FACILITIES_TOPICS.booking, VOLUNTEERS_TOPICS.service, RESIDENTS_TOPICS.resident],
+      topics: [
+        FACILITIES_TOPICS.booking,
+        FACILITIES_TOPICS.facility,
+        VOLUNTEERS_TOPICS.service,
+        RESIDENTS_TOPICS.resident,
+      ],
+      batchHandlers: { ...residents.batchHandlers, ...facilities.batchHandlers },
       handlers: {
+        ...residents.handlers,
+        ...facilities.handlers,
         [BookingConfirmed.type]: async (event, manager) => {
           const data = payloadOf(BookingConfirmed, event);
           if (data.activityId)
@@ -56,6 +73,7 @@ export function sharedSpacesConsumers(): ConsumerDefinition[] {
         },
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
           const data = payloadOf(ResidentMovedOut, event);
+          await recordKnownResidents(manager, [{ ...data, status: 'moved_out' }]);
           const { store } = createTx(manager, event.traceparent);
           const transferred = await store.transferMember(data.residentId);
           const cancelled = await store.cancelFutureRegistrationsOf(data.residentId, new Date());

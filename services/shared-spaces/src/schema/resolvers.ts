@@ -4,6 +4,11 @@ import { THEMES, type Activity, type Branch, type Member, type Space } from '../
 import { isSecretary } from '../domain/spaces';
 import type { SpacesContext as Ctx } from './context';
 
+/**
+ * Who may read a resident's party membership, points and activities, on every path to them
+ * (`Resident.partyMembership`, a branch's `members`, a member entity): party secretaries, staff,
+ * admins and the member themself. Others see nothing, without an error.
+ */
 const mayRead = (ctx: Ctx, residentId: string): boolean =>
   ctx.caller.userId !== null && (isSecretary(ctx.caller) || ctx.caller.residentId === residentId);
 const requireUser = (ctx: Ctx): void => {
@@ -61,13 +66,19 @@ export const resolvers = {
   PartyBranch: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.branch.load(ref.id),
     kind: (b: Branch) => b.kind.toUpperCase(),
-    members: (b: Branch, _: unknown, ctx: Ctx) => {
+    /** The whole roster for secretaries, staff and admins; anyone else sees only their own membership. */
+    members: async (b: Branch, _: unknown, ctx: Ctx) => {
       requireUser(ctx);
-      return ctx.loaders.membersOfBranch.load(b.id);
+      return (await ctx.loaders.membersOfBranch.load(b.id)).filter((m) =>
+        mayRead(ctx, m.residentId),
+      );
     },
   },
   PartyMember: {
-    __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.member.load(ref.id),
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+      const m = await ctx.loaders.member.load(ref.id);
+      return m && mayRead(ctx, m.residentId) ? m : null;
+    },
     resident: (m: Member) => ({ id: m.residentId }),
     branch: (m: Member, _: unknown, ctx: Ctx) => ctx.loaders.branch.load(m.branchId),
     status: (m: Member) => m.status.toUpperCase(),
