@@ -5,6 +5,7 @@ import {
   type TestService,
 } from '../support/stack';
 import { waitFor } from '../support/wait';
+import { untilKnown } from '../support/references';
 import { inDaysAt } from '../support/time';
 
 /** The venue saga between shared-spaces and facilities over Kafka, both answers, seen through the gateway. */
@@ -41,6 +42,7 @@ describe('scheduling a shared-space activity books its venue', () => {
         )
       ).data as { addFacility: { id: string } }
     ).addFacility.id;
+    await untilKnown([spaces.service], 'facilities', [room]);
     const space = (
       (
         await gw.query(

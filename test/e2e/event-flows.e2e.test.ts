@@ -8,6 +8,7 @@ import { contractViolations } from '../support/contracts';
 import { ALL_SERVICES, startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
 import { inDaysAt } from '../support/time';
+import { untilKnown } from '../support/references';
 
 /**
  * Every row of the events table, end to end: a mutation at the gateway, the event over Kafka, the
@@ -33,13 +34,33 @@ describe('the event flows between the five subgraphs', () => {
     const token = await sys.gw.token(['resident'], { residentId: r.id, sub: `resident-${r.id}` });
     return { id: r.id, householdId, gridId, token };
   };
-  const addRoom = async (name: string) =>
-    (
+  /** Like newResident, once every service that names residents has heard of this one. */
+  const knownResident = async (name?: string) => {
+    const r = await newResident(name);
+    await untilKnown(
+      (['facilities', 'shared-spaces', 'volunteers', 'mediation'] as const).map(
+        (s) => sys.services[s].service,
+      ),
+      'residents',
+      [r.id],
+    );
+    return r;
+  };
+  /** A new activity room, once shared-spaces and volunteers have heard of it. */
+  const addRoom = async (name: string) => {
+    const id = (
       await asStaff<{ addFacility: { id: string } }>(
         `mutation($n: String!) { addFacility(input: { name: $n, kind: ACTIVITY_ROOM, capacity: 40, opensAt: "08:00", closesAt: "21:00", location: "Block C" }) { id } }`,
         { n: name },
       )
     ).addFacility.id;
+    await untilKnown(
+      [sys.services['shared-spaces'].service, sys.services.volunteers.service],
+      'facilities',
+      [id],
+    );
+    return id;
+  };
 
   beforeAll(async () => {
     sys = await startSystem();
@@ -223,7 +244,7 @@ describe('the event flows between the five subgraphs', () => {
   });
 
   it('the activity saga both ways, then ActivityCompleted logs hours once and VolunteerServiceApproved credits points once', async () => {
-    const r = await newResident('Kang Meiling');
+    const r = await knownResident('Kang Meiling');
     const secretary = await sys.gw.token(['party_secretary']);
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
@@ -362,7 +383,7 @@ describe('the event flows between the five subgraphs', () => {
   });
 
   it('ResidentMovedOut: one mutation, and all four consumers apply their part once', async () => {
-    const r = await newResident('Lu Xiaofang');
+    const r = await knownResident('Lu Xiaofang');
     const secretary = await sys.gw.token(['party_secretary']);
     const manager = await sys.gw.token(['facility_manager']);
     // Her footprint in every department: a booking, a loan, a party membership, a volunteer shift, a case.
@@ -409,7 +430,7 @@ describe('the event flows between the five subgraphs', () => {
       )
     ).postOpportunity.shifts[0]!.id;
     await q(`mutation($s: ID!) { signUp(shiftId: $s) { id } }`, { s: shift }, r.token);
-    const neighbour = await newResident('Zhou Min');
+    const neighbour = await knownResident('Zhou Min');
     await asStaff(
       `mutation($a: ID!, $b: ID!) { fileCase(input: { category: NEIGHBOUR, source: COMMITTEE, summary: "Shared stairwell storage",
         parties: [{ residentId: $a, role: APPLICANT }, { residentId: $b, role: RESPONDENT }] }) { id } }`,

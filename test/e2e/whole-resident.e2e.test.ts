@@ -10,6 +10,7 @@ import {
 import { postGraphQL, type GqlResult } from '../support/stack';
 import { startSystem, type LogLine, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
+import { untilKnown } from '../support/references';
 import { inDaysAt } from '../support/time';
 
 const newTraceparent = () =>
@@ -79,6 +80,19 @@ describe('the whole system seen by its users', () => {
         `mutation { addFacility(input: { name: "Reading Room", kind: LIBRARY, capacity: 30, opensAt: "08:00", closesAt: "21:00", location: "Block A" }) { id } }`,
       )
     ).addFacility.id;
+    // Every service that names the resident or the room has heard of them from the events.
+    await untilKnown(
+      (['facilities', 'shared-spaces', 'volunteers', 'mediation'] as const).map(
+        (s) => sys.services[s].service,
+      ),
+      'residents',
+      [r.id],
+    );
+    await untilKnown(
+      [sys.services['shared-spaces'].service, sys.services.volunteers.service],
+      'facilities',
+      [room],
+    );
     await q(
       `mutation($f: ID!, $a: DateTime!, $b: DateTime!) { bookFacility(input: { facilityId: $f, startsAt: $a, endsAt: $b, attendees: 4, purpose: "Study group" }) { id } }`,
       { f: room, a: inDaysAt(4, 9), b: inDaysAt(4, 10) },

@@ -100,3 +100,23 @@ export async function announceTeam(
   );
   return teamId;
 }
+
+/**
+ * Waits until every one of `services` has recorded the ids from the owner's events (the residents
+ * a registry mutation announced, the facilities `addFacility` announced), so that a mutation
+ * naming them is not refused for a reference the service has not yet heard of.
+ */
+export async function untilKnown(
+  services: WithDb[],
+  kind: 'residents' | 'facilities',
+  ids: string[],
+): Promise<void> {
+  const sql =
+    kind === 'residents'
+      ? `SELECT count(*)::int AS n FROM known_residents WHERE resident_id = ANY($1::uuid[])`
+      : `SELECT count(*)::int AS n FROM known_facilities WHERE facility_id = ANY($1::uuid[])`;
+  await waitFor(`the ${kind} ${ids.join(', ')} known to every service that names them`, async () => {
+    for (const service of services) if ((await count(service, sql, ids)) !== ids.length) return;
+    return true;
+  });
+}
