@@ -115,8 +115,11 @@ export async function untilKnown(
     kind === 'residents'
       ? `SELECT count(*)::int AS n FROM known_residents WHERE resident_id = ANY($1::uuid[])`
       : `SELECT count(*)::int AS n FROM known_facilities WHERE facility_id = ANY($1::uuid[])`;
-  await waitFor(`the ${kind} ${ids.join(', ')} known to every service that names them`, async () => {
-    for (const service of services) if ((await count(service, sql, ids)) !== ids.length) return;
-    return true;
-  });
+  await waitFor(
+    `the ${kind} ${ids.join(', ')} known to every service that names them`,
+    async () => {
+      for (const service of services) if ((await count(service, sql, ids)) !== ids.length) return;
+      return true;
+    },
+  );
 }
