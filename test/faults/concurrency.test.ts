@@ -8,6 +8,8 @@ import {
 } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { inDaysAt } from '../support/time';
+import { testKafka } from '../support/kafka';
+import { announceResidents } from '../support/references';
 
 const AT_ONCE = 50;
 const codes = (results: GqlResult[]) => {
@@ -38,8 +40,10 @@ describe('invariants under 50 concurrent requests', () => {
   const sql = async (s: TestService, text: string, params: unknown[]) =>
     ((await s.service.db.dataSource.query(text, params)) as { n: number }[])[0]!.n;
   let room: string;
+  const producer = testKafka().producer();
 
   beforeAll(async () => {
+    await producer.connect();
     [facilities, spaces, volunteers] = await Promise.all([
       startTestService('facilities'),
       startTestService('shared-spaces'),
@@ -67,6 +71,7 @@ describe('invariants under 50 concurrent requests', () => {
   });
   afterAll(async () => {
     await gw.stop();
+    await producer.disconnect();
     await Promise.all([facilities.stop(), spaces.stop(), volunteers.stop()]);
   });
 
@@ -185,7 +190,8 @@ describe('invariants under 50 concurrent requests', () => {
         secretary,
       )
     ).createPartyBranch.id;
-    const residentId = randomUUID();
+    // A resident the registry announced: shared-spaces accepts only those as members.
+    const [residentId] = await announceResidents(producer, spaces.service);
     const results = await Promise.all(
       Array.from({ length: AT_ONCE }, () =>
         gw.query(
