@@ -18,3 +18,23 @@ export function grouped<T>(keys: readonly string[], rows: T[], key: (row: T) => 
   }
   return keys.map((k) => map.get(k) ?? []);
 }
+
+/** For a DataLoader batch of entities by id: the row of each id (or undefined), in their order. */
+export const byId = <T extends { id: string }>(
+  ids: readonly string[],
+  rows: T[],
+): (T | undefined)[] => keyed(ids, rows, (r) => r.id);
+
+/** For a DataLoader batch of `{ key, value }` pairs: the values of each key, in the order of the keys. */
+export const groupedValues = <T>(
+  keys: readonly string[],
+  rows: { key: string; value: T }[],
+): T[][] => grouped(keys, rows, (r) => r.key).map((list) => list.map((r) => r.value));
+
+/**
+ * A GraphQL enum's resolver map from the domain's list of values, so each enum is listed once: the
+ * schema's names are the values upper-cased (`service_hall` is `SERVICE_HALL`).
+ */
+export function enumValues<const V extends string>(values: readonly V[]): Record<Uppercase<V>, V> {
+  return Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as Record<Uppercase<V>, V>;
+}

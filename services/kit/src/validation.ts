@@ -94,6 +94,16 @@ export const isoInstant = z.iso.datetime({
   message: 'must be an ISO-8601 date and time with offset',
 });
 
+/** An entity id (a UUID); every subgraph's ids and references. */
+export const uuid = z.uuid('must be a valid id');
+
+/** The community's offset from UTC: Dunhuang keeps Beijing time, with no daylight saving. */
+export const COMMUNITY_UTC_OFFSET_MS = 8 * 3_600_000;
+
+/** The community's calendar date (YYYY-MM-DD) at instant `t`. */
+export const communityDate = (t: Date): string =>
+  new Date(t.getTime() + COMMUNITY_UTC_OFFSET_MS).toISOString().slice(0, 10);
+
 const DAY_MS = 86_400_000;
 /** `from` moved by whole days (negative: back). */
 export const addDays = (from: Date, days: number): Date => new Date(from.getTime() + days * DAY_MS);

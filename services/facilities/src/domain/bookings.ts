@@ -19,6 +19,7 @@ import {
   notFound,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
 } from '@liyuan/kit';
 import { isManager, requireManager } from './access';
@@ -32,7 +33,6 @@ import {
 import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 import { availability, bookingRejection, parseClock } from './schedule';
 
-const uuid = z.uuid('must be a valid id');
 const instant = isoInstant;
 const clock = z.string().refine((v) => parseClock(v) !== undefined, 'must be a time HH:MM');
 const addFacilityInput = z
@@ -372,6 +372,11 @@ export class Bookings {
     }
     await publishConfirmed(tx, booking);
     return 'confirmed';
+  }
+
+  /** Volunteers created a team: who leads it, so only that lead books for it. */
+  static teamCreated(tx: Tx, teamId: string, leadUserId: string): Promise<void> {
+    return tx.store.recordTeam(teamId, leadUserId);
   }
 
   /** A resident moved out: their future bookings are cancelled. */

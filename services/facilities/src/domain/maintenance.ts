@@ -9,13 +9,13 @@ import {
   notFound,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
 } from '@liyuan/kit';
 import { requireManager } from './access';
 import type { Equipment, RepairOrder } from './model';
 import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 
-const uuid = z.uuid('must be a valid id');
 const addEquipmentInput = z.object({ facilityId: uuid, name: line(100) });
 
 /** Equipment, its inspections, and the repair orders that take it out of service and back. */

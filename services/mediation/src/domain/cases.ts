@@ -17,6 +17,7 @@ import {
   notFound,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
 } from '@liyuan/kit';
 import { assertMove, isOpen, type CaseStatus, type Outcome } from './case-status';
@@ -31,7 +32,6 @@ import {
 } from './model';
 import type { MediationStore, RunInTransaction, Tx } from './ports';
 
-const uuid = z.uuid('must be a valid id');
 const fileInput = z
   .object({
     category: z.enum(CATEGORIES),

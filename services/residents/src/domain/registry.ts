@@ -17,14 +17,15 @@ import {
   decodeCursor,
   encodeCursor,
   forbidden,
+  hasRole,
   isoDate,
   isoInstant,
   line,
   notFound,
   pageSize,
-  hasRole,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
 } from '@liyuan/kit';
 import { canRead, requireManage, requireStaff, visibleGrids } from './access';
@@ -46,7 +47,6 @@ import {
 import { birthDateOfIdCard, isValidIdCardNumber, isValidPhone } from './personal-data';
 import type { RegistryStore, RunInTransaction, Tx } from './ports';
 
-const uuid = z.uuid('must be a valid id');
 /** Names, addresses, units, rooms, user ids and search terms: one line of clean text. */
 const text = line;
 const phone = z.string().trim().refine(isValidPhone, 'must be an 11-digit mobile number');

@@ -13,6 +13,7 @@ import {
   pageSize,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
   type Logger,
 } from '@liyuan/kit';
@@ -25,7 +26,6 @@ import {
 import type { RunInTransaction, ServiceRequestStore, Tx } from './ports';
 import { assertMove, isFinal, OWNING_SERVICE } from './service-request-status';
 
-const uuid = z.uuid('must be a valid id');
 const fileInput = z.object({
   residentId: uuid.nullish(),
   type: z.enum(SERVICE_REQUEST_TYPES),

@@ -12,6 +12,7 @@ import {
   isoInstant,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
 } from '@liyuan/kit';
 import { requireManage } from './access';
@@ -24,7 +25,6 @@ export const FOLLOW_UP_AFTER_DAYS = 7;
 /** How far back a visit may be dated when it is recorded: a year (and never in the future). */
 export const VISIT_RECORDED_WITHIN_DAYS = 365;
 
-const uuid = z.uuid('must be a valid id');
 const recordVisitInput = z.object({
   householdId: uuid,
   residentId: uuid.nullish(),

@@ -15,6 +15,7 @@ import {
   notFound,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
   type Publish,
 } from '@liyuan/kit';
@@ -31,7 +32,6 @@ export interface Tx {
 }
 export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
-const uuid = z.uuid('must be a valid id');
 const text = line;
 const instant = isoInstant;
 

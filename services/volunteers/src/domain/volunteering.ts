@@ -14,6 +14,7 @@ import {
   notFound,
   parseInput,
   unauthenticated,
+  uuid,
   type Caller,
   type Publish,
 } from '@liyuan/kit';
@@ -43,7 +44,6 @@ export interface Tx {
 }
 export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
-const uuid = z.uuid('must be a valid id');
 const text = line;
 const instant = isoInstant;
 const id = (v: string, field: string) => parseInput(uuid, v, field);
