@@ -14,8 +14,9 @@ import { seedFacilitiesDemo } from './data/demo-seed';
 import { Facilities1764400000000 } from './data/migrations/1764400000000-facilities';
 import { KnownReferences1765100000000 } from './data/migrations/1765100000000-known-references';
 import { facilitiesConsumers } from './events/handlers';
-import { createContext, SERVICE_NAME, type FacilitiesContext } from './schema/context';
-import { resolvers } from './schema/resolvers';
+import { SERVICE_NAME } from './app';
+import { createContext, type FacilitiesContext } from './schema/context';
+import { resolvers } from './schema';
 
 /** The published contract of this subgraph. */
 export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/facilities.graphql');

@@ -3,19 +3,20 @@ import { z } from 'zod';
 import {
   badInput,
   checkResidentReference,
+  communityDate,
   conflict,
   isoDate,
   line,
   notFound,
   parseInput,
   textArg,
+  uuid,
   type Caller,
 } from '@liyuan/kit';
 import { requireManager } from './access';
 import type { Book, Loan } from './model';
-import type { FacilitiesStore, RunInTransaction } from './ports';
+import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 
-const uuid = z.uuid('must be a valid id');
 const addBookInput = z.object({
   title: line(200),
   author: line(100),
@@ -26,9 +27,8 @@ const addBookInput = z.object({
   copies: z.number().int().min(1).max(100),
 });
 
-/** Beijing-time date of an instant (the library's due dates are calendar days). */
-const localDate = (t: Date): string =>
-  new Date(t.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+/** The library's due dates are the community's calendar days. */
+const localDate = communityDate;
 /** Default loan period. */
 export const LOAN_DAYS = 30;
 /** The longest loan: a due date at most this many days ahead. */
@@ -123,5 +123,10 @@ export class Library {
   async overdue(caller: Caller): Promise<Loan[]> {
     requireManager(caller);
     return this.read.overdueLoans(localDate(this.clock()));
+  }
+
+  /** A resident moved out: their open loans are flagged for the librarian; returns how many. */
+  static flagLoansOfMovedOut(tx: Tx, residentId: string): Promise<number> {
+    return tx.store.flagOpenLoansOf(residentId);
   }
 }

@@ -27,9 +27,17 @@ export interface Facility {
   location: string;
 }
 
-export type BookerType = 'resident' | 'activity' | 'team';
-export type BookingStatus =
-  'requested' | 'confirmed' | 'rejected' | 'checked_in' | 'no_show' | 'cancelled';
+export const BOOKER_TYPES = ['resident', 'activity', 'team'] as const;
+export type BookerType = (typeof BOOKER_TYPES)[number];
+export const BOOKING_STATUSES = [
+  'requested',
+  'confirmed',
+  'rejected',
+  'checked_in',
+  'no_show',
+  'cancelled',
+] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
 export interface Booking {
   id: string;
@@ -56,11 +64,14 @@ export type RejectionReason =
   | 'unknown_facility'
   | 'invalid_period';
 
+export const EQUIPMENT_STATUSES = ['in_service', 'out_of_service'] as const;
+export type EquipmentStatus = (typeof EQUIPMENT_STATUSES)[number];
+
 export interface Equipment {
   id: string;
   facilityId: string;
   name: string;
-  status: 'in_service' | 'out_of_service';
+  status: EquipmentStatus;
 }
 
 export interface Inspection {
@@ -72,6 +83,9 @@ export interface Inspection {
   inspectorUserId: string;
 }
 
+export const REPAIR_ORDER_STATUSES = ['open', 'completed'] as const;
+export type RepairOrderStatus = (typeof REPAIR_ORDER_STATUSES)[number];
+
 export interface RepairOrder {
   id: string;
   equipmentId: string | null;
@@ -79,7 +93,7 @@ export interface RepairOrder {
   source: 'inspection' | 'fault_report' | 'service_request';
   serviceRequestId: string | null;
   description: string;
-  status: 'open' | 'completed';
+  status: RepairOrderStatus;
   openedAt: Date;
   completedAt: Date | null;
   resolution: string | null;

@@ -9,9 +9,10 @@ import {
   VOLUNTEERS_TOPICS,
   payloadOf,
 } from '@liyuan/schemas';
+import { createTx } from '../app';
 import { Bookings } from '../domain/bookings';
+import { Library } from '../domain/library';
 import { Maintenance } from '../domain/maintenance';
-import { createTx } from '../schema/context';
 
 /** The consumer group of the facilities service. */
 export const FACILITIES_CONSUMER_GROUP = 'facilities';
@@ -58,7 +59,7 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
           await recordKnownResidents(manager, [{ ...data, status: 'moved_out' }]);
           const tx = createTx(manager, event.traceparent);
           const cancelled = await Bookings.cancelForMovedOut(tx, data.residentId, new Date());
-          const flagged = await tx.store.flagOpenLoansOf(data.residentId);
+          const flagged = await Library.flagLoansOfMovedOut(tx, data.residentId);
           logger.info(
             { residentId: data.residentId, cancelled, flagged },
             'moved-out resident handled',
@@ -66,7 +67,11 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
         },
         [TeamCreated.type]: async (event, manager) => {
           const data = payloadOf(TeamCreated, event);
-          await createTx(manager, event.traceparent).store.recordTeam(data.teamId, data.leadUserId);
+          await Bookings.teamCreated(
+            createTx(manager, event.traceparent),
+            data.teamId,
+            data.leadUserId,
+          );
         },
       },
       batchHandlers: known.batchHandlers,
