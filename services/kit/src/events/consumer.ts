@@ -642,24 +642,3 @@ function headerText(message: KafkaMessage, name: string): string | undefined {
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** SQLSTATE classes of failures that pass by themselves: connection, resources, lock conflicts, shutdown. */
-const TRANSIENT_SQLSTATE = /^(08|53|57|40)/;
-
-/**
- * Whether a handler failure is the infrastructure's (retry until it recovers) rather than the
- * event's (count towards the dead-letter topic).
- */
-export function isTransient(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
-  const code = String(e.driverError?.code ?? e.code ?? '');
-  if (
-    TRANSIENT_SQLSTATE.test(code) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)
-  )
-    return true;
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
-    String(e.message ?? ''),
-  );
-}
