@@ -16,15 +16,11 @@ import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from './config';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { formatGraphQLError } from './errors';
-import {
-  EventConsumer,
-  deadLetterTopic,
-  type BatchHandler,
-  type EventHandler,
-} from './events/consumer';
+import { EventConsumer, type BatchHandler, type EventHandler } from './events/consumer';
 import { CACHE_INVALIDATION_TOPIC } from './events/invalidation';
 import { createIdempotentProducer, createKafka, ensureTopics } from './events/kafka';
 import { OutboxRelay } from './events/relay';
+import { deadLetterTopic } from './events/retry-policy';
 import { startHttpServer, type RunningHttpServer } from './http';
 import { verifyCaller, type Caller } from './identity';
 import { createLogger, type Logger } from './logger';

@@ -8,6 +8,8 @@ import { traceIdOf } from '../trace';
 import { SpanKind, activeTrace, endSpan, inSpan, startSpan, type Tracer } from '../tracing';
 import { ConsumerProgress, type ConsumerProgressStatus } from './consumer-progress';
 import { publishInvalidation } from './invalidation';
+import { connectOnce } from './kafka';
+import { PermanentFailure, RetryPolicy } from './retry-policy';
 
 /** Context handed to an event handler besides the event and its transaction. */
 export interface HandlerContext {
@@ -36,19 +38,6 @@ export type BatchHandler = (
   ctx: HandlerContext,
 ) => Promise<void>;
 
-/** Headers a dead letter carries besides the original ones, so it can be diagnosed and replayed. */
-export const DEAD_LETTER_HEADERS = {
-  topic: 'dlq-original-topic',
-  partition: 'dlq-original-partition',
-  offset: 'dlq-original-offset',
-  error: 'dlq-error',
-  attempts: 'dlq-attempts',
-  consumer: 'dlq-consumer',
-} as const;
-
-/** The dead-letter topic of a consumer group. */
-export const deadLetterTopic = (groupId: string): string => `${groupId}.dlq`;
-
 export interface ConsumerOptions {
   kafka: Kafka;
   groupId: string;
@@ -72,6 +61,7 @@ export interface ConsumerOptions {
   invalidation?: { topic: string; subgraph: string };
   logger: Logger;
   metrics: Metrics;
+  /** Tries per event before it is dead-lettered, the first wait between them (doubling). */
   maxAttempts: number;
   backoffMs: number;
   /**
@@ -120,7 +110,6 @@ function tolerantSchema(type: string): z.ZodType | undefined {
 export class EventConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
-  private producerConnected: Promise<void> | undefined;
   /** The announcement in flight, and whether another effect committed since it was sent. */
   private announcing: Promise<void> | undefined;
   private announceAgain = false;
@@ -133,11 +122,20 @@ export class EventConsumer {
 
   /** Every line this consumer logs names it once (the service may have bound it already). */
   private readonly logger: Logger;
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly opts: ConsumerOptions) {
     const bound = opts.logger.bindings() as { consumer?: string };
     this.logger =
       bound.consumer === opts.groupId ? opts.logger : opts.logger.child({ consumer: opts.groupId });
+    this.retry = new RetryPolicy({
+      groupId: opts.groupId,
+      maxAttempts: opts.maxAttempts,
+      backoffMs: opts.backoffMs,
+      deadLetterTopic: opts.deadLetterTopic,
+      producer: opts.producer,
+      metrics: opts.metrics,
+    });
   }
 
   /** Joins the group and starts consuming; a new group reads each topic from its beginning. */
@@ -427,7 +425,7 @@ export class EventConsumer {
       do {
         this.announceAgain = false;
         try {
-          await this.connectProducer();
+          await connectOnce(this.opts.producer);
           await publishInvalidation(this.opts.producer, target.topic, target.subgraph, 'event');
         } catch (err) {
           this.logger.error({ err: String(err) }, 'cache invalidation not published');
@@ -436,15 +434,6 @@ export class EventConsumer {
     })().finally(() => {
       this.announcing = undefined;
     });
-  }
-
-  /** Connects the shared producer once, however many callers (dead letters, announcements) race. */
-  private connectProducer(): Promise<void> {
-    this.producerConnected ??= this.opts.producer.connect().catch((err: unknown) => {
-      this.producerConnected = undefined;
-      throw err;
-    });
-    return this.producerConnected;
   }
 
   /** Leaves the group after the message in hand is processed. */
@@ -461,44 +450,39 @@ export class EventConsumer {
     this.consumer = undefined;
   }
 
-  /** Handles one Kafka message; resolves once its outcome is durable (applied, skipped or dead-lettered). */
+  /**
+   * Handles one Kafka message under the retry policy; resolves once its outcome is durable
+   * (applied, skipped or dead-lettered).
+   */
   private async process(
     topic: string,
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
   ): Promise<Outcome> {
-    const { maxAttempts, backoffMs } = this.opts;
     if (this.notHandled(message)) return 'ignored';
-    let event: Envelope;
-    try {
-      event = envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
-    } catch (err) {
-      await this.deadLetter(topic, partition, message, `malformed envelope: ${String(err)}`, 1);
-      return 'dead_lettered';
-    }
-    const handler = this.opts.handlers[event.type];
-    if (!handler) return 'ignored';
-    const log = this.eventLogger(event);
-
-    let lastError = '';
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        const applied = await this.traced(topic, event, (e) => this.apply(e, handler, log));
-        log.info({ outcome: applied ? 'applied' : 'duplicate' }, 'event consumed');
+    let event: Envelope | undefined;
+    let log: Logger | undefined;
+    const settled = await this.retry.settle(
+      { topic, partition, message },
+      async () => {
+        const parsed = (event ??= parseEnvelope(message));
+        const logger = (log ??= this.eventLogger(parsed));
+        const handler = this.opts.handlers[parsed.type];
+        if (!handler) return 'ignored';
+        const applied = await this.traced(topic, parsed, (e) => this.apply(e, handler, logger));
+        logger.info({ outcome: applied ? 'applied' : 'duplicate' }, 'event consumed');
         return applied ? 'applied' : 'duplicate';
-      } catch (err) {
-        lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-        log.warn({ attempt, maxAttempts, err: lastError }, 'event handler failed');
-        if (this.stopped) throw err;
-        if (attempt < maxAttempts) {
-          await delay(backoffMs * 2 ** (attempt - 1));
-          await heartbeat();
-        }
-      }
-    }
-    await this.deadLetter(topic, partition, message, lastError, maxAttempts);
-    log.error({ err: lastError }, 'event dead-lettered');
+      },
+      {
+        failed: (attempt, maxAttempts, err) =>
+          log?.warn({ attempt, maxAttempts, err }, 'event handler failed'),
+        waited: heartbeat,
+        stopping: () => this.stopped,
+      },
+    );
+    if (settled.ok) return settled.value;
+    log?.error({ err: settled.error }, 'event dead-lettered');
     return 'dead_lettered';
   }
 
@@ -598,41 +582,6 @@ export class EventConsumer {
       throw err;
     }
   }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    error: string,
-    attempts: number,
-  ): Promise<void> {
-    const { producer, groupId, metrics } = this.opts;
-    await this.connectProducer();
-    const headers: Record<string, string | Buffer> = {};
-    for (const [k, v] of Object.entries(message.headers ?? {})) {
-      if (typeof v === 'string' || Buffer.isBuffer(v)) headers[k] = v;
-    }
-    await producer.send({
-      topic: this.opts.deadLetterTopic ?? deadLetterTopic(groupId),
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...headers,
-            [DEAD_LETTER_HEADERS.topic]: topic,
-            [DEAD_LETTER_HEADERS.partition]: String(partition),
-            [DEAD_LETTER_HEADERS.offset]: message.offset,
-            [DEAD_LETTER_HEADERS.error]: error.slice(0, 2000),
-            [DEAD_LETTER_HEADERS.attempts]: String(attempts),
-            [DEAD_LETTER_HEADERS.consumer]: groupId,
-          },
-        },
-      ],
-    });
-    metrics.deadLetters.inc({ consumer: groupId });
-  }
 }
 
 function headerText(message: KafkaMessage, name: string): string | undefined {
@@ -641,4 +590,11 @@ function headerText(message: KafkaMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0]?.toString() : v.toString();
 }
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The message's envelope; a message that is not one fails permanently (it is dead-lettered). */
+function parseEnvelope(message: KafkaMessage): Envelope {
+  try {
+    return envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
+  } catch (err) {
+    throw new PermanentFailure(`malformed envelope: ${String(err)}`);
+  }
+}
