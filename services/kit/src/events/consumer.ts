@@ -79,14 +79,6 @@ type Outcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered';
 /** Events applied in one transaction when all goes well. */
 const CHUNK = 100;
 
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 const tolerant = new Map<string, z.ZodType | undefined>();
 
 /**
@@ -217,18 +209,16 @@ export class EventConsumer {
         for (let i = 0; i < messages.length;) {
           if (!isRunning() || isStale()) break;
           // Up to CHUNK events share one transaction (one commit instead of one each); when any of
-          // them fails, the chunk rolls back and its events go one at a time, with retries and
-          // dead letters, as below.
+          // them fails, the chunk rolls back and its events go one at a time (each a chunk of one),
+          // under the retry and dead-letter policy.
           const chunk = messages.slice(i, i + CHUNK);
-          const outcomes = chunk.length > 1 ? await this.applyChunk(batch.topic, chunk) : undefined;
+          const outcomes = chunk.length > 1 ? await this.tryChunk(batch.topic, chunk) : undefined;
           if (outcomes) {
-            if (outcomes.includes('applied')) this.announceChange();
             chunk.forEach((m, k) => record(m, outcomes[k]!));
           } else {
             for (const message of chunk) {
               if (!isRunning() || isStale()) break;
               const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
-              if (outcome === 'applied') this.announceChange();
               record(message, outcome);
               await commitOffsetsIfNecessary();
               await heartbeat();
@@ -293,25 +283,28 @@ export class EventConsumer {
   }
 
   /**
-   * Applies a run of events in one transaction: each recorded as processed with its effect, as one
-   * at a time would. Returns their outcomes, or undefined when any envelope is malformed or any
-   * handler fails (nothing is kept; the caller then takes them one by one).
+   * One try at a run of messages together: their outcomes, or undefined when any envelope is
+   * malformed or the run's transaction failed (nothing is kept; the caller then takes them one by
+   * one).
    */
-  private async applyChunk(
-    topic: string,
-    messages: KafkaMessage[],
-  ): Promise<Outcome[] | undefined> {
+  private async tryChunk(topic: string, messages: KafkaMessage[]): Promise<Outcome[] | undefined> {
     // Events of a type this consumer does not handle, as the relay's `event-type` header names it,
     // are ignored unread: a topic carries every event of its aggregate, and most are someone else's.
     const skipped = messages.map((m) => this.notHandled(m));
     if (skipped.every(Boolean)) return messages.map(() => 'ignored');
-    const applied = await this.applyEvents(
-      topic,
-      messages.filter((_, k) => !skipped[k]),
-    );
-    if (!applied) return undefined;
-    let next = 0;
-    return messages.map((_, k) => (skipped[k] ? 'ignored' : applied[next++]!));
+    const events: Envelope[] = [];
+    try {
+      for (const [k, m] of messages.entries()) if (!skipped[k]) events.push(parseEnvelope(m));
+      const applied = await this.applyChunk(topic, events);
+      let next = 0;
+      return messages.map((_, k) => (skipped[k] ? 'ignored' : applied[next++]!));
+    } catch (err) {
+      this.logger.debug(
+        { err: String(err), events: messages.length },
+        'chunk failed; one event at a time',
+      );
+      return undefined;
+    }
   }
 
   /** Whether the message's `event-type` header names a type this consumer has no handler for. */
@@ -320,92 +313,81 @@ export class EventConsumer {
     return type !== undefined && !this.opts.handlers[type];
   }
 
-  /** applyChunk for the events this consumer may handle. */
-  private async applyEvents(
+  /**
+   * Applies a chunk of events of one partition (one event is a chunk of one) in one transaction:
+   * one statement records those this consumer handles as processed, and only the events it newly
+   * recorded (not seen before, and the first of any id repeated within the chunk) get their
+   * effect, in event order. Returns each event's outcome once the transaction committed; throws
+   * when any effect fails (nothing is kept). `loggers` holds each event's logger where the caller
+   * has made it already.
+   */
+  private async applyChunk(
     topic: string,
-    messages: KafkaMessage[],
-  ): Promise<Outcome[] | undefined> {
-    const logger = this.logger;
-    const events: Envelope[] = [];
+    events: Envelope[],
+    loggers: Logger[] = [],
+  ): Promise<Outcome[]> {
+    const { handlers, batchHandlers, groupId, dataSource } = this.opts;
     // One child logger per event, made when first needed (its effect, then its "consumed" line).
-    const loggers: Logger[] = [];
     const loggerAt = (k: number): Logger => (loggers[k] ??= this.eventLogger(events[k]!));
-    for (const m of messages) {
-      const parsed = envelopeSchema.safeParse(safeJson(m.value?.toString('utf8') ?? ''));
-      if (!parsed.success) return undefined;
-      events.push(parsed.data as Envelope);
-    }
-    try {
-      const outcomes = await this.opts.dataSource.transaction(async (manager) => {
-        // One statement records the whole chunk as processed; only the events it newly recorded
-        // (not seen before, and the first of any id repeated within the chunk) get their effect.
-        const handled = events.filter((e) => this.opts.handlers[e.type]);
-        const fresh = new Set(
-          handled.length === 0
-            ? []
-            : (
-                (await manager.query(
-                  `INSERT INTO processed_events (consumer, event_id, event_type)
-                   SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
-                   ON CONFLICT DO NOTHING RETURNING event_id`,
-                  [this.opts.groupId, handled.map((e) => e.id), handled.map((e) => e.type)],
-                )) as { event_id: string }[]
-              ).map((r) => r.event_id),
-        );
-        const result: Outcome[] = events.map((event) =>
-          !this.opts.handlers[event.type]
-            ? 'ignored'
-            : fresh.delete(event.id.toLowerCase())
-              ? 'applied'
-              : 'duplicate',
-        );
-        // Effects in event order; a run of consecutive new events of a type with a batch handler
-        // is applied in one call.
-        for (let i = 0; i < events.length;) {
-          const event = events[i]!;
-          if (result[i] !== 'applied') {
-            i += 1;
-            continue;
-          }
-          const batch = this.opts.batchHandlers?.[event.type];
-          let end = i + 1;
-          while (
-            batch &&
-            end < events.length &&
-            events[end]!.type === event.type &&
-            result[end] === 'applied'
-          )
-            end += 1;
-          if (batch && end - i > 1) {
-            await this.tracedRun(topic, events.slice(i, end), (run) =>
-              batch(
-                run.map((e) => this.validated(e)),
-                manager,
-                { logger: this.logger },
-              ),
-            );
-          } else {
-            const handler = this.opts.handlers[event.type]!;
-            await this.traced(topic, event, (e) =>
-              this.applyEffect(manager, e, handler, loggerAt(i)),
-            );
-          }
-          i = batch ? end : i + 1;
-        }
-        return result;
-      });
-      events.forEach((event, k) => {
-        if (outcomes[k] === 'ignored') return;
-        loggerAt(k).info({ outcome: outcomes[k] }, 'event consumed');
-      });
-      return outcomes;
-    } catch (err) {
-      logger.debug(
-        { err: String(err), events: events.length },
-        'chunk failed; one event at a time',
+    const handled = events.filter((e) => handlers[e.type]);
+    if (handled.length === 0) return events.map(() => 'ignored');
+    const outcomes = await dataSource.transaction(async (manager) => {
+      const fresh = new Set(
+        (
+          (await manager.query(
+            `INSERT INTO processed_events (consumer, event_id, event_type)
+             SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+             ON CONFLICT DO NOTHING RETURNING event_id`,
+            [groupId, handled.map((e) => e.id), handled.map((e) => e.type)],
+          )) as { event_id: string }[]
+        ).map((r) => r.event_id),
       );
-      return undefined;
-    }
+      const result: Outcome[] = events.map((event) =>
+        !handlers[event.type]
+          ? 'ignored'
+          : fresh.delete(event.id.toLowerCase())
+            ? 'applied'
+            : 'duplicate',
+      );
+      // A run of consecutive new events of a type with a batch handler is applied in one call.
+      for (let i = 0; i < events.length;) {
+        const event = events[i]!;
+        if (result[i] !== 'applied') {
+          i += 1;
+          continue;
+        }
+        const batch = batchHandlers?.[event.type];
+        let end = i + 1;
+        while (
+          batch &&
+          end < events.length &&
+          events[end]!.type === event.type &&
+          result[end] === 'applied'
+        )
+          end += 1;
+        if (batch && end - i > 1) {
+          await this.tracedRun(topic, events.slice(i, end), (run) =>
+            batch(
+              run.map((e) => this.validated(e)),
+              manager,
+              { logger: this.logger },
+            ),
+          );
+        } else {
+          const handler = handlers[event.type]!;
+          const logger = loggerAt(i);
+          await this.traced(topic, event, (e) => handler(this.validated(e), manager, { logger }));
+        }
+        i = batch ? end : i + 1;
+      }
+      return result;
+    });
+    events.forEach((event, k) => {
+      if (outcomes[k] === 'ignored') return;
+      loggerAt(k).info({ outcome: outcomes[k] }, 'event consumed');
+    });
+    if (outcomes.includes('applied')) this.announceChange();
+    return outcomes;
   }
 
   /**
@@ -451,8 +433,8 @@ export class EventConsumer {
   }
 
   /**
-   * Handles one Kafka message under the retry policy; resolves once its outcome is durable
-   * (applied, skipped or dead-lettered).
+   * Handles one Kafka message as a chunk of one under the retry policy; resolves once its outcome
+   * is durable (applied, skipped or dead-lettered).
    */
   private async process(
     topic: string,
@@ -467,12 +449,9 @@ export class EventConsumer {
       { topic, partition, message },
       async () => {
         const parsed = (event ??= parseEnvelope(message));
-        const logger = (log ??= this.eventLogger(parsed));
-        const handler = this.opts.handlers[parsed.type];
-        if (!handler) return 'ignored';
-        const applied = await this.traced(topic, parsed, (e) => this.apply(e, handler, logger));
-        logger.info({ outcome: applied ? 'applied' : 'duplicate' }, 'event consumed');
-        return applied ? 'applied' : 'duplicate';
+        log ??= this.eventLogger(parsed);
+        const [outcome] = await this.applyChunk(topic, [parsed], [log]);
+        return outcome!;
       },
       {
         failed: (attempt, maxAttempts, err) =>
@@ -515,39 +494,6 @@ export class EventConsumer {
       eventType: event.type,
       traceId: traceIdOf(event.traceparent),
     });
-  }
-
-  private async apply(event: Envelope, handler: EventHandler, logger: Logger): Promise<boolean> {
-    return this.opts.dataSource.transaction((manager) =>
-      this.applyIn(manager, event, handler, logger),
-    );
-  }
-
-  /** Records the event as processed and applies its effect in `manager`'s transaction, once. */
-  private async applyIn(
-    manager: EntityManager,
-    event: Envelope,
-    handler: EventHandler,
-    logger: Logger,
-  ): Promise<boolean> {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING event_id`,
-      [this.opts.groupId, event.id, event.type],
-    );
-    if (inserted.length === 0) return false;
-    await this.applyEffect(manager, event, handler, logger);
-    return true;
-  }
-
-  /** Validates the payload against its contract and runs the handler in `manager`'s transaction. */
-  private async applyEffect(
-    manager: EntityManager,
-    event: Envelope,
-    handler: EventHandler,
-    logger: Logger,
-  ): Promise<void> {
-    await handler(this.validated(event), manager, { logger });
   }
 
   /** The event with its payload checked against its contract (extra fields tolerated). */
