@@ -7,8 +7,6 @@ import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
 import { SpanKind, activeTrace, endSpan, inSpan, startSpan, type Tracer } from '../tracing';
 import { ConsumerProgress, type ConsumerProgressStatus } from './consumer-progress';
-import { publishInvalidation } from './invalidation';
-import { connectOnce } from './kafka';
 import { PermanentFailure, RetryPolicy } from './retry-policy';
 
 /** Context handed to an event handler besides the event and its transaction. */
@@ -38,6 +36,21 @@ export type BatchHandler = (
   ctx: HandlerContext,
 ) => Promise<void>;
 
+/** The events one committed transaction applied (duplicates and ignored events left out). */
+export interface AppliedChunk {
+  /** The consumer group that applied them. */
+  consumer: string;
+  topic: string;
+  events: Envelope[];
+}
+
+/**
+ * Runs once a transaction that applied events has committed. It does not hold up the events
+ * behind: a promise it returns is awaited only when the consumer stops, and a failure is logged
+ * (the effects stand).
+ */
+export type AfterCommitListener = (applied: AppliedChunk) => void | Promise<void>;
+
 export interface ConsumerOptions {
   kafka: Kafka;
   groupId: string;
@@ -52,17 +65,18 @@ export interface ConsumerOptions {
   /** Optional set-based versions of some handlers, for runs of events applied together. */
   batchHandlers?: Record<string, BatchHandler>;
   dataSource: DataSource;
-  /** Producer used for dead letters and cache invalidations. */
+  /** Producer used for dead letters. */
   producer: Producer;
   /**
-   * Announces on `topic`, once an applied effect has committed, that `subgraph` changed, so the
-   * gateways' subgraph caches evict what they hold of it.
+   * Told, in order, after each transaction that applied events has committed (see
+   * AfterCommitListener): where a service announces its changes, for instance.
    */
-  invalidation?: { topic: string; subgraph: string };
+  afterCommit?: AfterCommitListener[];
   logger: Logger;
   metrics: Metrics;
-  /** Tries per event before it is dead-lettered, the first wait between them (doubling). */
+  /** Tries per event before it is dead-lettered (see RetryPolicy). */
   maxAttempts: number;
+  /** The wait after an event's first failed try; each further wait doubles. */
   backoffMs: number;
   /**
    * How often the group's committed offsets are read against the high watermarks (default 5 s),
@@ -96,15 +110,16 @@ function tolerantSchema(type: string): z.ZodType | undefined {
 /**
  * An idempotent consumer: each event's effect and its `(consumer, event id)` row commit in one
  * transaction, and the Kafka offset is committed only after, so a redelivered event changes
- * nothing. Failures are retried with backoff, then sent to the group's dead-letter topic so one
- * poison message does not stop the events behind it.
+ * nothing. Up to a hundred events of a partition share a transaction; when it fails, its events
+ * go one at a time (chunks of one) under the RetryPolicy: retried with backoff, then sent to the
+ * group's dead-letter topic so one poison message does not stop the events behind it. After each
+ * commit that applied events, the after-commit listeners are told.
  */
 export class EventConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
-  /** The announcement in flight, and whether another effect committed since it was sent. */
-  private announcing: Promise<void> | undefined;
-  private announceAgain = false;
+  /** After-commit listeners still running. */
+  private readonly listening = new Set<Promise<void>>();
   private progressMonitor: ConsumerProgress | undefined;
   /** Per `topic:partition`, the offset after the last message handled, and after the last committed. */
   private readonly handled = new Map<string, { topic: string; partition: number; next: bigint }>();
@@ -386,36 +401,25 @@ export class EventConsumer {
       if (outcomes[k] === 'ignored') return;
       loggerAt(k).info({ outcome: outcomes[k] }, 'event consumed');
     });
-    if (outcomes.includes('applied')) this.announceChange();
+    if (outcomes.includes('applied'))
+      this.afterCommit({
+        consumer: groupId,
+        topic,
+        events: events.filter((_, k) => outcomes[k] === 'applied'),
+      });
     return outcomes;
   }
 
-  /**
-   * Publishes that this service's data changed, after the effect committed, without holding up the
-   * events behind it: one announcement in flight at a time, and one more after it when further
-   * effects committed meanwhile (each is acknowledged by the broker after those effects committed).
-   * A failure is logged, not retried, since the effect stands; caches then rely on their time limit.
-   */
-  private announceChange(): void {
-    const target = this.opts.invalidation;
-    if (!target) return;
-    if (this.announcing) {
-      this.announceAgain = true;
-      return;
+  /** Tells the after-commit listeners what a committed transaction applied. */
+  private afterCommit(applied: AppliedChunk): void {
+    for (const listener of this.opts.afterCommit ?? []) {
+      const running: Promise<void> = (async () => listener(applied))()
+        .catch((err: unknown) => {
+          this.logger.error({ err: String(err) }, 'after-commit listener failed');
+        })
+        .finally(() => this.listening.delete(running));
+      this.listening.add(running);
     }
-    this.announcing = (async () => {
-      do {
-        this.announceAgain = false;
-        try {
-          await connectOnce(this.opts.producer);
-          await publishInvalidation(this.opts.producer, target.topic, target.subgraph, 'event');
-        } catch (err) {
-          this.logger.error({ err: String(err) }, 'cache invalidation not published');
-        }
-      } while (this.announceAgain);
-    })().finally(() => {
-      this.announcing = undefined;
-    });
   }
 
   /** Leaves the group after the message in hand is processed. */
@@ -428,7 +432,7 @@ export class EventConsumer {
     await this.commitHandled(true);
     await this.progressMonitor?.stop();
     await this.consumer?.disconnect();
-    await this.announcing;
+    await Promise.all(this.listening);
     this.consumer = undefined;
   }
 
