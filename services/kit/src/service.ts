@@ -16,15 +16,11 @@ import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from './config';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { formatGraphQLError } from './errors';
-import {
-  EventConsumer,
-  deadLetterTopic,
-  type BatchHandler,
-  type EventHandler,
-} from './events/consumer';
-import { CACHE_INVALIDATION_TOPIC } from './events/invalidation';
+import { EventConsumer, type BatchHandler, type EventHandler } from './events/consumer';
+import { CACHE_INVALIDATION_TOPIC, InvalidationAnnouncer } from './events/invalidation';
 import { createIdempotentProducer, createKafka, ensureTopics } from './events/kafka';
 import { OutboxRelay } from './events/relay';
+import { deadLetterTopic } from './events/retry-policy';
 import { startHttpServer, type RunningHttpServer } from './http';
 import { verifyCaller, type Caller } from './identity';
 import { createLogger, type Logger } from './logger';
@@ -159,30 +155,37 @@ export async function startService<TContext extends BaseRequestContext>(
       deadLetterTopic: deadLetterTopic(`${topicPrefix}${groupId}`),
     };
   });
-  const consumers = consumerDefs.map(
-    (c) =>
-      new EventConsumer({
-        kafka,
-        groupId: c.groupId,
-        topics: c.topics,
-        deadLetterTopic: c.deadLetterTopic,
-        tracer,
-        handlers: c.handlers,
-        batchHandlers: c.batchHandlers,
-        dataSource: db.dataSource,
-        producer: deadLetterProducer,
-        invalidation: { topic: invalidationTopic, subgraph: def.name },
-        logger: logger.child({ component: 'consumer', consumer: c.groupId }),
-        metrics,
-        maxAttempts: config.consumer.maxAttempts,
-        backoffMs: config.consumer.backoffMs,
-        partitionsConcurrently: config.consumer.partitionsConcurrently,
-        progress: {
-          intervalMs: config.consumer.lagIntervalMs,
-          stallAfterMs: config.consumer.stallAfterMs,
-        },
-      }),
-  );
+  const consumers = consumerDefs.map((c) => {
+    const consumerLogger = logger.child({ component: 'consumer', consumer: c.groupId });
+    // Once an applied effect commits, the service announces that it changed (gateway caches evict it).
+    const announcer = new InvalidationAnnouncer({
+      producer: deadLetterProducer,
+      topic: invalidationTopic,
+      subgraph: def.name,
+      logger: consumerLogger,
+    });
+    return new EventConsumer({
+      kafka,
+      groupId: c.groupId,
+      topics: c.topics,
+      deadLetterTopic: c.deadLetterTopic,
+      tracer,
+      handlers: c.handlers,
+      batchHandlers: c.batchHandlers,
+      dataSource: db.dataSource,
+      producer: deadLetterProducer,
+      afterCommit: [() => announcer.announce()],
+      logger: consumerLogger,
+      metrics,
+      maxAttempts: config.consumer.maxAttempts,
+      backoffMs: config.consumer.backoffMs,
+      partitionsConcurrently: config.consumer.partitionsConcurrently,
+      progress: {
+        intervalMs: config.consumer.lagIntervalMs,
+        stallAfterMs: config.consumer.stallAfterMs,
+      },
+    });
+  });
 
   let stopping = false;
   const stopSignal = new AbortController();

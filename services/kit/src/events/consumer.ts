@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics';
 import { traceIdOf } from '../trace';
 import { SpanKind, activeTrace, endSpan, inSpan, startSpan, type Tracer } from '../tracing';
 import { ConsumerProgress, type ConsumerProgressStatus } from './consumer-progress';
-import { publishInvalidation } from './invalidation';
+import { PermanentFailure, RetryPolicy } from './retry-policy';
 
 /** Context handed to an event handler besides the event and its transaction. */
 export interface HandlerContext {
@@ -36,18 +36,20 @@ export type BatchHandler = (
   ctx: HandlerContext,
 ) => Promise<void>;
 
-/** Headers a dead letter carries besides the original ones, so it can be diagnosed and replayed. */
-export const DEAD_LETTER_HEADERS = {
-  topic: 'dlq-original-topic',
-  partition: 'dlq-original-partition',
-  offset: 'dlq-original-offset',
-  error: 'dlq-error',
-  attempts: 'dlq-attempts',
-  consumer: 'dlq-consumer',
-} as const;
+/** The events one committed transaction applied (duplicates and ignored events left out). */
+export interface AppliedChunk {
+  /** The consumer group that applied them. */
+  consumer: string;
+  topic: string;
+  events: Envelope[];
+}
 
-/** The dead-letter topic of a consumer group. */
-export const deadLetterTopic = (groupId: string): string => `${groupId}.dlq`;
+/**
+ * Runs once a transaction that applied events has committed. It does not hold up the events
+ * behind: a promise it returns is awaited only when the consumer stops, and a failure is logged
+ * (the effects stand).
+ */
+export type AfterCommitListener = (applied: AppliedChunk) => void | Promise<void>;
 
 export interface ConsumerOptions {
   kafka: Kafka;
@@ -63,16 +65,18 @@ export interface ConsumerOptions {
   /** Optional set-based versions of some handlers, for runs of events applied together. */
   batchHandlers?: Record<string, BatchHandler>;
   dataSource: DataSource;
-  /** Producer used for dead letters and cache invalidations. */
+  /** Producer used for dead letters. */
   producer: Producer;
   /**
-   * Announces on `topic`, once an applied effect has committed, that `subgraph` changed, so the
-   * gateways' subgraph caches evict what they hold of it.
+   * Told, in order, after each transaction that applied events has committed (see
+   * AfterCommitListener): where a service announces its changes, for instance.
    */
-  invalidation?: { topic: string; subgraph: string };
+  afterCommit?: AfterCommitListener[];
   logger: Logger;
   metrics: Metrics;
+  /** Tries per event before it is dead-lettered (see RetryPolicy). */
   maxAttempts: number;
+  /** The wait after an event's first failed try; each further wait doubles. */
   backoffMs: number;
   /**
    * How often the group's committed offsets are read against the high watermarks (default 5 s),
@@ -88,14 +92,6 @@ type Outcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered';
 
 /** Events applied in one transaction when all goes well. */
 const CHUNK = 100;
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
 
 const tolerant = new Map<string, z.ZodType | undefined>();
 
@@ -114,16 +110,16 @@ function tolerantSchema(type: string): z.ZodType | undefined {
 /**
  * An idempotent consumer: each event's effect and its `(consumer, event id)` row commit in one
  * transaction, and the Kafka offset is committed only after, so a redelivered event changes
- * nothing. Failures are retried with backoff, then sent to the group's dead-letter topic so one
- * poison message does not stop the events behind it.
+ * nothing. Up to a hundred events of a partition share a transaction; when it fails, its events
+ * go one at a time (chunks of one) under the RetryPolicy: retried with backoff, then sent to the
+ * group's dead-letter topic so one poison message does not stop the events behind it. After each
+ * commit that applied events, the after-commit listeners are told.
  */
 export class EventConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
-  private producerConnected: Promise<void> | undefined;
-  /** The announcement in flight, and whether another effect committed since it was sent. */
-  private announcing: Promise<void> | undefined;
-  private announceAgain = false;
+  /** After-commit listeners still running. */
+  private readonly listening = new Set<Promise<void>>();
   private progressMonitor: ConsumerProgress | undefined;
   /** Per `topic:partition`, the offset after the last message handled, and after the last committed. */
   private readonly handled = new Map<string, { topic: string; partition: number; next: bigint }>();
@@ -133,11 +129,20 @@ export class EventConsumer {
 
   /** Every line this consumer logs names it once (the service may have bound it already). */
   private readonly logger: Logger;
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly opts: ConsumerOptions) {
     const bound = opts.logger.bindings() as { consumer?: string };
     this.logger =
       bound.consumer === opts.groupId ? opts.logger : opts.logger.child({ consumer: opts.groupId });
+    this.retry = new RetryPolicy({
+      groupId: opts.groupId,
+      maxAttempts: opts.maxAttempts,
+      backoffMs: opts.backoffMs,
+      deadLetterTopic: opts.deadLetterTopic,
+      producer: opts.producer,
+      metrics: opts.metrics,
+    });
   }
 
   /** Joins the group and starts consuming; a new group reads each topic from its beginning. */
@@ -219,18 +224,16 @@ export class EventConsumer {
         for (let i = 0; i < messages.length;) {
           if (!isRunning() || isStale()) break;
           // Up to CHUNK events share one transaction (one commit instead of one each); when any of
-          // them fails, the chunk rolls back and its events go one at a time, with retries and
-          // dead letters, as below.
+          // them fails, the chunk rolls back and its events go one at a time (each a chunk of one),
+          // under the retry and dead-letter policy.
           const chunk = messages.slice(i, i + CHUNK);
-          const outcomes = chunk.length > 1 ? await this.applyChunk(batch.topic, chunk) : undefined;
+          const outcomes = chunk.length > 1 ? await this.tryChunk(batch.topic, chunk) : undefined;
           if (outcomes) {
-            if (outcomes.includes('applied')) this.announceChange();
             chunk.forEach((m, k) => record(m, outcomes[k]!));
           } else {
             for (const message of chunk) {
               if (!isRunning() || isStale()) break;
               const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
-              if (outcome === 'applied') this.announceChange();
               record(message, outcome);
               await commitOffsetsIfNecessary();
               await heartbeat();
@@ -295,25 +298,28 @@ export class EventConsumer {
   }
 
   /**
-   * Applies a run of events in one transaction: each recorded as processed with its effect, as one
-   * at a time would. Returns their outcomes, or undefined when any envelope is malformed or any
-   * handler fails (nothing is kept; the caller then takes them one by one).
+   * One try at a run of messages together: their outcomes, or undefined when any envelope is
+   * malformed or the run's transaction failed (nothing is kept; the caller then takes them one by
+   * one).
    */
-  private async applyChunk(
-    topic: string,
-    messages: KafkaMessage[],
-  ): Promise<Outcome[] | undefined> {
+  private async tryChunk(topic: string, messages: KafkaMessage[]): Promise<Outcome[] | undefined> {
     // Events of a type this consumer does not handle, as the relay's `event-type` header names it,
     // are ignored unread: a topic carries every event of its aggregate, and most are someone else's.
     const skipped = messages.map((m) => this.notHandled(m));
     if (skipped.every(Boolean)) return messages.map(() => 'ignored');
-    const applied = await this.applyEvents(
-      topic,
-      messages.filter((_, k) => !skipped[k]),
-    );
-    if (!applied) return undefined;
-    let next = 0;
-    return messages.map((_, k) => (skipped[k] ? 'ignored' : applied[next++]!));
+    const events: Envelope[] = [];
+    try {
+      for (const [k, m] of messages.entries()) if (!skipped[k]) events.push(parseEnvelope(m));
+      const applied = await this.applyChunk(topic, events);
+      let next = 0;
+      return messages.map((_, k) => (skipped[k] ? 'ignored' : applied[next++]!));
+    } catch (err) {
+      this.logger.debug(
+        { err: String(err), events: messages.length },
+        'chunk failed; one event at a time',
+      );
+      return undefined;
+    }
   }
 
   /** Whether the message's `event-type` header names a type this consumer has no handler for. */
@@ -322,129 +328,98 @@ export class EventConsumer {
     return type !== undefined && !this.opts.handlers[type];
   }
 
-  /** applyChunk for the events this consumer may handle. */
-  private async applyEvents(
-    topic: string,
-    messages: KafkaMessage[],
-  ): Promise<Outcome[] | undefined> {
-    const logger = this.logger;
-    const events: Envelope[] = [];
-    // One child logger per event, made when first needed (its effect, then its "consumed" line).
-    const loggers: Logger[] = [];
-    const loggerAt = (k: number): Logger => (loggers[k] ??= this.eventLogger(events[k]!));
-    for (const m of messages) {
-      const parsed = envelopeSchema.safeParse(safeJson(m.value?.toString('utf8') ?? ''));
-      if (!parsed.success) return undefined;
-      events.push(parsed.data as Envelope);
-    }
-    try {
-      const outcomes = await this.opts.dataSource.transaction(async (manager) => {
-        // One statement records the whole chunk as processed; only the events it newly recorded
-        // (not seen before, and the first of any id repeated within the chunk) get their effect.
-        const handled = events.filter((e) => this.opts.handlers[e.type]);
-        const fresh = new Set(
-          handled.length === 0
-            ? []
-            : (
-                (await manager.query(
-                  `INSERT INTO processed_events (consumer, event_id, event_type)
-                   SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
-                   ON CONFLICT DO NOTHING RETURNING event_id`,
-                  [this.opts.groupId, handled.map((e) => e.id), handled.map((e) => e.type)],
-                )) as { event_id: string }[]
-              ).map((r) => r.event_id),
-        );
-        const result: Outcome[] = events.map((event) =>
-          !this.opts.handlers[event.type]
-            ? 'ignored'
-            : fresh.delete(event.id.toLowerCase())
-              ? 'applied'
-              : 'duplicate',
-        );
-        // Effects in event order; a run of consecutive new events of a type with a batch handler
-        // is applied in one call.
-        for (let i = 0; i < events.length;) {
-          const event = events[i]!;
-          if (result[i] !== 'applied') {
-            i += 1;
-            continue;
-          }
-          const batch = this.opts.batchHandlers?.[event.type];
-          let end = i + 1;
-          while (
-            batch &&
-            end < events.length &&
-            events[end]!.type === event.type &&
-            result[end] === 'applied'
-          )
-            end += 1;
-          if (batch && end - i > 1) {
-            await this.tracedRun(topic, events.slice(i, end), (run) =>
-              batch(
-                run.map((e) => this.validated(e)),
-                manager,
-                { logger: this.logger },
-              ),
-            );
-          } else {
-            const handler = this.opts.handlers[event.type]!;
-            await this.traced(topic, event, (e) =>
-              this.applyEffect(manager, e, handler, loggerAt(i)),
-            );
-          }
-          i = batch ? end : i + 1;
-        }
-        return result;
-      });
-      events.forEach((event, k) => {
-        if (outcomes[k] === 'ignored') return;
-        loggerAt(k).info({ outcome: outcomes[k] }, 'event consumed');
-      });
-      return outcomes;
-    } catch (err) {
-      logger.debug(
-        { err: String(err), events: events.length },
-        'chunk failed; one event at a time',
-      );
-      return undefined;
-    }
-  }
-
   /**
-   * Publishes that this service's data changed, after the effect committed, without holding up the
-   * events behind it: one announcement in flight at a time, and one more after it when further
-   * effects committed meanwhile (each is acknowledged by the broker after those effects committed).
-   * A failure is logged, not retried, since the effect stands; caches then rely on their time limit.
+   * Applies a chunk of events of one partition (one event is a chunk of one) in one transaction:
+   * one statement records those this consumer handles as processed, and only the events it newly
+   * recorded (not seen before, and the first of any id repeated within the chunk) get their
+   * effect, in event order. Returns each event's outcome once the transaction committed; throws
+   * when any effect fails (nothing is kept). `loggers` holds each event's logger where the caller
+   * has made it already.
    */
-  private announceChange(): void {
-    const target = this.opts.invalidation;
-    if (!target) return;
-    if (this.announcing) {
-      this.announceAgain = true;
-      return;
-    }
-    this.announcing = (async () => {
-      do {
-        this.announceAgain = false;
-        try {
-          await this.connectProducer();
-          await publishInvalidation(this.opts.producer, target.topic, target.subgraph, 'event');
-        } catch (err) {
-          this.logger.error({ err: String(err) }, 'cache invalidation not published');
+  private async applyChunk(
+    topic: string,
+    events: Envelope[],
+    loggers: Logger[] = [],
+  ): Promise<Outcome[]> {
+    const { handlers, batchHandlers, groupId, dataSource } = this.opts;
+    // One child logger per event, made when first needed (its effect, then its "consumed" line).
+    const loggerAt = (k: number): Logger => (loggers[k] ??= this.eventLogger(events[k]!));
+    const handled = events.filter((e) => handlers[e.type]);
+    if (handled.length === 0) return events.map(() => 'ignored');
+    const outcomes = await dataSource.transaction(async (manager) => {
+      const fresh = new Set(
+        (
+          (await manager.query(
+            `INSERT INTO processed_events (consumer, event_id, event_type)
+             SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+             ON CONFLICT DO NOTHING RETURNING event_id`,
+            [groupId, handled.map((e) => e.id), handled.map((e) => e.type)],
+          )) as { event_id: string }[]
+        ).map((r) => r.event_id),
+      );
+      const result: Outcome[] = events.map((event) =>
+        !handlers[event.type]
+          ? 'ignored'
+          : fresh.delete(event.id.toLowerCase())
+            ? 'applied'
+            : 'duplicate',
+      );
+      // A run of consecutive new events of a type with a batch handler is applied in one call.
+      for (let i = 0; i < events.length;) {
+        const event = events[i]!;
+        if (result[i] !== 'applied') {
+          i += 1;
+          continue;
         }
-      } while (this.announceAgain);
-    })().finally(() => {
-      this.announcing = undefined;
+        const batch = batchHandlers?.[event.type];
+        let end = i + 1;
+        while (
+          batch &&
+          end < events.length &&
+          events[end]!.type === event.type &&
+          result[end] === 'applied'
+        )
+          end += 1;
+        if (batch && end - i > 1) {
+          await this.tracedRun(topic, events.slice(i, end), (run) =>
+            batch(
+              run.map((e) => this.validated(e)),
+              manager,
+              { logger: this.logger },
+            ),
+          );
+        } else {
+          const handler = handlers[event.type]!;
+          const logger = loggerAt(i);
+          await this.traced(topic, event, (e) => handler(this.validated(e), manager, { logger }));
+        }
+        i = batch ? end : i + 1;
+      }
+      return result;
     });
+    events.forEach((event, k) => {
+      if (outcomes[k] === 'ignored') return;
+      loggerAt(k).info({ outcome: outcomes[k] }, 'event consumed');
+    });
+    if (outcomes.includes('applied'))
+      this.afterCommit({
+        consumer: groupId,
+        topic,
+        events: events.filter((_, k) => outcomes[k] === 'applied'),
+      });
+    return outcomes;
   }
 
-  /** Connects the shared producer once, however many callers (dead letters, announcements) race. */
-  private connectProducer(): Promise<void> {
-    this.producerConnected ??= this.opts.producer.connect().catch((err: unknown) => {
-      this.producerConnected = undefined;
-      throw err;
-    });
-    return this.producerConnected;
+  /** Tells the after-commit listeners what a committed transaction applied. */
+  private afterCommit(applied: AppliedChunk): void {
+    for (const listener of this.opts.afterCommit ?? []) {
+      const running: Promise<void> = (async () => listener(applied))()
+        .catch((err: unknown) => {
+          this.logger.error({ err: String(err) }, 'after-commit listener failed');
+        })
+        .finally(() => this.listening.delete(running));
+      this.listening.add(running);
+    }
   }
 
   /** Leaves the group after the message in hand is processed. */
@@ -457,48 +432,40 @@ export class EventConsumer {
     await this.commitHandled(true);
     await this.progressMonitor?.stop();
     await this.consumer?.disconnect();
-    await this.announcing;
+    await Promise.all(this.listening);
     this.consumer = undefined;
   }
 
-  /** Handles one Kafka message; resolves once its outcome is durable (applied, skipped or dead-lettered). */
+  /**
+   * Handles one Kafka message as a chunk of one under the retry policy; resolves once its outcome
+   * is durable (applied, skipped or dead-lettered).
+   */
   private async process(
     topic: string,
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
   ): Promise<Outcome> {
-    const { maxAttempts, backoffMs } = this.opts;
     if (this.notHandled(message)) return 'ignored';
-    let event: Envelope;
-    try {
-      event = envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
-    } catch (err) {
-      await this.deadLetter(topic, partition, message, `malformed envelope: ${String(err)}`, 1);
-      return 'dead_lettered';
-    }
-    const handler = this.opts.handlers[event.type];
-    if (!handler) return 'ignored';
-    const log = this.eventLogger(event);
-
-    let lastError = '';
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        const applied = await this.traced(topic, event, (e) => this.apply(e, handler, log));
-        log.info({ outcome: applied ? 'applied' : 'duplicate' }, 'event consumed');
-        return applied ? 'applied' : 'duplicate';
-      } catch (err) {
-        lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-        log.warn({ attempt, maxAttempts, err: lastError }, 'event handler failed');
-        if (this.stopped) throw err;
-        if (attempt < maxAttempts) {
-          await delay(backoffMs * 2 ** (attempt - 1));
-          await heartbeat();
-        }
-      }
-    }
-    await this.deadLetter(topic, partition, message, lastError, maxAttempts);
-    log.error({ err: lastError }, 'event dead-lettered');
+    let event: Envelope | undefined;
+    let log: Logger | undefined;
+    const settled = await this.retry.settle(
+      { topic, partition, message },
+      async () => {
+        const parsed = (event ??= parseEnvelope(message));
+        log ??= this.eventLogger(parsed);
+        const [outcome] = await this.applyChunk(topic, [parsed], [log]);
+        return outcome!;
+      },
+      {
+        failed: (attempt, maxAttempts, err) =>
+          log?.warn({ attempt, maxAttempts, err }, 'event handler failed'),
+        waited: heartbeat,
+        stopping: () => this.stopped,
+      },
+    );
+    if (settled.ok) return settled.value;
+    log?.error({ err: settled.error }, 'event dead-lettered');
     return 'dead_lettered';
   }
 
@@ -533,39 +500,6 @@ export class EventConsumer {
     });
   }
 
-  private async apply(event: Envelope, handler: EventHandler, logger: Logger): Promise<boolean> {
-    return this.opts.dataSource.transaction((manager) =>
-      this.applyIn(manager, event, handler, logger),
-    );
-  }
-
-  /** Records the event as processed and applies its effect in `manager`'s transaction, once. */
-  private async applyIn(
-    manager: EntityManager,
-    event: Envelope,
-    handler: EventHandler,
-    logger: Logger,
-  ): Promise<boolean> {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING event_id`,
-      [this.opts.groupId, event.id, event.type],
-    );
-    if (inserted.length === 0) return false;
-    await this.applyEffect(manager, event, handler, logger);
-    return true;
-  }
-
-  /** Validates the payload against its contract and runs the handler in `manager`'s transaction. */
-  private async applyEffect(
-    manager: EntityManager,
-    event: Envelope,
-    handler: EventHandler,
-    logger: Logger,
-  ): Promise<void> {
-    await handler(this.validated(event), manager, { logger });
-  }
-
   /** The event with its payload checked against its contract (extra fields tolerated). */
   private validated(event: Envelope): Envelope {
     const schema = tolerantSchema(event.type);
@@ -598,41 +532,6 @@ export class EventConsumer {
       throw err;
     }
   }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    error: string,
-    attempts: number,
-  ): Promise<void> {
-    const { producer, groupId, metrics } = this.opts;
-    await this.connectProducer();
-    const headers: Record<string, string | Buffer> = {};
-    for (const [k, v] of Object.entries(message.headers ?? {})) {
-      if (typeof v === 'string' || Buffer.isBuffer(v)) headers[k] = v;
-    }
-    await producer.send({
-      topic: this.opts.deadLetterTopic ?? deadLetterTopic(groupId),
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...headers,
-            [DEAD_LETTER_HEADERS.topic]: topic,
-            [DEAD_LETTER_HEADERS.partition]: String(partition),
-            [DEAD_LETTER_HEADERS.offset]: message.offset,
-            [DEAD_LETTER_HEADERS.error]: error.slice(0, 2000),
-            [DEAD_LETTER_HEADERS.attempts]: String(attempts),
-            [DEAD_LETTER_HEADERS.consumer]: groupId,
-          },
-        },
-      ],
-    });
-    metrics.deadLetters.inc({ consumer: groupId });
-  }
 }
 
 function headerText(message: KafkaMessage, name: string): string | undefined {
@@ -641,25 +540,11 @@ function headerText(message: KafkaMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0]?.toString() : v.toString();
 }
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** SQLSTATE classes of failures that pass by themselves: connection, resources, lock conflicts, shutdown. */
-const TRANSIENT_SQLSTATE = /^(08|53|57|40)/;
-
-/**
- * Whether a handler failure is the infrastructure's (retry until it recovers) rather than the
- * event's (count towards the dead-letter topic).
- */
-export function isTransient(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
-  const code = String(e.driverError?.code ?? e.code ?? '');
-  if (
-    TRANSIENT_SQLSTATE.test(code) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)
-  )
-    return true;
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
-    String(e.message ?? ''),
-  );
+/** The message's envelope; a message that is not one fails permanently (it is dead-lettered). */
+function parseEnvelope(message: KafkaMessage): Envelope {
+  try {
+    return envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? '')) as Envelope;
+  } catch (err) {
+    throw new PermanentFailure(`malformed envelope: ${String(err)}`);
+  }
 }

@@ -78,3 +78,26 @@ export async function ensureTopics(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+const connecting = new WeakMap<Producer, Promise<void>>();
+
+/**
+ * Connects a producer shared by several users (dead letters, cache announcements) once, however
+ * many race to use it; again after it disconnected or failed to connect.
+ */
+export function connectOnce(producer: Producer): Promise<void> {
+  let connected = connecting.get(producer);
+  if (!connected) {
+    const forget = producer.on(producer.events.DISCONNECT, () => {
+      if (connecting.get(producer) === connected) connecting.delete(producer);
+      forget();
+    });
+    connected = producer.connect().catch((err: unknown) => {
+      connecting.delete(producer);
+      forget();
+      throw err;
+    });
+    connecting.set(producer, connected);
+  }
+  return connected;
+}

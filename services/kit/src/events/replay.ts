@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { DEAD_LETTER_HEADERS, deadLetterTopic } from './consumer';
+import { DEAD_LETTER_HEADERS, deadLetterTopic } from './retry-policy';
 import type { Logger } from '../logger';
 
 /**
