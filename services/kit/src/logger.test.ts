@@ -1,4 +1,3 @@
-import { isTransient } from './events/consumer';
 import { createLogger } from './logger';
 
 describe('logging personal data', () => {
@@ -27,18 +26,5 @@ describe('logging personal data', () => {
     const { logger, lines } = capture();
     logger.info({ resident: { idCardNumber: '620982196205170012', phone: '13912345678' } }, 'x');
     expect(lines[0]).not.toMatch(/620982196205170012|13912345678/);
-  });
-});
-
-describe('transient failures', () => {
-  it.each([
-    [{ code: '08006' }, true],
-    [{ driverError: { code: '57P01' } }, true],
-    [{ code: 'ECONNREFUSED' }, true],
-    [{ message: 'Connection terminated unexpectedly' }, true],
-    [{ code: '23505' }, false],
-    [new Error('simulated handler failure'), false],
-  ])('when a handler fails with %j, then transient is %s', (err, expected) => {
-    expect(isTransient(err)).toBe(expected);
   });
 });
