@@ -8,7 +8,7 @@ import { build, type Plugin } from 'esbuild';
 // time. The workspaces (@liyuan/*) are bundled in; every third-party package stays external and is
 // installed next to the bundle (`npm ci --omit=dev --workspace @liyuan/<name>` in the image), so
 // `<dir>/node_modules` must be reachable from `<dir>/<out>/<name>/main.js` (as /app/node_modules is
-// from /app/dist/<name>/main.js in the Dockerfiles).
+// from /app/dist/<name>/main.js in the image).
 //
 // Run-time files: the sources find their files with `resolve(__dirname, '../../../schemas/…')`.
 // In the bundle every workspace file's `__dirname` (and `__filename`) becomes its own directory

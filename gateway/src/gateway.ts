@@ -34,12 +34,9 @@ import { limitRules, withoutSuggestions } from './limits';
 import { RateLimiter } from './rate-limit';
 import { loadSafelist, safelistPlugin } from './safelist';
 import { StatusMonitor, statusRoutes, subgraphsOf } from './status';
-import {
-  AnswerStore,
-  CACHE_FENCED_HEADER,
-  InvalidationFeed,
-  SubgraphCache,
-} from './subgraph-cache';
+import { AnswerStore } from './answer-store';
+import { InvalidationFeed } from './invalidation-feed';
+import { CACHE_FENCED_HEADER, SubgraphCache } from './subgraph-cache';
 import { isMutationDocument, resilientFetcher, type ResilienceSettings } from './subgraph-fetch';
 import { supergraphFromFile } from './supergraph-source';
 

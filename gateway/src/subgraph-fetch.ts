@@ -8,7 +8,8 @@ import type {
   FetcherResponse,
 } from '@apollo/utils.fetcher';
 import { AppError, SpanKind, endSpan, startSpan, type Logger, type Tracer } from '@liyuan/kit';
-import type { KeptAnswer, SubgraphCache } from './subgraph-cache';
+import type { KeptAnswer } from './answer-store';
+import type { SubgraphCache } from './subgraph-cache';
 
 export interface ResilienceSettings {
   /** Each attempt is aborted after this long. */

@@ -152,7 +152,22 @@ async function settle(): Promise<void> {
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
-async function main(): Promise<void> {
+/** The command line: which workloads, how long, where the results go. */
+interface Options {
+  quick: boolean;
+  skipBuild: boolean;
+  /** Workloads to run (all when undefined); results then go to only.json. */
+  only: Set<string> | undefined;
+  profile: boolean;
+  runS: number;
+  warmupS: number;
+  concurrencies: number[];
+  outDir: string;
+  logDir: string;
+  profileDir: string;
+}
+
+function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
@@ -165,62 +180,76 @@ async function main(): Promise<void> {
     allowPositionals: true,
   });
   const quick = values.quick;
-  const only = values.only ? new Set(values.only.split(',').map((w) => w.trim())) : undefined;
-  const wants = (workload: string) => !only || only.has(workload);
-  const runS = quick ? 5 : 20;
-  const warmupS = quick ? 3 : 10;
-  const concurrencies = [10, 50];
   const outDir = join(REPO_ROOT, 'bench', 'results');
-  const logDir = join(outDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const profileDir = join(outDir, 'profiles');
-  if (values.profile) {
-    rmSync(profileDir, { recursive: true, force: true });
-    mkdirSync(profileDir, { recursive: true });
-  }
-  /** A process's environment for profiling: SIGUSR2 starts and stops a profile (see below). */
-  const profiled = (): Record<string, string> =>
-    values.profile ? { CPU_PROFILE_DIR: profileDir } : {};
-  const profileIndex: string[] = [];
+  return {
+    quick,
+    skipBuild: values['skip-build'],
+    only: values.only ? new Set(values.only.split(',').map((w) => w.trim())) : undefined,
+    profile: values.profile,
+    runS: quick ? 5 : 20,
+    warmupS: quick ? 3 : 10,
+    concurrencies: [10, 50],
+    outDir,
+    logDir: join(outDir, 'logs'),
+    profileDir: join(outDir, 'profiles'),
+  };
+}
 
-  const processes: BenchProcess[] = [];
+/** The processes of a run, its broker and event pipeline, profiling, and one way to stop them all. */
+class BenchRun {
+  readonly processes: BenchProcess[] = [];
+  broker: KafkaBrokerHandle | undefined;
+  pipeline: Pipeline | undefined;
+  readonly kafkaDir: string;
+  private readonly profileIndex: string[] = [];
+  private stopping = false;
+
+  constructor(readonly options: Options) {
+    mkdirSync(options.logDir, { recursive: true });
+    if (options.profile) {
+      rmSync(options.profileDir, { recursive: true, force: true });
+      mkdirSync(options.profileDir, { recursive: true });
+    }
+    this.kafkaDir = mkdtempSync(join(tmpdir(), 'liyuan-bench-kafka-'));
+  }
+
+  /** A process's environment for profiling: SIGUSR2 starts and stops a profile (see below). */
+  profiled(): Record<string, string> {
+    return this.options.profile ? { CPU_PROFILE_DIR: this.options.profileDir } : {};
+  }
+
   /**
    * Runs `work`; with --profile, SIGUSR2 to the gateway and every subgraph brackets it, so profile
    * n of each process is this window, listed as `label` in index.txt.
    */
-  const profiledWindow = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
-    if (!values.profile) return work();
-    const ours = processes.filter((p) => p.name !== 'peer');
+  async profiledWindow<T>(label: string, work: () => Promise<T>): Promise<T> {
+    if (!this.options.profile) return work();
+    const ours = this.processes.filter((p) => p.name !== 'peer');
     for (const p of ours) p.child.kill('SIGUSR2');
     const out = await work();
     for (const p of ours) p.child.kill('SIGUSR2');
-    profileIndex.push(`${profileIndex.length + 1}: ${label}`);
-    writeFileSync(join(profileDir, 'index.txt'), `${profileIndex.join('\n')}\n`);
+    this.profileIndex.push(`${this.profileIndex.length + 1}: ${label}`);
+    writeFileSync(join(this.options.profileDir, 'index.txt'), `${this.profileIndex.join('\n')}\n`);
     return out;
-  };
-  let broker: KafkaBrokerHandle | undefined;
-  let pipeline: Pipeline | undefined;
-  const kafkaDir = mkdtempSync(join(tmpdir(), 'liyuan-bench-kafka-'));
-  const failures: string[] = [];
-  let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
+  }
+
+  async stopAll(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
     say('stopping...');
-    await pipeline?.close();
-    for (const p of [...processes].reverse()) {
+    await this.pipeline?.close();
+    for (const p of [...this.processes].reverse()) {
       await stopProcess(p);
       say(`  stopped ${p.name}`);
     }
-    if (broker) await broker.stop();
-    rmSync(kafkaDir, { recursive: true, force: true });
-  };
-  const onSignal = () => void stopAll().finally(() => process.exit(130));
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    if (this.broker) await this.broker.stop();
+    rmSync(this.kafkaDir, { recursive: true, force: true });
+  }
+}
 
-  const results: Results = {
-    mode: quick ? 'quick' : 'full',
+function emptyResults(options: Options, failures: string[]): Results {
+  return {
+    mode: options.quick ? 'quick' : 'full',
     date: new Date().toISOString(),
     machine: {
       cpus: cpus().length,
@@ -229,365 +258,481 @@ async function main(): Promise<void> {
       node: process.version,
       postgres: '',
     },
-    durations: { warmupS, runS, concurrencies },
+    durations: {
+      warmupS: options.warmupS,
+      runS: options.runS,
+      concurrencies: options.concurrencies,
+    },
     data: { residents: 0, grids: 8, facilities: 0 },
     runs: [],
     failures,
   };
+}
 
-  try {
-    if (!values['skip-build']) {
-      say('building the bundles (npm run build)...');
-      execFileSync('npm', ['run', '-s', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
-    say('fresh databases bench_<service>...');
-    await freshDatabases();
-    say('starting the Kafka broker...');
-    await ensureKafkaJars();
-    broker = await startKafkaBroker({ dataDir: kafkaDir });
-    const brokers = broker.brokers.join(',');
+/** The running federation: the broker, the subgraphs, our gateway with and without cache, the peer. */
+interface Stack {
+  broker: KafkaBrokerHandle;
+  subgraphs: Record<string, BenchProcess>;
+  gateway: BenchProcess;
+  cachedGateway: BenchProcess;
+  peer: BenchProcess;
+}
 
-    const common = { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1' };
-    const subgraphs: Record<string, BenchProcess> = {};
-    for (const name of SUBGRAPHS) {
-      const port = await freePort();
-      const p = spawnProcess(
-        name,
-        [join(REPO_ROOT, 'dist', name, 'main.js')],
-        port,
-        {
-          ...common,
-          PORT: String(port),
-          DATABASE_URL: databaseUrl(name),
-          KAFKA_BROKERS: brokers,
-          IDENTITY_SECRET,
-          DEMO_DATA: 'true',
-          NODE_OPTIONS: deployedNodeOptions(name),
-          ...profiled(),
-        },
-        logDir,
-      );
-      processes.push(p);
-      subgraphs[name] = p;
-    }
-    say('waiting for the subgraphs (demo data loads on first start)...');
-    await Promise.all(Object.values(subgraphs).map((p) => waitHttpReady(p, '/health/ready')));
+/** Builds the bundles, then starts the broker, the subgraphs (demo data), both gateways and the peer. */
+async function startStack(run: BenchRun): Promise<Stack> {
+  const { processes, kafkaDir } = run;
+  const { logDir } = run.options;
+  if (!run.options.skipBuild) {
+    say('building the bundles (npm run build)...');
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  }
+  say('fresh databases bench_<service>...');
+  await freshDatabases();
+  say('starting the Kafka broker...');
+  await ensureKafkaJars();
+  const broker = await startKafkaBroker({ dataDir: kafkaDir });
+  run.broker = broker;
+  const brokers = broker.brokers.join(',');
 
-    const subgraphUrls = SUBGRAPHS.map((s) => `${s}=${subgraphs[s]!.url}`).join(',');
-    const gatewayEnv = {
-      ...common,
-      JWT_SECRET: JWT.secret,
-      IDENTITY_SECRET,
-      SUBGRAPH_URLS: subgraphUrls,
-      // The benchmark calls as one staff user: the per-caller rate limit would cap it at 50/s.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      RATE_LIMIT_BURST: '1000000',
-      // W2 and the mutation are not in test/operations; everything else stays as in production.
-      SAFELIST: 'false',
-      NODE_OPTIONS: deployedNodeOptions('gateway'),
-      ...profiled(),
-    };
-    const gatewayPort = await freePort();
-    const gateway = spawnProcess(
-      'gateway',
-      [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
-      gatewayPort,
-      { ...gatewayEnv, PORT: String(gatewayPort) },
+  const common = { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1' };
+  const subgraphs: Record<string, BenchProcess> = {};
+  for (const name of SUBGRAPHS) {
+    const port = await freePort();
+    const p = spawnProcess(
+      name,
+      [join(REPO_ROOT, 'dist', name, 'main.js')],
+      port,
+      {
+        ...common,
+        PORT: String(port),
+        DATABASE_URL: databaseUrl(name),
+        KAFKA_BROKERS: brokers,
+        IDENTITY_SECRET,
+        DEMO_DATA: 'true',
+        NODE_OPTIONS: deployedNodeOptions(name),
+        ...run.profiled(),
+      },
       logDir,
     );
-    processes.push(gateway);
-    // The same gateway with its subgraph cache, evicted by the announcements on this run's broker.
-    const cachedPort = await freePort();
-    const cachedGateway = spawnProcess(
-      'gateway-cached',
-      [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
-      cachedPort,
-      { ...gatewayEnv, PORT: String(cachedPort), SUBGRAPH_CACHE: 'true', KAFKA_BROKERS: brokers },
-      logDir,
-    );
-    processes.push(cachedGateway);
-    await waitHttpReady(gateway, '/health/ready');
-    await waitHttpReady(cachedGateway, '/health/ready');
+    processes.push(p);
+    subgraphs[name] = p;
+  }
+  say('waiting for the subgraphs (demo data loads on first start)...');
+  await Promise.all(Object.values(subgraphs).map((p) => waitHttpReady(p, '/health/ready')));
 
-    // The peer serves the same supergraph with this run's routing URLs.
-    const supergraphFile = join(kafkaDir, 'peer-supergraph.graphql');
-    let sdl = readFileSync(join(REPO_ROOT, 'schemas/supergraph.graphql'), 'utf8');
-    for (const s of SUBGRAPHS) {
-      sdl = sdl.replace(
-        new RegExp(`(@join__graph\\(name: "${s}", url: ")[^"]*(")`),
-        `$1${subgraphs[s]!.url}$2`,
-      );
-    }
-    writeFileSync(supergraphFile, sdl);
-    const peerPort = await freePort();
-    const peer = spawnProcess(
-      'peer',
-      ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench/peer-server.ts')],
-      peerPort,
-      { NODE_ENV: 'production', PORT: String(peerPort), PEER_SUPERGRAPH: supergraphFile },
-      logDir,
+  const subgraphUrls = SUBGRAPHS.map((s) => `${s}=${subgraphs[s]!.url}`).join(',');
+  const gatewayEnv = {
+    ...common,
+    JWT_SECRET: JWT.secret,
+    IDENTITY_SECRET,
+    SUBGRAPH_URLS: subgraphUrls,
+    // The benchmark calls as one staff user: the per-caller rate limit would cap it at 50/s.
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    RATE_LIMIT_BURST: '1000000',
+    // W2 and the mutation are not in test/operations; everything else stays as in production.
+    SAFELIST: 'false',
+    NODE_OPTIONS: deployedNodeOptions('gateway'),
+    ...run.profiled(),
+  };
+  const gatewayPort = await freePort();
+  const gateway = spawnProcess(
+    'gateway',
+    [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
+    gatewayPort,
+    { ...gatewayEnv, PORT: String(gatewayPort) },
+    logDir,
+  );
+  processes.push(gateway);
+  // The same gateway with its subgraph cache, evicted by the announcements on this run's broker.
+  const cachedPort = await freePort();
+  const cachedGateway = spawnProcess(
+    'gateway-cached',
+    [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
+    cachedPort,
+    { ...gatewayEnv, PORT: String(cachedPort), SUBGRAPH_CACHE: 'true', KAFKA_BROKERS: brokers },
+    logDir,
+  );
+  processes.push(cachedGateway);
+  await waitHttpReady(gateway, '/health/ready');
+  await waitHttpReady(cachedGateway, '/health/ready');
+
+  // The peer serves the same supergraph with this run's routing URLs.
+  const supergraphFile = join(kafkaDir, 'peer-supergraph.graphql');
+  let sdl = readFileSync(join(REPO_ROOT, 'schemas/supergraph.graphql'), 'utf8');
+  for (const s of SUBGRAPHS) {
+    sdl = sdl.replace(
+      new RegExp(`(@join__graph\\(name: "${s}", url: ")[^"]*(")`),
+      `$1${subgraphs[s]!.url}$2`,
     );
-    processes.push(peer);
-    await waitHttpReady(peer, '/graphql', 120_000, {
+  }
+  writeFileSync(supergraphFile, sdl);
+  const peerPort = await freePort();
+  const peer = spawnProcess(
+    'peer',
+    ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench/peer-server.ts')],
+    peerPort,
+    { NODE_ENV: 'production', PORT: String(peerPort), PEER_SUPERGRAPH: supergraphFile },
+    logDir,
+  );
+  processes.push(peer);
+  await waitHttpReady(peer, '/graphql', 120_000, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signCaller(STAFF, IDENTITY_SECRET) },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
+  return { broker, subgraphs, gateway, cachedGateway, peer };
+}
+
+/** Request bodies of the workloads, each call with a random resident, grid or booking slot. */
+interface Bodies {
+  whole: () => string;
+  registry: () => string;
+  list: () => string;
+  booking: () => string;
+}
+
+/** Reads the data set (residents, open facilities) from the running demo data, into `results`. */
+async function loadDataSet(
+  gateway: BenchProcess,
+  ourHeaders: Record<string, string>,
+  results: Results,
+): Promise<Bodies> {
+  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+    const res = await fetch(gateway.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signCaller(STAFF, IDENTITY_SECRET) },
-      body: JSON.stringify({ query: '{ __typename }' }),
+      headers: { 'content-type': 'application/json', ...ourHeaders },
+      body: JSON.stringify({ query, variables }),
     });
-
-    // The demo seeds publish events the other services consume: let that settle before measuring.
-    say('waiting for the demo events to be published and consumed...');
-    await settle();
-
-    const token = await issueToken(JWT, { sub: 'bench-staff', roles: ['staff'] });
-    const ourHeaders = { authorization: `Bearer ${token}` };
-    const signed = () => signCaller(STAFF, IDENTITY_SECRET);
-
-    // The data set: resident count and facility ids from the running demo data.
-    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const res = await fetch(gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...ourHeaders },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-      if (body.errors) throw new Error(`setup query failed: ${JSON.stringify(body.errors)}`);
-      return body.data!;
-    };
-    const counted = (await gql('{ residents(first: 1) { totalCount } }')) as {
-      residents: { totalCount: number };
-    };
-    results.data.residents = counted.residents.totalCount;
-    const residentIds = Array.from({ length: results.data.residents }, (_, i) =>
-      demoId('resident', i + 1),
-    );
-    const gridIds = Array.from({ length: 8 }, (_, i) => demoId('grid', i + 1));
-    const { facilities } = (await gql(
-      '{ facilities { id capacity opensAt closesAt status } }',
-    )) as {
-      facilities: {
-        id: string;
-        capacity: number;
-        opensAt: string;
-        closesAt: string;
-        status: string;
-      }[];
-    };
-    const open = facilities.filter((f) => f.status === 'OPEN' || f.status === 'open');
-    results.data.facilities = open.length;
-    say(
-      `data set: ${results.data.residents} residents, ${gridIds.length} grids, ${open.length} open facilities`,
-    );
-    const clock = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-    const DAY = 86_400_000;
-    const today = Math.floor(Date.now() / DAY) * DAY;
-    const bookingBody = () => {
-      const f = pick(open);
-      const opens = clock(f.opensAt);
-      const closes = clock(f.closesAt);
-      // Half-hour slots on a random day 100 to 1,900 days ahead (Beijing time is UTC+8).
-      const slots = Math.max(1, Math.floor((closes - opens - 30) / 30));
-      const startMin = opens + 30 * Math.floor(Math.random() * slots);
-      const day = today + DAY * (100 + Math.floor(Math.random() * 1800));
-      const startsAt = new Date(day + (startMin - 8 * 60) * 60_000);
-      return JSON.stringify({
-        query: BOOK,
-        variables: {
-          input: {
-            facilityId: f.id,
-            startsAt: startsAt.toISOString(),
-            endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
-            attendees: 1,
-            purpose: 'benchmark',
-            residentId: pick(residentIds),
-          },
+    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    if (body.errors) throw new Error(`setup query failed: ${JSON.stringify(body.errors)}`);
+    return body.data!;
+  };
+  const counted = (await gql('{ residents(first: 1) { totalCount } }')) as {
+    residents: { totalCount: number };
+  };
+  results.data.residents = counted.residents.totalCount;
+  const residentIds = Array.from({ length: results.data.residents }, (_, i) =>
+    demoId('resident', i + 1),
+  );
+  const gridIds = Array.from({ length: 8 }, (_, i) => demoId('grid', i + 1));
+  const { facilities } = (await gql('{ facilities { id capacity opensAt closesAt status } }')) as {
+    facilities: {
+      id: string;
+      capacity: number;
+      opensAt: string;
+      closesAt: string;
+      status: string;
+    }[];
+  };
+  const open = facilities.filter((f) => f.status === 'OPEN' || f.status === 'open');
+  results.data.facilities = open.length;
+  say(
+    `data set: ${results.data.residents} residents, ${gridIds.length} grids, ${open.length} open facilities`,
+  );
+  const clock = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const DAY = 86_400_000;
+  const today = Math.floor(Date.now() / DAY) * DAY;
+  const booking = () => {
+    const f = pick(open);
+    const opens = clock(f.opensAt);
+    const closes = clock(f.closesAt);
+    // Half-hour slots on a random day 100 to 1,900 days ahead (Beijing time is UTC+8).
+    const slots = Math.max(1, Math.floor((closes - opens - 30) / 30));
+    const startMin = opens + 30 * Math.floor(Math.random() * slots);
+    const day = today + DAY * (100 + Math.floor(Math.random() * 1800));
+    const startsAt = new Date(day + (startMin - 8 * 60) * 60_000);
+    return JSON.stringify({
+      query: BOOK,
+      variables: {
+        input: {
+          facilityId: f.id,
+          startsAt: startsAt.toISOString(),
+          endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
+          attendees: 1,
+          purpose: 'benchmark',
+          residentId: pick(residentIds),
         },
-      });
-    };
-    const wholeBody = () =>
-      JSON.stringify({ query: WHOLE_RESIDENT, variables: { id: pick(residentIds) } });
-    const registryBody = () =>
-      JSON.stringify({ query: RESIDENT_REGISTRY, variables: { id: pick(residentIds) } });
-    const listBody = () =>
-      JSON.stringify({ query: GRID_LIST, variables: { gridId: pick(gridIds) } });
+      },
+    });
+  };
+  return {
+    whole: () => JSON.stringify({ query: WHOLE_RESIDENT, variables: { id: pick(residentIds) } }),
+    registry: () =>
+      JSON.stringify({ query: RESIDENT_REGISTRY, variables: { id: pick(residentIds) } }),
+    list: () => JSON.stringify({ query: GRID_LIST, variables: { gridId: pick(gridIds) } }),
+    booking,
+  };
+}
 
-    const measured = [...processes, peer].filter((p, i, a) => a.indexOf(p) === i);
-    /** CPU seconds so far of every process of the run, PostgreSQL, Kafka and the load generator. */
-    const cpuNow = (): Record<string, number> => {
-      const out: Record<string, number> = {};
-      for (const p of measured) {
-        const c = cpuSecondsOf(p.child.pid);
-        if (c !== undefined) out[p.name] = c;
-      }
-      out.postgres = postgresCpuSeconds();
-      const k = cpuSecondsOf(broker?.pid);
-      if (k !== undefined) out.kafka = k;
-      const own = process.cpuUsage();
-      out.load = (own.user + own.system) / 1e6;
-      return out;
-    };
-    type Target = { target: WorkloadRun['target'] } & Omit<LoadSpec, 'connections' | 'durationS'>;
-    /**
-     * One workload on one or more targets: each is warmed up, then at every concurrency the targets
-     * are measured one after the other (ours, peer, ours, peer), so neither always runs first.
-     */
-    const run = async (workload: string, targets: Target[]) => {
-      if (!wants(workload)) return;
+type Target = { target: WorkloadRun['target'] } & Omit<LoadSpec, 'connections' | 'durationS'>;
+type Measure = (workload: string, targets: Target[]) => Promise<void>;
+
+/**
+ * Measures workloads on the running stack: each call runs one workload on one or more targets, and
+ * records every measurement in `results`.
+ */
+function measurer(run: BenchRun, stack: Stack, results: Results): Measure {
+  const { warmupS, runS, concurrencies } = run.options;
+  const { broker, cachedGateway } = stack;
+  const measured = [...run.processes];
+  /** CPU seconds so far of every process of the run, PostgreSQL, Kafka and the load generator. */
+  const cpuNow = (): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const p of measured) {
+      const c = cpuSecondsOf(p.child.pid);
+      if (c !== undefined) out[p.name] = c;
+    }
+    out.postgres = postgresCpuSeconds();
+    const k = cpuSecondsOf(broker.pid);
+    if (k !== undefined) out.kafka = k;
+    const own = process.cpuUsage();
+    out.load = (own.user + own.system) / 1e6;
+    return out;
+  };
+  /**
+   * Each target is warmed up, then at every concurrency the targets are measured one after the
+   * other (ours, peer, ours, peer), so neither always runs first.
+   */
+  return async (workload, targets) => {
+    for (const { target, ...spec } of targets) {
+      say(`${workload} ${target}: warm-up ${warmupS} s`);
+      await runLoad({ ...spec, connections: 10, durationS: warmupS });
+    }
+    for (const connections of concurrencies) {
       for (const { target, ...spec } of targets) {
-        say(`${workload} ${target}: warm-up ${warmupS} s`);
-        await runLoad({ ...spec, connections: 10, durationS: warmupS });
-      }
-      for (const connections of concurrencies) {
-        for (const { target, ...spec } of targets) {
-          const peaks: Record<string, number> = {};
-          const sampler = setInterval(() => {
-            for (const p of measured) {
-              const m = memoryOf(p.child.pid);
-              if (m) peaks[p.name] = Math.max(peaks[p.name] ?? 0, m.rss);
-            }
-            if (broker) {
-              const m = memoryOf(broker.pid);
-              if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
-            }
-          }, 250);
-          const cacheBefore =
-            target === 'cached' ? await cacheOutcomesOf(cachedGateway) : undefined;
-          const cpuBefore = cpuNow();
-          const r = await profiledWindow(`${workload} ${target} c=${connections}`, () =>
-            runLoad({ ...spec, connections, durationS: runS }),
-          );
-          const cpuAfter = cpuNow();
-          let cache: Record<string, number> | undefined;
-          if (cacheBefore) {
-            const after = await cacheOutcomesOf(cachedGateway);
-            cache = Object.fromEntries(
-              Object.entries(after).map(([k, v]) => [k, v - (cacheBefore[k] ?? 0)]),
-            );
-          }
-          clearInterval(sampler);
-          const cpuMsPerRequest: Record<string, number> = {};
-          for (const [name, after] of Object.entries(cpuAfter)) {
-            const before = cpuBefore[name];
-            if (before !== undefined && r.requests > 0)
-              cpuMsPerRequest[name] = ((after - before) * 1000) / r.requests;
-          }
-          const memory: Record<string, ProcessMemory> = {};
+        const peaks: Record<string, number> = {};
+        const sampler = setInterval(() => {
           for (const p of measured) {
             const m = memoryOf(p.child.pid);
-            memory[p.name] = { rssMax: peaks[p.name] ?? 0, hwm: m?.hwm ?? 0, ...(await heapOf(p)) };
+            if (m) peaks[p.name] = Math.max(peaks[p.name] ?? 0, m.rss);
           }
-          const km = memoryOf(broker?.pid);
-          memory.kafka = { rssMax: peaks.kafka ?? 0, hwm: km?.hwm ?? 0 };
-          results.runs.push({ workload, target, ...r, memory, cpuMsPerRequest, cache });
-          if (cache)
-            say(
-              `    subgraph cache: ${Object.entries(cache)
-                .map(([k, v]) => `${k} ${v}`)
-                .join(', ')}`,
-            );
-          say(
-            `${workload} ${target} c=${connections}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} p95 ${r.p95} p99 ${r.p99} ms, ` +
-              `non2xx ${r.non2xx} gqlErrors ${r.graphqlErrors} conflicts ${r.conflicts} transport ${r.transportErrors}`,
+          const m = memoryOf(broker.pid);
+          if (m) peaks.kafka = Math.max(peaks.kafka ?? 0, m.rss);
+        }, 250);
+        const cacheBefore = target === 'cached' ? await cacheOutcomesOf(cachedGateway) : undefined;
+        const cpuBefore = cpuNow();
+        const r = await run.profiledWindow(`${workload} ${target} c=${connections}`, () =>
+          runLoad({ ...spec, connections, durationS: runS }),
+        );
+        const cpuAfter = cpuNow();
+        let cache: Record<string, number> | undefined;
+        if (cacheBefore) {
+          const after = await cacheOutcomesOf(cachedGateway);
+          cache = Object.fromEntries(
+            Object.entries(after).map(([k, v]) => [k, v - (cacheBefore[k] ?? 0)]),
           );
+        }
+        clearInterval(sampler);
+        const cpuMsPerRequest: Record<string, number> = {};
+        for (const [name, after] of Object.entries(cpuAfter)) {
+          const before = cpuBefore[name];
+          if (before !== undefined && r.requests > 0)
+            cpuMsPerRequest[name] = ((after - before) * 1000) / r.requests;
+        }
+        const memory: Record<string, ProcessMemory> = {};
+        for (const p of measured) {
+          const m = memoryOf(p.child.pid);
+          memory[p.name] = { rssMax: peaks[p.name] ?? 0, hwm: m?.hwm ?? 0, ...(await heapOf(p)) };
+        }
+        const km = memoryOf(broker.pid);
+        memory.kafka = { rssMax: peaks.kafka ?? 0, hwm: km?.hwm ?? 0 };
+        results.runs.push({ workload, target, ...r, memory, cpuMsPerRequest, cache });
+        if (cache)
           say(
-            `    CPU ms/request: ${Object.entries(cpuMsPerRequest)
-              .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            `    subgraph cache: ${Object.entries(cache)
+              .map(([k, v]) => `${k} ${v}`)
               .join(', ')}`,
           );
-          for (const e of r.errorSamples.slice(0, 2)) say(`    sample: ${e}`);
-        }
+        say(
+          `${workload} ${target} c=${connections}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} p95 ${r.p95} p99 ${r.p99} ms, ` +
+            `non2xx ${r.non2xx} gqlErrors ${r.graphqlErrors} conflicts ${r.conflicts} transport ${r.transportErrors}`,
+        );
+        say(
+          `    CPU ms/request: ${Object.entries(cpuMsPerRequest)
+            .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join(', ')}`,
+        );
+        for (const e of r.errorSamples.slice(0, 2)) say(`    sample: ${e}`);
       }
-    };
-
-    // Ours and the peer alternate in the same run, on the same subgraphs and data.
-    await run('W1', [
-      { target: 'ours', url: gateway.url, headers: ourHeaders, body: wholeBody },
-      { target: 'peer', url: peer.url, dynamicHeaders: signed, body: wholeBody },
-      { target: 'cached', url: cachedGateway.url, headers: ourHeaders, body: wholeBody },
-    ]);
-    await run('W2', [
-      { target: 'ours', url: gateway.url, headers: ourHeaders, body: listBody },
-      { target: 'peer', url: peer.url, dynamicHeaders: signed, body: listBody },
-      { target: 'cached', url: cachedGateway.url, headers: ourHeaders, body: listBody },
-    ]);
-    await run('W1-registry', [
-      {
-        target: 'direct',
-        url: subgraphs.residents!.url,
-        dynamicHeaders: signed,
-        body: registryBody,
-      },
-      { target: 'ours', url: gateway.url, headers: ourHeaders, body: registryBody },
-    ]);
-    await run('W3', [
-      {
-        target: 'ours',
-        url: gateway.url,
-        headers: ourHeaders,
-        body: bookingBody,
-        conflictsExpected: true,
-      },
-      // Each mutation through the cached gateway also waits for its announcement on the broker.
-      {
-        target: 'cached',
-        url: cachedGateway.url,
-        headers: ourHeaders,
-        body: bookingBody,
-        conflictsExpected: true,
-      },
-    ]);
-
-    if (wants('E1')) {
-      // W3's booking events are still being consumed: E1 starts on an idle pipeline.
-      say("E1: waiting for the earlier workloads' events to be published and consumed...");
-      await settle();
-      say('E1: raw kafkajs producer → consumer...');
-      const raw = await rawKafka(broker.brokers, quick ? 20_000 : 100_000);
-      say(`  ${raw.messagesPerSecond.toFixed(0)} msg/s (${raw.messages} messages)`);
-      pipeline = new Pipeline();
-      await pipeline.open();
-      say('E1: outbox → Kafka → volunteers consumer, sustained...');
-      const events = pipeline;
-      const throughput = await profiledWindow('E1 sustained', () =>
-        events.throughput(quick ? 5_000 : 20_000, 500),
-      );
-      say(
-        `  ${throughput.eventsPerSecond.toFixed(0)} events/s; processed ${throughput.processed}/${throughput.events}, effects ${throughput.effects}`,
-      );
-      say(`E1: latency at 200 events/s for ${runS} s...`);
-      const latency = await pipeline.latency(200, runS);
-      say(`  p50 ${latency.p50Ms.toFixed(0)} ms p99 ${latency.p99Ms.toFixed(0)} ms`);
-      results.events = { raw, throughput, latency };
     }
-  } catch (err) {
-    failures.push((err as Error).stack ?? String(err));
-    say(`bench failed: ${(err as Error).message}`);
-  } finally {
-    await stopAll();
-  }
+  };
+}
+
+/** What every workload runs with. */
+interface Bench {
+  run: BenchRun;
+  stack: Stack;
+  results: Results;
+  bodies: Bodies;
+  measure: Measure;
+  /** Our gateways' authorization (a staff token). */
+  ourHeaders: Record<string, string>;
+  /** The peer's and a subgraph's: signed caller headers, fresh per request. */
+  signed: () => Record<string, string>;
+}
+
+/** W1: the whole resident across every subgraph; ours, the peer and ours with cache alternate. */
+async function w1({ measure, stack, bodies, ourHeaders, signed }: Bench): Promise<void> {
+  const { gateway, peer, cachedGateway } = stack;
+  await measure('W1', [
+    { target: 'ours', url: gateway.url, headers: ourHeaders, body: bodies.whole },
+    { target: 'peer', url: peer.url, dynamicHeaders: signed, body: bodies.whole },
+    { target: 'cached', url: cachedGateway.url, headers: ourHeaders, body: bodies.whole },
+  ]);
+}
+
+/** W2: a grid's residents with their records in every department. */
+async function w2({ measure, stack, bodies, ourHeaders, signed }: Bench): Promise<void> {
+  const { gateway, peer, cachedGateway } = stack;
+  await measure('W2', [
+    { target: 'ours', url: gateway.url, headers: ourHeaders, body: bodies.list },
+    { target: 'peer', url: peer.url, dynamicHeaders: signed, body: bodies.list },
+    { target: 'cached', url: cachedGateway.url, headers: ourHeaders, body: bodies.list },
+  ]);
+}
+
+/** W1-registry: one subgraph's query, straight to the subgraph and through our gateway. */
+async function w1Registry({ measure, stack, bodies, ourHeaders, signed }: Bench): Promise<void> {
+  const { gateway, subgraphs } = stack;
+  await measure('W1-registry', [
+    {
+      target: 'direct',
+      url: subgraphs.residents!.url,
+      dynamicHeaders: signed,
+      body: bodies.registry,
+    },
+    { target: 'ours', url: gateway.url, headers: ourHeaders, body: bodies.registry },
+  ]);
+}
+
+/** W3: facility bookings (a mutation, conflicts expected), with and without the cache. */
+async function w3({ measure, stack, bodies, ourHeaders }: Bench): Promise<void> {
+  const { gateway, cachedGateway } = stack;
+  await measure('W3', [
+    {
+      target: 'ours',
+      url: gateway.url,
+      headers: ourHeaders,
+      body: bodies.booking,
+      conflictsExpected: true,
+    },
+    // Each mutation through the cached gateway also waits for its announcement on the broker.
+    {
+      target: 'cached',
+      url: cachedGateway.url,
+      headers: ourHeaders,
+      body: bodies.booking,
+      conflictsExpected: true,
+    },
+  ]);
+}
+
+/** E1: raw Kafka, then the event pipeline's sustained throughput and its latency at 200 events/s. */
+async function e1({ run, stack, results }: Bench): Promise<void> {
+  const { quick, runS } = run.options;
+  // W3's booking events are still being consumed: E1 starts on an idle pipeline.
+  say("E1: waiting for the earlier workloads' events to be published and consumed...");
+  await settle();
+  say('E1: raw kafkajs producer → consumer...');
+  const raw = await rawKafka(stack.broker.brokers, quick ? 20_000 : 100_000);
+  say(`  ${raw.messagesPerSecond.toFixed(0)} msg/s (${raw.messages} messages)`);
+  const pipeline = new Pipeline();
+  run.pipeline = pipeline;
+  await pipeline.open();
+  say('E1: outbox → Kafka → volunteers consumer, sustained...');
+  const throughput = await run.profiledWindow('E1 sustained', () =>
+    pipeline.throughput(quick ? 5_000 : 20_000, 500),
+  );
+  say(
+    `  ${throughput.eventsPerSecond.toFixed(0)} events/s; processed ${throughput.processed}/${throughput.events}, effects ${throughput.effects}`,
+  );
+  say(`E1: latency at 200 events/s for ${runS} s...`);
+  const latency = await pipeline.latency(200, runS);
+  say(`  p50 ${latency.p50Ms.toFixed(0)} ms p99 ${latency.p99Ms.toFixed(0)} ms`);
+  results.events = { raw, throughput, latency };
+}
+
+/**
+ * The workloads in the order they run. Ours and the peer alternate in the same run, on the same
+ * subgraphs and data.
+ */
+const WORKLOADS: [string, (bench: Bench) => Promise<void>][] = [
+  ['W1', w1],
+  ['W2', w2],
+  ['W1-registry', w1Registry],
+  ['W3', w3],
+  ['E1', e1],
+];
+
+/** The PostgreSQL server's version, or '' when it cannot be read. */
+async function postgresVersion(): Promise<string> {
   try {
     const { Client } = await import('pg');
     const c = new Client({
       connectionString: databaseUrl('residents').replace(/\/[^/]*$/, '/postgres'),
     });
     await c.connect();
-    results.machine.postgres = (
-      await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")
-    ).rows[0]!.v;
+    const version = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0]!.v;
     await c.end();
+    return version;
   } catch {
-    // unknown
+    return '';
   }
-  if (only) {
+}
+
+/** Writes latest.json and BENCHMARKS.md, or only.json for a partial run. */
+function writeResults(options: Options, results: Results): void {
+  const { outDir } = options;
+  const failed = results.failures.length ? ' (with failures)' : '';
+  if (options.only) {
     // A partial run never replaces the full figures.
     writeFileSync(join(outDir, 'only.json'), `${JSON.stringify(results, null, 2)}\n`);
-    say(`wrote bench/results/only.json${failures.length ? ' (with failures)' : ''}`);
+    say(`wrote bench/results/only.json${failed}`);
   } else {
     writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeReport(results, join(REPO_ROOT, 'BENCHMARKS.md'));
-    say(
-      `wrote bench/results/latest.json and BENCHMARKS.md${failures.length ? ' (with failures)' : ''}`,
-    );
+    say(`wrote bench/results/latest.json and BENCHMARKS.md${failed}`);
   }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const run = new BenchRun(options);
+  const onSignal = () => void run.stopAll().finally(() => process.exit(130));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const failures: string[] = [];
+  const results = emptyResults(options, failures);
+
+  try {
+    const stack = await startStack(run);
+    // The demo seeds publish events the other services consume: let that settle before measuring.
+    say('waiting for the demo events to be published and consumed...');
+    await settle();
+    const token = await issueToken(JWT, { sub: 'bench-staff', roles: ['staff'] });
+    const ourHeaders = { authorization: `Bearer ${token}` };
+    const bodies = await loadDataSet(stack.gateway, ourHeaders, results);
+    const bench: Bench = {
+      run,
+      stack,
+      results,
+      bodies,
+      measure: measurer(run, stack, results),
+      ourHeaders,
+      signed: () => signCaller(STAFF, IDENTITY_SECRET),
+    };
+    for (const [name, workload] of WORKLOADS) {
+      if (!options.only || options.only.has(name)) await workload(bench);
+    }
+  } catch (err) {
+    failures.push((err as Error).stack ?? String(err));
+    say(`bench failed: ${(err as Error).message}`);
+  } finally {
+    await run.stopAll();
+  }
+  results.machine.postgres = await postgresVersion();
+  writeResults(options, results);
   process.exit(failures.length ? 1 : 0);
 }
 

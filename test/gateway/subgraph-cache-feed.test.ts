@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer } from 'kafkajs';
 import { createKafka, publishInvalidation } from '@liyuan/kit';
-import { AnswerStore, InvalidationFeed, type KeptAnswer } from '../../gateway/src/subgraph-cache';
+import { AnswerStore, type KeptAnswer } from '../../gateway/src/answer-store';
+import { InvalidationFeed } from '../../gateway/src/invalidation-feed';
 import { testBrokers, testKafka } from '../support/kafka';
 import { capturingLogger } from '../support/system';
 import { waitFor } from '../support/wait';

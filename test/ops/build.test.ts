@@ -20,24 +20,26 @@ import { TEST_SECRETS } from '../support/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
 import { waitFor } from '../support/wait';
+import { PROCESSES } from '../../scripts/build';
 
 // The production build: `npm run build` bundles a process into dist/<name>/main.js, which runs with
 // plain node next to node_modules (as /app/dist/<name>/main.js runs next to /app/node_modules in
-// the images), applies its migrations at start and serves; and the Dockerfiles have the shape the
-// deployment relies on.
+// the images), applies its migrations at start and serves; and the one Dockerfile, given a process's
+// SERVICE and PORT, has the shape the deployment relies on.
 
 const ROOT = join(__dirname, '..', '..');
 const TSX_CLI = require.resolve('tsx/cli');
 const run = promisify(execFile);
 
 const IMAGES = [
-  { name: 'residents', dir: 'services/residents', port: 4001 },
-  { name: 'facilities', dir: 'services/facilities', port: 4002 },
-  { name: 'shared-spaces', dir: 'services/shared-spaces', port: 4003 },
-  { name: 'volunteers', dir: 'services/volunteers', port: 4004 },
-  { name: 'mediation', dir: 'services/mediation', port: 4005 },
-  { name: 'gateway', dir: 'gateway', port: 4000 },
+  { name: 'residents', port: 4001 },
+  { name: 'facilities', port: 4002 },
+  { name: 'shared-spaces', port: 4003 },
+  { name: 'volunteers', port: 4004 },
+  { name: 'mediation', port: 4005 },
+  { name: 'gateway', port: 4000 },
 ];
+const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
 interface BundleProcess {
   child: ChildProcess;
@@ -47,16 +49,29 @@ interface BundleProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs `<app>/dist/<name>/main.js` with plain node from `<app>`, as the image's CMD does. */
+/** The image's CMD (exec form). */
+function imageCommand(): string[] {
+  const line = instructions(DOCKERFILE).find((l) => /^CMD\s/i.test(l));
+  return JSON.parse(line?.replace(/^CMD\s+/i, '') ?? '[]') as string[];
+}
+
+/** Runs the image's CMD from `<app>` with SERVICE=<name>: `<app>/dist/<name>/main.js`, plain node. */
 async function startBundle(
   app: string,
   name: string,
   env: Record<string, string>,
 ): Promise<BundleProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--enable-source-maps', `dist/${name}/main.js`], {
+  const [command, ...args] = imageCommand();
+  const child = spawn(command!, args, {
     cwd: app,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      SERVICE: name,
+      PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -124,12 +139,10 @@ function instructions(dockerfile: string): string[] {
 }
 
 /** Runs the image's HEALTHCHECK command (shell form) as Docker would, against `port`: its exit code. */
-async function runHealthcheck(dir: string, port: number): Promise<number> {
-  const line = instructions(readFileSync(join(ROOT, dir, 'Dockerfile'), 'utf8')).find((l) =>
-    /^HEALTHCHECK\s/i.test(l),
-  );
+async function runHealthcheck(port: number): Promise<number> {
+  const line = instructions(DOCKERFILE).find((l) => /^HEALTHCHECK\s/i.test(l));
   const command = /\sCMD\s+(.+)$/.exec(line ?? '')?.[1];
-  if (!command) throw new Error(`${dir}/Dockerfile: no HEALTHCHECK ... CMD <command>`);
+  if (!command) throw new Error('Dockerfile: no HEALTHCHECK ... CMD <command>');
   try {
     await run('sh', ['-c', command], {
       env: { PATH: process.env.PATH ?? '', PORT: String(port) },
@@ -254,7 +267,7 @@ describe('production build', () => {
       DATABASE_POOL_SIZE: '5',
     });
     await waitReady(residents, 'residents', 90_000);
-    expect(await runHealthcheck('services/residents', residents.port)).toBe(0);
+    expect(await runHealthcheck(residents.port)).toBe(0);
 
     const db = new Client({ connectionString: database!.url });
     await db.connect();
@@ -286,7 +299,7 @@ describe('production build', () => {
       IDENTITY_SECRET: TEST_SECRETS.identity,
     });
     await waitReady(gateway, 'gateway', 60_000);
-    expect(await runHealthcheck('gateway', gateway.port)).toBe(0);
+    expect(await runHealthcheck(gateway.port)).toBe(0);
 
     const res = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
@@ -303,12 +316,11 @@ describe('production build', () => {
     expect(await stopBundle(gateway)).toEqual({ code: 0, signal: null });
     expect(await stopBundle(residents)).toEqual({ code: 0, signal: null });
     // Nothing answers any more: the image's health check reports unhealthy.
-    expect(await runHealthcheck('services/residents', residents!.port)).toBe(1);
+    expect(await runHealthcheck(residents!.port)).toBe(1);
   }, 60_000);
 
-  describe.each(IMAGES)('$dir/Dockerfile', ({ name, dir, port }) => {
-    const text = readFileSync(join(ROOT, dir, 'Dockerfile'), 'utf8');
-    const lines = instructions(text);
+  describe('the Dockerfile', () => {
+    const lines = instructions(DOCKERFILE);
     const stages = lines.reduce<string[][]>((acc, line) => {
       if (/^FROM\s/i.test(line)) acc.push([]);
       acc[acc.length - 1]?.push(line);
@@ -318,25 +330,30 @@ describe('production build', () => {
     const find = (stage: string[] | undefined, re: RegExp) =>
       (stage ?? []).filter((l) => re.test(l));
 
-    test('says its build context is the repository root', () => {
-      expect(text.split('\n').slice(0, 5).join('\n')).toMatch(/build context.*repository root/i);
+    test('says its build context is the repository root and the SERVICE and PORT of every image', () => {
+      const header = DOCKERFILE.split('\n').slice(0, 6).join('\n');
+      expect(header).toMatch(/build context.*repository root/i);
+      for (const { name, port } of IMAGES) expect(header).toContain(`${name} ${port}`);
     });
 
-    test('has two node:20-bookworm-slim stages: build, then production', () => {
+    test('has two node:20-bookworm-slim stages: build (SERVICE named after npm ci), then production', () => {
       expect(stages).toHaveLength(2);
       expect(build![0]).toMatch(/^FROM node:20-bookworm-slim AS build$/i);
       expect(runtime![0]).toMatch(/^FROM node:20-bookworm-slim$/i);
+      const ci = build!.findIndex((l) => /^RUN npm ci\b/.test(l));
       expect(find(build, /^RUN npm ci\b/)).toHaveLength(1);
-      expect(find(build, new RegExp(`^RUN npm run build -- ${name}$`))).toHaveLength(1);
+      expect(build!.indexOf('ARG SERVICE')).toBeGreaterThan(ci);
+      expect(find(build, /^RUN npm run build -- "\$SERVICE"$/)).toHaveLength(1);
     });
 
     test('installs production dependencies of its own workspace only', () => {
+      expect(find(runtime, /^ARG (SERVICE|PORT)$/).sort()).toEqual(['ARG PORT', 'ARG SERVICE']);
       expect(
-        find(runtime, new RegExp(`^RUN npm ci --omit=dev --workspace @liyuan/${name}\\b`)),
+        find(runtime, /^RUN npm ci --omit=dev --workspace "@liyuan\/\$SERVICE"(\s|$)/),
       ).toHaveLength(1);
       expect(find(runtime, /^(ENV NODE_ENV=production)$/)).toHaveLength(1);
       expect(
-        find(runtime, new RegExp(`^COPY --from=build /app/dist/${name} dist/${name}$`)),
+        find(runtime, /^COPY --from=build \/app\/dist\/\$\{SERVICE\} dist\/\$\{SERVICE\}$/),
       ).toHaveLength(1);
     });
 
@@ -357,16 +374,36 @@ describe('production build', () => {
       expect(['root', '0', '0:0']).not.toContain(users[users.length - 1]);
     });
 
-    test(`exposes ${port}, checks /health/ready with node's fetch and runs the bundle`, () => {
-      expect(find(runtime, /^EXPOSE\s/i)).toEqual([`EXPOSE ${port}`]);
+    test("exposes PORT, checks /health/ready on it with node's fetch and runs the SERVICE's bundle", () => {
+      const env = find(runtime, /^ENV\s/i).join(' ');
+      expect(env).toContain('SERVICE=${SERVICE}');
+      expect(env).toContain('PORT=${PORT}');
+      expect(find(runtime, /^EXPOSE\s/i)).toEqual(['EXPOSE ${PORT}']);
       const health = find(runtime, /^HEALTHCHECK\s/i);
       expect(health).toHaveLength(1);
-      expect(health[0]).toMatch(/CMD node -e .*fetch\(.*\/health\/ready/);
-      expect(health[0]).toContain(`process.env.PORT || ${port}`);
-      expect(runtime![runtime!.length - 1]).toBe(
-        `CMD ["node", "--enable-source-maps", "dist/${name}/main.js"]`,
-      );
+      expect(health[0]).toMatch(/CMD node -e .*fetch\(.*process\.env\.PORT.*\/health\/ready/);
+      expect(runtime![runtime!.length - 1]).toMatch(/^CMD \[/);
+      expect(imageCommand()).toEqual([
+        'sh',
+        '-c',
+        'exec node --enable-source-maps dist/$SERVICE/main.js',
+      ]);
     });
+
+    test.each(IMAGES)(
+      'SERVICE=$name names a process the build knows and a workspace',
+      ({ name }) => {
+        expect(Object.keys(PROCESSES)).toContain(name);
+        const manifest = name === 'gateway' ? 'gateway' : `services/${name}`;
+        expect(
+          (
+            JSON.parse(readFileSync(join(ROOT, manifest, 'package.json'), 'utf8')) as {
+              name: string;
+            }
+          ).name,
+        ).toBe(`@liyuan/${name}`);
+      },
+    );
   });
 
   test('.dockerignore keeps installed packages, build output, local data and history out', () => {

@@ -21,7 +21,8 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface ComposeService {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?:
+    string | { context?: string; dockerfile?: string; args?: Record<string, string | number> };
   environment?: Record<string, string | number | boolean | null> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
@@ -275,13 +276,14 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('when the build sections are read, then each app service builds its own Dockerfile from the repository root under a liyuan/<name>:local image', () => {
+  it('when the build sections are read, then each app service builds the one Dockerfile from the repository root, naming itself and its port, under a liyuan/<name>:local image', () => {
     const expected = Object.fromEntries(
       APP_SERVICES.map((s) => [
         s,
         {
           context: '.',
-          dockerfile: s === 'gateway' ? 'gateway/Dockerfile' : `services/${s}/Dockerfile`,
+          dockerfile: 'Dockerfile (default)',
+          args: { SERVICE: s, PORT: String(portOf(s)) },
           image: `liyuan/${s}:local`,
         },
       ]),
@@ -297,6 +299,9 @@ describe('docker-compose.yml', () => {
             {
               context: build.context,
               dockerfile: build.dockerfile ?? 'Dockerfile (default)',
+              args: Object.fromEntries(
+                Object.entries(build.args ?? {}).map(([k, v]) => [k, String(v)]),
+              ),
               image: services[s]?.image,
             },
           ];

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, forbidden, unauthenticated } from './errors';
+import { AppError, unauthenticated } from './errors';
 
 /** Roles carried in the access token (see DOMAIN.md). */
 export const ROLES = [
@@ -102,18 +102,5 @@ export function verifyCaller(
 /** True when the caller holds any of `roles`. */
 export const hasRole = (caller: Caller, ...roles: Role[]): boolean =>
   caller.roles.some((r) => roles.includes(r));
-
-/** Throws UNAUTHENTICATED for anonymous callers, FORBIDDEN for callers without any of `roles`. */
-export function requireRole(caller: Caller, ...roles: Role[]): void {
-  if (caller.userId === null) throw unauthenticated();
-  if (!hasRole(caller, ...roles)) {
-    throw forbidden(`requires one of the roles: ${roles.join(', ')}`);
-  }
-}
-
-/** Throws UNAUTHENTICATED for anonymous callers. */
-export function requireAuthenticated(caller: Caller): void {
-  if (caller.userId === null) throw unauthenticated();
-}
 
 export { AppError };

@@ -38,9 +38,6 @@ const textCheck = (rules: TextRules) => (ctx: z.core.ParsePayload<string>) => {
   if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
 };
 
-/** A string with no control characters or lone surrogates (line breaks too unless `multiline`). */
-export const cleanString = (rules: TextRules = {}) => z.string().check(textCheck(rules));
-
 /**
  * One line of text: clean, trimmed, `min` (1) to `max` characters. For names, titles, places,
  * user ids and search terms.

@@ -28,7 +28,7 @@ import {
   uuid,
   type Caller,
 } from '@liyuan/kit';
-import { canRead, requireManage, requireStaff, visibleGrids } from './access';
+import { requireManage, requireStaff, visibleGrids } from './access';
 import { ageOn, shift, today } from './dates';
 import {
   GENDERS,
@@ -127,7 +127,6 @@ const residentFilter = z
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
 
 export type RegisterResidentInput = z.input<typeof registerResidentInput>;
-export type UpdateResidentInput = z.input<typeof updateResidentInput>;
 
 /** A page of residents and how to continue. */
 export interface ResidentPage {
@@ -556,11 +555,6 @@ export class Registry {
   /** Age of a resident today in the community. */
   ageOf(resident: Resident): number {
     return ageOn(resident.birthDate, today(this.clock()));
-  }
-
-  /** Throws FORBIDDEN when the caller may not read this resident. */
-  assertReadable(caller: Caller, resident: ResidentInGrid): void {
-    if (!canRead(caller, resident)) throw forbidden('this resident is not visible to the caller');
   }
 
   private async lockedResident(

@@ -1,4 +1,4 @@
-import { AnswerStore, type KeptAnswer } from './subgraph-cache';
+import { AnswerStore, type KeptAnswer } from './answer-store';
 
 const answer = (text: string): KeptAnswer => ({
   url: 'http://subgraph/graphql',

@@ -1,0 +1,87 @@
+// server.properties: written on every start, read back for the ports by `status`.
+import * as fsp from 'node:fs/promises';
+import { HOST, type DataPaths } from './paths';
+
+const NODE_ID = 1;
+
+export function renderServerProperties(
+  paths: DataPaths,
+  port: number,
+  controllerPort: number,
+): string {
+  const settings: Array<[string, string | number | boolean] | string> = [
+    '# Written by infra/kafka/broker.ts on every start; edits are overwritten.',
+    '# Single node, KRaft combined mode: this process is both the broker and the only controller.',
+    ['process.roles', 'broker,controller'],
+    ['node.id', NODE_ID],
+    // Static quorum (not --standalone/dynamic): voters come from config, so the controller port
+    // may change between restarts of the same data directory.
+    ['controller.quorum.voters', `${NODE_ID}@${HOST}:${controllerPort}`],
+    ['listeners', `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`],
+    ['advertised.listeners', `PLAINTEXT://${HOST}:${port}`],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['log.dirs', paths.kraftDir],
+    '',
+    '# A dev box: few threads.',
+    ['num.network.threads', 2],
+    ['num.io.threads', 4],
+    ['num.recovery.threads.per.data.dir', 1],
+    '',
+    '# Topics: auto-created on first use with 3 partitions, like the services expect.',
+    ['auto.create.topics.enable', true],
+    ['num.partitions', 3],
+    ['default.replication.factor', 1],
+    ['min.insync.replicas', 1],
+    ['delete.topic.enable', true],
+    '',
+    '# Internal topics must fit on one broker (defaults assume three).',
+    ['offsets.topic.replication.factor', 1],
+    ['transaction.state.log.replication.factor', 1],
+    ['transaction.state.log.min.isr', 1],
+    ['share.coordinator.state.topic.replication.factor', 1],
+    ['share.coordinator.state.topic.min.isr', 1],
+    '# Fewer internal partitions: created on first use, so this shortens the first group join.',
+    ['offsets.topic.num.partitions', 1],
+    ['transaction.state.log.num.partitions', 1],
+    ['share.coordinator.state.topic.num.partitions', 1],
+    '# Tests and dev loops start consumers one by one; do not wait 3 s for more members.',
+    ['group.initial.rebalance.delay.ms', 0],
+    '',
+    '# Small segments and short retention: dev data is disposable, disk is not.',
+    ['log.segment.bytes', 16 * 1024 * 1024],
+    ['log.retention.hours', 24],
+    ['log.retention.bytes', 256 * 1024 * 1024],
+    ['log.retention.check.interval.ms', 60_000],
+    ['log.cleaner.dedupe.buffer.size', 16 * 1024 * 1024],
+    ['metadata.log.segment.bytes', 8 * 1024 * 1024],
+  ];
+  return `${settings
+    .map((entry) =>
+      typeof entry === 'string' ? entry : `${entry[0]}=${escapePropertyValue(String(entry[1]))}`,
+    )
+    .join('\n')}\n`;
+}
+
+/** java.util.Properties treats backslashes as escapes (Windows paths). */
+function escapePropertyValue(value: string): string {
+  return value.replace(/\\/g, '\\\\');
+}
+
+export async function readConfiguredPorts(
+  serverProperties: string,
+): Promise<{ port: number | null; controllerPort: number | null }> {
+  let text: string;
+  try {
+    text = await fsp.readFile(serverProperties, 'utf8');
+  } catch {
+    return { port: null, controllerPort: null };
+  }
+  const listeners = /^listeners=(.*)$/m.exec(text)?.[1] ?? '';
+  const portOf = (name: string): number | null => {
+    const match = new RegExp(`${name}://[^,]*:(\\d+)`).exec(listeners);
+    return match ? Number(match[1]) : null;
+  };
+  return { port: portOf('PLAINTEXT'), controllerPort: portOf('CONTROLLER') };
+}
