@@ -14,8 +14,9 @@ import { seedMediationDemo } from './data/demo-seed';
 import { Mediation1764500000000 } from './data/migrations/1764500000000-mediation';
 import { KnownResidents1765100000000 } from './data/migrations/1765100000000-known-residents';
 import { mediationConsumers } from './events/handlers';
-import { createContext, SERVICE_NAME, type MediationContext } from './schema/context';
-import { resolvers } from './schema/resolvers';
+import { SERVICE_NAME } from './app';
+import { createContext, type MediationContext } from './schema/context';
+import { resolvers } from './schema';
 
 /** The published contract of this subgraph. */
 export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/mediation.graphql');

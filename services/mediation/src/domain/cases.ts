@@ -22,6 +22,7 @@ import {
 } from '@liyuan/kit';
 import { assertMove, isOpen, type CaseStatus, type Outcome } from './case-status';
 import {
+  AGREEMENT_FORMS,
   CATEGORIES,
   PARTY_ROLES,
   SOURCES,
@@ -52,7 +53,7 @@ const fileInput = z
     path: ['referralFrom'],
   });
 const agreementInput = z.object({
-  form: z.enum(['written', 'oral']),
+  form: z.enum(AGREEMENT_FORMS),
   terms: freeText(4000),
   signedOn: isoDate,
 });
@@ -455,6 +456,11 @@ export class Cases {
           ) / resolved.length
         : null,
     };
+  }
+
+  /** A party moved out: their open cases are flagged for the mediators; returns how many. */
+  static flagCasesOfMovedOut(tx: Tx, residentId: string): Promise<number> {
+    return tx.store.flagOpenCasesOf(residentId);
   }
 
   /** A dispute filed at the service hall becomes a case, once per request. */

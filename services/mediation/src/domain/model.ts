@@ -46,10 +46,13 @@ export interface Session {
   record: string;
 }
 
+export const AGREEMENT_FORMS = ['written', 'oral'] as const;
+export type AgreementForm = (typeof AGREEMENT_FORMS)[number];
+
 export interface Agreement {
   id: string;
   caseId: string;
-  form: 'written' | 'oral';
+  form: AgreementForm;
   terms: string;
   signedOn: string;
 }

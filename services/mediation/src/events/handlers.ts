@@ -5,8 +5,8 @@ import {
   ServiceRequestFiled,
   payloadOf,
 } from '@liyuan/schemas';
+import { createTx } from '../app';
 import { Cases } from '../domain/cases';
-import { createTx } from '../schema/context';
 
 export const MEDIATION_CONSUMER_GROUP = 'mediation';
 
@@ -32,7 +32,8 @@ export function mediationConsumers(): ConsumerDefinition[] {
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
           const data = payloadOf(ResidentMovedOut, event);
           await recordKnownResidents(manager, [{ ...data, status: 'moved_out' }]);
-          const flagged = await createTx(manager, event.traceparent).store.flagOpenCasesOf(
+          const flagged = await Cases.flagCasesOfMovedOut(
+            createTx(manager, event.traceparent),
             data.residentId,
           );
           logger.info(

@@ -1,0 +1,5 @@
+import type { Party } from '../domain/model';
+
+export const CaseParty = {
+  resident: (p: Party) => ({ id: p.residentId }),
+};
