@@ -14,8 +14,9 @@ import { seedSharedSpacesDemo } from './data/demo-seed';
 import { SharedSpaces1764600000000 } from './data/migrations/1764600000000-shared-spaces';
 import { KnownReferences1765100000000 } from './data/migrations/1765100000000-known-references';
 import { sharedSpacesConsumers } from './events/handlers';
-import { createContext, SERVICE_NAME, type SpacesContext } from './schema/context';
-import { resolvers } from './schema/resolvers';
+import { SERVICE_NAME } from './app';
+import { createContext, type SpacesContext } from './schema/context';
+import { resolvers } from './schema';
 
 /** The published contract of this subgraph. */
 export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/shared-spaces.graphql');

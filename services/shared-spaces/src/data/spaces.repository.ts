@@ -7,6 +7,7 @@ import {
   type Row,
 } from '@liyuan/kit';
 import type { Activity, ActivityStatus, Branch, Member, PointsEntry, Space } from '../domain/model';
+import type { SpacesStore } from '../domain/ports';
 
 const toBranch = (r: Row): Branch => ({
   id: String(r.id),
@@ -43,7 +44,7 @@ const toActivity = (r: Row): Activity => ({
 });
 
 /** The shared-spaces database over TypeORM's manager; every list read is one statement. */
-export class SpacesStore {
+export class TypeOrmSpacesStore implements SpacesStore {
   constructor(private readonly m: EntityManager) {}
 
   private rows(sql: string, params: unknown[] = []): Promise<Row[]> {

@@ -12,7 +12,14 @@ export const THEMES = [
   'neighbourhood',
 ] as const;
 export type Theme = (typeof THEMES)[number];
-export type ActivityStatus = 'planned' | 'confirmed' | 'venue_rejected' | 'completed' | 'cancelled';
+export const ACTIVITY_STATUSES = [
+  'planned',
+  'confirmed',
+  'venue_rejected',
+  'completed',
+  'cancelled',
+] as const;
+export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
 
 export interface Branch {
   id: string;

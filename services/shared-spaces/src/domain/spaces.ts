@@ -6,6 +6,7 @@ import {
   assertWithin,
   badInput,
   checkResidentReference,
+  communityDate,
   conflict,
   forbidden,
   hasRole,
@@ -17,20 +18,13 @@ import {
   unauthenticated,
   uuid,
   type Caller,
-  type Publish,
 } from '@liyuan/kit';
-import type { SpacesStore } from '../data/spaces.repository';
+import type { RunInTransaction, SpacesStore, Tx } from './ports';
 import { THEMES, type Activity, type Branch, type Member, type Space } from './model';
 
 /** Points an attending party member earns per activity, and per hour of approved volunteer service. */
 export const ATTENDANCE_POINTS = 2;
 export const SERVICE_POINTS_PER_HOUR = 1;
-
-export interface Tx {
-  store: SpacesStore;
-  publish: Publish;
-}
-export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
 const text = line;
 const instant = isoInstant;
@@ -42,11 +36,20 @@ export const ACTIVITY_HORIZON_DAYS = 365;
 export const MAX_ACTIVITY_HOURS = 24;
 
 /** Today's date in the community (Beijing time). */
-const localDate = (t: Date): string =>
-  new Date(t.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+const localDate = communityDate;
 
 /** Party secretaries, staff and admins manage branches, members, spaces and activities. */
 export const isSecretary = (c: Caller): boolean => hasRole(c, 'party_secretary', 'staff', 'admin');
+/**
+ * Who may read a resident's party membership, points and activities, on every path to them
+ * (`Resident.partyMembership`, a branch's `members`, a member entity): party secretaries, staff,
+ * admins and the member themself. Others see nothing, without an error.
+ */
+export const mayReadMembership = (c: Caller, residentId: string): boolean =>
+  c.userId !== null && (isSecretary(c) || c.residentId === residentId);
+function requireUser(c: Caller): void {
+  if (c.userId === null) throw unauthenticated();
+}
 function requireSecretary(c: Caller): void {
   if (c.userId === null) throw unauthenticated();
   if (!isSecretary(c)) throw forbidden('requires the party_secretary, staff or admin role');
@@ -60,9 +63,32 @@ const id = (value: string, field: string): string => parseInput(uuid, value, fie
  */
 export class Spaces {
   constructor(
+    private readonly read: SpacesStore,
     private readonly transaction: RunInTransaction,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** The party branches, for signed-in callers (their rosters are filtered member by member). */
+  async branches(caller: Caller): Promise<Branch[]> {
+    requireUser(caller);
+    return this.read.allBranches();
+  }
+
+  /** The shared spaces, for anyone. */
+  listSpaces(): Promise<Space[]> {
+    return this.read.allSpaces();
+  }
+
+  /** Activities still to come, soonest first. */
+  upcoming(): Promise<Activity[]> {
+    return this.read.upcoming(this.clock());
+  }
+
+  /** The visible part of a branch's roster: all of it for secretaries, else only the caller's own. */
+  visibleMembers(caller: Caller, members: Member[]): Member[] {
+    requireUser(caller);
+    return members.filter((m) => mayReadMembership(caller, m.residentId));
+  }
 
   async createBranch(caller: Caller, name: string, courtyard: boolean): Promise<Branch> {
     requireSecretary(caller);
@@ -285,6 +311,20 @@ export class Spaces {
       });
       return { ...a, status: 'completed' };
     });
+  }
+
+  /**
+   * A resident moved out: their membership is transferred out of the branch and their future
+   * registrations cancelled; returns how many of each.
+   */
+  static async residentMovedOut(
+    tx: Tx,
+    residentId: string,
+    now: Date,
+  ): Promise<{ transferred: number; cancelled: number }> {
+    const transferred = await tx.store.transferMember(residentId);
+    const cancelled = await tx.store.cancelFutureRegistrationsOf(residentId, now);
+    return { transferred, cancelled };
   }
 
   /** The facilities answer to a venue request moves a planned activity on; any other answer is ignored. */

@@ -14,8 +14,8 @@ import {
   VolunteerServiceApproved,
   payloadOf,
 } from '@liyuan/schemas';
+import { createTx } from '../app';
 import { Spaces } from '../domain/spaces';
-import { createTx } from '../schema/context';
 
 export const SHARED_SPACES_CONSUMER_GROUP = 'shared-spaces';
 
@@ -74,13 +74,12 @@ export function sharedSpacesConsumers(): ConsumerDefinition[] {
         [ResidentMovedOut.type]: async (event, manager, { logger }) => {
           const data = payloadOf(ResidentMovedOut, event);
           await recordKnownResidents(manager, [{ ...data, status: 'moved_out' }]);
-          const { store } = createTx(manager, event.traceparent);
-          const transferred = await store.transferMember(data.residentId);
-          const cancelled = await store.cancelFutureRegistrationsOf(data.residentId, new Date());
-          logger.info(
-            { residentId: data.residentId, transferred, cancelled },
-            'moved-out resident handled',
+          const done = await Spaces.residentMovedOut(
+            createTx(manager, event.traceparent),
+            data.residentId,
+            new Date(),
           );
+          logger.info({ residentId: data.residentId, ...done }, 'moved-out resident handled');
         },
       },
     },

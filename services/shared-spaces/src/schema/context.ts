@@ -1,77 +1,15 @@
-import DataLoader from 'dataloader';
-import type { DataSource, EntityManager } from 'typeorm';
-import { outboxPublisher, grouped, keyed, type BaseRequestContext } from '@liyuan/kit';
-import { SpacesStore } from '../data/spaces.repository';
-import type { Activity, Branch, Member, PointsEntry, Space } from '../domain/model';
-import { Spaces, type RunInTransaction, type Tx } from '../domain/spaces';
+import type { DataSource } from 'typeorm';
+import type { BaseRequestContext } from '@liyuan/kit';
+import { createApp, type SpacesApp } from '../app';
+import { createLoaders, type SpacesLoaders } from './loaders';
 
-export const SERVICE_NAME = 'shared-spaces';
-
-export interface SpacesContext extends BaseRequestContext {
-  spaces: Spaces;
-  store: SpacesStore;
-  loaders: ReturnType<typeof createLoaders>;
+/** Everything a shared-spaces resolver needs for one request: the use cases and the batch loaders. */
+export interface SpacesContext extends BaseRequestContext, Omit<SpacesApp, 'store'> {
+  loaders: SpacesLoaders;
 }
 
-export function createTx(manager: EntityManager, traceparent: string): Tx {
-  return {
-    store: new SpacesStore(manager),
-    publish: outboxPublisher(manager, SERVICE_NAME, traceparent),
-  };
-}
-
-const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) =>
-  keyed(ids, rows, (r) => r.id);
-
-/** Per-request batch loaders: one statement per kind of row, however many parents ask. */
-function createLoaders(store: SpacesStore) {
-  const now = new Date();
-  return {
-    branch: new DataLoader<string, Branch | undefined>(async (ids) =>
-      byId(ids, await store.branchesByIds(ids)),
-    ),
-    member: new DataLoader<string, Member | undefined>(async (ids) =>
-      byId(ids, await store.membersByIds(ids)),
-    ),
-    memberOfResident: new DataLoader<string, Member | undefined>(async (ids) =>
-      grouped(ids, await store.membersOfResidents(ids), (m) => m.residentId).map((r) => r[0]),
-    ),
-    membersOfBranch: new DataLoader<string, Member[]>(async (ids) =>
-      grouped(ids, await store.membersOfBranches(ids), (m) => m.branchId),
-    ),
-    ledger: new DataLoader<string, PointsEntry[]>(async (ids) =>
-      grouped(ids, await store.ledgerOf(ids), (e) => e.memberId),
-    ),
-    space: new DataLoader<string, Space | undefined>(async (ids) =>
-      byId(ids, await store.spacesByIds(ids)),
-    ),
-    spacesOfFacility: new DataLoader<string, Space[]>(async (ids) =>
-      grouped(ids, await store.spacesOfFacilities(ids), (s) => s.facilityId),
-    ),
-    activity: new DataLoader<string, Activity | undefined>(async (ids) =>
-      byId(ids, await store.activitiesByIds(ids)),
-    ),
-    activitiesOfSpace: new DataLoader<string, Activity[]>(async (ids) =>
-      grouped(ids, await store.activitiesOfSpaces(ids), (a) => a.spaceId),
-    ),
-    upcomingAtFacility: new DataLoader<string, Activity[]>(async (ids) =>
-      grouped(ids, await store.upcoming(now, { facilityIds: ids }), (a) => a.facilityId),
-    ),
-    registeredCount: new DataLoader<string, number>(async (ids) => {
-      const counts = await store.registeredCounts(ids);
-      return ids.map((id) => counts.get(id) ?? 0);
-    }),
-    attendedBy: new DataLoader<string, Activity[]>(async (ids) =>
-      grouped(ids, await store.attendedBy(ids), (r) => r.residentId).map((rows) =>
-        rows.map((r) => r.activity),
-      ),
-    ),
-  };
-}
-
+/** Builds the request context: the use cases bound to this request's trace, and the loaders. */
 export function createContext(base: BaseRequestContext, dataSource: DataSource): SpacesContext {
-  const transaction: RunInTransaction = (work) =>
-    dataSource.transaction((manager) => work(createTx(manager, base.traceparent)));
-  const store = new SpacesStore(dataSource.manager);
-  return { ...base, spaces: new Spaces(transaction), store, loaders: createLoaders(store) };
+  const { store, ...useCases } = createApp(dataSource, base.traceparent);
+  return { ...base, ...useCases, loaders: createLoaders(store) };
 }
