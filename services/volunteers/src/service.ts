@@ -16,8 +16,9 @@ import { Shifts1764900000000 } from './data/migrations/1764900000000-shifts';
 import { KnownResidents1765000000000 } from './data/migrations/1765000000000-known-residents';
 import { KnownFacilities1765100000000 } from './data/migrations/1765100000000-known-facilities';
 import { volunteersConsumers } from './events/handlers';
-import { createContext, SERVICE_NAME, type VolunteersContext } from './schema/context';
-import { resolvers } from './schema/resolvers';
+import { SERVICE_NAME } from './app';
+import { createContext, type VolunteersContext } from './schema/context';
+import { resolvers } from './schema';
 
 /** The published contract of this subgraph. */
 export const TYPE_DEFS_PATH = resolve(__dirname, '../../../schemas/volunteers.graphql');

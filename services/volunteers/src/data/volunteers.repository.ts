@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { isKnownFacility, queryRows, type Row } from '@liyuan/kit';
 import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
+import type { VolunteersStore } from '../domain/ports';
 
 const toTeam = (r: Row): Team => ({
   id: String(r.id),
@@ -46,7 +47,7 @@ const toRecord = (r: Row): ServiceRecord => ({
 });
 
 /** The volunteers database over TypeORM's manager; every list read is one statement. */
-export class VolunteersStore {
+export class TypeOrmVolunteersStore implements VolunteersStore {
   constructor(private readonly m: EntityManager) {}
   private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
     return queryRows(this.m, sql, params);

@@ -16,9 +16,7 @@ import {
   unauthenticated,
   uuid,
   type Caller,
-  type Publish,
 } from '@liyuan/kit';
-import type { VolunteersStore } from '../data/volunteers.repository';
 import {
   OPPORTUNITY_KINDS,
   TEAM_KINDS,
@@ -28,6 +26,7 @@ import {
   type Team,
   type Volunteer,
 } from './model';
+import type { RunInTransaction, Tx, VolunteersStore } from './ports';
 
 /** Time-bank points per approved hour. */
 export const POINTS_PER_HOUR = 10;
@@ -38,16 +37,23 @@ export const SHIFT_HORIZON_DAYS = 365;
 /** Check-in opens this long before a shift starts (and closes when it ends). */
 export const CHECK_IN_OPENS_BEFORE_MS = 2 * 3_600_000;
 
-export interface Tx {
-  store: VolunteersStore;
-  publish: Publish;
-}
-export type RunInTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
-
 const text = line;
 const instant = isoInstant;
 const id = (v: string, field: string) => parseInput(uuid, v, field);
 const isStaff = (c: Caller) => hasRole(c, 'staff', 'admin');
+
+/** Who may read a resident's volunteer profile: leads, staff, admins and the volunteer themself. */
+export const mayReadProfile = (c: Caller, residentId: string): boolean =>
+  c.userId !== null &&
+  (hasRole(c, 'volunteer_lead', 'staff', 'admin') || c.residentId === residentId);
+
+/** What the registry announced of a resident (a null status: an update that says nothing of it). */
+export interface AnnouncedResident {
+  residentId: string;
+  householdId: string;
+  gridId: string;
+  status: 'active' | 'moved_out' | 'deceased' | null;
+}
 
 function requireUser(c: Caller): void {
   if (c.userId === null) throw unauthenticated();
@@ -76,9 +82,36 @@ function spanOf(shifts: readonly Shift[]): Pick<Opportunity, 'startsAt' | 'endsA
  */
 export class Volunteering {
   constructor(
+    private readonly read: VolunteersStore,
     private readonly transaction: RunInTransaction,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Every team. */
+  teams(): Promise<Team[]> {
+    return this.read.allTeams();
+  }
+
+  /** Opportunities still open, soonest first. */
+  openOpportunities(): Promise<Opportunity[]> {
+    return this.read.openOpportunities(this.clock());
+  }
+
+  /** Residents by hours served in [from, to), optionally of one grid. */
+  async leaderboard(
+    from: string,
+    to: string,
+    gridId?: string | null,
+  ): Promise<{ residentId: string; hours: number }[]> {
+    const start = new Date(parseInput(instant, from, 'from'));
+    const end = new Date(parseInput(instant, to, 'to'));
+    if (end <= start) throw badInput('to', 'to: must be after from');
+    const grid = gridId ? id(gridId, 'gridId') : null;
+    return (await this.read.leaderboard(start, end, grid)).map((e) => ({
+      residentId: e.residentId,
+      hours: e.hours,
+    }));
+  }
 
   async createTeam(
     caller: Caller,
@@ -358,6 +391,27 @@ export class Volunteering {
       if (balance < n) throw conflict(`the balance is ${balance} points`, 'points');
       return store.appendBank(v.id, -n, 'redeemed', `${ref}:${randomUUID()}`);
     });
+  }
+
+  /** The registry announced or updated residents: what volunteers knows of them (one statement for many). */
+  static async residentsAnnounced(tx: Tx, residents: AnnouncedResident[]): Promise<void> {
+    const withStatus = residents.filter(
+      (r): r is AnnouncedResident & { status: NonNullable<AnnouncedResident['status']> } =>
+        r.status !== null,
+    );
+    if (withStatus.length === residents.length) await tx.store.upsertKnownResidents(withStatus);
+    else for (const r of residents) await tx.store.upsertKnownResident(r);
+  }
+
+  /** A resident moved out: known as such, their volunteering deactivated and future sign-ups cancelled. */
+  static async residentMovedOut(
+    tx: Tx,
+    resident: Omit<AnnouncedResident, 'status'>,
+    now: Date,
+  ): Promise<void> {
+    await tx.store.upsertKnownResident({ ...resident, status: 'moved_out' });
+    const v = await tx.store.deactivate(resident.residentId);
+    if (v) await tx.store.cancelFutureSignupsOf(v.id, now);
   }
 
   /** Hours logged for the volunteers who staffed a completed activity, once per volunteer and activity. */

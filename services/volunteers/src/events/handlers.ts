@@ -10,8 +10,8 @@ import {
   SHARED_SPACES_TOPICS,
   payloadOf,
 } from '@liyuan/schemas';
+import { createTx } from '../app';
 import { Volunteering } from '../domain/volunteering';
-import { createTx } from '../schema/context';
 
 export const VOLUNTEERS_CONSUMER_GROUP = 'volunteers';
 
@@ -49,29 +49,29 @@ export function volunteersConsumers(): ConsumerDefinition[] {
           );
         },
         [ResidentRegistered.type]: async (event, manager) => {
-          const r = payloadOf(ResidentRegistered, event);
-          await createTx(manager, event.traceparent).store.upsertKnownResident(r);
+          await Volunteering.residentsAnnounced(createTx(manager, event.traceparent), [
+            payloadOf(ResidentRegistered, event),
+          ]);
         },
         [ResidentUpdated.type]: async (event, manager) => {
-          const r = payloadOf(ResidentUpdated, event);
-          await createTx(manager, event.traceparent).store.upsertKnownResident({
-            ...r,
-            status: null,
-          });
+          await Volunteering.residentsAnnounced(createTx(manager, event.traceparent), [
+            { ...payloadOf(ResidentUpdated, event), status: null },
+          ]);
         },
         [ResidentMovedOut.type]: async (event, manager) => {
-          const { store } = createTx(manager, event.traceparent);
-          const r = payloadOf(ResidentMovedOut, event);
-          await store.upsertKnownResident({ ...r, status: 'moved_out' });
-          const v = await store.deactivate(r.residentId);
-          if (v) await store.cancelFutureSignupsOf(v.id, new Date());
+          await Volunteering.residentMovedOut(
+            createTx(manager, event.traceparent),
+            payloadOf(ResidentMovedOut, event),
+            new Date(),
+          );
         },
       },
       batchHandlers: {
         ...facilities.batchHandlers,
         // A registry import announces residents by the thousand: one statement per run of them.
         [ResidentRegistered.type]: async (events, manager) => {
-          await createTx(manager, events[0]!.traceparent).store.upsertKnownResidents(
+          await Volunteering.residentsAnnounced(
+            createTx(manager, events[0]!.traceparent),
             events.map((e) => payloadOf(ResidentRegistered, e)),
           );
         },
