@@ -15,7 +15,8 @@ import { ENTITIES } from './data/entities';
 import { Registry1764200000100 } from './data/migrations/1764200000100-registry';
 import { VisitsAndRequests1764300000000 } from './data/migrations/1764300000000-visits-requests';
 import { residentsConsumers } from './events/handlers';
-import { createContext, SERVICE_NAME, type ResidentsContext } from './schema/context';
+import { SERVICE_NAME } from './app';
+import { createContext, type ResidentsContext } from './schema/context';
 import { resolvers } from './schema';
 
 /** The published contract of this subgraph. */

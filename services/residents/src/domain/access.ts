@@ -70,3 +70,8 @@ export const canSeeBirthDate = (caller: Caller, resident: { id: string }): boole
   (hasRole(caller, 'admin', 'staff') || caller.residentId === resident.id);
 
 export { AppError };
+
+/** Visits are for staff and the household's grid members; others see none. */
+export const mayReadVisits = (caller: Caller, gridId: string): boolean =>
+  hasRole(caller, 'admin', 'staff') ||
+  (hasRole(caller, 'grid_member') && caller.gridIds.includes(gridId));

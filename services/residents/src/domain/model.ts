@@ -124,6 +124,8 @@ export interface VisitDue {
 }
 
 export const SCHEDULED_VISIT_REASONS = ['follow_up', 'mediation_follow_up'] as const;
+export const SCHEDULED_VISIT_STATUSES = ['scheduled', 'done'] as const;
+export type ScheduledVisitStatus = (typeof SCHEDULED_VISIT_STATUSES)[number];
 export type ScheduledVisitReason = (typeof SCHEDULED_VISIT_REASONS)[number];
 
 export interface ScheduledVisit {
@@ -133,7 +135,7 @@ export interface ScheduledVisit {
   reason: ScheduledVisitReason;
   referenceId: string | null;
   dueOn: string;
-  status: 'scheduled' | 'done';
+  status: ScheduledVisitStatus;
   visitId: string | null;
 }
 

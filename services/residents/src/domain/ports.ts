@@ -26,6 +26,10 @@ export interface RegistryStore {
   insertGrid(grid: Grid): Promise<void>;
 
   buildingsByIds(ids: readonly string[]): Promise<Building[]>;
+  /** Households with their buildings, in one read (an address needs both). */
+  householdsWithBuildings(
+    ids: readonly string[],
+  ): Promise<{ household: Household; building: Building | undefined }[]>;
   buildingsOfGrid(gridId: string | undefined): Promise<Building[]>;
   insertBuilding(building: Building): Promise<void>;
 

@@ -7,9 +7,9 @@ import {
   RepairOrderOpened,
   payloadOf,
 } from '@liyuan/schemas';
+import { createTx } from '../app';
 import { ServiceRequests } from '../domain/service-requests';
 import { Visits } from '../domain/visits';
-import { createTx } from '../schema/context';
 
 /** The consumer group of the residents service. */
 export const RESIDENTS_CONSUMER_GROUP = 'residents';

@@ -1,27 +1,16 @@
 import { unauthenticated } from '@liyuan/kit';
-import type { Grid, GridMember } from '../domain/model';
+import type { Grid as GridModel } from '../domain/model';
 import type { ResidentsContext } from './context';
 
-export const gridResolvers = {
-  Grid: {
-    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
-      ctx.loaders.grid.load(ref.id),
-    parent: (g: Grid, _: unknown, ctx: ResidentsContext) =>
-      g.parentId ? ctx.loaders.grid.load(g.parentId) : null,
-    children: async (g: Grid, _: unknown, ctx: ResidentsContext) =>
-      (await ctx.loaders.allGrids()).filter((c) => c.parentId === g.id),
-    /** Who looks after the grid: visible to signed-in callers only. */
-    members: (g: Grid, _: unknown, ctx: ResidentsContext) => {
-      if (ctx.caller.userId === null) throw unauthenticated();
-      return ctx.loaders.membersOfGrid.load(g.id);
-    },
-  },
-  GridMember: {
-    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) => {
-      if (ctx.caller.userId === null) throw unauthenticated();
-      return ctx.loaders.gridMember.load(ref.id);
-    },
-    grids: (m: GridMember, _: unknown, ctx: ResidentsContext) =>
-      ctx.loaders.gridsOfMember.load(m.id),
+export const Grid = {
+  __resolveReference: (ref: { id: string }, ctx: ResidentsContext) => ctx.loaders.grid.load(ref.id),
+  parent: (g: GridModel, _: unknown, ctx: ResidentsContext) =>
+    g.parentId ? ctx.loaders.grid.load(g.parentId) : null,
+  children: async (g: GridModel, _: unknown, ctx: ResidentsContext) =>
+    (await ctx.loaders.allGrids()).filter((c) => c.parentId === g.id),
+  /** Who looks after the grid: visible to signed-in callers only. */
+  members: (g: GridModel, _: unknown, ctx: ResidentsContext) => {
+    if (ctx.caller.userId === null) throw unauthenticated();
+    return ctx.loaders.membersOfGrid.load(g.id);
   },
 };

@@ -1,24 +1,33 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { DateScalar, DateTimeScalar } from '@liyuan/kit';
+import { Building } from './building.resolvers';
 import type { ResidentsContext } from './context';
-import { gridResolvers } from './grid.resolvers';
-import { householdResolvers } from './household.resolvers';
-import { mutationResolvers } from './mutation.resolvers';
-import { queryResolvers } from './query.resolvers';
-import { residentResolvers } from './resident.resolvers';
-import { serviceRequestResolvers } from './service-request.resolvers';
-import { visitResolvers } from './visit.resolvers';
-import { DateScalar, DateTimeScalar, enums } from './scalars';
+import { enums } from './enums';
+import { Grid } from './grid.resolvers';
+import { GridMember } from './grid-member.resolvers';
+import { Household } from './household.resolvers';
+import { Mutation } from './mutation.resolvers';
+import { Query } from './query.resolvers';
+import { Resident } from './resident.resolvers';
+import { ScheduledVisit } from './scheduled-visit.resolvers';
+import { ServiceRequest } from './service-request.resolvers';
+import { Visit } from './visit.resolvers';
+import { VisitDue } from './visit-due.resolvers';
 
+/** The subgraph's resolver map: one file per type; resolvers only translate to the use cases. */
 export const resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
   ...enums,
-  ...queryResolvers,
-  ...mutationResolvers,
-  ...residentResolvers,
-  ...gridResolvers,
-  ...serviceRequestResolvers,
-  ...visitResolvers,
-  Household: { ...householdResolvers.Household, ...visitResolvers.Household },
-  Building: householdResolvers.Building,
+  Query,
+  Mutation,
+  Resident,
+  Household,
+  Building,
+  Grid,
+  GridMember,
+  Visit,
+  VisitDue,
+  ScheduledVisit,
+  ServiceRequest,
 } as unknown as GraphQLResolverMap<ResidentsContext>;

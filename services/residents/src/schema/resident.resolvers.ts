@@ -39,23 +39,19 @@ async function personalField(
 
 type PurposeArgs = { purpose?: string | null };
 
-export const residentResolvers = {
-  Resident: {
-    __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
-      loadReadableResident(ctx, ref.id),
-    age: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.registry.ageOf(r),
-    birthDate: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
-      canSeeBirthDate(ctx.caller, r) ? r.birthDate : null,
-    idCardNumber: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
-      personalField(r, 'idCardNumber', args, ctx, maskIdCardNumber),
-    phone: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
-      personalField(r, 'phone', args, ctx, maskPhone),
-    serviceRequests: async (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
-      (await ctx.loaders.requestsOfResident.load(r.id)).filter((q) =>
-        canReadRequest(ctx.caller, q),
-      ),
-    household: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
-      ctx.loaders.household.load(r.householdId),
-    grid: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(r.gridId),
-  },
+export const Resident = {
+  __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
+    loadReadableResident(ctx, ref.id),
+  age: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.registry.ageOf(r),
+  birthDate: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+    canSeeBirthDate(ctx.caller, r) ? r.birthDate : null,
+  idCardNumber: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
+    personalField(r, 'idCardNumber', args, ctx, maskIdCardNumber),
+  phone: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
+    personalField(r, 'phone', args, ctx, maskPhone),
+  serviceRequests: async (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+    (await ctx.loaders.requestsOfResident.load(r.id)).filter((q) => canReadRequest(ctx.caller, q)),
+  household: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+    ctx.loaders.household.load(r.householdId),
+  grid: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(r.gridId),
 };
