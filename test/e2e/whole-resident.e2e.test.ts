@@ -190,6 +190,7 @@ describe('the whole system seen by its users', () => {
       ),
       'registerResident',
     );
+    await untilKnown([sys.services.mediation.service], 'residents', [neighbour.id]);
     const filed = await asStaff<{ fileCase: { id: string } }>(
       `mutation($a: ID!, $b: ID!) { fileCase(input: { category: NEIGHBOUR, source: COMMITTEE, summary: "A fence between two gardens",
         parties: [{ residentId: $a, role: APPLICANT }, { residentId: $b, role: RESPONDENT }] }) { id } }`,

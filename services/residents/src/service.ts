@@ -11,7 +11,6 @@ import {
 import { RESIDENTS_TOPICS } from '@liyuan/schemas';
 import type { Config } from './config';
 import { seedDemoData } from './data/demo-seed';
-import { ENTITIES } from './data/entities';
 import { Registry1764200000100 } from './data/migrations/1764200000100-registry';
 import { VisitsAndRequests1764300000000 } from './data/migrations/1764300000000-visits-requests';
 import { residentsConsumers } from './events/handlers';
@@ -27,7 +26,7 @@ export const residentsService: ServiceDefinition<ResidentsContext> = {
   name: SERVICE_NAME,
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
-  entities: ENTITIES,
+  entities: [],
   migrations: [KitTables1764200000000, Registry1764200000100, VisitsAndRequests1764300000000],
   consumers: residentsConsumers,
   publishes: Object.values(RESIDENTS_TOPICS),

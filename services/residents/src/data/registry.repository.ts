@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryRows, type Row } from '@liyuan/kit';
 import type { RegistryStore } from '../domain/ports';
 import type {
   Building,
@@ -16,104 +17,145 @@ import type {
   ResidentStatus,
   Relationship,
 } from '../domain/model';
-import {
-  BuildingEntity,
-  GridEntity,
-  GridMemberEntity,
-  HouseholdEntity,
-  ResidentEntity,
-} from './entities';
 
-const toGrid = (e: GridEntity): Grid => ({ id: e.id, name: e.name, parentId: e.parentId });
-const toBuilding = (e: BuildingEntity): Building => ({
-  id: e.id,
-  name: e.name,
-  address: e.address,
-  gridId: e.gridId,
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+const toGrid = (r: Row): Grid => ({
+  id: String(r.id),
+  name: String(r.name),
+  parentId: str(r.parent_id),
 });
-const toHousehold = (e: HouseholdEntity): Household => ({
-  id: e.id,
-  buildingId: e.buildingId,
-  gridId: e.gridId,
-  unit: e.unit,
-  room: e.room,
-  headResidentId: e.headResidentId,
+const toBuilding = (r: Row): Building => ({
+  id: String(r.id),
+  name: String(r.name),
+  address: String(r.address),
+  gridId: String(r.grid_id),
 });
-const toResident = (e: ResidentEntity): Resident => ({
-  id: e.id,
-  householdId: e.householdId,
-  name: e.name,
-  gender: e.gender as Gender,
-  birthDate: e.birthDate,
-  idCardNumber: e.idCardNumber,
-  phone: e.phone,
-  residencyType: e.residencyType as ResidencyType,
-  status: e.status as ResidentStatus,
-  relationshipToHead: e.relationshipToHead as Relationship,
-  tags: e.tags,
-  movedOutOn: e.movedOutOn,
-  registeredAt: e.registeredAt,
+const HOUSEHOLD_COLUMNS = `h.id, h.building_id, h.grid_id, h.unit, h.room, h.head_resident_id`;
+const toHousehold = (r: Row): Household => ({
+  id: String(r.id),
+  buildingId: String(r.building_id),
+  gridId: String(r.grid_id),
+  unit: String(r.unit),
+  room: String(r.room),
+  headResidentId: str(r.head_resident_id),
 });
-const toMember = (e: GridMemberEntity): GridMember => ({
-  id: e.id,
-  userId: e.userId,
-  name: e.name,
+/** Dates as the calendar days they are, not as instants in the process's time zone. */
+const RESIDENT_COLUMNS = `r.id, r.household_id, r.name, r.gender, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date,
+  r.id_card_number, r.phone, r.residency_type, r.status, r.relationship_to_head, r.tags,
+  to_char(r.moved_out_on, 'YYYY-MM-DD') AS moved_out_on, r.registered_at`;
+const toResident = (r: Row): Resident => ({
+  id: String(r.id),
+  householdId: String(r.household_id),
+  name: String(r.name),
+  gender: r.gender as Gender,
+  birthDate: String(r.birth_date),
+  idCardNumber: String(r.id_card_number),
+  phone: str(r.phone),
+  residencyType: r.residency_type as ResidencyType,
+  status: r.status as ResidentStatus,
+  relationshipToHead: r.relationship_to_head as Relationship,
+  tags: r.tags as string[],
+  movedOutOn: str(r.moved_out_on),
+  registeredAt: r.registered_at as Date,
+});
+/** A resident with the grid of its household, read through `residents r JOIN households h`. */
+const RESIDENT_IN_GRID = `SELECT ${RESIDENT_COLUMNS}, h.grid_id
+  FROM residents r JOIN households h ON h.id = r.household_id`;
+const toResidentInGrid = (r: Row): ResidentInGrid => ({
+  ...toResident(r),
+  gridId: String(r.grid_id),
+});
+const toMember = (r: Row): GridMember => ({
+  id: String(r.id),
+  userId: String(r.user_id),
+  name: String(r.name),
+});
+const toAccess = (r: Row): PersonalDataAccessRecord => ({
+  id: String(r.id),
+  actorUserId: String(r.actor_user_id),
+  actorRoles: r.actor_roles as string[],
+  residentId: String(r.resident_id),
+  field: String(r.field),
+  purpose: String(r.purpose),
+  requestId: String(r.request_id),
+  accessedAt: r.accessed_at as Date,
+});
+const toKeyGroupTag = (r: Row): KeyGroupTag => ({
+  code: String(r.code),
+  name: String(r.name),
+  visitCadenceDays: r.visit_cadence_days === null ? null : Number(r.visit_cadence_days),
 });
 
-/** The registry over TypeORM; every list read is one statement, whatever the number of ids. */
+/** Collects positional parameters while a statement with optional conditions is put together. */
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The registry over TypeORM's manager; every list read is one statement, whatever the number of ids. */
 export class TypeOrmRegistryStore implements RegistryStore {
   constructor(private readonly m: EntityManager) {}
 
+  private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryRows(this.m, sql, params);
+  }
+
   async gridsByIds(ids: readonly string[]): Promise<Grid[]> {
     if (!ids.length) return [];
-    const rows = await this.m
-      .getRepository(GridEntity)
-      .createQueryBuilder('g')
-      .where('g.id = ANY(:ids)', { ids })
-      .getMany();
+    const rows = await this.rows(
+      `SELECT id, name, parent_id FROM grids WHERE id = ANY ($1::uuid[])`,
+      [ids],
+    );
     return rows.map(toGrid);
   }
   async allGrids(): Promise<Grid[]> {
-    const rows = await this.m
-      .getRepository(GridEntity)
-      .createQueryBuilder('g')
-      .orderBy('g.parent_id IS NOT NULL')
-      .addOrderBy('g.name')
-      .getMany();
+    const rows = await this.rows(
+      `SELECT id, name, parent_id FROM grids ORDER BY parent_id IS NOT NULL, name`,
+    );
     return rows.map(toGrid);
   }
   async insertGrid(grid: Grid): Promise<void> {
-    await this.m
-      .getRepository(GridEntity)
-      .insert({ id: grid.id, name: grid.name, parentId: grid.parentId });
+    await this.m.query(`INSERT INTO grids (id, name, parent_id) VALUES ($1, $2, $3)`, [
+      grid.id,
+      grid.name,
+      grid.parentId,
+    ]);
   }
 
   async buildingsByIds(ids: readonly string[]): Promise<Building[]> {
     if (!ids.length) return [];
-    const rows = await this.m
-      .getRepository(BuildingEntity)
-      .createQueryBuilder('b')
-      .where('b.id = ANY(:ids)', { ids })
-      .getMany();
+    const rows = await this.rows(
+      `SELECT id, name, address, grid_id FROM buildings WHERE id = ANY ($1::uuid[])`,
+      [ids],
+    );
     return rows.map(toBuilding);
   }
   async buildingsOfGrid(gridId: string | undefined): Promise<Building[]> {
-    const rows = await this.m
-      .getRepository(BuildingEntity)
-      .find({ where: gridId ? { gridId } : {}, order: { name: 'ASC' } });
+    const rows = gridId
+      ? await this.rows(
+          `SELECT id, name, address, grid_id FROM buildings WHERE grid_id = $1 ORDER BY name`,
+          [gridId],
+        )
+      : await this.rows(`SELECT id, name, address, grid_id FROM buildings ORDER BY name`);
     return rows.map(toBuilding);
   }
   async insertBuilding(b: Building): Promise<void> {
-    await this.m.getRepository(BuildingEntity).insert({ ...b });
+    await this.m.query(
+      `INSERT INTO buildings (id, name, address, grid_id) VALUES ($1, $2, $3, $4)`,
+      [b.id, b.name, b.address, b.gridId],
+    );
   }
 
   async householdsByIds(ids: readonly string[]): Promise<Household[]> {
     if (!ids.length) return [];
-    const rows = await this.m
-      .getRepository(HouseholdEntity)
-      .createQueryBuilder('h')
-      .where('h.id = ANY(:ids)', { ids })
-      .getMany();
+    const rows = await this.rows(
+      `SELECT ${HOUSEHOLD_COLUMNS} FROM households h WHERE h.id = ANY ($1::uuid[])`,
+      [ids],
+    );
     return rows.map(toHousehold);
   }
   /** Households with their buildings, one statement (an address needs both). */
@@ -121,163 +163,173 @@ export class TypeOrmRegistryStore implements RegistryStore {
     ids: readonly string[],
   ): Promise<{ household: Household; building: Building | undefined }[]> {
     if (!ids.length) return [];
-    const { raw, entities } = await this.m
-      .getRepository(HouseholdEntity)
-      .createQueryBuilder('h')
-      .leftJoin(BuildingEntity, 'b', 'b.id = h.building_id')
-      .addSelect('b.id', 'b_id')
-      .addSelect('b.name', 'b_name')
-      .addSelect('b.address', 'b_address')
-      .addSelect('b.grid_id', 'b_grid_id')
-      .where('h.id = ANY(:ids)', { ids })
-      .getRawAndEntities();
-    const buildings = new Map(
-      (raw as { b_id: string | null; b_name: string; b_address: string; b_grid_id: string }[])
-        .filter((r) => r.b_id !== null)
-        .map((r) => [
-          r.b_id!,
-          { id: r.b_id!, name: r.b_name, address: r.b_address, gridId: r.b_grid_id },
-        ]),
+    const rows = await this.rows(
+      `SELECT ${HOUSEHOLD_COLUMNS}, b.id AS b_id, b.name AS b_name, b.address AS b_address,
+              b.grid_id AS b_grid_id
+         FROM households h LEFT JOIN buildings b ON b.id = h.building_id
+        WHERE h.id = ANY ($1::uuid[])`,
+      [ids],
     );
-    return entities.map((e) => ({
-      household: toHousehold(e),
-      building: buildings.get(e.buildingId),
+    return rows.map((r) => ({
+      household: toHousehold(r),
+      building:
+        r.b_id === null
+          ? undefined
+          : toBuilding({ id: r.b_id, name: r.b_name, address: r.b_address, grid_id: r.b_grid_id }),
     }));
   }
   async lockHousehold(id: string): Promise<Household | undefined> {
-    const row = await this.m
-      .getRepository(HouseholdEntity)
-      .createQueryBuilder('h')
-      .where('h.id = :id', { id })
-      .setLock('pessimistic_write')
-      .getOne();
+    const [row] = await this.rows(
+      `SELECT ${HOUSEHOLD_COLUMNS} FROM households h WHERE h.id = $1 FOR UPDATE`,
+      [id],
+    );
     return row ? toHousehold(row) : undefined;
   }
   async insertHousehold(h: Household): Promise<void> {
-    await this.m.getRepository(HouseholdEntity).insert({ ...h });
+    await this.m.query(
+      `INSERT INTO households (id, building_id, grid_id, unit, room, head_resident_id)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [h.id, h.buildingId, h.gridId, h.unit, h.room, h.headResidentId],
+    );
   }
   async setHouseholdHead(householdId: string, residentId: string | null): Promise<void> {
-    await this.m
-      .getRepository(HouseholdEntity)
-      .update({ id: householdId }, { headResidentId: residentId });
+    await this.m.query(`UPDATE households SET head_resident_id = $2 WHERE id = $1`, [
+      householdId,
+      residentId,
+    ]);
   }
   async householdExists(buildingId: string, unit: string, room: string): Promise<boolean> {
-    return this.m.getRepository(HouseholdEntity).exists({ where: { buildingId, unit, room } });
-  }
-
-  private residentsInGrid() {
-    return this.m
-      .getRepository(ResidentEntity)
-      .createQueryBuilder('r')
-      .innerJoin(HouseholdEntity, 'h', 'h.id = r.household_id')
-      .addSelect('h.grid_id', 'grid_id');
-  }
-
-  private static inGrid(raw: { grid_id: string }[], entities: ResidentEntity[]): ResidentInGrid[] {
-    return entities.map((e, i) => ({ ...toResident(e), gridId: raw[i]?.grid_id ?? '' }));
+    const [row] = await this.rows(
+      `SELECT EXISTS (SELECT 1 FROM households WHERE building_id = $1 AND unit = $2 AND room = $3) AS taken`,
+      [buildingId, unit, room],
+    );
+    return row?.taken === true;
   }
 
   async residentsByIds(ids: readonly string[]): Promise<ResidentInGrid[]> {
     if (!ids.length) return [];
-    const { raw, entities } = await this.residentsInGrid()
-      .where('r.id = ANY(:ids)', { ids })
-      .getRawAndEntities();
-    return TypeOrmRegistryStore.inGrid(raw as { grid_id: string }[], entities);
+    const rows = await this.rows(`${RESIDENT_IN_GRID} WHERE r.id = ANY ($1::uuid[])`, [ids]);
+    return rows.map(toResidentInGrid);
   }
   async lockResident(id: string): Promise<ResidentInGrid | undefined> {
-    const { raw, entities } = await this.residentsInGrid()
-      .where('r.id = :id', { id })
-      .setLock('pessimistic_write', undefined, ['r'])
-      .getRawAndEntities();
-    return TypeOrmRegistryStore.inGrid(raw as { grid_id: string }[], entities)[0];
+    const [row] = await this.rows(`${RESIDENT_IN_GRID} WHERE r.id = $1 FOR UPDATE OF r`, [id]);
+    return row ? toResidentInGrid(row) : undefined;
   }
   async residentsOfHouseholds(householdIds: readonly string[]): Promise<Resident[]> {
     if (!householdIds.length) return [];
-    const rows = await this.m
-      .getRepository(ResidentEntity)
-      .createQueryBuilder('r')
-      .where('r.household_id = ANY(:householdIds)', { householdIds })
-      .orderBy('r.registered_at')
-      .addOrderBy('r.id')
-      .getMany();
+    const rows = await this.rows(
+      `SELECT ${RESIDENT_COLUMNS} FROM residents r
+        WHERE r.household_id = ANY ($1::uuid[]) ORDER BY r.registered_at, r.id`,
+      [householdIds],
+    );
     return rows.map(toResident);
   }
 
-  private filtered(query: Omit<ResidentQuery, 'after' | 'limit'>) {
-    const qb = this.residentsInGrid();
-    if (query.gridIds) qb.andWhere('h.grid_id = ANY(:gridIds)', { gridIds: query.gridIds });
-    if (query.tag) qb.andWhere(':tag = ANY(r.tags)', { tag: query.tag });
-    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
-    if (query.bornOnOrAfter) qb.andWhere('r.birth_date >= :from', { from: query.bornOnOrAfter });
-    if (query.bornOnOrBefore) qb.andWhere('r.birth_date <= :to', { to: query.bornOnOrBefore });
-    if (query.name)
-      qb.andWhere(`r.name ILIKE :name ESCAPE '\\'`, { name: `%${escapeLike(query.name)}%` });
-    if (query.onlyResidentId) qb.andWhere('r.id = :only', { only: query.onlyResidentId });
-    return qb;
+  /** The conditions of a resident query, over `residents r JOIN households h`. */
+  private static where(query: Omit<ResidentQuery, 'after' | 'limit'>, p: Params): string[] {
+    const cond: string[] = [];
+    if (query.gridIds) cond.push(`h.grid_id = ANY (${p.add(query.gridIds)}::uuid[])`);
+    if (query.tag) cond.push(`${p.add(query.tag)}::text = ANY (r.tags)`);
+    if (query.status) cond.push(`r.status = ${p.add(query.status)}`);
+    if (query.bornOnOrAfter) cond.push(`r.birth_date >= ${p.add(query.bornOnOrAfter)}::date`);
+    if (query.bornOnOrBefore) cond.push(`r.birth_date <= ${p.add(query.bornOnOrBefore)}::date`);
+    if (query.name) cond.push(`r.name ILIKE ${p.add(`%${escapeLike(query.name)}%`)} ESCAPE '\\'`);
+    if (query.onlyResidentId) cond.push(`r.id = ${p.add(query.onlyResidentId)}::uuid`);
+    return cond;
   }
 
   async listResidents(query: ResidentQuery): Promise<ResidentInGrid[]> {
-    const qb = this.filtered(query);
-    if (query.after) {
-      qb.andWhere('(r.name, r.id) > (:afterName, :afterId)', {
-        afterName: query.after.name,
-        afterId: query.after.id,
-      });
-    }
-    const { raw, entities } = await qb
-      .orderBy('r.name')
-      .addOrderBy('r.id')
-      .limit(query.limit)
-      .getRawAndEntities();
-    return TypeOrmRegistryStore.inGrid(raw as { grid_id: string }[], entities);
+    const p = new Params();
+    const cond = TypeOrmRegistryStore.where(query, p);
+    if (query.after)
+      cond.push(`(r.name, r.id) > (${p.add(query.after.name)}, ${p.add(query.after.id)}::uuid)`);
+    const rows = await this.rows(
+      `${RESIDENT_IN_GRID} ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
+        ORDER BY r.name, r.id LIMIT ${p.add(query.limit)}`,
+      p.values,
+    );
+    return rows.map(toResidentInGrid);
   }
   async countResidents(query: Omit<ResidentQuery, 'after' | 'limit'>): Promise<number> {
-    return this.filtered(query).getCount();
+    const p = new Params();
+    const cond = TypeOrmRegistryStore.where(query, p);
+    const [row] = await this.rows(
+      `SELECT count(*)::int AS n FROM residents r JOIN households h ON h.id = r.household_id
+        ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}`,
+      p.values,
+    );
+    return Number(row?.n ?? 0);
   }
   async idCardNumberTaken(idCardNumber: string): Promise<boolean> {
-    return this.m.getRepository(ResidentEntity).exists({ where: { idCardNumber } });
+    const [row] = await this.rows(
+      `SELECT EXISTS (SELECT 1 FROM residents WHERE id_card_number = $1) AS taken`,
+      [idCardNumber],
+    );
+    return row?.taken === true;
   }
   async insertResident(r: Resident): Promise<void> {
-    await this.m.getRepository(ResidentEntity).insert({ ...r, updatedAt: new Date() });
+    await this.m.query(
+      `INSERT INTO residents (id, household_id, name, gender, birth_date, id_card_number, phone,
+                              residency_type, status, relationship_to_head, tags, moved_out_on,
+                              registered_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        r.id,
+        r.householdId,
+        r.name,
+        r.gender,
+        r.birthDate,
+        r.idCardNumber,
+        r.phone,
+        r.residencyType,
+        r.status,
+        r.relationshipToHead,
+        r.tags,
+        r.movedOutOn,
+        r.registeredAt,
+        new Date(),
+      ],
+    );
   }
   async updateResident(r: Resident): Promise<void> {
-    await this.m.getRepository(ResidentEntity).update(
-      { id: r.id },
-      {
-        name: r.name,
-        phone: r.phone,
-        residencyType: r.residencyType,
-        relationshipToHead: r.relationshipToHead,
-        tags: r.tags,
-        status: r.status,
-        movedOutOn: r.movedOutOn,
-        updatedAt: new Date(),
-      },
+    await this.m.query(
+      `UPDATE residents SET name = $2, phone = $3, residency_type = $4, relationship_to_head = $5,
+              tags = $6, status = $7, moved_out_on = $8, updated_at = $9
+        WHERE id = $1`,
+      [
+        r.id,
+        r.name,
+        r.phone,
+        r.residencyType,
+        r.relationshipToHead,
+        r.tags,
+        r.status,
+        r.movedOutOn,
+        new Date(),
+      ],
     );
   }
 
   async gridMembersByIds(ids: readonly string[]): Promise<GridMember[]> {
     if (!ids.length) return [];
-    const rows = await this.m
-      .getRepository(GridMemberEntity)
-      .createQueryBuilder('m')
-      .where('m.id = ANY(:ids)', { ids })
-      .getMany();
+    const rows = await this.rows(
+      `SELECT id, user_id, name FROM grid_members WHERE id = ANY ($1::uuid[])`,
+      [ids],
+    );
     return rows.map(toMember);
   }
   async upsertGridMember(member: GridMember): Promise<GridMember> {
     // The no-op update makes RETURNING yield the existing row on conflict.
-    const rows: { id: string; user_id: string; name: string }[] = await this.m.query(
+    const [row] = await this.rows(
       `INSERT INTO grid_members (id, user_id, name) VALUES ($1, $2, $3)
        ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
        RETURNING id, user_id, name`,
       [member.id, member.userId, member.name],
     );
-    const row = rows[0]!;
-    return { id: row.id, userId: row.user_id, name: row.name };
+    return toMember(row!);
   }
   async assignGridMember(gridId: string, memberId: string): Promise<boolean> {
-    const rows: unknown[] = await this.m.query(
+    const rows = await this.rows(
       `INSERT INTO grid_assignments (grid_id, grid_member_id) VALUES ($1, $2)
        ON CONFLICT DO NOTHING RETURNING grid_id`,
       [gridId, memberId],
@@ -288,31 +340,23 @@ export class TypeOrmRegistryStore implements RegistryStore {
     gridIds: readonly string[],
   ): Promise<{ gridId: string; member: GridMember }[]> {
     if (!gridIds.length) return [];
-    const rows: { grid_id: string; id: string; user_id: string; name: string }[] =
-      await this.m.query(
-        `SELECT a.grid_id, m.id, m.user_id, m.name FROM grid_assignments a
+    const rows = await this.rows(
+      `SELECT a.grid_id, m.id, m.user_id, m.name FROM grid_assignments a
          JOIN grid_members m ON m.id = a.grid_member_id
-        WHERE a.grid_id = ANY($1) ORDER BY m.name, m.id`,
-        [gridIds],
-      );
-    return rows.map((r) => ({
-      gridId: r.grid_id,
-      member: { id: r.id, userId: r.user_id, name: r.name },
-    }));
+        WHERE a.grid_id = ANY ($1::uuid[]) ORDER BY m.name, m.id`,
+      [gridIds],
+    );
+    return rows.map((r) => ({ gridId: String(r.grid_id), member: toMember(r) }));
   }
   async gridsOfMembers(memberIds: readonly string[]): Promise<{ memberId: string; grid: Grid }[]> {
     if (!memberIds.length) return [];
-    const rows: { grid_member_id: string; id: string; name: string; parent_id: string | null }[] =
-      await this.m.query(
-        `SELECT a.grid_member_id, g.id, g.name, g.parent_id FROM grid_assignments a
+    const rows = await this.rows(
+      `SELECT a.grid_member_id, g.id, g.name, g.parent_id FROM grid_assignments a
          JOIN grids g ON g.id = a.grid_id
-        WHERE a.grid_member_id = ANY($1) ORDER BY g.name, g.id`,
-        [memberIds],
-      );
-    return rows.map((r) => ({
-      memberId: r.grid_member_id,
-      grid: { id: r.id, name: r.name, parentId: r.parent_id },
-    }));
+        WHERE a.grid_member_id = ANY ($1::uuid[]) ORDER BY g.name, g.id`,
+      [memberIds],
+    );
+    return rows.map((r) => ({ memberId: String(r.grid_member_id), grid: toGrid(r) }));
   }
 
   async recordPersonalDataAccess(rows: PersonalDataAccess[]): Promise<void> {
@@ -341,52 +385,27 @@ export class TypeOrmRegistryStore implements RegistryStore {
     afterId?: string;
     limit: number;
   }): Promise<PersonalDataAccessRecord[]> {
-    const params: unknown[] = [];
+    const p = new Params();
     const cond: string[] = [];
-    const p = (v: unknown): string => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    if (query.residentId) cond.push(`resident_id = ${p(query.residentId)}`);
-    if (query.actorUserId) cond.push(`actor_user_id = ${p(query.actorUserId)}`);
-    if (query.from) cond.push(`accessed_at >= ${p(query.from)}`);
-    if (query.to) cond.push(`accessed_at <= ${p(query.to)}`);
-    if (query.afterId) cond.push(`id < ${p(query.afterId)}::bigint`);
-    const rows: {
-      id: string;
-      actor_user_id: string;
-      actor_roles: string[];
-      resident_id: string;
-      field: string;
-      purpose: string;
-      request_id: string;
-      accessed_at: Date;
-    }[] = await this.m.query(
+    if (query.residentId) cond.push(`resident_id = ${p.add(query.residentId)}`);
+    if (query.actorUserId) cond.push(`actor_user_id = ${p.add(query.actorUserId)}`);
+    if (query.from) cond.push(`accessed_at >= ${p.add(query.from)}`);
+    if (query.to) cond.push(`accessed_at <= ${p.add(query.to)}`);
+    if (query.afterId) cond.push(`id < ${p.add(query.afterId)}::bigint`);
+    const rows = await this.rows(
       `SELECT id::text, actor_user_id, actor_roles, resident_id, field, purpose, request_id, accessed_at
          FROM personal_data_access ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
-        ORDER BY id DESC LIMIT ${p(query.limit)}`,
-      params,
+        ORDER BY id DESC LIMIT ${p.add(query.limit)}`,
+      p.values,
     );
-    return rows.map((r) => ({
-      id: r.id,
-      actorUserId: r.actor_user_id,
-      actorRoles: r.actor_roles,
-      residentId: r.resident_id,
-      field: r.field,
-      purpose: r.purpose,
-      requestId: r.request_id,
-      accessedAt: r.accessed_at,
-    }));
+    return rows.map(toAccess);
   }
 
   async keyGroupTags(): Promise<KeyGroupTag[]> {
-    const rows: { code: string; name: string; visit_cadence_days: number | null }[] =
-      await this.m.query(`SELECT code, name, visit_cadence_days FROM key_group_tags ORDER BY code`);
-    return rows.map((r) => ({
-      code: r.code,
-      name: r.name,
-      visitCadenceDays: r.visit_cadence_days,
-    }));
+    const rows = await this.rows(
+      `SELECT code, name, visit_cadence_days FROM key_group_tags ORDER BY code`,
+    );
+    return rows.map(toKeyGroupTag);
   }
 
   async upsertKeyGroupTag(tag: KeyGroupTag): Promise<void> {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryRows, type Row } from '@liyuan/kit';
 import type {
   ServiceRequest,
   ServiceRequestChange,
@@ -7,36 +8,35 @@ import type {
 } from '../domain/model';
 import type { ServiceRequestStore } from '../domain/ports';
 
-interface RequestRow {
-  id: string;
-  resident_id: string;
-  household_id: string;
-  grid_id: string;
-  type: ServiceRequestType;
-  description: string;
-  status: ServiceRequestStatus;
-  referred_to: ServiceRequest['referredTo'];
-  filed_by: string;
-  filed_at: Date;
-  updated_at: Date;
-}
-const toRequest = (r: RequestRow): ServiceRequest => ({
-  id: r.id,
-  residentId: r.resident_id,
-  householdId: r.household_id,
-  gridId: r.grid_id,
-  type: r.type,
-  description: r.description,
-  status: r.status,
-  referredTo: r.referred_to,
-  filedBy: r.filed_by,
-  filedAt: r.filed_at,
-  updatedAt: r.updated_at,
+const toRequest = (r: Row): ServiceRequest => ({
+  id: String(r.id),
+  residentId: String(r.resident_id),
+  householdId: String(r.household_id),
+  gridId: String(r.grid_id),
+  type: r.type as ServiceRequestType,
+  description: String(r.description),
+  status: r.status as ServiceRequestStatus,
+  referredTo: (r.referred_to as ServiceRequest['referredTo']) ?? null,
+  filedBy: String(r.filed_by),
+  filedAt: r.filed_at as Date,
+  updatedAt: r.updated_at as Date,
+});
+const toChange = (r: Row): ServiceRequestChange => ({
+  requestId: String(r.request_id),
+  from: (r.from_status as ServiceRequestStatus | null) ?? null,
+  to: r.to_status as ServiceRequestStatus,
+  actor: String(r.actor),
+  note: (r.note as string | null) ?? null,
+  at: r.at as Date,
 });
 
 /** Service requests over one connection or transaction. */
 export class TypeOrmServiceRequestStore implements ServiceRequestStore {
   constructor(private readonly m: EntityManager) {}
+
+  private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryRows(this.m, sql, params);
+  }
 
   async insert(r: ServiceRequest): Promise<void> {
     await this.m.query(
@@ -60,18 +60,12 @@ export class TypeOrmServiceRequestStore implements ServiceRequestStore {
 
   async byIds(ids: readonly string[]): Promise<ServiceRequest[]> {
     if (!ids.length) return [];
-    const rows: RequestRow[] = await this.m.query(
-      `SELECT * FROM service_requests WHERE id = ANY ($1)`,
-      [ids],
-    );
+    const rows = await this.rows(`SELECT * FROM service_requests WHERE id = ANY ($1)`, [ids]);
     return rows.map(toRequest);
   }
 
   async lock(id: string): Promise<ServiceRequest | undefined> {
-    const rows: RequestRow[] = await this.m.query(
-      `SELECT * FROM service_requests WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
+    const rows = await this.rows(`SELECT * FROM service_requests WHERE id = $1 FOR UPDATE`, [id]);
     return rows[0] ? toRequest(rows[0]) : undefined;
   }
 
@@ -96,31 +90,17 @@ export class TypeOrmServiceRequestStore implements ServiceRequestStore {
 
   async changesOf(requestIds: readonly string[]): Promise<ServiceRequestChange[]> {
     if (!requestIds.length) return [];
-    const rows: {
-      request_id: string;
-      from_status: ServiceRequestStatus | null;
-      to_status: ServiceRequestStatus;
-      actor: string;
-      note: string | null;
-      at: Date;
-    }[] = await this.m.query(
+    const rows = await this.rows(
       `SELECT request_id, from_status, to_status, actor, note, at FROM service_request_changes
         WHERE request_id = ANY ($1) ORDER BY request_id, id`,
       [requestIds],
     );
-    return rows.map((r) => ({
-      requestId: r.request_id,
-      from: r.from_status,
-      to: r.to_status,
-      actor: r.actor,
-      note: r.note,
-      at: r.at,
-    }));
+    return rows.map(toChange);
   }
 
   async ofResidents(residentIds: readonly string[]): Promise<ServiceRequest[]> {
     if (!residentIds.length) return [];
-    const rows: RequestRow[] = await this.m.query(
+    const rows = await this.rows(
       `SELECT * FROM service_requests WHERE resident_id = ANY ($1) ORDER BY filed_at DESC, id DESC`,
       [residentIds],
     );
@@ -149,7 +129,7 @@ export class TypeOrmServiceRequestStore implements ServiceRequestStore {
       cond.push(
         `(filed_at, id) < (${p(query.after.filedAt)}::timestamptz, ${p(query.after.id)}::uuid)`,
       );
-    const rows: RequestRow[] = await this.m.query(
+    const rows = await this.rows(
       `SELECT * FROM service_requests ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
         ORDER BY filed_at DESC, id DESC LIMIT ${p(query.limit)}`,
       params,

@@ -1,55 +1,48 @@
 import type { EntityManager } from 'typeorm';
+import { queryRows, type Row } from '@liyuan/kit';
 import type { ScheduledVisit, ScheduledVisitReason, Visit, VisitDue } from '../domain/model';
 import type { VisitStore } from '../domain/ports';
 
-interface VisitRow {
-  id: string;
-  household_id: string;
-  resident_id: string | null;
-  grid_id: string;
-  visitor_user_id: string;
-  visited_at: Date;
-  notes: string;
-  follow_up_needed: boolean;
-  scheduled_visit_id: string | null;
-}
-const toVisit = (r: VisitRow): Visit => ({
-  id: r.id,
-  householdId: r.household_id,
-  residentId: r.resident_id,
-  gridId: r.grid_id,
-  visitorUserId: r.visitor_user_id,
-  visitedAt: r.visited_at,
-  notes: r.notes,
-  followUpNeeded: r.follow_up_needed,
-  scheduledVisitId: r.scheduled_visit_id,
-});
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-interface ScheduledRow {
-  id: string;
-  household_id: string;
-  grid_id: string;
-  reason: ScheduledVisitReason;
-  reference_id: string | null;
-  due_on: string;
-  status: 'scheduled' | 'done';
-  visit_id: string | null;
-}
-const toScheduled = (r: ScheduledRow): ScheduledVisit => ({
-  id: r.id,
-  householdId: r.household_id,
-  gridId: r.grid_id,
-  reason: r.reason,
-  referenceId: r.reference_id,
-  dueOn: r.due_on,
-  status: r.status,
-  visitId: r.visit_id,
+const toVisit = (r: Row): Visit => ({
+  id: String(r.id),
+  householdId: String(r.household_id),
+  residentId: str(r.resident_id),
+  gridId: String(r.grid_id),
+  visitorUserId: String(r.visitor_user_id),
+  visitedAt: r.visited_at as Date,
+  notes: String(r.notes),
+  followUpNeeded: r.follow_up_needed === true,
+  scheduledVisitId: str(r.scheduled_visit_id),
+});
+const toScheduled = (r: Row): ScheduledVisit => ({
+  id: String(r.id),
+  householdId: String(r.household_id),
+  gridId: String(r.grid_id),
+  reason: r.reason as ScheduledVisitReason,
+  referenceId: str(r.reference_id),
+  dueOn: String(r.due_on),
+  status: r.status as ScheduledVisit['status'],
+  visitId: str(r.visit_id),
+});
+const toDue = (r: Row): VisitDue => ({
+  householdId: String(r.household_id),
+  gridId: String(r.grid_id),
+  tags: r.tags as string[],
+  cadenceDays: Number(r.cadence_days),
+  lastVisitedAt: (r.last_visited_at as Date | null) ?? null,
+  dueAt: r.due_at as Date,
 });
 const SCHEDULED_COLUMNS = `id, household_id, grid_id, reason, reference_id, to_char(due_on, 'YYYY-MM-DD') AS due_on, status, visit_id`;
 
 /** Visits over one connection or transaction; each read is one statement. */
 export class TypeOrmVisitStore implements VisitStore {
   constructor(private readonly m: EntityManager) {}
+
+  private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryRows(this.m, sql, params);
+  }
 
   async insertVisit(v: Visit): Promise<void> {
     await this.m.query(
@@ -75,7 +68,7 @@ export class TypeOrmVisitStore implements VisitStore {
     perHousehold: number,
   ): Promise<Visit[]> {
     if (!householdIds.length) return [];
-    const rows: VisitRow[] = await this.m.query(
+    const rows = await this.rows(
       `SELECT * FROM (
          SELECT v.*, row_number() OVER (PARTITION BY household_id ORDER BY visited_at DESC, id DESC) AS n
            FROM visits v WHERE household_id = ANY($1)
@@ -88,14 +81,7 @@ export class TypeOrmVisitStore implements VisitStore {
   async visitsDue(gridIds: string[], asOf: Date): Promise<VisitDue[]> {
     // The strictest cadence among the tags of a household's active residents, against its last
     // visit (or, never visited, its registration).
-    const rows: {
-      household_id: string;
-      grid_id: string;
-      tags: string[];
-      cadence_days: number;
-      last_visited_at: Date | null;
-      due_at: Date;
-    }[] = await this.m.query(
+    const rows = await this.rows(
       `WITH cadence AS (
          SELECT r.household_id, min(t.visit_cadence_days)::int AS cadence_days,
                 array_agg(DISTINCT t.code ORDER BY t.code) AS tags
@@ -116,18 +102,11 @@ export class TypeOrmVisitStore implements VisitStore {
         ORDER BY due_at, h.id`,
       [gridIds, asOf],
     );
-    return rows.map((r) => ({
-      householdId: r.household_id,
-      gridId: r.grid_id,
-      tags: r.tags,
-      cadenceDays: r.cadence_days,
-      lastVisitedAt: r.last_visited_at,
-      dueAt: r.due_at,
-    }));
+    return rows.map(toDue);
   }
 
   async insertScheduledVisit(v: ScheduledVisit): Promise<boolean> {
-    const rows: unknown[] = await this.m.query(
+    const rows = await this.rows(
       `INSERT INTO scheduled_visits (id, household_id, grid_id, reason, reference_id, due_on, status)
        VALUES ($1, $2, $3, $4, $5, $6, 'scheduled')
        ON CONFLICT DO NOTHING RETURNING id`,
@@ -137,7 +116,7 @@ export class TypeOrmVisitStore implements VisitStore {
   }
 
   async lockScheduledVisit(id: string): Promise<ScheduledVisit | undefined> {
-    const rows: ScheduledRow[] = await this.m.query(
+    const rows = await this.rows(
       `SELECT ${SCHEDULED_COLUMNS} FROM scheduled_visits WHERE id = $1 FOR UPDATE`,
       [id],
     );
@@ -155,7 +134,7 @@ export class TypeOrmVisitStore implements VisitStore {
     gridIds: string[],
     status: 'scheduled' | 'done',
   ): Promise<ScheduledVisit[]> {
-    const rows: ScheduledRow[] = await this.m.query(
+    const rows = await this.rows(
       `SELECT ${SCHEDULED_COLUMNS} FROM scheduled_visits
         WHERE grid_id = ANY ($1) AND status = $2 ORDER BY due_on, id`,
       [gridIds, status],
