@@ -3,6 +3,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The one anatomy of a subgraph (services/kit/README.md): `domain/` holds the use cases, rules and
+ * the ports they need; `data/` implements the ports; `schema/` and `events/` are adapters that call
+ * the use cases; `app.ts` is the composition root that binds them. Dependencies point inwards.
+ */
+const SUBGRAPHS = '{residents,facilities,shared-spaces,volunteers,mediation}';
+const layer = (dir, forbidden, message) => ({
+  files: [`services/${SUBGRAPHS}/src/${dir}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ group: forbidden.flatMap((f) => [f, `${f}/*`]), message }] },
+    ],
+  },
+});
+
 export default tseslint.config(
   {
     ignores: ['**/node_modules/**', '**/dist/**', '.data/**', 'infra/kafka/lib/**', 'coverage/**'],
@@ -34,4 +50,24 @@ export default tseslint.config(
     files: ['scripts/**/*.ts', 'infra/**/*.ts', 'schemas/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  layer(
+    'domain',
+    ['../data', '../schema', '../events', '../app', 'typeorm', 'pg', 'graphql', 'dataloader'],
+    'The domain depends on nothing outside itself but the kit and the event contracts: it declares the ports (domain/ports.ts) that data/ implements and app.ts binds.',
+  ),
+  layer(
+    'events',
+    ['../schema', '../data'],
+    'Event handlers call the domain use cases through the composition root (../app), not the GraphQL layer or the data layer.',
+  ),
+  layer(
+    'schema',
+    ['../data', '../events'],
+    'Resolvers only translate: they reach the data through the use cases and the store ports that the composition root (../app) binds.',
+  ),
+  layer(
+    'data',
+    ['../schema', '../events', '../app'],
+    'The data layer implements the domain ports; it does not know the adapters or the composition root.',
+  ),
 );
