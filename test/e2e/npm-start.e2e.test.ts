@@ -102,43 +102,53 @@ describe('npm start on its embedded defaults', () => {
   };
 
   beforeAll(async () => {
-    const kafkaPort = await freePortPair();
-    const ports: Record<string, string> = { GATEWAY_PORT: String(await freePort()) };
-    for (const s of LOCAL_SUBGRAPHS)
-      ports[`${s.name.replace(/-/g, '_').toUpperCase()}_PORT`] = String(await freePort());
-    start = spawn(process.execPath, [TSX_CLI, 'scripts/start.ts'], {
-      cwd: REPO_ROOT,
-      // What a user's shell has: no DATABASE_URL, no KAFKA_BROKERS, so every default applies.
-      env: {
-        PATH: testEnv().path,
-        HOME: process.env.HOME ?? '',
-        DATA_DIR: dataDir,
-        KAFKA_PORT: String(kafkaPort),
-        ...ports,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    exited = new Promise((resolve) => start.once('exit', (code) => resolve(code)));
-    start.stdout!.on('data', (b: Buffer) => (output += b.toString()));
-    start.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-    await waitFor(
-      'npm start to print its gateway',
-      () => {
-        if (start.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-        return output.includes('Ctrl-C stops every process') ? true : undefined;
-      },
-      300_000,
-      250,
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${output}`);
-    });
+    // The broker's ports are chosen free, yet another process may take one before the broker
+    // binds it: such a start is retried on fresh ports; any other failure fails at once.
+    for (let attempt = 1; ; attempt++) {
+      const kafkaPort = await freePortPair();
+      const ports: Record<string, string> = { GATEWAY_PORT: String(await freePort()) };
+      for (const s of LOCAL_SUBGRAPHS)
+        ports[`${s.name.replace(/-/g, '_').toUpperCase()}_PORT`] = String(await freePort());
+      output = '';
+      start = spawn(process.execPath, [TSX_CLI, 'scripts/start.ts'], {
+        cwd: REPO_ROOT,
+        // What a user's shell has: no DATABASE_URL, no KAFKA_BROKERS, so every default applies.
+        env: {
+          PATH: testEnv().path,
+          HOME: process.env.HOME ?? '',
+          DATA_DIR: dataDir,
+          KAFKA_PORT: String(kafkaPort),
+          ...ports,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      exited = new Promise((resolve) => start.once('exit', (code) => resolve(code)));
+      start.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+      start.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+      const outcome = await waitFor(
+        'npm start to print its gateway',
+        () =>
+          output.includes('Ctrl-C stops every process')
+            ? ('ready' as const)
+            : start.exitCode !== null
+              ? ('exited' as const)
+              : undefined,
+        300_000,
+        250,
+      );
+      if (outcome === 'ready') {
+        gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
+        kafka = new Kafka({
+          clientId: 'npm-start-test',
+          brokers: [`127.0.0.1:${kafkaPort}`],
+          logLevel: logLevel.NOTHING,
+        });
+        break;
+      }
+      if (attempt < 3 && output.includes('already in use')) continue;
+      throw new Error(`npm start exited before it was ready:\n${output}`);
+    }
     readyAfterMs = Date.now() - startedAt;
-    gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
-    kafka = new Kafka({
-      clientId: 'npm-start-test',
-      brokers: [`127.0.0.1:${kafkaPort}`],
-      logLevel: logLevel.NOTHING,
-    });
   }, 320_000);
 
   afterAll(async () => {
