@@ -1,5 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import { isKnownFacility, queryRows, type Row } from '@liyuan/kit';
+import {
+  isKnownFacility,
+  knownResidentStatuses,
+  queryRows,
+  type KnownResidentStatus,
+  type Row,
+} from '@liyuan/kit';
 import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
 import type { VolunteersStore } from '../domain/ports';
 
@@ -94,53 +100,9 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
     return rows.map((r) => ({ volunteerId: String(r.volunteer_id), team: toTeam(r) }));
   }
 
-  /** Records what the registry said of a resident (the latest event wins; `status` null keeps it). */
-  async upsertKnownResident(k: {
-    residentId: string;
-    householdId: string;
-    gridId: string;
-    status: 'active' | 'moved_out' | 'deceased' | null;
-  }): Promise<void> {
-    await this.rows(
-      `INSERT INTO known_residents (resident_id, household_id, grid_id, status) VALUES ($1, $2, $3, coalesce($4, 'active'))
-       ON CONFLICT (resident_id) DO UPDATE SET household_id = EXCLUDED.household_id, grid_id = EXCLUDED.grid_id,
-         status = coalesce($4, known_residents.status), updated_at = now()`,
-      [k.residentId, k.householdId, k.gridId, k.status],
-    );
-  }
-  /**
-   * Residents as registered, many at once: the same end state as upserting them one after the
-   * other (of several rows for one resident, the last wins).
-   */
-  async upsertKnownResidents(
-    rows: {
-      residentId: string;
-      householdId: string;
-      gridId: string;
-      status: 'active' | 'moved_out' | 'deceased';
-    }[],
-  ): Promise<void> {
-    const last = [...new Map(rows.map((r) => [r.residentId, r])).values()];
-    if (!last.length) return;
-    await this.rows(
-      `INSERT INTO known_residents (resident_id, household_id, grid_id, status)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
-       ON CONFLICT (resident_id) DO UPDATE SET household_id = EXCLUDED.household_id,
-         grid_id = EXCLUDED.grid_id, status = EXCLUDED.status, updated_at = now()`,
-      [
-        last.map((r) => r.residentId),
-        last.map((r) => r.householdId),
-        last.map((r) => r.gridId),
-        last.map((r) => r.status),
-      ],
-    );
-  }
-  async knownResident(residentId: string): Promise<{ gridId: string; status: string } | undefined> {
-    const [row] = await this.rows(
-      `SELECT grid_id, status FROM known_residents WHERE resident_id = $1`,
-      [residentId],
-    );
-    return row ? { gridId: String(row.grid_id), status: String(row.status) } : undefined;
+  /** The registry status of each resident the residents' events announced (others are absent). */
+  knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>> {
+    return knownResidentStatuses(this.m, ids);
   }
 
   async insertVolunteer(v: Volunteer): Promise<boolean> {

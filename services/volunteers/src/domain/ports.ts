@@ -1,4 +1,4 @@
-import type { Publish } from '@liyuan/kit';
+import type { KnownResidentStatus, Publish } from '@liyuan/kit';
 import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from './model';
 
 /** Reads and writes of the volunteers database over one connection or transaction. */
@@ -11,26 +11,8 @@ export interface VolunteersStore {
   repairTeam(): Promise<Team | undefined>;
   addMember(teamId: string, volunteerId: string): Promise<void>;
   teamsOfVolunteers(ids: readonly string[]): Promise<{ volunteerId: string; team: Team }[]>;
-  /** Records what the registry said of a resident (the latest event wins; `status` null keeps it). */
-  upsertKnownResident(k: {
-    residentId: string;
-    householdId: string;
-    gridId: string;
-    status: 'active' | 'moved_out' | 'deceased' | null;
-  }): Promise<void>;
-  /**
-   * Residents as registered, many at once: the same end state as upserting them one after the
-   * other (of several rows for one resident, the last wins).
-   */
-  upsertKnownResidents(
-    rows: {
-      residentId: string;
-      householdId: string;
-      gridId: string;
-      status: 'active' | 'moved_out' | 'deceased';
-    }[],
-  ): Promise<void>;
-  knownResident(residentId: string): Promise<{ gridId: string; status: string } | undefined>;
+  /** The registry status of each resident the residents' events announced (others are absent). */
+  knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>>;
   insertVolunteer(v: Volunteer): Promise<boolean>;
   volunteersByIds(ids: readonly string[]): Promise<Volunteer[]>;
   volunteersOfResidents(residentIds: readonly string[]): Promise<Volunteer[]>;

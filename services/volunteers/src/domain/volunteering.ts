@@ -5,6 +5,7 @@ import {
   addDays,
   assertWithin,
   badInput,
+  checkResidentReference,
   conflict,
   distinct,
   forbidden,
@@ -46,14 +47,6 @@ const isStaff = (c: Caller) => hasRole(c, 'staff', 'admin');
 export const mayReadProfile = (c: Caller, residentId: string): boolean =>
   c.userId !== null &&
   (hasRole(c, 'volunteer_lead', 'staff', 'admin') || c.residentId === residentId);
-
-/** What the registry announced of a resident (a null status: an update that says nothing of it). */
-export interface AnnouncedResident {
-  residentId: string;
-  householdId: string;
-  gridId: string;
-  status: 'active' | 'moved_out' | 'deceased' | null;
-}
 
 function requireUser(c: Caller): void {
   if (c.userId === null) throw unauthenticated();
@@ -157,11 +150,10 @@ export class Volunteering {
     };
     return this.transaction(async ({ store }) => {
       // Staff name a resident the registry must have announced; a caller's own id comes signed.
-      const known = await store.knownResident(residentId);
-      if (!known && !self)
-        throw badInput('residentId', 'residentId: no such resident in the registry');
-      if (known && known.status !== 'active')
-        throw conflict(`the resident is ${known.status.replace('_', ' ')}`, 'residentId');
+      checkResidentReference(await store.knownResidents([residentId]), residentId, 'residentId', {
+        callerResidentId: caller.residentId ?? undefined,
+        activeOnly: true,
+      });
       if (!(await store.insertVolunteer(v)))
         throw conflict('this resident already volunteers', 'residentId');
       return v;
@@ -393,24 +385,9 @@ export class Volunteering {
     });
   }
 
-  /** The registry announced or updated residents: what volunteers knows of them (one statement for many). */
-  static async residentsAnnounced(tx: Tx, residents: AnnouncedResident[]): Promise<void> {
-    const withStatus = residents.filter(
-      (r): r is AnnouncedResident & { status: NonNullable<AnnouncedResident['status']> } =>
-        r.status !== null,
-    );
-    if (withStatus.length === residents.length) await tx.store.upsertKnownResidents(withStatus);
-    else for (const r of residents) await tx.store.upsertKnownResident(r);
-  }
-
-  /** A resident moved out: known as such, their volunteering deactivated and future sign-ups cancelled. */
-  static async residentMovedOut(
-    tx: Tx,
-    resident: Omit<AnnouncedResident, 'status'>,
-    now: Date,
-  ): Promise<void> {
-    await tx.store.upsertKnownResident({ ...resident, status: 'moved_out' });
-    const v = await tx.store.deactivate(resident.residentId);
+  /** A resident moved out: their volunteering deactivated and future sign-ups cancelled. */
+  static async residentMovedOut(tx: Tx, residentId: string, now: Date): Promise<void> {
+    const v = await tx.store.deactivate(residentId);
     if (v) await tx.store.cancelFutureSignupsOf(v.id, now);
   }
 

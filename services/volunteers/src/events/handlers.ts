@@ -1,12 +1,15 @@
-import { knownFacilityHandlers, type ConsumerDefinition } from '@liyuan/kit';
+import {
+  knownFacilityHandlers,
+  knownResidentHandlers,
+  recordKnownResidents,
+  type ConsumerDefinition,
+} from '@liyuan/kit';
 import {
   ActivityCompleted,
   EquipmentFaultReported,
   FACILITIES_TOPICS,
   RESIDENTS_TOPICS,
   ResidentMovedOut,
-  ResidentRegistered,
-  ResidentUpdated,
   SHARED_SPACES_TOPICS,
   payloadOf,
 } from '@liyuan/schemas';
@@ -23,6 +26,7 @@ export const VOLUNTEERS_CONSUMER_GROUP = 'volunteers';
  * who staffed it, once), and a resident moving out (deactivated, future sign-ups cancelled).
  */
 export function volunteersConsumers(): ConsumerDefinition[] {
+  const residents = knownResidentHandlers();
   const facilities = knownFacilityHandlers();
   return [
     {
@@ -34,6 +38,7 @@ export function volunteersConsumers(): ConsumerDefinition[] {
         RESIDENTS_TOPICS.resident,
       ],
       handlers: {
+        ...residents.handlers,
         ...facilities.handlers,
         [EquipmentFaultReported.type]: async (event, manager) => {
           await Volunteering.postRepair(
@@ -48,34 +53,17 @@ export function volunteersConsumers(): ConsumerDefinition[] {
             payloadOf(ActivityCompleted, event),
           );
         },
-        [ResidentRegistered.type]: async (event, manager) => {
-          await Volunteering.residentsAnnounced(createTx(manager, event.traceparent), [
-            payloadOf(ResidentRegistered, event),
-          ]);
-        },
-        [ResidentUpdated.type]: async (event, manager) => {
-          await Volunteering.residentsAnnounced(createTx(manager, event.traceparent), [
-            { ...payloadOf(ResidentUpdated, event), status: null },
-          ]);
-        },
         [ResidentMovedOut.type]: async (event, manager) => {
+          const data = payloadOf(ResidentMovedOut, event);
+          await recordKnownResidents(manager, [{ ...data, status: 'moved_out' }]);
           await Volunteering.residentMovedOut(
             createTx(manager, event.traceparent),
-            payloadOf(ResidentMovedOut, event),
+            data.residentId,
             new Date(),
           );
         },
       },
-      batchHandlers: {
-        ...facilities.batchHandlers,
-        // A registry import announces residents by the thousand: one statement per run of them.
-        [ResidentRegistered.type]: async (events, manager) => {
-          await Volunteering.residentsAnnounced(
-            createTx(manager, events[0]!.traceparent),
-            events.map((e) => payloadOf(ResidentRegistered, e)),
-          );
-        },
-      },
+      batchHandlers: { ...residents.batchHandlers, ...facilities.batchHandlers },
     },
   ];
 }
