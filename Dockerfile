@@ -21,6 +21,7 @@ COPY services/shared-spaces/package.json services/shared-spaces/
 COPY services/volunteers/package.json services/volunteers/
 COPY services/mediation/package.json services/mediation/
 COPY gateway/package.json gateway/
+COPY test/support/package.json test/support/
 RUN npm ci --no-audit --no-fund
 COPY . .
 ARG SERVICE
@@ -41,6 +42,7 @@ COPY services/shared-spaces/package.json services/shared-spaces/
 COPY services/volunteers/package.json services/volunteers/
 COPY services/mediation/package.json services/mediation/
 COPY gateway/package.json gateway/
+COPY test/support/package.json test/support/
 ARG SERVICE
 ARG PORT
 RUN test -n "$PORT" || { echo "set --build-arg PORT (the port of $SERVICE)" >&2; exit 1; }

@@ -15,15 +15,10 @@ import {
   publishEnvelope,
   testKafka,
   type Received,
-} from '../../../test/support/kafka';
-import {
-  callSubgraph,
-  caller,
-  startTestService,
-  type GqlResult,
-} from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
-import { announceResidents, announceTeam } from '../../../test/support/references';
+} from '@liyuan/test-support/kafka';
+import { callSubgraph, caller, startTestService, type GqlResult } from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
+import { announceResidents, announceTeam } from '@liyuan/test-support/references';
 
 const HOUR = 3_600_000;
 /** A whole hour a few days ahead, at `hour` o'clock Beijing time. */

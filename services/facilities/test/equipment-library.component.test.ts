@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { RunningService } from '@liyuan/kit';
 import { seedFacilitiesDemo } from '../src/data/demo-seed';
 import type { Producer } from 'kafkajs';
-import { callSubgraph, caller, silentLogger, startTestService } from '../../../test/support/stack';
-import { testKafka } from '../../../test/support/kafka';
-import { announceResidents } from '../../../test/support/references';
+import { callSubgraph, caller, silentLogger, startTestService } from '@liyuan/test-support/stack';
+import { testKafka } from '@liyuan/test-support/kafka';
+import { announceResidents } from '@liyuan/test-support/references';
 
 /** Equipment and repairs, the library, the Resident extension and the demo data, on real PostgreSQL. */
 describe('facilities: equipment, library, residents', () => {

@@ -13,10 +13,10 @@ import {
   openDatabase,
   type Database,
 } from '../src';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { testBrokers, testKafka } from '../../../test/support/kafka';
-import { silentLogger } from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
+import { createTestDatabase, type TestDatabase } from '@liyuan/test-support/db';
+import { testBrokers, testKafka } from '@liyuan/test-support/kafka';
+import { silentLogger } from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
 
 class EffectsTable1764200000002 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src';
-import { waitFor } from '../../../test/support/wait';
+import { waitFor } from '@liyuan/test-support/wait';
 
 /**
  * The embedded database `npm start` gives each service is a real PostgreSQL server: connections

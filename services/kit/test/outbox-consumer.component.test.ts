@@ -21,16 +21,16 @@ import {
   replayDeadLetters,
   type Database,
 } from '../src';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { createTestDatabase, type TestDatabase } from '@liyuan/test-support/db';
 import {
   collectTopics,
   testBrokers,
   testKafka,
   type Received,
   TOPIC_PREFIX,
-} from '../../../test/support/kafka';
-import { silentLogger } from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
+} from '@liyuan/test-support/kafka';
+import { silentLogger } from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
 
 class EffectsTable1764200000001 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {

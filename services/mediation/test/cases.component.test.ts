@@ -14,15 +14,10 @@ import {
   publishEnvelope,
   testKafka,
   type Received,
-} from '../../../test/support/kafka';
-import {
-  callSubgraph,
-  caller,
-  startTestService,
-  type GqlResult,
-} from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
-import { announceResidents } from '../../../test/support/references';
+} from '@liyuan/test-support/kafka';
+import { callSubgraph, caller, startTestService, type GqlResult } from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
+import { announceResidents } from '@liyuan/test-support/references';
 
 const DAY = 86_400_000;
 /** The community's calendar date `days` from today (negative: back). */

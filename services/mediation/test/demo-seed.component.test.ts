@@ -1,5 +1,5 @@
 import { seedMediationDemo } from '../src/data/demo-seed';
-import { callSubgraph, caller, silentLogger, startTestService } from '../../../test/support/stack';
+import { callSubgraph, caller, silentLogger, startTestService } from '@liyuan/test-support/stack';
 
 describe('mediation demo data', () => {
   it('when the demo roster and cases are loaded, then a year of cases spans categories and outcomes, once', async () => {

@@ -4,14 +4,14 @@ import {
   dataOf,
   residentInput,
   seedHousehold,
-} from '../../../test/support/registry-fixtures';
+} from '@liyuan/test-support/registry-fixtures';
 import {
   startTestGateway,
   startTestService,
   type TestGateway,
   type TestService,
-} from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
+} from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
 
 interface Party {
   role: string;

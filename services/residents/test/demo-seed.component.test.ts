@@ -1,11 +1,6 @@
 import { seedDemoData } from '../src/data/demo-seed';
 import { isValidIdCardNumber } from '../src/domain/personal-data';
-import {
-  callSubgraph,
-  caller,
-  silentLogger,
-  startTestResidents,
-} from '../../../test/support/stack';
+import { callSubgraph, caller, silentLogger, startTestResidents } from '@liyuan/test-support/stack';
 
 describe('demo data', () => {
   it('when the demo community is loaded, then it is consistent, synthetic, and loaded only once', async () => {

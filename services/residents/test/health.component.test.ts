@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { startTestResidents } from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
+import { startTestResidents } from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {

@@ -1,7 +1,7 @@
 import { openDatabase } from '@liyuan/kit';
 import { residentsService } from '../src/service';
-import { createTestDatabase } from '../../../test/support/db';
-import { silentLogger } from '../../../test/support/stack';
+import { createTestDatabase } from '@liyuan/test-support/db';
+import { silentLogger } from '@liyuan/test-support/stack';
 
 describe('residents migrations', () => {
   it('when every migration is reverted and applied again, then the schema comes back whole', async () => {

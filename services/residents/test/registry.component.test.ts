@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { signCaller, type Caller, type RunningService } from '@liyuan/kit';
-import { callSubgraph, caller, postGraphQL, startTestResidents } from '../../../test/support/stack';
+import { callSubgraph, caller, postGraphQL, startTestResidents } from '@liyuan/test-support/stack';
 import {
   REGISTER_RESIDENT,
   dataOf,
   idCardFor,
   residentInput,
   seedHousehold,
-} from '../../../test/support/registry-fixtures';
+} from '@liyuan/test-support/registry-fixtures';
 
 /** Component tests of the residents subgraph against a real PostgreSQL database and Kafka broker. */
 describe('residents subgraph', () => {

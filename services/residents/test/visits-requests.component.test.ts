@@ -15,7 +15,7 @@ import {
   publishEnvelope,
   testKafka,
   type Received,
-} from '../../../test/support/kafka';
+} from '@liyuan/test-support/kafka';
 import {
   REGISTER_HOUSEHOLD,
   REGISTER_RESIDENT,
@@ -23,14 +23,14 @@ import {
   idCardFor,
   residentInput,
   seedHousehold,
-} from '../../../test/support/registry-fixtures';
+} from '@liyuan/test-support/registry-fixtures';
 import {
   callSubgraph,
   caller,
   startTestResidents,
   type GqlResult,
-} from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
+} from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
 
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();

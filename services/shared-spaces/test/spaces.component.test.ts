@@ -10,16 +10,16 @@ import {
   VolunteerServiceApproved,
 } from '@liyuan/schemas';
 import { seedSharedSpacesDemo } from '../src/data/demo-seed';
-import { envelopeFor, publishEnvelope, testKafka } from '../../../test/support/kafka';
+import { envelopeFor, publishEnvelope, testKafka } from '@liyuan/test-support/kafka';
 import {
   callSubgraph,
   caller,
   silentLogger,
   startTestService,
   type GqlResult,
-} from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
-import { announceFacility, announceResidents } from '../../../test/support/references';
+} from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
+import { announceFacility, announceResidents } from '@liyuan/test-support/references';
 
 const DAY = 86_400_000;
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase, type Database } from '@liyuan/kit';
 import { volunteersService } from '../src/service';
-import { createTestDatabase } from '../../../test/support/db';
-import { silentLogger } from '../../../test/support/stack';
+import { createTestDatabase } from '@liyuan/test-support/db';
+import { silentLogger } from '@liyuan/test-support/stack';
 
 describe('volunteers migrations', () => {
   it('when the shifts migration runs over existing opportunities, then each becomes one shift carrying its sign-ups and hours, and it reverts', async () => {

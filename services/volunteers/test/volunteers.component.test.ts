@@ -11,16 +11,16 @@ import {
   SHARED_SPACES_TOPICS,
 } from '@liyuan/schemas';
 import { seedVolunteersDemo } from '../src/data/demo-seed';
-import { envelopeFor, publishEnvelope, testKafka, testTopic } from '../../../test/support/kafka';
+import { envelopeFor, publishEnvelope, testKafka, testTopic } from '@liyuan/test-support/kafka';
 import {
   callSubgraph,
   caller,
   silentLogger,
   startTestService,
   type GqlResult,
-} from '../../../test/support/stack';
-import { waitFor } from '../../../test/support/wait';
-import { announceFacility } from '../../../test/support/references';
+} from '@liyuan/test-support/stack';
+import { waitFor } from '@liyuan/test-support/wait';
+import { announceFacility } from '@liyuan/test-support/references';
 
 const HOUR = 3_600_000;
 
