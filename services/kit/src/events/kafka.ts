@@ -8,6 +8,23 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Broker answers kafkajs retries by itself, seen on every fresh start while topics are created and
+ * their leaders elected: logged as warnings, so that an error in the log is one worth reading. If
+ * they persist, the retries run out and the failure surfaces as an error of its own (and in
+ * readiness and the consumer lag).
+ */
+const RETRIED_ANSWERS = [
+  /does not host this topic-partition/,
+  /not the leader for that topic-partition/,
+  /no leader for this topic-partition/,
+  /^Topic creation errors$/,
+];
+const isRetriedAnswer = (message: string, error: unknown): boolean =>
+  message.startsWith('Response ') &&
+  typeof error === 'string' &&
+  RETRIED_ANSWERS.some((r) => r.test(error));
+
 /** A kafkajs client whose own logs go through the process's JSON logger. */
 export function createKafka(clientId: string, brokers: string[], logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
@@ -22,7 +39,11 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[LEVELS[level] ?? 'info'](rest, message);
+        const as =
+          level === logLevel.ERROR && isRetriedAnswer(message, rest.error)
+            ? 'warn'
+            : (LEVELS[level] ?? 'info');
+        log[as](rest, message);
       },
   });
 }
