@@ -10,6 +10,8 @@ const MODEL = '../../domain/model';
 const REFERENCE = '{ id: string }';
 
 interface Subgraph {
+  /** The request context type `schema/context.ts` exports. */
+  context: string;
   /** GraphQL type → domain type (`Type` or `module#Type`, modules relative to `domain/`). */
   mappers: Record<string, string>;
   /** GraphQL enum → domain type listing its values (lower case, as in the domain's lists). */
@@ -21,7 +23,36 @@ const domainType = (ref: string): string =>
   ref.startsWith('{') ? ref : ref.includes('#') ? `../../domain/${ref}` : `${MODEL}#${ref}`;
 
 const SUBGRAPHS: Record<string, Subgraph> = {
+  residents: {
+    context: 'ResidentsContext',
+    mappers: {
+      Resident: 'ResidentInGrid',
+      ResidentConnection: 'registry#ResidentPage',
+      Household: 'Household',
+      Building: 'Building',
+      Grid: 'Grid',
+      GridMember: 'GridMember',
+      KeyGroupTag: 'KeyGroupTag',
+      Visit: 'Visit',
+      VisitDue: 'VisitDue',
+      ScheduledVisit: 'ScheduledVisit',
+      ServiceRequest: 'ServiceRequest',
+      ServiceRequestStatusChange: 'ServiceRequestChange',
+      PersonalDataAccess: 'PersonalDataAccessRecord',
+    },
+    enums: {
+      Gender: 'Gender',
+      ResidencyType: 'ResidencyType',
+      ResidentStatus: 'ResidentStatus',
+      Relationship: 'Relationship',
+      ScheduledVisitReason: 'ScheduledVisitReason',
+      ScheduledVisitStatus: 'ScheduledVisitStatus',
+      ServiceRequestType: 'ServiceRequestType',
+      ServiceRequestStatus: 'ServiceRequestStatus',
+    },
+  },
   facilities: {
+    context: 'FacilitiesContext',
     mappers: {
       Facility: 'Facility',
       Booking: 'Booking',
@@ -63,7 +94,7 @@ const config: CodegenConfig = {
           useTypeImports: true,
           // A loader answers undefined for an unknown id; GraphQL reads it as null.
           maybeValue: 'T | null | undefined',
-          contextType: `../context#${contextTypeOf(name)}`,
+          contextType: `../context#${s.context}`,
           mapperTypeSuffix: 'Model',
           mappers: Object.fromEntries(
             Object.entries(s.mappers).map(([t, ref]) => [t, domainType(ref)]),
@@ -81,13 +112,5 @@ const config: CodegenConfig = {
     ]),
   ),
 };
-
-/** `shared-spaces` → `SharedSpacesContext`. */
-function contextTypeOf(name: string): string {
-  return `${name
-    .split('-')
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('')}Context`;
-}
 
 export default config;
