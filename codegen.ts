@@ -73,6 +73,19 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       RepairOrderStatus: 'RepairOrderStatus',
     },
   },
+  'shared-spaces': {
+    context: 'SpacesContext',
+    mappers: {
+      PartyBranch: 'Branch',
+      PartyMember: 'Member',
+      PointsEntry: 'PointsEntry',
+      SharedSpace: 'Space',
+      SpaceActivity: 'Activity',
+      Resident: REFERENCE,
+      Facility: REFERENCE,
+    },
+    enums: { SpaceTheme: 'Theme', ActivityStatus: 'ActivityStatus' },
+  },
 };
 
 const config: CodegenConfig = {
