@@ -86,6 +86,19 @@ const SUBGRAPHS: Record<string, Subgraph> = {
     },
     enums: { SpaceTheme: 'Theme', ActivityStatus: 'ActivityStatus' },
   },
+  volunteers: {
+    context: 'VolunteersContext',
+    mappers: {
+      Team: 'Team',
+      VolunteerProfile: 'Volunteer',
+      ServiceRecord: 'ServiceRecord',
+      Opportunity: 'Opportunity',
+      Shift: 'Shift',
+      Resident: REFERENCE,
+      Facility: REFERENCE,
+    },
+    enums: {},
+  },
 };
 
 const config: CodegenConfig = {
