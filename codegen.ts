@@ -99,6 +99,25 @@ const SUBGRAPHS: Record<string, Subgraph> = {
     },
     enums: {},
   },
+  mediation: {
+    context: 'MediationContext',
+    mappers: {
+      DisputeCase: 'DisputeCase',
+      CaseParty: 'Party',
+      Mediator: 'Mediator',
+      MediationSession: 'Session',
+      Agreement: 'Agreement',
+      FollowUp: 'FollowUp',
+      Resident: REFERENCE,
+    },
+    enums: {
+      CaseCategory: 'Category',
+      CaseSource: 'Source',
+      CaseStatus: 'case-status#CaseStatus',
+      PartyRole: 'PartyRole',
+      AgreementForm: 'AgreementForm',
+    },
+  },
 };
 
 const config: CodegenConfig = {
