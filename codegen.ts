@@ -1,7 +1,7 @@
 /**
  * Resolver types from each subgraph's SDL (`npm run codegen`): `services/<name>/src/schema/generated/
  * resolvers-types.ts`. Parents are the domain's models (mappers), enums are the domain's value
- * lists, entity stubs owned by another subgraph are `{ id: string }`. `schemas/codegen.test.ts`
+ * lists, entity stubs owned by another subgraph are `{ id: string }`. `test/ops/codegen.test.ts`
  * fails when the committed files differ from what this config generates.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
