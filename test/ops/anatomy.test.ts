@@ -42,20 +42,20 @@ describe('one anatomy for every subgraph', () => {
     expect([...shapes]).toEqual(['data,domain,events,schema']);
   });
 
-  it('when a resolver file is read, then it holds the resolvers of one type (a file per type, named after it)', () => {
+  it('when a resolver file is read, then it holds the resolvers of one type (a file per type, named after it, typed from the SDL)', () => {
     const offenders: string[] = [];
     for (const s of SUBGRAPHS) {
       const dir = join(ROOT, 'services', s, 'src', 'schema');
       for (const f of readdirSync(dir).filter((n) => n.endsWith('.resolvers.ts'))) {
         const types = [
-          ...readFileSync(join(dir, f), 'utf8').matchAll(/^export const (\w+) = \{/gm),
-        ].map((m) => m[1]);
+          ...readFileSync(join(dir, f), 'utf8').matchAll(/^export const (\w+): (\w+) = \{/gm),
+        ].map((m) => `${m[1]}: ${m[2]}`);
         const expected = f
           .replace('.resolvers.ts', '')
           .split('-')
           .map((w) => w[0]!.toUpperCase() + w.slice(1))
           .join('');
-        if (types.length !== 1 || types[0] !== expected)
+        if (types.length !== 1 || types[0] !== `${expected}: ${expected}Resolvers`)
           offenders.push(`${s}/schema/${f}: ${types.join(', ') || 'none'}`);
       }
     }

@@ -38,3 +38,18 @@ export const groupedValues = <T>(
 export function enumValues<const V extends string>(values: readonly V[]): Record<Uppercase<V>, V> {
   return Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as Record<Uppercase<V>, V>;
 }
+
+/**
+ * The row a non-null field refers to, through its batch loader. The reference is a foreign key, so
+ * the row exists; were it missing, the answer is an internal error naming it, not a null the schema
+ * does not allow.
+ */
+export async function loadExisting<V>(
+  loader: { load(key: string): Promise<V | undefined> },
+  key: string,
+  what: string,
+): Promise<V> {
+  const row = await loader.load(key);
+  if (row === undefined) throw new Error(`${what} ${key} does not exist`);
+  return row;
+}

@@ -53,11 +53,18 @@ export interface ConsumerDefinition {
   batchHandlers?: Record<string, BatchHandler>;
 }
 
+/**
+ * A subgraph's resolver map as its `Resolvers` type (generated from the SDL by `npm run codegen`)
+ * describes it: per type, its field resolvers and `__resolveReference`, a scalar, or an enum's
+ * values. The generated type checks each resolver against the schema; the kit only passes it on.
+ */
+export type SubgraphResolvers = { [typeName: string]: object | undefined };
+
 /** Everything that makes a subgraph service; the kit supplies the rest. */
 export interface ServiceDefinition<TContext extends BaseRequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   entities: DatabaseOptions['entities'];
   migrations: DatabaseOptions['migrations'];
   /** Topics the service publishes to (created at start when missing). */

@@ -1,8 +1,6 @@
-import type { Book as BookModel } from '../domain/model';
-import type { FacilitiesContext as Ctx } from './context';
+import type { BookResolvers } from './generated/resolvers-types';
 
-export const Book = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.book.load(ref.id),
-  available: async (b: BookModel, _: unknown, ctx: Ctx) =>
-    b.copies - (await ctx.loaders.copiesOnLoan.load(b.id)),
+export const Book: BookResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.book.load(ref.id),
+  available: async (b, _, ctx) => b.copies - (await ctx.loaders.copiesOnLoan.load(b.id)),
 };

@@ -1,8 +1,8 @@
-import type { Booking as BookingModel } from '../domain/model';
-import type { FacilitiesContext as Ctx } from './context';
+import { loadExisting } from '@liyuan/kit';
+import type { BookingResolvers } from './generated/resolvers-types';
 
-export const Booking = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.bookings.get(ctx.caller, ref.id),
-  facility: (b: BookingModel, _: unknown, ctx: Ctx) => ctx.loaders.facility.load(b.facilityId),
-  resident: (b: BookingModel) => (b.residentId ? { id: b.residentId } : null),
+export const Booking: BookingResolvers = {
+  __resolveReference: (ref, ctx) => ctx.bookings.get(ctx.caller, ref.id),
+  facility: (b, _, ctx) => loadExisting(ctx.loaders.facility, b.facilityId, 'facility'),
+  resident: (b) => (b.residentId ? { id: b.residentId } : null),
 };

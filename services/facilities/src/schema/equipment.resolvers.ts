@@ -1,9 +1,9 @@
-import type { Equipment as EquipmentModel } from '../domain/model';
-import type { FacilitiesContext as Ctx } from './context';
+import { loadExisting } from '@liyuan/kit';
+import type { EquipmentResolvers } from './generated/resolvers-types';
 
-export const Equipment = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.equipment.load(ref.id),
-  facility: (e: EquipmentModel, _: unknown, ctx: Ctx) => ctx.loaders.facility.load(e.facilityId),
-  inspections: (e: EquipmentModel, _: unknown, ctx: Ctx) => ctx.loaders.inspectionsOf.load(e.id),
-  repairOrders: (e: EquipmentModel, _: unknown, ctx: Ctx) => ctx.loaders.repairOrdersOf.load(e.id),
+export const Equipment: EquipmentResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.equipment.load(ref.id),
+  facility: (e, _, ctx) => loadExisting(ctx.loaders.facility, e.facilityId, 'facility'),
+  inspections: (e, _, ctx) => ctx.loaders.inspectionsOf.load(e.id),
+  repairOrders: (e, _, ctx) => ctx.loaders.repairOrdersOf.load(e.id),
 };

@@ -1,11 +1,10 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { DateScalar, DateTimeScalar } from '@liyuan/kit';
 import { Book } from './book.resolvers';
 import { Booking } from './booking.resolvers';
-import type { FacilitiesContext } from './context';
 import { enums } from './enums';
 import { Equipment } from './equipment.resolvers';
 import { Facility } from './facility.resolvers';
+import type { Resolvers } from './generated/resolvers-types';
 import { Loan } from './loan.resolvers';
 import { Mutation } from './mutation.resolvers';
 import { Query } from './query.resolvers';
@@ -13,7 +12,7 @@ import { RepairOrder } from './repair-order.resolvers';
 import { Resident } from './resident.resolvers';
 
 /** The subgraph's resolver map: one file per type; resolvers only translate to the use cases. */
-export const resolvers = {
+export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
   ...enums,
@@ -26,4 +25,4 @@ export const resolvers = {
   Book,
   Loan,
   Resident,
-} as unknown as GraphQLResolverMap<FacilitiesContext>;
+};

@@ -1,7 +1,7 @@
-import type { Loan as LoanModel } from '../domain/model';
-import type { FacilitiesContext as Ctx } from './context';
+import { loadExisting } from '@liyuan/kit';
+import type { LoanResolvers } from './generated/resolvers-types';
 
-export const Loan = {
-  book: (l: LoanModel, _: unknown, ctx: Ctx) => ctx.loaders.book.load(l.bookId),
-  resident: (l: LoanModel) => ({ id: l.residentId }),
+export const Loan: LoanResolvers = {
+  book: (l, _, ctx) => loadExisting(ctx.loaders.book, l.bookId, 'book'),
+  resident: (l) => ({ id: l.residentId }),
 };

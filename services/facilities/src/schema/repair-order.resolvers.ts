@@ -1,11 +1,8 @@
-import type { RepairOrder as RepairOrderModel } from '../domain/model';
-import type { FacilitiesContext as Ctx } from './context';
+import type { RepairOrderResolvers } from './generated/resolvers-types';
 
-export const RepairOrder = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.repairOrder.load(ref.id),
-  equipment: (o: RepairOrderModel, _: unknown, ctx: Ctx) =>
-    o.equipmentId ? ctx.loaders.equipment.load(o.equipmentId) : null,
-  facility: (o: RepairOrderModel, _: unknown, ctx: Ctx) =>
-    o.facilityId ? ctx.loaders.facility.load(o.facilityId) : null,
-  source: (o: RepairOrderModel) => o.source.toUpperCase(),
+export const RepairOrder: RepairOrderResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.repairOrder.load(ref.id),
+  equipment: (o, _, ctx) => (o.equipmentId ? ctx.loaders.equipment.load(o.equipmentId) : null),
+  facility: (o, _, ctx) => (o.facilityId ? ctx.loaders.facility.load(o.facilityId) : null),
+  source: (o) => o.source.toUpperCase(),
 };

@@ -1,15 +1,15 @@
 import { unauthenticated } from '@liyuan/kit';
 import { mayReadResidentRecords } from '../domain/access';
-import type { FacilitiesContext as Ctx } from './context';
+import type { ResidentResolvers } from './generated/resolvers-types';
 
 /** Facilities' view of a resident: their bookings and loans, for themselves and for managers. */
-export const Resident = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => {
+export const Resident: ResidentResolvers = {
+  __resolveReference: (ref, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     return { id: ref.id };
   },
-  bookings: (r: { id: string }, _: unknown, ctx: Ctx) =>
+  bookings: (r, _, ctx) =>
     mayReadResidentRecords(ctx.caller, r.id) ? ctx.loaders.bookingsOfResident.load(r.id) : null,
-  loans: (r: { id: string }, _: unknown, ctx: Ctx) =>
+  loans: (r, _, ctx) =>
     mayReadResidentRecords(ctx.caller, r.id) ? ctx.loaders.loansOfResident.load(r.id) : null,
 };

@@ -1,5 +1,5 @@
-import type { Party } from '../domain/model';
+import type { CasePartyResolvers } from './generated/resolvers-types';
 
-export const CaseParty = {
-  resident: (p: Party) => ({ id: p.residentId }),
+export const CaseParty: CasePartyResolvers = {
+  resident: (p) => ({ id: p.residentId }),
 };

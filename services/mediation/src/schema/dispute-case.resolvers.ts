@@ -1,14 +1,13 @@
-import type { DisputeCase as DisputeCaseModel } from '../domain/model';
-import type { MediationContext as Ctx } from './context';
+import type { DisputeCaseResolvers } from './generated/resolvers-types';
 
-export const DisputeCase = {
-  __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+export const DisputeCase: DisputeCaseResolvers = {
+  __resolveReference: async (ref, ctx) => {
     const c = await ctx.loaders.case.load(ref.id);
     return c && (await ctx.visible(c)) ? c : null;
   },
-  parties: (c: DisputeCaseModel, _: unknown, ctx: Ctx) => ctx.loaders.parties.load(c.id),
-  mediators: (c: DisputeCaseModel, _: unknown, ctx: Ctx) => ctx.loaders.mediators.load(c.id),
-  sessions: (c: DisputeCaseModel, _: unknown, ctx: Ctx) => ctx.loaders.sessions.load(c.id),
-  agreement: (c: DisputeCaseModel, _: unknown, ctx: Ctx) => ctx.loaders.agreement.load(c.id),
-  followUps: (c: DisputeCaseModel, _: unknown, ctx: Ctx) => ctx.loaders.followUps.load(c.id),
+  parties: (c, _, ctx) => ctx.loaders.parties.load(c.id),
+  mediators: (c, _, ctx) => ctx.loaders.mediators.load(c.id),
+  sessions: (c, _, ctx) => ctx.loaders.sessions.load(c.id),
+  agreement: (c, _, ctx) => ctx.loaders.agreement.load(c.id),
+  followUps: (c, _, ctx) => ctx.loaders.followUps.load(c.id),
 };

@@ -1,5 +1,5 @@
-import type { Session } from '../domain/model';
+import type { MediationSessionResolvers } from './generated/resolvers-types';
 
-export const MediationSession = {
-  attendees: (s: Session) => s.attendees.map((id) => ({ id })),
+export const MediationSession: MediationSessionResolvers = {
+  attendees: (s) => s.attendees.map((id) => ({ id })),
 };

@@ -1,20 +1,17 @@
 import { idArg, unauthenticated } from '@liyuan/kit';
-import type { CaseStatus } from '../domain/case-status';
-import type { MediationContext as Ctx } from './context';
+import type { QueryResolvers } from './generated/resolvers-types';
 
-export const Query = {
-  case: async (_: unknown, a: { id: string }, ctx: Ctx) => {
+export const Query: QueryResolvers = {
+  case: async (_, a, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     const c = await ctx.loaders.case.load(idArg(a.id, 'id'));
     return c && (await ctx.visible(c)) ? c : null;
   },
-  cases: (_: unknown, a: { status?: CaseStatus | null }, ctx: Ctx) =>
-    ctx.cases.list(ctx.caller, a.status ?? undefined),
-  mediators: (_: unknown, __: unknown, ctx: Ctx) => {
+  cases: (_, a, ctx) => ctx.cases.list(ctx.caller, a.status ?? undefined),
+  mediators: (_, __, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     return ctx.cases.mediators();
   },
-  overdueCases: (_: unknown, __: unknown, ctx: Ctx) => ctx.cases.overdue(ctx.caller),
-  mediationStats: (_: unknown, a: { from: string; to: string }, ctx: Ctx) =>
-    ctx.cases.stats(ctx.caller, a.from, a.to),
+  overdueCases: (_, __, ctx) => ctx.cases.overdue(ctx.caller),
+  mediationStats: (_, a, ctx) => ctx.cases.stats(ctx.caller, a.from, a.to),
 };

@@ -1,11 +1,10 @@
-import { unauthenticated } from '@liyuan/kit';
-import type { Building as BuildingModel } from '../domain/model';
-import type { ResidentsContext } from './context';
+import { loadExisting, unauthenticated } from '@liyuan/kit';
+import type { BuildingResolvers } from './generated/resolvers-types';
 
-export const Building = {
-  __resolveReference: (ref: { id: string }, ctx: ResidentsContext) => {
+export const Building: BuildingResolvers = {
+  __resolveReference: (ref, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     return ctx.loaders.building.load(ref.id);
   },
-  grid: (b: BuildingModel, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(b.gridId),
+  grid: (b, _, ctx) => loadExisting(ctx.loaders.grid, b.gridId, 'grid'),
 };

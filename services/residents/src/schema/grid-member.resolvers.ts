@@ -1,12 +1,10 @@
 import { unauthenticated } from '@liyuan/kit';
-import type { GridMember as GridMemberModel } from '../domain/model';
-import type { ResidentsContext } from './context';
+import type { GridMemberResolvers } from './generated/resolvers-types';
 
-export const GridMember = {
-  __resolveReference: (ref: { id: string }, ctx: ResidentsContext) => {
+export const GridMember: GridMemberResolvers = {
+  __resolveReference: (ref, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     return ctx.loaders.gridMember.load(ref.id);
   },
-  grids: (m: GridMemberModel, _: unknown, ctx: ResidentsContext) =>
-    ctx.loaders.gridsOfMember.load(m.id),
+  grids: (m, _, ctx) => ctx.loaders.gridsOfMember.load(m.id),
 };

@@ -1,7 +1,8 @@
-import { forbidden, unauthenticated } from '@liyuan/kit';
+import { forbidden, loadExisting, unauthenticated } from '@liyuan/kit';
 import { canRead, mayReadVisits } from '../domain/access';
 import type { Household as HouseholdModel } from '../domain/model';
 import type { ResidentsContext } from './context';
+import type { HouseholdResolvers } from './generated/resolvers-types';
 
 /** A household is visible to whoever may read one of its members (staff, its grid, its own residents). */
 export async function loadReadableHousehold(
@@ -17,26 +18,24 @@ export async function loadReadableHousehold(
   throw forbidden('this household is not visible to the caller');
 }
 
-export const Household = {
-  __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
-    loadReadableHousehold(ctx, ref.id),
-  building: (h: HouseholdModel, _: unknown, ctx: ResidentsContext) =>
-    ctx.loaders.building.load(h.buildingId),
-  address: async (h: HouseholdModel, _: unknown, ctx: ResidentsContext) => {
+export const Household: HouseholdResolvers = {
+  __resolveReference: (ref, ctx) => loadReadableHousehold(ctx, ref.id),
+  building: (h, _, ctx) => loadExisting(ctx.loaders.building, h.buildingId, 'building'),
+  address: async (h, _, ctx) => {
     const b = await ctx.loaders.building.load(h.buildingId);
     return `${b?.address ?? ''}, ${b?.name ?? ''}, Unit ${h.unit}, Room ${h.room}`;
   },
-  head: async (h: HouseholdModel, _: unknown, ctx: ResidentsContext) => {
+  head: async (h, _, ctx) => {
     if (!h.headResidentId) return null;
     const head = await ctx.loaders.resident.load(h.headResidentId);
     return head && canRead(ctx.caller, head) ? head : null;
   },
   /** Only the members the caller may read; a resident sees themself in their household. */
-  members: async (h: HouseholdModel, _: unknown, ctx: ResidentsContext) => {
+  members: async (h, _, ctx) => {
     const members = await ctx.loaders.householdMembers.load(h.id);
     return members.map((m) => ({ ...m, gridId: h.gridId })).filter((m) => canRead(ctx.caller, m));
   },
-  grid: (h: HouseholdModel, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(h.gridId),
-  visits: async (h: HouseholdModel, _: unknown, ctx: ResidentsContext) =>
+  grid: (h, _, ctx) => loadExisting(ctx.loaders.grid, h.gridId, 'grid'),
+  visits: async (h, _, ctx) =>
     mayReadVisits(ctx.caller, h.gridId) ? ctx.loaders.householdVisits.load(h.id) : [],
 };

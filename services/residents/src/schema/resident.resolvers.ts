@@ -1,9 +1,10 @@
-import { forbidden, textArg, unauthenticated } from '@liyuan/kit';
+import { forbidden, loadExisting, textArg, unauthenticated } from '@liyuan/kit';
 import { canRead, canSeeBirthDate, canSeeUnmasked } from '../domain/access';
 import type { ResidentInGrid } from '../domain/model';
 import { maskIdCardNumber, maskPhone } from '../domain/personal-data';
 import { canReadRequest } from '../domain/service-requests';
 import type { ResidentsContext } from './context';
+import type { ResidentResolvers } from './generated/resolvers-types';
 
 /** Loads a resident the caller may read, or throws the reason they may not. */
 export async function loadReadableResident(
@@ -23,35 +24,30 @@ function purposeOf(args: { purpose?: string | null }): string {
   return purpose || 'not stated';
 }
 
+/** A personal field's value: masked unless the caller may see it, whose read is then recorded. */
 async function personalField(
   r: ResidentInGrid,
   field: 'idCardNumber' | 'phone',
+  value: string,
   args: { purpose?: string | null },
   ctx: ResidentsContext,
   mask: (v: string) => string,
-): Promise<string | null> {
-  const value = r[field];
-  if (value === null) return null;
+): Promise<string> {
   if (!canSeeUnmasked(ctx.caller, r, field)) return mask(value);
   await ctx.loaders.personalDataAccess.load({ residentId: r.id, field, purpose: purposeOf(args) });
   return value;
 }
 
-type PurposeArgs = { purpose?: string | null };
-
-export const Resident = {
-  __resolveReference: (ref: { id: string }, ctx: ResidentsContext) =>
-    loadReadableResident(ctx, ref.id),
-  age: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.registry.ageOf(r),
-  birthDate: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
-    canSeeBirthDate(ctx.caller, r) ? r.birthDate : null,
-  idCardNumber: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
-    personalField(r, 'idCardNumber', args, ctx, maskIdCardNumber),
-  phone: (r: ResidentInGrid, args: PurposeArgs, ctx: ResidentsContext) =>
-    personalField(r, 'phone', args, ctx, maskPhone),
-  serviceRequests: async (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
+export const Resident: ResidentResolvers = {
+  __resolveReference: (ref, ctx) => loadReadableResident(ctx, ref.id),
+  age: (r, _, ctx) => ctx.registry.ageOf(r),
+  birthDate: (r, _, ctx) => (canSeeBirthDate(ctx.caller, r) ? r.birthDate : null),
+  idCardNumber: (r, args, ctx) =>
+    personalField(r, 'idCardNumber', r.idCardNumber, args, ctx, maskIdCardNumber),
+  phone: (r, args, ctx) =>
+    r.phone === null ? null : personalField(r, 'phone', r.phone, args, ctx, maskPhone),
+  serviceRequests: async (r, _, ctx) =>
     (await ctx.loaders.requestsOfResident.load(r.id)).filter((q) => canReadRequest(ctx.caller, q)),
-  household: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) =>
-    ctx.loaders.household.load(r.householdId),
-  grid: (r: ResidentInGrid, _: unknown, ctx: ResidentsContext) => ctx.loaders.grid.load(r.gridId),
+  household: (r, _, ctx) => loadExisting(ctx.loaders.household, r.householdId, 'household'),
+  grid: (r, _, ctx) => loadExisting(ctx.loaders.grid, r.gridId, 'grid'),
 };

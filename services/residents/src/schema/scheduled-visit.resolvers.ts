@@ -1,7 +1,6 @@
-import type { ScheduledVisit as ScheduledVisitModel } from '../domain/model';
-import type { ResidentsContext } from './context';
+import { loadExisting } from '@liyuan/kit';
+import type { ScheduledVisitResolvers } from './generated/resolvers-types';
 
-export const ScheduledVisit = {
-  household: (s: ScheduledVisitModel, _: unknown, ctx: ResidentsContext) =>
-    ctx.loaders.household.load(s.householdId),
+export const ScheduledVisit: ScheduledVisitResolvers = {
+  household: (s, _, ctx) => loadExisting(ctx.loaders.household, s.householdId, 'household'),
 };

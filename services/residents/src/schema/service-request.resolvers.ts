@@ -1,14 +1,12 @@
-import type { ServiceRequest as ServiceRequestModel } from '../domain/model';
+import { loadExisting } from '@liyuan/kit';
 import { canReadRequest } from '../domain/service-requests';
-import type { ResidentsContext } from './context';
+import type { ServiceRequestResolvers } from './generated/resolvers-types';
 
-export const ServiceRequest = {
-  __resolveReference: async (ref: { id: string }, ctx: ResidentsContext) => {
+export const ServiceRequest: ServiceRequestResolvers = {
+  __resolveReference: async (ref, ctx) => {
     const request = await ctx.loaders.serviceRequest.load(ref.id);
     return request && canReadRequest(ctx.caller, request) ? request : null;
   },
-  resident: (r: ServiceRequestModel, _: unknown, ctx: ResidentsContext) =>
-    ctx.loaders.resident.load(r.residentId),
-  history: (r: ServiceRequestModel, _: unknown, ctx: ResidentsContext) =>
-    ctx.loaders.requestChanges.load(r.id),
+  resident: (r, _, ctx) => loadExisting(ctx.loaders.resident, r.residentId, 'resident'),
+  history: (r, _, ctx) => ctx.loaders.requestChanges.load(r.id),
 };

@@ -1,9 +1,7 @@
-import type { Visit as VisitModel } from '../domain/model';
-import type { ResidentsContext } from './context';
+import { loadExisting } from '@liyuan/kit';
+import type { VisitResolvers } from './generated/resolvers-types';
 
-export const Visit = {
-  household: (v: VisitModel, _: unknown, ctx: ResidentsContext) =>
-    ctx.loaders.household.load(v.householdId),
-  resident: (v: VisitModel, _: unknown, ctx: ResidentsContext) =>
-    v.residentId ? ctx.loaders.resident.load(v.residentId) : null,
+export const Visit: VisitResolvers = {
+  household: (v, _, ctx) => loadExisting(ctx.loaders.household, v.householdId, 'household'),
+  resident: (v, _, ctx) => (v.residentId ? ctx.loaders.resident.load(v.residentId) : null),
 };

@@ -1,8 +1,7 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { DateScalar, DateTimeScalar } from '@liyuan/kit';
-import type { SpacesContext } from './context';
 import { enums } from './enums';
 import { Facility } from './facility.resolvers';
+import type { Resolvers } from './generated/resolvers-types';
 import { Mutation } from './mutation.resolvers';
 import { PartyBranch } from './party-branch.resolvers';
 import { PartyMember } from './party-member.resolvers';
@@ -13,7 +12,7 @@ import { SharedSpace } from './shared-space.resolvers';
 import { SpaceActivity } from './space-activity.resolvers';
 
 /** The subgraph's resolver map: one file per type; resolvers only translate to the use cases. */
-export const resolvers = {
+export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
   ...enums,
@@ -26,4 +25,4 @@ export const resolvers = {
   SpaceActivity,
   Resident,
   Facility,
-} as unknown as GraphQLResolverMap<SpacesContext>;
+};

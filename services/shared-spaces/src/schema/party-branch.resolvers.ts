@@ -1,10 +1,9 @@
-import type { Branch } from '../domain/model';
-import type { SpacesContext as Ctx } from './context';
+import type { PartyBranchResolvers } from './generated/resolvers-types';
 
-export const PartyBranch = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.branch.load(ref.id),
-  kind: (b: Branch) => b.kind.toUpperCase(),
+export const PartyBranch: PartyBranchResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.branch.load(ref.id),
+  kind: (b) => b.kind.toUpperCase(),
   /** The whole roster for secretaries, staff and admins; anyone else sees only their own membership. */
-  members: async (b: Branch, _: unknown, ctx: Ctx) =>
+  members: async (b, _, ctx) =>
     ctx.spaces.visibleMembers(ctx.caller, await ctx.loaders.membersOfBranch.load(b.id)),
 };

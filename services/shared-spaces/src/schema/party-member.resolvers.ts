@@ -1,16 +1,16 @@
-import type { Member } from '../domain/model';
+import { loadExisting } from '@liyuan/kit';
 import { mayReadMembership } from '../domain/spaces';
-import type { SpacesContext as Ctx } from './context';
+import type { PartyMemberResolvers } from './generated/resolvers-types';
 
-export const PartyMember = {
-  __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+export const PartyMember: PartyMemberResolvers = {
+  __resolveReference: async (ref, ctx) => {
     const m = await ctx.loaders.member.load(ref.id);
     return m && mayReadMembership(ctx.caller, m.residentId) ? m : null;
   },
-  resident: (m: Member) => ({ id: m.residentId }),
-  branch: (m: Member, _: unknown, ctx: Ctx) => ctx.loaders.branch.load(m.branchId),
-  status: (m: Member) => m.status.toUpperCase(),
-  points: async (m: Member, _: unknown, ctx: Ctx) =>
+  resident: (m) => ({ id: m.residentId }),
+  branch: (m, _, ctx) => loadExisting(ctx.loaders.branch, m.branchId, 'party branch'),
+  status: (m) => m.status.toUpperCase(),
+  points: async (m, _, ctx) =>
     (await ctx.loaders.ledger.load(m.id)).reduce((s, e) => s + e.delta, 0),
-  pointsHistory: (m: Member, _: unknown, ctx: Ctx) => ctx.loaders.ledger.load(m.id),
+  pointsHistory: (m, _, ctx) => ctx.loaders.ledger.load(m.id),
 };

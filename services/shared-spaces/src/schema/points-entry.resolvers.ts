@@ -1,5 +1,5 @@
-import type { PointsEntry as PointsEntryModel } from '../domain/model';
+import type { PointsEntryResolvers } from './generated/resolvers-types';
 
-export const PointsEntry = {
-  reason: (e: PointsEntryModel) => e.reason.toUpperCase(),
+export const PointsEntry: PointsEntryResolvers = {
+  reason: (e) => e.reason.toUpperCase(),
 };

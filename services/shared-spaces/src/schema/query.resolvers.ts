@@ -1,10 +1,9 @@
 import { idArg } from '@liyuan/kit';
-import type { SpacesContext as Ctx } from './context';
+import type { QueryResolvers } from './generated/resolvers-types';
 
-export const Query = {
-  partyBranches: (_: unknown, __: unknown, ctx: Ctx) => ctx.spaces.branches(ctx.caller),
-  sharedSpaces: (_: unknown, __: unknown, ctx: Ctx) => ctx.spaces.listSpaces(),
-  activity: (_: unknown, a: { id: string }, ctx: Ctx) =>
-    ctx.loaders.activity.load(idArg(a.id, 'id')),
-  upcomingActivities: (_: unknown, __: unknown, ctx: Ctx) => ctx.spaces.upcoming(),
+export const Query: QueryResolvers = {
+  partyBranches: (_, __, ctx) => ctx.spaces.branches(ctx.caller),
+  sharedSpaces: (_, __, ctx) => ctx.spaces.listSpaces(),
+  activity: (_, a, ctx) => ctx.loaders.activity.load(idArg(a.id, 'id')),
+  upcomingActivities: (_, __, ctx) => ctx.spaces.upcoming(),
 };

@@ -1,13 +1,13 @@
 import { mayReadMembership } from '../domain/spaces';
-import type { SpacesContext as Ctx } from './context';
+import type { ResidentResolvers } from './generated/resolvers-types';
 
 /** Shared-spaces' view of a resident: their party membership and the activities they attended. */
-export const Resident = {
-  __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-  partyMembership: async (r: { id: string }, _: unknown, ctx: Ctx) =>
+export const Resident: ResidentResolvers = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  partyMembership: async (r, _, ctx) =>
     mayReadMembership(ctx.caller, r.id)
       ? ((await ctx.loaders.memberOfResident.load(r.id)) ?? null)
       : null,
-  activitiesAttended: (r: { id: string }, _: unknown, ctx: Ctx) =>
+  activitiesAttended: (r, _, ctx) =>
     mayReadMembership(ctx.caller, r.id) ? ctx.loaders.attendedBy.load(r.id) : null,
 };

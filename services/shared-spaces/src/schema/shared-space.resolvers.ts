@@ -1,8 +1,7 @@
-import type { Space } from '../domain/model';
-import type { SpacesContext as Ctx } from './context';
+import type { SharedSpaceResolvers } from './generated/resolvers-types';
 
-export const SharedSpace = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.space.load(ref.id),
-  facility: (s: Space) => ({ id: s.facilityId }),
-  activities: (s: Space, _: unknown, ctx: Ctx) => ctx.loaders.activitiesOfSpace.load(s.id),
+export const SharedSpace: SharedSpaceResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.space.load(ref.id),
+  facility: (s) => ({ id: s.facilityId }),
+  activities: (s, _, ctx) => ctx.loaders.activitiesOfSpace.load(s.id),
 };

@@ -1,8 +1,8 @@
-import type { Activity } from '../domain/model';
-import type { SpacesContext as Ctx } from './context';
+import { loadExisting } from '@liyuan/kit';
+import type { SpaceActivityResolvers } from './generated/resolvers-types';
 
-export const SpaceActivity = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.activity.load(ref.id),
-  space: (a: Activity, _: unknown, ctx: Ctx) => ctx.loaders.space.load(a.spaceId),
-  registeredCount: (a: Activity, _: unknown, ctx: Ctx) => ctx.loaders.registeredCount.load(a.id),
+export const SpaceActivity: SpaceActivityResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.activity.load(ref.id),
+  space: (a, _, ctx) => loadExisting(ctx.loaders.space, a.spaceId, 'shared space'),
+  registeredCount: (a, _, ctx) => ctx.loaders.registeredCount.load(a.id),
 };

@@ -283,8 +283,20 @@ export class Volunteering {
   /**
    * The team lead checks a volunteer in to a shift, from two hours before it starts until it ends,
    * then out; checking out logs the hours from check-in to check-out (at most until the shift's
-   * end) for approval.
+   * end) for approval: checking in answers no record, checking out the record of the hours.
    */
+  checkInOut(
+    caller: Caller,
+    shiftId: string,
+    residentId: string,
+    out: false,
+  ): Promise<{ shift: Shift; record: null }>;
+  checkInOut(
+    caller: Caller,
+    shiftId: string,
+    residentId: string,
+    out: true,
+  ): Promise<{ shift: Shift; record: ServiceRecord }>;
   async checkInOut(
     caller: Caller,
     shiftId: string,

@@ -1,6 +1,5 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { DateTimeScalar } from '@liyuan/kit';
-import type { VolunteersContext } from './context';
+import type { Resolvers } from './generated/resolvers-types';
 import { Mutation } from './mutation.resolvers';
 import { Opportunity } from './opportunity.resolvers';
 import { Query } from './query.resolvers';
@@ -11,7 +10,7 @@ import { Team } from './team.resolvers';
 import { VolunteerProfile } from './volunteer-profile.resolvers';
 
 /** The subgraph's resolver map: one file per type; resolvers only translate to the use cases. */
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query,
   Mutation,
@@ -21,4 +20,4 @@ export const resolvers = {
   Shift,
   Opportunity,
   Resident,
-} as unknown as GraphQLResolverMap<VolunteersContext>;
+};

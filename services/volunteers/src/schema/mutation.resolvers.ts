@@ -1,24 +1,18 @@
-import type { VolunteersContext as Ctx } from './context';
+import type { MutationResolvers } from './generated/resolvers-types';
 
-export const Mutation = {
-  createTeam: (_: unknown, a: { name: string; kind: string; leadUserId: string }, ctx: Ctx) =>
+export const Mutation: MutationResolvers = {
+  createTeam: (_, a, ctx) =>
     ctx.volunteering.createTeam(ctx.caller, { ...a, kind: a.kind.toLowerCase() }),
-  registerVolunteer: (_: unknown, a: Parameters<Ctx['volunteering']['register']>[1], ctx: Ctx) =>
-    ctx.volunteering.register(ctx.caller, a),
-  addTeamMember: (_: unknown, a: { teamId: string; residentId: string }, ctx: Ctx) =>
-    ctx.volunteering.addToTeam(ctx.caller, a.teamId, a.residentId),
-  postOpportunity: async (_: unknown, a: Parameters<Ctx['volunteering']['post']>[1], ctx: Ctx) =>
+  registerVolunteer: (_, a, ctx) => ctx.volunteering.register(ctx.caller, a),
+  addTeamMember: (_, a, ctx) => ctx.volunteering.addToTeam(ctx.caller, a.teamId, a.residentId),
+  postOpportunity: async (_, a, ctx) =>
     (await ctx.volunteering.post(ctx.caller, { ...a, kind: a.kind.toLowerCase() })).opportunity,
-  signUp: (_: unknown, a: { shiftId: string }, ctx: Ctx) =>
-    ctx.volunteering.signUp(ctx.caller, a.shiftId),
-  cancelSignUp: (_: unknown, a: { shiftId: string }, ctx: Ctx) =>
-    ctx.volunteering.cancelSignUp(ctx.caller, a.shiftId),
-  checkInVolunteer: async (_: unknown, a: { shiftId: string; residentId: string }, ctx: Ctx) =>
+  signUp: (_, a, ctx) => ctx.volunteering.signUp(ctx.caller, a.shiftId),
+  cancelSignUp: (_, a, ctx) => ctx.volunteering.cancelSignUp(ctx.caller, a.shiftId),
+  checkInVolunteer: async (_, a, ctx) =>
     (await ctx.volunteering.checkInOut(ctx.caller, a.shiftId, a.residentId, false)).shift,
-  checkOutVolunteer: async (_: unknown, a: { shiftId: string; residentId: string }, ctx: Ctx) =>
+  checkOutVolunteer: async (_, a, ctx) =>
     (await ctx.volunteering.checkInOut(ctx.caller, a.shiftId, a.residentId, true)).record,
-  approveHours: (_: unknown, a: { serviceRecordId: string }, ctx: Ctx) =>
-    ctx.volunteering.approve(ctx.caller, a.serviceRecordId),
-  redeemPoints: (_: unknown, a: { points: number; reference: string }, ctx: Ctx) =>
-    ctx.volunteering.redeem(ctx.caller, a.points, a.reference),
+  approveHours: (_, a, ctx) => ctx.volunteering.approve(ctx.caller, a.serviceRecordId),
+  redeemPoints: (_, a, ctx) => ctx.volunteering.redeem(ctx.caller, a.points, a.reference),
 };

@@ -1,10 +1,8 @@
-import type { Opportunity as OpportunityModel } from '../domain/model';
-import type { VolunteersContext as Ctx } from './context';
+import type { OpportunityResolvers } from './generated/resolvers-types';
 
-export const Opportunity = {
-  team: (o: OpportunityModel, _: unknown, ctx: Ctx) =>
-    o.teamId ? ctx.loaders.team.load(o.teamId) : null,
-  kind: (o: OpportunityModel) => o.kind.toUpperCase(),
-  facility: (o: OpportunityModel) => (o.facilityId ? { id: o.facilityId } : null),
-  shifts: (o: OpportunityModel, _: unknown, ctx: Ctx) => ctx.loaders.shiftsOf.load(o.id),
+export const Opportunity: OpportunityResolvers = {
+  team: (o, _, ctx) => (o.teamId ? ctx.loaders.team.load(o.teamId) : null),
+  kind: (o) => o.kind.toUpperCase(),
+  facility: (o) => (o.facilityId ? { id: o.facilityId } : null),
+  shifts: (o, _, ctx) => ctx.loaders.shiftsOf.load(o.id),
 };

@@ -1,13 +1,9 @@
-import type { VolunteersContext as Ctx } from './context';
+import type { QueryResolvers } from './generated/resolvers-types';
 
-export const Query = {
-  teams: (_: unknown, __: unknown, ctx: Ctx) => ctx.volunteering.teams(),
-  openOpportunities: (_: unknown, __: unknown, ctx: Ctx) => ctx.volunteering.openOpportunities(),
-  leaderboard: async (
-    _: unknown,
-    a: { from: string; to: string; gridId?: string | null },
-    ctx: Ctx,
-  ) =>
+export const Query: QueryResolvers = {
+  teams: (_, __, ctx) => ctx.volunteering.teams(),
+  openOpportunities: (_, __, ctx) => ctx.volunteering.openOpportunities(),
+  leaderboard: async (_, a, ctx) =>
     (await ctx.volunteering.leaderboard(a.from, a.to, a.gridId)).map((e) => ({
       resident: { id: e.residentId },
       hours: e.hours,

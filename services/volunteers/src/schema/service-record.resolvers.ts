@@ -1,8 +1,6 @@
-import type { ServiceRecord as ServiceRecordModel } from '../domain/model';
-import type { VolunteersContext as Ctx } from './context';
+import type { ServiceRecordResolvers } from './generated/resolvers-types';
 
-export const ServiceRecord = {
-  status: (r: ServiceRecordModel) => r.status.toUpperCase(),
-  shift: (r: ServiceRecordModel, _: unknown, ctx: Ctx) =>
-    r.shiftId ? ctx.loaders.shift.load(r.shiftId) : null,
+export const ServiceRecord: ServiceRecordResolvers = {
+  status: (r) => r.status.toUpperCase(),
+  shift: (r, _, ctx) => (r.shiftId ? ctx.loaders.shift.load(r.shiftId) : null),
 };

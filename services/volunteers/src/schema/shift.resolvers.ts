@@ -1,8 +1,7 @@
-import type { Shift as ShiftModel } from '../domain/model';
-import type { VolunteersContext as Ctx } from './context';
+import { loadExisting } from '@liyuan/kit';
+import type { ShiftResolvers } from './generated/resolvers-types';
 
-export const Shift = {
-  opportunity: (s: ShiftModel, _: unknown, ctx: Ctx) =>
-    ctx.loaders.opportunity.load(s.opportunityId),
-  taken: (s: ShiftModel, _: unknown, ctx: Ctx) => ctx.loaders.taken.load(s.id),
+export const Shift: ShiftResolvers = {
+  opportunity: (s, _, ctx) => loadExisting(ctx.loaders.opportunity, s.opportunityId, 'opportunity'),
+  taken: (s, _, ctx) => ctx.loaders.taken.load(s.id),
 };

@@ -1,7 +1,6 @@
-import type { Team as TeamModel } from '../domain/model';
-import type { VolunteersContext as Ctx } from './context';
+import type { TeamResolvers } from './generated/resolvers-types';
 
-export const Team = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.team.load(ref.id),
-  kind: (t: TeamModel) => t.kind.toUpperCase(),
+export const Team: TeamResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.team.load(ref.id),
+  kind: (t) => t.kind.toUpperCase(),
 };
