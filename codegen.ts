@@ -108,6 +108,9 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       MediationSession: 'Session',
       Agreement: 'Agreement',
       FollowUp: 'FollowUp',
+      OverdueCase: 'OverdueCase',
+      DisputeCaseConnection: 'CasePage',
+      OverdueCaseConnection: 'OverdueCasePage',
       Resident: REFERENCE,
     },
     enums: {
