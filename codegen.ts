@@ -39,6 +39,7 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       ServiceRequest: 'ServiceRequest',
       ServiceRequestStatusChange: 'ServiceRequestChange',
       PersonalDataAccess: 'PersonalDataAccessRecord',
+      Viewer: 'Viewer',
     },
     enums: {
       Gender: 'Gender',

@@ -241,6 +241,14 @@ const inGridA = (w: World, args: Record<string, unknown>): Subject => ({
 
 export const CALLS: Record<string, CallSpec> = {
   // residents: reads
+  'Query.me': {
+    self: true,
+    select: '{ roles gridIds resident { id } }',
+    setup: async (w) => {
+      const r = await w.resident();
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: {} };
+    },
+  },
   'Query.resident': {
     select: '{ id }',
     setup: async (w) => {
