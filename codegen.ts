@@ -39,6 +39,7 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       ServiceRequest: 'ServiceRequest',
       ServiceRequestStatusChange: 'ServiceRequestChange',
       PersonalDataAccess: 'PersonalDataAccessRecord',
+      Viewer: 'Viewer',
     },
     enums: {
       Gender: 'Gender',
@@ -108,6 +109,9 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       MediationSession: 'Session',
       Agreement: 'Agreement',
       FollowUp: 'FollowUp',
+      OverdueCase: 'OverdueCase',
+      DisputeCaseConnection: 'CasePage',
+      OverdueCaseConnection: 'OverdueCasePage',
       Resident: REFERENCE,
     },
     enums: {

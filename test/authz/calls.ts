@@ -241,6 +241,14 @@ const inGridA = (w: World, args: Record<string, unknown>): Subject => ({
 
 export const CALLS: Record<string, CallSpec> = {
   // residents: reads
+  'Query.me': {
+    self: true,
+    select: '{ roles gridIds resident { id } }',
+    setup: async (w) => {
+      const r = await w.resident();
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: {} };
+    },
+  },
   'Query.resident': {
     select: '{ id }',
     setup: async (w) => {
@@ -977,10 +985,10 @@ export const CALLS: Record<string, CallSpec> = {
     },
   },
   'Query.cases': {
-    select: '{ id }',
+    select: '{ edges { node { id } } }',
     setup: async (w) => {
       const c = await mediationCase(w, 'accepted');
-      return { owner: c.owner, args: {}, shows: c.caseId };
+      return { owner: c.owner, args: { first: 100 }, shows: c.caseId };
     },
   },
   'Query.mediators': {
@@ -988,7 +996,7 @@ export const CALLS: Record<string, CallSpec> = {
     setup: async (w) => ({ args: {}, shows: w.base.strangerMediator.id }),
   },
   'Query.overdueCases': {
-    select: '{ case { id } reason }',
+    select: '{ edges { node { case { id } reason } } }',
     setup: async (w) => {
       const c = await mediationCase(w, 'accepted');
       // No call accepts a case in the past: age the acceptance where it is stored.
@@ -997,7 +1005,7 @@ export const CALLS: Record<string, CallSpec> = {
         `UPDATE cases SET accepted_at = now() - interval '40 days' WHERE id = $1`,
         [c.caseId],
       );
-      return { owner: c.owner, args: {}, shows: c.caseId };
+      return { owner: c.owner, args: { first: 100 }, shows: c.caseId };
     },
   },
   'Query.mediationStats': {

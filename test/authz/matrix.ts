@@ -76,6 +76,7 @@ const EVERYONE = WHO;
 
 export const MATRIX: Record<string, Rule> = {
   // residents: reads
+  'Query.me': rule(SIGNED_IN),
   'Query.resident': rule(DEPARTMENTS, ['resident', 'grid_member']),
   'Query.residents': rule(DEPARTMENTS, ['resident', 'grid_member']),
   'Query.household': rule(DEPARTMENTS, ['resident', 'grid_member']),

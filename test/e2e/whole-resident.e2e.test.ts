@@ -600,11 +600,15 @@ describe('the whole system seen by its users', () => {
       phone: subject.phone,
     });
 
+    // The resident app does not pass its own id: `me` finds the record, the other subgraphs'
+    // fields on it come through the federation.
     const home = await sys.gw.query<{
-      resident: { bookings: unknown[] };
+      me: { resident: { name: string; bookings: unknown[]; volunteerProfile: unknown } };
       upcomingActivities: unknown[];
-    }>(operation('ResidentHome'), { me: subject.id }, self);
+    }>(operation('ResidentHome'), {}, self);
     expect(home.errors).toBeUndefined();
-    expect(home.data!.resident.bookings).toHaveLength(1);
+    expect(home.data!.me.resident.name).toBe('Han Yuzhen');
+    expect(home.data!.me.resident.bookings).toHaveLength(1);
+    expect(home.data!.me.resident.volunteerProfile).not.toBeNull();
   });
 });

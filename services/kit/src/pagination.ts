@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { badInput } from './errors';
 import { textProblem } from './validation';
 
@@ -35,3 +36,53 @@ export function pageSize(first: number | null | undefined, fallback = 20, max = 
     throw badInput('first', `first: must be 1 to ${max}`);
   return n;
 }
+
+/**
+ * Decodes an `after` cursor whose values are a listing's sort key and id, each checked by its
+ * schema (e.g. `[isoInstant, uuid]`); undefined without a cursor, BAD_USER_INPUT naming `field`
+ * for anything this listing did not hand out.
+ */
+export function decodeKeyset<const S extends readonly z.ZodType<string | number>[]>(
+  cursor: string | null | undefined,
+  parts: S,
+  field = 'after',
+): { -readonly [K in keyof S]: z.output<S[K]> } | undefined {
+  if (!cursor) return undefined;
+  const values = decodeCursor(cursor, parts.length, field);
+  if (!values.every((v, i) => parts[i]!.safeParse(v).success))
+    throw badInput(field, `${field}: not a cursor returned by this field`);
+  return values as { -readonly [K in keyof S]: z.output<S[K]> };
+}
+
+/** One page of a keyset listing, as every `XConnection` type of the schema resolves it. */
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+  /** The cursor of an item: its sort key and id. */
+  cursor: (item: T) => string;
+  /** How many match in all: one more statement, run only when `totalCount` is selected. */
+  totalCount: () => Promise<number>;
+}
+
+/** The page of rows read with `LIMIT first + 1`. */
+export const pageOf = <T>(
+  rows: T[],
+  first: number,
+  cursor: (item: T) => string,
+  totalCount: () => Promise<number>,
+): Page<T> => ({
+  items: rows.slice(0, first),
+  hasNextPage: rows.length > first,
+  cursor,
+  totalCount,
+});
+
+/** The resolvers of a connection type (`edges`, `pageInfo`, `totalCount`) over a {@link Page}. */
+export const connectionResolvers = <T>() => ({
+  edges: (page: Page<T>) => page.items.map((node) => ({ cursor: page.cursor(node), node })),
+  pageInfo: (page: Page<T>) => {
+    const last = page.items[page.items.length - 1];
+    return { hasNextPage: page.hasNextPage, endCursor: last ? page.cursor(last) : null };
+  },
+  totalCount: (page: Page<T>) => page.totalCount(),
+});

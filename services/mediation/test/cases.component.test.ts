@@ -787,12 +787,69 @@ describe('mediation: cases', () => {
         )
       ).errors?.[0]?.extensions?.code,
     ).toBe('FORBIDDEN');
-    const overdue = await asStaff(`{ overdueCases { case { id } reason } }`);
+    const overdue = await asStaff(
+      `{ overdueCases(first: 100) { edges { node { case { id } reason } } totalCount } }`,
+    );
     expect(overdue.errors).toBeUndefined();
-    expect(
-      (overdue.data as { overdueCases: { reason: string }[] }).overdueCases.some(
-        (o) => o.reason === 'NOT_RESOLVED_IN_A_MONTH',
-      ),
-    ).toBe(true);
+    const page = (
+      overdue.data as {
+        overdueCases: { edges: { node: { reason: string } }[]; totalCount: number };
+      }
+    ).overdueCases;
+    expect(page.edges.some(({ node }) => node.reason === 'NOT_RESOLVED_IN_A_MONTH')).toBe(true);
+    expect(page.totalCount).toBeGreaterThanOrEqual(page.edges.length);
+  });
+
+  it('when cases are listed a page at a time, then the pages follow each other newest first, one statement each, counted only when asked', async () => {
+    const statusOf = 'withdrawn';
+    const filed: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = randomUUID();
+      filed.push(id);
+      await sql(
+        `INSERT INTO cases (id, category, source, summary, status, filed_at, created_by)
+         VALUES ($1, 'other', 'committee', 'paged', $2, $3, 'test')`,
+        [id, statusOf, new Date(Date.UTC(2020, 0, 1 + i))],
+      );
+    }
+    const all = await sql<{ id: string }>(
+      `SELECT id FROM cases WHERE status = $1 ORDER BY filed_at DESC, id DESC`,
+      [statusOf],
+    );
+    const list = `query($after: String) { cases(first: 2, after: $after, status: WITHDRAWN) {
+      edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`;
+    type CasePage = {
+      cases: {
+        edges: { cursor: string; node: { id: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    };
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res = await asStaff(list, { after });
+      expect(res.errors).toBeUndefined();
+      expect(res.statements).toBe(1);
+      const page = (res.data as CasePage).cases;
+      seen.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      expect(page.pageInfo.endCursor).toBe(page.edges[1]!.cursor);
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(all.map((r) => r.id));
+    expect(seen.slice(-5)).toEqual([...filed].reverse());
+
+    const counted = await asStaff(`{ cases(status: WITHDRAWN) { totalCount } }`);
+    expect(counted.data).toEqual({ cases: { totalCount: all.length } });
+    expect(counted.statements).toBe(2);
+
+    for (const [args, field] of [
+      ['first: 0', 'first'],
+      ['first: 101', 'first'],
+      ['after: "nope"', 'after'],
+    ]) {
+      const bad = await asStaff(`{ cases(${args}) { totalCount } }`);
+      expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
   });
 });

@@ -102,9 +102,14 @@ describe('mediation: parties the registry cannot resolve', () => {
     );
 
     const select = `id parties { role resident { id name } } sessions { attendees { id name } }`;
-    const listed = await asStaff(`{ cases { ${select} } }`);
+    const listed = await asStaff(`{ cases(first: 100) { edges { node { ${select} } } } }`);
     expect(listed.data).not.toBeNull();
-    const byId = new Map((listed.data as { cases: Case[] }).cases.map((c) => [c.id, c]));
+    const byId = new Map(
+      (listed.data as { cases: { edges: { node: Case }[] } }).cases.edges.map(({ node }) => [
+        node.id,
+        node,
+      ]),
+    );
     expect(byId.get(filed)!.parties).toEqual([
       { role: 'APPLICANT', resident: { id: a, name: 'Li Na' } },
       { role: 'RESPONDENT', resident: { id: b, name: 'Zhao Lei' } },

@@ -535,6 +535,34 @@ describe('residents subgraph', () => {
       expect((res.data as Page).residents.totalCount).toBe(1);
     });
 
+    it('when callers ask who they are, then a resident gets their own record, others none, anonymous callers UNAUTHENTICATED', async () => {
+      const me = ids[1]!;
+      const query = `{ me { roles gridIds resident { id } } }`;
+      const asResident = await callSubgraph(
+        service,
+        caller(['resident'], { residentId: me }),
+        query,
+      );
+      expect(asResident.data).toEqual({
+        me: { roles: ['resident'], gridIds: [], resident: { id: me } },
+      });
+      const grid = randomUUID();
+      const asMember = await callSubgraph(
+        service,
+        caller(['grid_member'], { gridIds: [grid] }),
+        query,
+      );
+      expect(asMember.data).toEqual({
+        me: { roles: ['grid_member'], gridIds: [grid], resident: null },
+      });
+      const anonymous = await callSubgraph(
+        service,
+        { userId: null, roles: [], gridIds: [] },
+        query,
+      );
+      expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
     it('when a resident is read with their household address, then the household and its building come in one statement', async () => {
       const room = String(Math.floor(Math.random() * 1e6));
       const { householdId } = await seedHousehold(asStaff, room);

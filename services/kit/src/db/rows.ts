@@ -17,3 +17,12 @@ export async function queryRows(
     return result[0] as Row[];
   return result as Row[];
 }
+
+/** Collects positional parameters while a statement with optional conditions is put together. */
+export class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}

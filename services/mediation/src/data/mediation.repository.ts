@@ -1,5 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import { knownResidentStatuses, queryRows, type KnownResidentStatus, type Row } from '@liyuan/kit';
+import {
+  knownResidentStatuses,
+  Params,
+  queryRows,
+  type KnownResidentStatus,
+  type Row,
+} from '@liyuan/kit';
 import type { CaseStatus, Outcome } from '../domain/case-status';
 import type {
   Agreement,
@@ -7,10 +13,23 @@ import type {
   DisputeCase,
   FollowUp,
   Mediator,
+  OverdueItem,
   Party,
   Session,
 } from '../domain/model';
-import type { MediationStore } from '../domain/ports';
+import type { CaseListing, MediationStore } from '../domain/ports';
+
+/**
+ * What is overdue as of $1: accepted cases with no outcome a month after acceptance, and late
+ * follow-ups; `since` is the deadline, to the millisecond (as cursors carry it).
+ */
+const OVERDUE = `
+  SELECT id AS item_id, id AS case_id, 'NOT_RESOLVED_IN_A_MONTH' AS reason,
+         date_trunc('milliseconds', accepted_at + interval '1 month') AS since
+    FROM cases WHERE status IN ('accepted', 'in_mediation') AND accepted_at + interval '1 month' < $1
+  UNION ALL
+  SELECT id, case_id, 'FOLLOW_UP_LATE', due_on::timestamptz + interval '1 day'
+    FROM follow_ups WHERE done_at IS NULL AND due_on < ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date`;
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -123,32 +142,48 @@ export class TypeOrmMediationStore implements MediationStore {
       [id, from, status, actor],
     );
   }
-  async listCases(filter: {
-    mediatorUserId?: string;
-    residentId?: string;
-    status?: CaseStatus;
-  }): Promise<DisputeCase[]> {
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
+  /** The conditions of a case listing, over `cases`. */
+  private static listing(filter: CaseListing, params: Params): string[] {
+    const p = (v: unknown) => params.add(v);
     const cond: string[] = [];
+    const whose: string[] = [];
     if (filter.mediatorUserId) {
-      cond.push(`id IN (SELECT cm.case_id FROM case_mediators cm JOIN mediators m ON m.id = cm.mediator_id
+      whose.push(`id IN (SELECT cm.case_id FROM case_mediators cm JOIN mediators m ON m.id = cm.mediator_id
                          WHERE m.user_id = ${p(filter.mediatorUserId)})`);
     }
     if (filter.residentId)
-      cond.push(
+      whose.push(
         `id IN (SELECT case_id FROM case_parties WHERE resident_id = ${p(filter.residentId)})`,
       );
+    if (whose.length) cond.push(`(${whose.join(' OR ')})`);
     if (filter.status) cond.push(`status = ${p(filter.status)}`);
+    return cond;
+  }
+  async listCases(
+    filter: CaseListing,
+    page: { after?: readonly [string, string]; limit: number },
+  ): Promise<DisputeCase[]> {
+    const params = new Params();
+    const p = (v: unknown) => params.add(v);
+    const cond = TypeOrmMediationStore.listing(filter, params);
+    if (page.after)
+      cond.push(`(filed_at, id) < (${p(page.after[0])}::timestamptz, ${p(page.after[1])}::uuid)`);
     return (
       await this.rows(
-        `SELECT * FROM cases ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''} ORDER BY filed_at DESC, id`,
-        params,
+        `SELECT * FROM cases ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
+          ORDER BY filed_at DESC, id DESC LIMIT ${p(page.limit)}`,
+        params.values,
       )
     ).map(toCase);
+  }
+  async countCases(filter: CaseListing): Promise<number> {
+    const params = new Params();
+    const cond = TypeOrmMediationStore.listing(filter, params);
+    const [row] = await this.rows(
+      `SELECT count(*)::int AS n FROM cases ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}`,
+      params.values,
+    );
+    return Number(row?.n ?? 0);
   }
   async partiesOf(caseIds: readonly string[]): Promise<Party[]> {
     if (!caseIds.length) return [];
@@ -296,21 +331,29 @@ export class TypeOrmMediationStore implements MediationStore {
     ]);
   }
 
-  async overdue(asOf: Date): Promise<{ caseId: string; reason: string; since: Date }[]> {
+  async overdue(
+    asOf: Date,
+    page: { after?: readonly [string, string]; limit: number },
+  ): Promise<OverdueItem[]> {
+    const params: unknown[] = [asOf, page.limit];
+    const after = page.after ? `WHERE (o.since, o.item_id) > ($3::timestamptz, $4::uuid)` : '';
+    if (page.after) params.push(...page.after);
     const rows = await this.rows(
-      `SELECT id AS case_id, 'NOT_RESOLVED_IN_A_MONTH' AS reason, accepted_at + interval '1 month' AS since
-         FROM cases WHERE status IN ('accepted', 'in_mediation') AND accepted_at + interval '1 month' < $1
-       UNION ALL
-       SELECT case_id, 'FOLLOW_UP_LATE', due_on::timestamptz + interval '1 day'
-         FROM follow_ups WHERE done_at IS NULL AND due_on < ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
-       ORDER BY since, case_id`,
-      [asOf],
+      `SELECT o.item_id AS overdue_item_id, o.reason AS overdue_reason, o.since AS overdue_since, c.*
+         FROM (${OVERDUE}) o JOIN cases c ON c.id = o.case_id
+         ${after} ORDER BY o.since, o.item_id LIMIT $2`,
+      params,
     );
     return rows.map((r) => ({
-      caseId: String(r.case_id),
-      reason: String(r.reason),
-      since: r.since as Date,
+      itemId: String(r.overdue_item_id),
+      case: toCase(r),
+      reason: r.overdue_reason as OverdueItem['reason'],
+      since: r.overdue_since as Date,
     }));
+  }
+  async countOverdue(asOf: Date): Promise<number> {
+    const [row] = await this.rows(`SELECT count(*)::int AS n FROM (${OVERDUE}) o`, [asOf]);
+    return Number(row?.n ?? 0);
   }
   async casesFiledBetween(from: string, to: string): Promise<DisputeCase[]> {
     return (

@@ -7,6 +7,8 @@ import {
   badInput,
   checkResidentReference,
   conflict,
+  decodeKeyset,
+  encodeCursor,
   distinct,
   forbidden,
   freeText,
@@ -15,6 +17,8 @@ import {
   isoInstant,
   line,
   notFound,
+  pageOf,
+  pageSize,
   parseInput,
   unauthenticated,
   uuid,
@@ -26,12 +30,17 @@ import {
   CATEGORIES,
   PARTY_ROLES,
   SOURCES,
+  type CasePage,
   type DisputeCase,
   type FollowUp,
+  type OverdueCasePage,
   type Mediator,
   type Party,
 } from './model';
-import type { MediationStore, RunInTransaction, Tx } from './ports';
+import type { CaseListing, MediationStore, RunInTransaction, Tx } from './ports';
+
+/** A case's position in a listing, newest first: its filing instant and id. */
+const caseCursor = (c: DisputeCase): string => encodeCursor([c.filedAt.toISOString(), c.id]);
 
 const fileInput = z
   .object({
@@ -396,34 +405,48 @@ export class Cases {
     return this.read.allMediators();
   }
 
-  /** Cases the caller may see, newest first. */
-  async list(caller: Caller, status?: CaseStatus): Promise<DisputeCase[]> {
+  /** A page of the cases the caller may see, newest first (first: 1 to 100, default 20). */
+  async list(
+    caller: Caller,
+    args: { first?: number | null; after?: string | null; status?: CaseStatus | null },
+  ): Promise<CasePage> {
     if (caller.userId === null) throw unauthenticated();
-    if (isMediationStaff(caller)) return this.read.listCases({ status });
-    const lists: DisputeCase[][] = [];
-    if (hasRole(caller, 'mediator'))
-      lists.push(await this.read.listCases({ mediatorUserId: caller.userId, status }));
-    if (caller.residentId)
-      lists.push(await this.read.listCases({ residentId: caller.residentId, status }));
-    const seen = new Map(lists.flat().map((c) => [c.id, c]));
-    return [...seen.values()].sort((a, b) => b.filedAt.getTime() - a.filedAt.getTime());
+    const first = pageSize(args.first);
+    const after = decodeKeyset(args.after, [isoInstant, uuid]);
+    const status = args.status ?? undefined;
+    const filter: CaseListing = isMediationStaff(caller)
+      ? { status }
+      : {
+          mediatorUserId: hasRole(caller, 'mediator') ? caller.userId : undefined,
+          residentId: caller.residentId ?? undefined,
+          status,
+        };
+    if (!isMediationStaff(caller) && !filter.mediatorUserId && !filter.residentId)
+      return pageOf([], first, caseCursor, () => Promise.resolve(0));
+    const rows = await this.read.listCases(filter, { after, limit: first + 1 });
+    return pageOf(rows, first, caseCursor, () => this.read.countCases(filter));
   }
 
-  /** Accepted cases unresolved after a month, and late follow-ups (staff). */
+  /** A page of accepted cases unresolved after a month, and late follow-ups (staff). */
   async overdue(
     caller: Caller,
-  ): Promise<{ case: DisputeCase; reason: string; daysOverdue: number }[]> {
+    args: { first?: number | null; after?: string | null },
+  ): Promise<OverdueCasePage> {
     requireStaff(caller);
+    const first = pageSize(args.first);
+    const after = decodeKeyset(args.after, [isoInstant, uuid]);
     const now = this.clock();
-    const rows = await this.read.overdue(now);
-    const cases = new Map(
-      (await this.read.casesByIds([...new Set(rows.map((r) => r.caseId))])).map((c) => [c.id, c]),
-    );
-    return rows.map((r) => ({
-      case: cases.get(r.caseId)!,
-      reason: r.reason,
+    const rows = await this.read.overdue(now, { after, limit: first + 1 });
+    const items = rows.map((r) => ({
+      ...r,
       daysOverdue: Math.max(0, Math.floor((now.getTime() - r.since.getTime()) / DAY)),
     }));
+    return pageOf(
+      items,
+      first,
+      (o) => encodeCursor([o.since.toISOString(), o.itemId]),
+      () => this.read.countOverdue(now),
+    );
   }
 
   /** Counts by category and outcome, success rate and average days to resolve for cases filed in [from, to). */

@@ -1,3 +1,4 @@
+import type { Page } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from './case-status';
 
 export const CATEGORIES = ['neighbour', 'family', 'property', 'labour', 'other'] as const;
@@ -65,3 +66,21 @@ export interface FollowUp {
   doneAt: Date | null;
   outcome: string | null;
 }
+
+/** Something overdue: a case unresolved a month after acceptance, or a late follow-up of it. */
+export interface OverdueItem {
+  /** The case's id for an unresolved case, the follow-up's for a late follow-up. */
+  itemId: string;
+  case: DisputeCase;
+  reason: 'NOT_RESOLVED_IN_A_MONTH' | 'FOLLOW_UP_LATE';
+  /** The deadline that passed. */
+  since: Date;
+}
+
+/** An overdue item and how many whole days ago its deadline passed. */
+export interface OverdueCase extends OverdueItem {
+  daysOverdue: number;
+}
+
+export type CasePage = Page<DisputeCase>;
+export type OverdueCasePage = Page<OverdueCase>;

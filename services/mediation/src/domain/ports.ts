@@ -1,6 +1,24 @@
 import type { KnownResidentStatus, Publish } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from './case-status';
-import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from './model';
+import type {
+  Agreement,
+  DisputeCase,
+  FollowUp,
+  Mediator,
+  OverdueItem,
+  Party,
+  Session,
+} from './model';
+
+/**
+ * Which cases a listing reads: all (staff), or those a mediator is assigned to or a resident is
+ * a party to (either), optionally of one status.
+ */
+export interface CaseListing {
+  mediatorUserId?: string;
+  residentId?: string;
+  status?: CaseStatus;
+}
 
 /** The mediation database over one connection or transaction. */
 export interface MediationStore {
@@ -20,12 +38,12 @@ export interface MediationStore {
     actor: string,
     from: CaseStatus,
   ): Promise<void>;
-  /** Cases visible to a caller: all (staff), those a mediator is assigned to, those of a resident. */
-  listCases(filter: {
-    mediatorUserId?: string;
-    residentId?: string;
-    status?: CaseStatus;
-  }): Promise<DisputeCase[]>;
+  /** A page of cases, newest first (filed_at, id descending), after the cursor's (filedAt, id). */
+  listCases(
+    filter: CaseListing,
+    page: { after?: readonly [string, string]; limit: number },
+  ): Promise<DisputeCase[]>;
+  countCases(filter: CaseListing): Promise<number>;
   partiesOf(caseIds: readonly string[]): Promise<Party[]>;
   casesOfResidents(
     residentIds: readonly string[],
@@ -50,8 +68,15 @@ export interface MediationStore {
   lockFollowUp(id: string): Promise<FollowUp | undefined>;
   completeFollowUp(id: string, outcome: string): Promise<void>;
 
-  /** Accepted cases with no outcome a month after acceptance, and late follow-ups, as of `asOf`. */
-  overdue(asOf: Date): Promise<{ caseId: string; reason: string; since: Date }[]>;
+  /**
+   * A page of what is overdue as of `asOf`: accepted cases with no outcome a month after
+   * acceptance (item: the case) and late follow-ups (item: the follow-up), by (since, item id).
+   */
+  overdue(
+    asOf: Date,
+    page: { after?: readonly [string, string]; limit: number },
+  ): Promise<OverdueItem[]>;
+  countOverdue(asOf: Date): Promise<number>;
   /** Cases filed in [from, to) with what the statistics need. */
   casesFiledBetween(from: string, to: string): Promise<DisputeCase[]>;
 }

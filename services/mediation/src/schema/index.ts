@@ -2,10 +2,12 @@ import { DateScalar, DateTimeScalar } from '@liyuan/kit';
 import { Agreement } from './agreement.resolvers';
 import { CaseParty } from './case-party.resolvers';
 import { DisputeCase } from './dispute-case.resolvers';
+import { DisputeCaseConnection } from './dispute-case-connection.resolvers';
 import { enums } from './enums';
 import type { Resolvers } from './generated/resolvers-types';
 import { MediationSession } from './mediation-session.resolvers';
 import { Mutation } from './mutation.resolvers';
+import { OverdueCaseConnection } from './overdue-case-connection.resolvers';
 import { Query } from './query.resolvers';
 import { Resident } from './resident.resolvers';
 
@@ -17,6 +19,8 @@ export const resolvers: Resolvers = {
   Query,
   Mutation,
   DisputeCase,
+  DisputeCaseConnection,
+  OverdueCaseConnection,
   CaseParty,
   MediationSession,
   Agreement,

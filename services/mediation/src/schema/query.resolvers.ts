@@ -7,11 +7,15 @@ export const Query: QueryResolvers = {
     const c = await ctx.loaders.case.load(idArg(a.id, 'id'));
     return c && (await ctx.visible(c)) ? c : null;
   },
-  cases: (_, a, ctx) => ctx.cases.list(ctx.caller, a.status ?? undefined),
+  cases: async (_, a, ctx) => {
+    const page = await ctx.cases.list(ctx.caller, a);
+    for (const c of page.items) ctx.loaders.case.prime(c.id, c);
+    return page;
+  },
   mediators: (_, __, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     return ctx.cases.mediators();
   },
-  overdueCases: (_, __, ctx) => ctx.cases.overdue(ctx.caller),
+  overdueCases: (_, a, ctx) => ctx.cases.overdue(ctx.caller, a),
   mediationStats: (_, a, ctx) => ctx.cases.stats(ctx.caller, a.from, a.to),
 };

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows, type Row } from '@liyuan/kit';
+import { Params, queryRows, type Row } from '@liyuan/kit';
 import type { RegistryStore } from '../domain/ports';
 import type {
   Building,
@@ -86,15 +86,6 @@ const toKeyGroupTag = (r: Row): KeyGroupTag => ({
   name: String(r.name),
   visitCadenceDays: r.visit_cadence_days === null ? null : Number(r.visit_cadence_days),
 });
-
-/** Collects positional parameters while a statement with optional conditions is put together. */
-class Params {
-  readonly values: unknown[] = [];
-  add(v: unknown): string {
-    this.values.push(v);
-    return `$${this.values.length}`;
-  }
-}
 
 /** The registry over TypeORM's manager; every list read is one statement, whatever the number of ids. */
 export class TypeOrmRegistryStore implements RegistryStore {

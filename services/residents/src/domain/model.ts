@@ -1,5 +1,7 @@
 /** The registry as the domain sees it: plain values, no ORM and no GraphQL. */
 
+import type { Caller } from '@liyuan/kit';
+
 export const GENDERS = ['male', 'female'] as const;
 export type Gender = (typeof GENDERS)[number];
 
@@ -187,3 +189,6 @@ export interface PersonalDataAccessRecord extends PersonalDataAccess {
   purpose: string;
   accessedAt: Date;
 }
+
+/** The signed-in caller as `Query.me` answers it: who they are and what they may do. */
+export type Viewer = Caller;

@@ -11,6 +11,7 @@ import { Resident } from './resident.resolvers';
 import { ResidentConnection } from './resident-connection.resolvers';
 import { ScheduledVisit } from './scheduled-visit.resolvers';
 import { ServiceRequest } from './service-request.resolvers';
+import { Viewer } from './viewer.resolvers';
 import { Visit } from './visit.resolvers';
 import { VisitDue } from './visit-due.resolvers';
 
@@ -31,4 +32,5 @@ export const resolvers: Resolvers = {
   VisitDue,
   ScheduledVisit,
   ServiceRequest,
+  Viewer,
 };

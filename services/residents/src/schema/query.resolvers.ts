@@ -14,6 +14,10 @@ function connection<T>(page: { items: T[]; hasNextPage: boolean }, cursor: (item
 }
 
 export const Query: QueryResolvers = {
+  me: (_, __, ctx) => {
+    if (ctx.caller.userId === null) throw unauthenticated();
+    return ctx.caller;
+  },
   resident: (_, args, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     return loadReadableResident(ctx, idArg(args.id, 'id'));

@@ -12,6 +12,9 @@ import type {
   Session as SessionModel,
   Agreement as AgreementModel,
   FollowUp as FollowUpModel,
+  OverdueCase as OverdueCaseModel,
+  CasePage as CasePageModel,
+  OverdueCasePage as OverdueCasePageModel,
 } from '../../domain/model';
 import type { MediationContext } from '../context';
 export type Maybe<T> = T | null | undefined;
@@ -141,6 +144,26 @@ export type DisputeCase = {
   status: CaseStatus;
   /** The account of the dispute. */
   summary: Scalars['String']['output'];
+};
+
+/** One page of cases, newest first. */
+export type DisputeCaseConnection = {
+  __typename?: 'DisputeCaseConnection';
+  /** The cases of this page with their cursors. */
+  edges: Array<DisputeCaseEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many cases the caller may see match in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A case and the cursor that points at it. */
+export type DisputeCaseEdge = {
+  __typename?: 'DisputeCaseEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The case. */
+  node: DisputeCase;
 };
 
 /** A new case. */
@@ -313,20 +336,49 @@ export type OverdueCase = {
   reason: Scalars['String']['output'];
 };
 
+/** One page of what is overdue, longest overdue first. */
+export type OverdueCaseConnection = {
+  __typename?: 'OverdueCaseConnection';
+  /** The overdue cases of this page with their cursors. */
+  edges: Array<OverdueCaseEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many are overdue in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An overdue case and the cursor that points at it. */
+export type OverdueCaseEdge = {
+  __typename?: 'OverdueCaseEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The overdue case. */
+  node: OverdueCase;
+};
+
+/** Cursor pagination state. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of the page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export { PartyRole };
 
 export type Query = {
   __typename?: 'Query';
   /** A case by id (its parties, mediators, mediation staff); null when it does not exist or is not visible. */
   case?: Maybe<DisputeCase>;
-  /** Cases the caller may see, newest first, optionally by status. */
-  cases: Array<DisputeCase>;
+  /** Cases the caller may see, newest first, optionally by status, a page at a time (first: 1 to 100, default 20). */
+  cases: DisputeCaseConnection;
   /** Figures for cases filed between from and to (mediation staff). */
   mediationStats: MediationStats;
   /** The mediator roster (signed-in callers). */
   mediators: Array<Mediator>;
-  /** Accepted cases unresolved after a month and agreements whose follow-up is late (mediation staff). */
-  overdueCases: Array<OverdueCase>;
+  /** Accepted cases unresolved after a month and agreements whose follow-up is late, longest overdue first, a page at a time (first: 1 to 100, default 20; mediation staff). */
+  overdueCases: OverdueCaseConnection;
 };
 
 export type QueryCaseArgs = {
@@ -334,12 +386,19 @@ export type QueryCaseArgs = {
 };
 
 export type QueryCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<CaseStatus>;
 };
 
 export type QueryMediationStatsArgs = {
   from: Scalars['Date']['input'];
   to: Scalars['Date']['input'];
+};
+
+export type QueryOverdueCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A resident as mediation knows them. */
@@ -499,6 +558,10 @@ export type ResolversTypes = {
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DisputeCase: ResolverTypeWrapper<DisputeCaseModel>;
+  DisputeCaseConnection: ResolverTypeWrapper<CasePageModel>;
+  DisputeCaseEdge: ResolverTypeWrapper<
+    Omit<DisputeCaseEdge, 'node'> & { node: ResolversTypes['DisputeCase'] }
+  >;
   FileCaseInput: FileCaseInput;
   FollowUp: ResolverTypeWrapper<FollowUpModel>;
   MediationSession: ResolverTypeWrapper<SessionModel>;
@@ -507,9 +570,12 @@ export type ResolversTypes = {
   Mediator: ResolverTypeWrapper<MediatorModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  OverdueCase: ResolverTypeWrapper<
-    Omit<OverdueCase, 'case'> & { case: ResolversTypes['DisputeCase'] }
+  OverdueCase: ResolverTypeWrapper<OverdueCaseModel>;
+  OverdueCaseConnection: ResolverTypeWrapper<OverdueCasePageModel>;
+  OverdueCaseEdge: ResolverTypeWrapper<
+    Omit<OverdueCaseEdge, 'node'> & { node: ResolversTypes['OverdueCase'] }
   >;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   PartyRole: PartyRole;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Resident: ResolverTypeWrapper<{ id: string }>;
@@ -529,6 +595,8 @@ export type ResolversParentTypes = {
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DisputeCase: DisputeCaseModel;
+  DisputeCaseConnection: CasePageModel;
+  DisputeCaseEdge: Omit<DisputeCaseEdge, 'node'> & { node: ResolversParentTypes['DisputeCase'] };
   FileCaseInput: FileCaseInput;
   FollowUp: FollowUpModel;
   MediationSession: SessionModel;
@@ -537,7 +605,10 @@ export type ResolversParentTypes = {
   Mediator: MediatorModel;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
-  OverdueCase: Omit<OverdueCase, 'case'> & { case: ResolversParentTypes['DisputeCase'] };
+  OverdueCase: OverdueCaseModel;
+  OverdueCaseConnection: OverdueCasePageModel;
+  OverdueCaseEdge: Omit<OverdueCaseEdge, 'node'> & { node: ResolversParentTypes['OverdueCase'] };
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Resident: { id: string };
 };
@@ -638,6 +709,25 @@ export type DisputeCaseResolvers<
   source?: Resolver<ResolversTypes['CaseSource'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CaseStatus'], ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DisputeCaseConnectionResolvers<
+  ContextType = MediationContext,
+  ParentType extends ResolversParentTypes['DisputeCaseConnection'] =
+    ResolversParentTypes['DisputeCaseConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['DisputeCaseEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type DisputeCaseEdgeResolvers<
+  ContextType = MediationContext,
+  ParentType extends ResolversParentTypes['DisputeCaseEdge'] =
+    ResolversParentTypes['DisputeCaseEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['DisputeCase'], ParentType, ContextType>;
 };
 
 export type FollowUpResolvers<
@@ -783,6 +873,33 @@ export type OverdueCaseResolvers<
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type OverdueCaseConnectionResolvers<
+  ContextType = MediationContext,
+  ParentType extends ResolversParentTypes['OverdueCaseConnection'] =
+    ResolversParentTypes['OverdueCaseConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['OverdueCaseEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OverdueCaseEdgeResolvers<
+  ContextType = MediationContext,
+  ParentType extends ResolversParentTypes['OverdueCaseEdge'] =
+    ResolversParentTypes['OverdueCaseEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['OverdueCase'], ParentType, ContextType>;
+};
+
+export type PageInfoResolvers<
+  ContextType = MediationContext,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type PartyRoleResolvers = EnumResolverSignature<
   { APPLICANT?: any; OTHER?: any; RESPONDENT?: any },
   ResolversTypes['PartyRole']
@@ -799,10 +916,10 @@ export type QueryResolvers<
     RequireFields<QueryCaseArgs, 'id'>
   >;
   cases?: Resolver<
-    Array<ResolversTypes['DisputeCase']>,
+    ResolversTypes['DisputeCaseConnection'],
     ParentType,
     ContextType,
-    Partial<QueryCasesArgs>
+    RequireFields<QueryCasesArgs, 'first'>
   >;
   mediationStats?: Resolver<
     ResolversTypes['MediationStats'],
@@ -811,7 +928,12 @@ export type QueryResolvers<
     RequireFields<QueryMediationStatsArgs, 'from' | 'to'>
   >;
   mediators?: Resolver<Array<ResolversTypes['Mediator']>, ParentType, ContextType>;
-  overdueCases?: Resolver<Array<ResolversTypes['OverdueCase']>, ParentType, ContextType>;
+  overdueCases?: Resolver<
+    ResolversTypes['OverdueCaseConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryOverdueCasesArgs, 'first'>
+  >;
 };
 
 export type ResidentResolvers<
@@ -840,12 +962,17 @@ export type Resolvers<ContextType = MediationContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DisputeCase?: DisputeCaseResolvers<ContextType>;
+  DisputeCaseConnection?: DisputeCaseConnectionResolvers<ContextType>;
+  DisputeCaseEdge?: DisputeCaseEdgeResolvers<ContextType>;
   FollowUp?: FollowUpResolvers<ContextType>;
   MediationSession?: MediationSessionResolvers<ContextType>;
   MediationStats?: MediationStatsResolvers<ContextType>;
   Mediator?: MediatorResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OverdueCase?: OverdueCaseResolvers<ContextType>;
+  OverdueCaseConnection?: OverdueCaseConnectionResolvers<ContextType>;
+  OverdueCaseEdge?: OverdueCaseEdgeResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   PartyRole?: PartyRoleResolvers;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;

@@ -21,6 +21,7 @@ import type {
   ServiceRequest as ServiceRequestModel,
   ServiceRequestChange as ServiceRequestChangeModel,
   PersonalDataAccessRecord as PersonalDataAccessRecordModel,
+  Viewer as ViewerModel,
 } from '../../domain/model';
 import type { ResidentPage as ResidentPageModel } from '../../domain/registry';
 import type { ResidentsContext } from '../context';
@@ -340,6 +341,8 @@ export type Query = {
   household?: Maybe<Household>;
   /** The configured key-group tags and their visit cadences. */
   keyGroupTags: Array<KeyGroupTag>;
+  /** The signed-in caller (every signed-in role; UNAUTHENTICATED for anonymous callers). */
+  me: Viewer;
   /** Unmasked reads of personal data, newest first (admin only). */
   personalDataAudit: PersonalDataAccessConnection;
   /** A resident by id; residents may read only themselves, grid members only their grids. */
@@ -663,6 +666,17 @@ export type UpdateResidentInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** The signed-in caller: their own resident record, if they are a resident, and what they may do. */
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** The grids the caller looks after as a grid member; empty for others. */
+  gridIds: Array<Scalars['ID']['output']>;
+  /** The caller's own resident record; null for a caller who is not a resident (staff, say). */
+  resident?: Maybe<Resident>;
+  /** The caller's roles, e.g. resident, grid_member, staff. */
+  roles: Array<Scalars['String']['output']>;
+};
+
 /** A grid member's visit to a household. */
 export type Visit = {
   __typename?: 'Visit';
@@ -901,6 +915,7 @@ export type ResolversTypes = {
   ServiceRequestStatusChange: ResolverTypeWrapper<ServiceRequestChangeModel>;
   ServiceRequestType: ServiceRequestType;
   UpdateResidentInput: UpdateResidentInput;
+  Viewer: ResolverTypeWrapper<ViewerModel>;
   Visit: ResolverTypeWrapper<VisitModel>;
   VisitDue: ResolverTypeWrapper<VisitDueModel>;
 };
@@ -953,6 +968,7 @@ export type ResolversParentTypes = {
   ServiceRequestFilter: ServiceRequestFilter;
   ServiceRequestStatusChange: ServiceRequestChangeModel;
   UpdateResidentInput: UpdateResidentInput;
+  Viewer: ViewerModel;
   Visit: VisitModel;
   VisitDue: VisitDueModel;
 };
@@ -1223,6 +1239,7 @@ export type QueryResolvers<
     RequireFields<QueryHouseholdArgs, 'id'>
   >;
   keyGroupTags?: Resolver<Array<ResolversTypes['KeyGroupTag']>, ParentType, ContextType>;
+  me?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   personalDataAudit?: Resolver<
     ResolversTypes['PersonalDataAccessConnection'],
     ParentType,
@@ -1442,6 +1459,15 @@ export type ServiceRequestTypeResolvers = EnumResolverSignature<
   ResolversTypes['ServiceRequestType']
 >;
 
+export type ViewerResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer'],
+> = {
+  gridIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  resident?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type VisitResolvers<
   ContextType = ResidentsContext,
   ParentType extends ResolversParentTypes['Visit'] = ResolversParentTypes['Visit'],
@@ -1497,6 +1523,7 @@ export type Resolvers<ContextType = ResidentsContext> = {
   ServiceRequestStatus?: ServiceRequestStatusResolvers;
   ServiceRequestStatusChange?: ServiceRequestStatusChangeResolvers<ContextType>;
   ServiceRequestType?: ServiceRequestTypeResolvers;
+  Viewer?: ViewerResolvers<ContextType>;
   Visit?: VisitResolvers<ContextType>;
   VisitDue?: VisitDueResolvers<ContextType>;
 };
