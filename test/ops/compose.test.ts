@@ -191,7 +191,8 @@ describe('docker-compose.yml', () => {
       const env = environmentOf(name);
       try {
         const config = loadSubgraph(name, env);
-        if (!config.database.url) problems.push(`${name}: no DATABASE_URL (would run an embedded database)`);
+        if (!config.database.url)
+          problems.push(`${name}: no DATABASE_URL (would run an embedded database)`);
         if (config.kafka.brokers.join(',') !== 'kafka:9092')
           problems.push(`${name}: KAFKA_BROKERS is ${config.kafka.brokers.join(',')}`);
         if (!config.demoData) problems.push(`${name}: DEMO_DATA is not true`);
