@@ -63,6 +63,9 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       Book: 'Book',
       Loan: 'Loan',
       Interval: 'Interval',
+      RepairOrderConnection: 'RepairOrderPage',
+      BookConnection: 'BookPage',
+      LoanConnection: 'LoanPage',
       Resident: REFERENCE,
     },
     enums: {

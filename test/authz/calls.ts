@@ -77,9 +77,9 @@ const reportFault = (w: World, equipmentId: string) =>
     { e: equipmentId },
   );
 
-const addBook = (w: World) =>
+const addBook = (w: World, title = unique('Dunhuang Murals')) =>
   w.id(`mutation($i: AddBookInput!) { addBook(input: $i) { id } }`, {
-    i: { title: unique('Dunhuang Murals'), author: 'Fan Jinshi', copies: 3 },
+    i: { title, author: 'Fan Jinshi', copies: 3 },
   });
 
 const lend = async (w: World, residentId: string) =>
@@ -561,27 +561,28 @@ export const CALLS: Record<string, CallSpec> = {
     },
   },
   'Query.openRepairOrders': {
-    select: '{ id }',
+    select: '{ edges { node { id } } }',
     setup: async (w) => {
       const id = await reportFault(w, await equipment(w));
-      return { args: {}, shows: id };
+      return { args: { first: 100 }, shows: id };
     },
   },
   'Query.books': {
-    select: '{ id }',
+    select: '{ edges { node { id } } }',
     setup: async (w) => {
-      const id = await addBook(w);
-      return { args: { search: 'Dunhuang' }, shows: id };
+      const title = unique('Dunhuang Murals');
+      const id = await addBook(w, title);
+      return { args: { first: 100, search: title }, shows: id };
     },
   },
   'Query.overdueLoans': {
-    select: '{ id }',
+    select: '{ edges { node { id } } }',
     setup: async (w) => {
       const r = await w.sharedResident();
       const id = await lend(w, r.id);
       // No call lends a book due in the past: age the loan where it is stored.
       await w.sql('facilities', `UPDATE loans SET due_on = current_date - 3 WHERE id = $1`, [id]);
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: {}, shows: id };
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: { first: 100 }, shows: id };
     },
   },
   'Resident.bookings': {

@@ -186,12 +186,18 @@ describe('the event flows between the five subgraphs', () => {
     const manager = await sys.gw.token(['facility_manager']);
     const orders = async () =>
       (
-        await q<{ openRepairOrders: { source: string; serviceRequestId: string | null }[] }>(
-          `query { openRepairOrders { source serviceRequestId } }`,
+        await q<{
+          openRepairOrders: {
+            edges: { node: { source: string; serviceRequestId: string | null } }[];
+          };
+        }>(
+          `query { openRepairOrders(first: 100) { edges { node { source serviceRequestId } } } }`,
           {},
           manager,
         )
-      ).openRepairOrders.filter((o) => o.serviceRequestId === request.id);
+      ).openRepairOrders.edges
+        .map(({ node }) => node)
+        .filter((o) => o.serviceRequestId === request.id);
     await waitFor('the repair order opened', async () =>
       (await orders()).length ? true : undefined,
     );

@@ -535,7 +535,7 @@ describe('facilities: bookings', () => {
         [
           'books(search:)',
           anonymous,
-          `query($s: String) { books(search: $s) { id } }`,
+          `query($s: String) { books(search: $s) { totalCount } }`,
           { s: 'a\u0000b' },
           'search',
         ],

@@ -5,6 +5,7 @@ import type { Producer } from 'kafkajs';
 import { callSubgraph, caller, silentLogger, startTestService } from '@liyuan/test-support/stack';
 import { testKafka } from '@liyuan/test-support/kafka';
 import { announceResidents } from '@liyuan/test-support/references';
+import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
 
 /** Equipment and repairs, the library, the Resident extension and the demo data, on real PostgreSQL. */
 describe('facilities: equipment, library, residents', () => {
@@ -183,9 +184,11 @@ describe('facilities: equipment, library, residents', () => {
       field: 'dueOn',
     });
     await sql(`UPDATE loans SET due_on = now()::date - 3 WHERE id = $1`, [loan.id]);
-    const overdue = `{ overdueLoans { id book { title available } } }`;
+    const overdue = `{ overdueLoans(first: 100) { edges { node { id book { title available } } } } }`;
     expect((await asManager(overdue)).data).toEqual({
-      overdueLoans: [{ id: loan.id, book: { title: 'Mogao Caves: A Guide', available: 1 } }],
+      overdueLoans: {
+        edges: [{ node: { id: loan.id, book: { title: 'Mogao Caves: A Guide', available: 1 } } }],
+      },
     });
     expect(
       (
@@ -194,13 +197,73 @@ describe('facilities: equipment, library, residents', () => {
         })
       ).errors,
     ).toBeUndefined();
-    expect((await asManager(overdue)).data).toEqual({ overdueLoans: [] });
+    expect((await asManager(overdue)).data).toEqual({ overdueLoans: { edges: [] } });
     const search = await callSubgraph(
       service,
       { userId: null, roles: [], gridIds: [] },
-      `{ books(search: "mogao") { title available } }`,
+      `{ books(search: "mogao") { edges { node { title available } } totalCount } }`,
     );
-    expect(search.data).toEqual({ books: [{ title: 'Mogao Caves: A Guide', available: 2 }] });
+    expect(search.data).toEqual({
+      books: { edges: [{ node: { title: 'Mogao Caves: A Guide', available: 2 } }], totalCount: 1 },
+    });
+  });
+
+  it('when titles, open repair orders and overdue loans are read a page at a time, then the pages cover every row once in order, one statement each, counted only when asked', async () => {
+    const title = `Paged ${randomUUID()}`;
+    const books = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    for (const [i, id] of books.entries())
+      await sql(`INSERT INTO books (id, title, author, copies) VALUES ($1, $2, 'Anon', 5)`, [
+        id,
+        `${title} ${i % 3}`,
+      ]);
+    for (let i = 0; i < 5; i++) {
+      await sql(
+        `INSERT INTO repair_orders (id, source, description, opened_at)
+         VALUES ($1, 'fault_report', 'paged', '2020-01-01T00:00:00.123456Z'::timestamptz + $2 * interval '1 microsecond')`,
+        [randomUUID(), i % 2],
+      );
+      await sql(
+        `INSERT INTO loans (id, book_id, resident_id, due_on) VALUES ($1, $2, $3, DATE '2020-01-01' + $4::int)`,
+        [randomUUID(), books[i], randomUUID(), i % 2],
+      );
+    }
+    const ids = async (text: string) => (await sql<{ id: string }>(text)).map((r) => r.id);
+    const listings: [string, string, string[]][] = [
+      ['books', '', await ids(`SELECT id FROM books ORDER BY title, id`)],
+      [
+        'books',
+        `search: "${title}"`,
+        await ids(`SELECT id FROM books WHERE title LIKE '${title}%' ORDER BY title, id`),
+      ],
+      [
+        'openRepairOrders',
+        '',
+        await ids(
+          `SELECT id FROM repair_orders WHERE status = 'open' ORDER BY date_trunc('milliseconds', opened_at), id`,
+        ),
+      ],
+      [
+        'overdueLoans',
+        '',
+        await ids(
+          `SELECT id FROM loans WHERE returned_at IS NULL AND due_on < now()::date ORDER BY due_on, id`,
+        ),
+      ],
+    ];
+    for (const [field, args, expected] of listings) {
+      expect(expected.length).toBeGreaterThanOrEqual(5);
+      const nodes = await readAllPages<{ id: string }>(asManager, field, {
+        first: 2,
+        args,
+        node: 'id',
+        statements: 1,
+      });
+      expect(nodes.map((n) => n.id)).toEqual(expected);
+      const counted = await asManager(`{ ${field}${args ? `(${args})` : ''} { totalCount } }`);
+      expect(counted.data).toEqual({ [field]: { totalCount: expected.length } });
+      expect(counted.statements).toBe(2);
+      await expectPageBoundsRefused(asManager, field, args);
+    }
   });
 
   it('when the gateway resolves many residents for bookings and loans, then each is one SQL statement whatever the count', async () => {

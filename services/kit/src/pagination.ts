@@ -86,3 +86,28 @@ export const connectionResolvers = <T>() => ({
   },
   totalCount: (page: Page<T>) => page.totalCount(),
 });
+
+/** Where a keyset read starts (after the decoded cursor, if any) and how many rows it reads. */
+export interface KeysetRange<K extends readonly (string | number)[] = readonly [string, string]> {
+  after?: K;
+  limit: number;
+}
+
+/**
+ * One page of a keyset listing from its `first` and `after` arguments: checks both (BAD_USER_INPUT
+ * naming the argument), reads `first + 1` rows after the cursor in one statement and counts only
+ * when `totalCount` is asked for.
+ */
+export async function readPage<T, const S extends readonly z.ZodType<string | number>[]>(
+  args: { first?: number | null; after?: string | null },
+  parts: S,
+  page: {
+    read: (range: KeysetRange<{ -readonly [K in keyof S]: z.output<S[K]> }>) => Promise<T[]>;
+    cursor: (item: T) => string;
+    count: () => Promise<number>;
+  },
+): Promise<Page<T>> {
+  const first = pageSize(args.first);
+  const after = decodeKeyset(args.after, parts);
+  return pageOf(await page.read({ after, limit: first + 1 }), first, page.cursor, page.count);
+}

@@ -1,5 +1,13 @@
 import type { EntityManager } from 'typeorm';
-import { knownResidentStatuses, queryRows, type KnownResidentStatus, type Row } from '@liyuan/kit';
+import {
+  knownResidentStatuses,
+  Params,
+  queryCount,
+  queryRows,
+  type KeysetRange,
+  type KnownResidentStatus,
+  type Row,
+} from '@liyuan/kit';
 import type {
   Book,
   Booking,
@@ -85,6 +93,9 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
 
   private rows(sql: string, params: unknown[] = []): Promise<Row[]> {
     return queryRows(this.m, sql, params);
+  }
+  private count(sql: string, params: unknown[] = []): Promise<number> {
+    return queryCount(this.m, sql, params);
   }
 
   async facilitiesByIds(ids: readonly string[]): Promise<Facility[]> {
@@ -312,28 +323,61 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
       [id, resolution],
     );
   }
-  async openRepairOrders(equipmentId?: string): Promise<RepairOrder[]> {
-    const rows = equipmentId
-      ? await this.rows(
-          `SELECT * FROM repair_orders WHERE status = 'open' AND equipment_id = $1 ORDER BY opened_at`,
-          [equipmentId],
-        )
-      : await this.rows(`SELECT * FROM repair_orders WHERE status = 'open' ORDER BY opened_at, id`);
-    return rows.map(toRepair);
+  async openRepairOrdersOf(equipmentId: string): Promise<RepairOrder[]> {
+    return (
+      await this.rows(
+        `SELECT * FROM repair_orders WHERE status = 'open' AND equipment_id = $1 ORDER BY opened_at`,
+        [equipmentId],
+      )
+    ).map(toRepair);
+  }
+  async openRepairOrders(range: KeysetRange): Promise<RepairOrder[]> {
+    const params = new Params();
+    const after = range.after
+      ? `AND (date_trunc('milliseconds', opened_at), id) > (${params.add(range.after[0])}::timestamptz, ${params.add(range.after[1])}::uuid)`
+      : '';
+    return (
+      await this.rows(
+        `SELECT * FROM repair_orders WHERE status = 'open' ${after}
+          ORDER BY date_trunc('milliseconds', opened_at), id LIMIT ${params.add(range.limit)}`,
+        params.values,
+      )
+    ).map(toRepair);
+  }
+  async countOpenRepairOrders(): Promise<number> {
+    return this.count(`SELECT count(*)::int AS n FROM repair_orders WHERE status = 'open'`);
   }
 
   async booksByIds(ids: readonly string[]): Promise<Book[]> {
     if (!ids.length) return [];
     return (await this.rows(`SELECT * FROM books WHERE id = ANY ($1)`, [ids])).map(toBook);
   }
-  async searchBooks(search?: string): Promise<Book[]> {
-    const rows = search
-      ? await this.rows(
-          `SELECT * FROM books WHERE title ILIKE $1 ESCAPE '\\' OR author ILIKE $1 ESCAPE '\\' ORDER BY title, id`,
-          [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
-        )
-      : await this.rows(`SELECT * FROM books ORDER BY title, id`);
-    return rows.map(toBook);
+  /** The condition of a title search, over `books`. */
+  private static matching(search: string | undefined, params: Params): string {
+    if (!search) return 'true';
+    const term = params.add(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    return `(title ILIKE ${term} ESCAPE '\\' OR author ILIKE ${term} ESCAPE '\\')`;
+  }
+  async searchBooks(search: string | undefined, range: KeysetRange): Promise<Book[]> {
+    const params = new Params();
+    const cond = [TypeOrmFacilitiesStore.matching(search, params)];
+    if (range.after)
+      cond.push(
+        `(title, id) > (${params.add(range.after[0])}, ${params.add(range.after[1])}::uuid)`,
+      );
+    return (
+      await this.rows(
+        `SELECT * FROM books WHERE ${cond.join(' AND ')} ORDER BY title, id LIMIT ${params.add(range.limit)}`,
+        params.values,
+      )
+    ).map(toBook);
+  }
+  async countBooks(search: string | undefined): Promise<number> {
+    const params = new Params();
+    return this.count(
+      `SELECT count(*)::int AS n FROM books WHERE ${TypeOrmFacilitiesStore.matching(search, params)}`,
+      params.values,
+    );
   }
   async lockBook(id: string): Promise<Book | undefined> {
     const [row] = await this.rows(`SELECT * FROM books WHERE id = $1 FOR UPDATE`, [id]);
@@ -377,13 +421,26 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
       )
     ).map(toLoan);
   }
-  async overdueLoans(today: string): Promise<Loan[]> {
+  async overdueLoans(today: string, range: KeysetRange): Promise<Loan[]> {
+    const params = new Params();
+    const cond = [`returned_at IS NULL AND due_on < ${params.add(today)}`];
+    if (range.after)
+      cond.push(
+        `(due_on, id) > (${params.add(range.after[0])}::date, ${params.add(range.after[1])}::uuid)`,
+      );
     return (
       await this.rows(
-        `SELECT ${LOAN_COLUMNS} FROM loans WHERE returned_at IS NULL AND due_on < $1 ORDER BY due_on, id`,
-        [today],
+        `SELECT ${LOAN_COLUMNS} FROM loans WHERE ${cond.join(' AND ')}
+          ORDER BY due_on, id LIMIT ${params.add(range.limit)}`,
+        params.values,
       )
     ).map(toLoan);
+  }
+  async countOverdueLoans(today: string): Promise<number> {
+    return this.count(
+      `SELECT count(*)::int AS n FROM loans WHERE returned_at IS NULL AND due_on < $1`,
+      [today],
+    );
   }
   async flagOpenLoansOf(residentId: string): Promise<number> {
     const rows = await this.rows(

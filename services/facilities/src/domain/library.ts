@@ -5,16 +5,18 @@ import {
   checkResidentReference,
   communityDate,
   conflict,
+  encodeCursor,
   isoDate,
   line,
   notFound,
   parseInput,
+  readPage,
   textArg,
   uuid,
   type Caller,
 } from '@liyuan/kit';
 import { requireManager } from './access';
-import type { Book, Loan } from './model';
+import type { Book, BookPage, Loan, LoanPage } from './model';
 import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 
 const addBookInput = z.object({
@@ -42,10 +44,19 @@ export class Library {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Titles matching a title or author substring (public). */
-  search(search?: string): Promise<Book[]> {
-    const term = search === undefined ? undefined : textArg(search, 'search', 100);
-    return this.read.searchBooks(term || undefined);
+  /** A page of titles by title, optionally matching a title or author substring (public; first: 1 to 100, default 20). */
+  search(args: {
+    first?: number | null;
+    after?: string | null;
+    search?: string | null;
+  }): Promise<BookPage> {
+    const term =
+      (args.search == null ? undefined : textArg(args.search, 'search', 100)) || undefined;
+    return readPage(args, [z.string(), uuid], {
+      read: (range) => this.read.searchBooks(term, range),
+      cursor: (b) => encodeCursor([b.title, b.id]),
+      count: () => this.read.countBooks(term),
+    });
   }
 
   async addBook(caller: Caller, raw: unknown): Promise<Book> {
@@ -120,9 +131,18 @@ export class Library {
     });
   }
 
-  async overdue(caller: Caller): Promise<Loan[]> {
+  /** A page of loans past their due date, most overdue first (managers; first: 1 to 100, default 20). */
+  overdue(
+    caller: Caller,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<LoanPage> {
     requireManager(caller);
-    return this.read.overdueLoans(localDate(this.clock()));
+    const today = localDate(this.clock());
+    return readPage(args, [isoDate, uuid], {
+      read: (range) => this.read.overdueLoans(today, range),
+      cursor: (l) => encodeCursor([l.dueOn, l.id]),
+      count: () => this.read.countOverdueLoans(today),
+    });
   }
 
   /** A resident moved out: their open loans are flagged for the librarian; returns how many. */

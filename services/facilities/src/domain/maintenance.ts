@@ -4,16 +4,19 @@ import { EquipmentFaultReported, EquipmentRestored, RepairOrderOpened } from '@l
 import {
   badInput,
   conflict,
+  encodeCursor,
   freeText,
+  isoInstant,
   line,
   notFound,
   parseInput,
+  readPage,
   unauthenticated,
   uuid,
   type Caller,
 } from '@liyuan/kit';
 import { requireManager } from './access';
-import type { Equipment, RepairOrder } from './model';
+import type { Equipment, RepairOrder, RepairOrderPage } from './model';
 import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 
 const addEquipmentInput = z.object({ facilityId: uuid, name: line(100) });
@@ -25,10 +28,17 @@ export class Maintenance {
     private readonly transaction: RunInTransaction,
   ) {}
 
-  /** Open repair orders, oldest first (managers). */
-  openOrders(caller: Caller): Promise<RepairOrder[]> {
+  /** A page of open repair orders, oldest first (managers; first: 1 to 100, default 20). */
+  openOrders(
+    caller: Caller,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<RepairOrderPage> {
     requireManager(caller);
-    return this.read.openRepairOrders();
+    return readPage(args, [isoInstant, uuid], {
+      read: (range) => this.read.openRepairOrders(range),
+      cursor: (o) => encodeCursor([o.openedAt.toISOString(), o.id]),
+      count: () => this.read.countOpenRepairOrders(),
+    });
   }
 
   async addEquipment(caller: Caller, raw: unknown): Promise<Equipment> {
@@ -99,7 +109,7 @@ export class Maintenance {
       await tx.store.completeRepairOrder(id, resolution);
       if (order.equipmentId) {
         const equipment = await tx.store.lockEquipment(order.equipmentId);
-        const stillOpen = (await tx.store.openRepairOrders(order.equipmentId)).filter(
+        const stillOpen = (await tx.store.openRepairOrdersOf(order.equipmentId)).filter(
           (o) => o.id !== id,
         );
         if (equipment && !stillOpen.length && equipment.status === 'out_of_service') {

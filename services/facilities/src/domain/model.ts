@@ -1,4 +1,5 @@
 /** The facilities domain as plain values: no ORM, no GraphQL. */
+import type { Page } from '@liyuan/kit';
 
 export const FACILITY_KINDS = [
   'service_hall',
@@ -121,3 +122,7 @@ export interface Interval {
   start: Date;
   end: Date;
 }
+
+export type RepairOrderPage = Page<RepairOrder>;
+export type BookPage = Page<Book>;
+export type LoanPage = Page<Loan>;

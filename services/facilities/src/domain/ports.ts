@@ -1,4 +1,4 @@
-import type { KnownResidentStatus, Publish } from '@liyuan/kit';
+import type { KeysetRange, KnownResidentStatus, Publish } from '@liyuan/kit';
 import type {
   Book,
   Booking,
@@ -49,10 +49,16 @@ export interface FacilitiesStore {
   repairOrdersOf(equipmentIds: readonly string[]): Promise<RepairOrder[]>;
   lockRepairOrder(id: string): Promise<RepairOrder | undefined>;
   completeRepairOrder(id: string, resolution: string): Promise<void>;
-  openRepairOrders(equipmentId?: string): Promise<RepairOrder[]>;
+  /** The open repair orders of a device. */
+  openRepairOrdersOf(equipmentId: string): Promise<RepairOrder[]>;
+  /** A page of open repair orders, oldest first (opened_at to the millisecond, id), after the cursor's. */
+  openRepairOrders(range: KeysetRange): Promise<RepairOrder[]>;
+  countOpenRepairOrders(): Promise<number>;
 
   booksByIds(ids: readonly string[]): Promise<Book[]>;
-  searchBooks(search?: string): Promise<Book[]>;
+  /** A page of titles by (title, id), optionally matching a title or author substring. */
+  searchBooks(search: string | undefined, range: KeysetRange): Promise<Book[]>;
+  countBooks(search: string | undefined): Promise<number>;
   lockBook(id: string): Promise<Book | undefined>;
   insertBook(b: Book): Promise<void>;
   /** Copies of each book currently on loan. */
@@ -61,7 +67,9 @@ export interface FacilitiesStore {
   lockLoan(id: string): Promise<Loan | undefined>;
   returnLoan(id: string): Promise<void>;
   loansOfResidents(residentIds: readonly string[]): Promise<Loan[]>;
-  overdueLoans(today: string): Promise<Loan[]>;
+  /** A page of loans not returned and due before `today`, by (due date, id). */
+  overdueLoans(today: string, range: KeysetRange): Promise<Loan[]>;
+  countOverdueLoans(today: string): Promise<number>;
   flagOpenLoansOf(residentId: string): Promise<number>;
 }
 

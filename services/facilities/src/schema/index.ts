@@ -1,14 +1,17 @@
 import { DateScalar, DateTimeScalar } from '@liyuan/kit';
 import { Book } from './book.resolvers';
+import { BookConnection } from './book-connection.resolvers';
 import { Booking } from './booking.resolvers';
 import { enums } from './enums';
 import { Equipment } from './equipment.resolvers';
 import { Facility } from './facility.resolvers';
 import type { Resolvers } from './generated/resolvers-types';
 import { Loan } from './loan.resolvers';
+import { LoanConnection } from './loan-connection.resolvers';
 import { Mutation } from './mutation.resolvers';
 import { Query } from './query.resolvers';
 import { RepairOrder } from './repair-order.resolvers';
+import { RepairOrderConnection } from './repair-order-connection.resolvers';
 import { Resident } from './resident.resolvers';
 
 /** The subgraph's resolver map: one file per type; resolvers only translate to the use cases. */
@@ -22,7 +25,10 @@ export const resolvers: Resolvers = {
   Booking,
   Equipment,
   RepairOrder,
+  RepairOrderConnection,
   Book,
+  BookConnection,
   Loan,
+  LoanConnection,
   Resident,
 };

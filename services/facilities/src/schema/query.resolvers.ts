@@ -6,7 +6,7 @@ export const Query: QueryResolvers = {
   facilities: (_, a, ctx) => ctx.bookings.listFacilities(a.kind ?? undefined),
   booking: (_, a, ctx) => ctx.bookings.get(ctx.caller, a.id),
   facilityBookings: (_, a, ctx) => ctx.bookings.ofFacility(ctx.caller, a.facilityId, a.from, a.to),
-  openRepairOrders: (_, __, ctx) => ctx.maintenance.openOrders(ctx.caller),
-  books: (_, a, ctx) => ctx.library.search(a.search ?? undefined),
-  overdueLoans: (_, __, ctx) => ctx.library.overdue(ctx.caller),
+  openRepairOrders: (_, a, ctx) => ctx.maintenance.openOrders(ctx.caller, a),
+  books: (_, a, ctx) => ctx.library.search(a),
+  overdueLoans: (_, a, ctx) => ctx.library.overdue(ctx.caller, a),
 };

@@ -18,6 +18,16 @@ export async function queryRows(
   return result as Row[];
 }
 
+/** Runs a `SELECT count(*)::int AS n ...` statement and returns the count. */
+export async function queryCount(
+  manager: EntityManager,
+  sql: string,
+  params: unknown[] = [],
+): Promise<number> {
+  const [row] = await queryRows(manager, sql, params);
+  return Number(row?.n ?? 0);
+}
+
 /** Collects positional parameters while a statement with optional conditions is put together. */
 export class Params {
   readonly values: unknown[] = [];

@@ -15,6 +15,9 @@ import type {
   Book as BookModel,
   Loan as LoanModel,
   Interval as IntervalModel,
+  RepairOrderPage as RepairOrderPageModel,
+  BookPage as BookPageModel,
+  LoanPage as LoanPageModel,
 } from '../../domain/model';
 import type { FacilitiesContext } from '../context';
 export type Maybe<T> = T | null | undefined;
@@ -96,6 +99,26 @@ export type Book = {
   isbn?: Maybe<Scalars['String']['output']>;
   /** Title. */
   title: Scalars['String']['output'];
+};
+
+/** One page of library titles, by title. */
+export type BookConnection = {
+  __typename?: 'BookConnection';
+  /** The titles of this page with their cursors. */
+  edges: Array<BookEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many titles match in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A title and the cursor that points at it. */
+export type BookEdge = {
+  __typename?: 'BookEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The title. */
+  node: Book;
 };
 
 /** A booking request. */
@@ -242,6 +265,26 @@ export type Loan = {
   returnedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** One page of overdue loans, most overdue first. */
+export type LoanConnection = {
+  __typename?: 'LoanConnection';
+  /** The loans of this page with their cursors. */
+  edges: Array<LoanEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many loans are overdue in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A loan and the cursor that points at it. */
+export type LoanEdge = {
+  __typename?: 'LoanEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The loan. */
+  node: Loan;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a library title (staff). */
@@ -331,22 +374,31 @@ export type MutationSetFacilityStatusArgs = {
   status: FacilityStatus;
 };
 
+/** Cursor pagination state. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of the page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** A booking by id (its booker, staff, facility managers). */
   booking?: Maybe<Booking>;
-  /** Library titles, optionally matching a title or author substring; public. */
-  books: Array<Book>;
+  /** Library titles by title, optionally matching a title or author substring, a page at a time (first: 1 to 100, default 20); public. */
+  books: BookConnection;
   /** Every facility, optionally of one kind; public. */
   facilities: Array<Facility>;
   /** A facility by id; public. */
   facility?: Maybe<Facility>;
   /** Bookings of a facility overlapping a period (staff, facility managers). */
   facilityBookings: Array<Booking>;
-  /** Open repair orders, oldest first (staff, facility managers). */
-  openRepairOrders: Array<RepairOrder>;
-  /** Loans past their due date and not returned, most overdue first (staff). */
-  overdueLoans: Array<Loan>;
+  /** Open repair orders, oldest first, a page at a time (first: 1 to 100, default 20; staff, facility managers). */
+  openRepairOrders: RepairOrderConnection;
+  /** Loans past their due date and not returned, most overdue first, a page at a time (first: 1 to 100, default 20; staff). */
+  overdueLoans: LoanConnection;
 };
 
 export type QueryBookingArgs = {
@@ -354,6 +406,8 @@ export type QueryBookingArgs = {
 };
 
 export type QueryBooksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -369,6 +423,16 @@ export type QueryFacilityBookingsArgs = {
   facilityId: Scalars['ID']['input'];
   from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
+};
+
+export type QueryOpenRepairOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryOverdueLoansArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Work to repair equipment or a fault a resident reported. */
@@ -394,6 +458,26 @@ export type RepairOrder = {
   source: Scalars['String']['output'];
   /** Open or completed. */
   status: RepairOrderStatus;
+};
+
+/** One page of open repair orders, oldest first. */
+export type RepairOrderConnection = {
+  __typename?: 'RepairOrderConnection';
+  /** The repair orders of this page with their cursors. */
+  edges: Array<RepairOrderEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many repair orders are open in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A repair order and the cursor that points at it. */
+export type RepairOrderEdge = {
+  __typename?: 'RepairOrderEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The repair order. */
+  node: RepairOrder;
 };
 
 export { RepairOrderStatus };
@@ -568,6 +652,8 @@ export type ResolversTypes = {
     }
   >;
   Book: ResolverTypeWrapper<BookModel>;
+  BookConnection: ResolverTypeWrapper<BookPageModel>;
+  BookEdge: ResolverTypeWrapper<Omit<BookEdge, 'node'> & { node: ResolversTypes['Book'] }>;
   BookFacilityInput: BookFacilityInput;
   BookerType: BookerType;
   Booking: ResolverTypeWrapper<BookingModel>;
@@ -583,9 +669,16 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Interval: ResolverTypeWrapper<IntervalModel>;
   Loan: ResolverTypeWrapper<LoanModel>;
+  LoanConnection: ResolverTypeWrapper<LoanPageModel>;
+  LoanEdge: ResolverTypeWrapper<Omit<LoanEdge, 'node'> & { node: ResolversTypes['Loan'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RepairOrder: ResolverTypeWrapper<RepairOrderModel>;
+  RepairOrderConnection: ResolverTypeWrapper<RepairOrderPageModel>;
+  RepairOrderEdge: ResolverTypeWrapper<
+    Omit<RepairOrderEdge, 'node'> & { node: ResolversTypes['RepairOrder'] }
+  >;
   RepairOrderStatus: RepairOrderStatus;
   Resident: ResolverTypeWrapper<{ id: string }>;
 };
@@ -603,6 +696,8 @@ export type ResolversParentTypes = {
     free: Array<ResolversParentTypes['Interval']>;
   };
   Book: BookModel;
+  BookConnection: BookPageModel;
+  BookEdge: Omit<BookEdge, 'node'> & { node: ResolversParentTypes['Book'] };
   BookFacilityInput: BookFacilityInput;
   Booking: BookingModel;
   Date: Scalars['Date']['output'];
@@ -613,9 +708,14 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   Interval: IntervalModel;
   Loan: LoanModel;
+  LoanConnection: LoanPageModel;
+  LoanEdge: Omit<LoanEdge, 'node'> & { node: ResolversParentTypes['Loan'] };
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RepairOrder: RepairOrderModel;
+  RepairOrderConnection: RepairOrderPageModel;
+  RepairOrderEdge: Omit<RepairOrderEdge, 'node'> & { node: ResolversParentTypes['RepairOrder'] };
   Resident: { id: string };
 };
 
@@ -644,6 +744,24 @@ export type BookResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isbn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type BookConnectionResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['BookConnection'] =
+    ResolversParentTypes['BookConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['BookEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BookEdgeResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['BookEdge'] = ResolversParentTypes['BookEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Book'], ParentType, ContextType>;
 };
 
 export type BookerTypeResolvers = EnumResolverSignature<
@@ -808,6 +926,24 @@ export type LoanResolvers<
   returnedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type LoanConnectionResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['LoanConnection'] =
+    ResolversParentTypes['LoanConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['LoanEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LoanEdgeResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['LoanEdge'] = ResolversParentTypes['LoanEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Loan'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<
   ContextType = FacilitiesContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
@@ -892,6 +1028,14 @@ export type MutationResolvers<
   >;
 };
 
+export type PageInfoResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<
   ContextType = FacilitiesContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
@@ -902,7 +1046,12 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryBookingArgs, 'id'>
   >;
-  books?: Resolver<Array<ResolversTypes['Book']>, ParentType, ContextType, Partial<QueryBooksArgs>>;
+  books?: Resolver<
+    ResolversTypes['BookConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryBooksArgs, 'first'>
+  >;
   facilities?: Resolver<
     Array<ResolversTypes['Facility']>,
     ParentType,
@@ -921,8 +1070,18 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryFacilityBookingsArgs, 'facilityId' | 'from' | 'to'>
   >;
-  openRepairOrders?: Resolver<Array<ResolversTypes['RepairOrder']>, ParentType, ContextType>;
-  overdueLoans?: Resolver<Array<ResolversTypes['Loan']>, ParentType, ContextType>;
+  openRepairOrders?: Resolver<
+    ResolversTypes['RepairOrderConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryOpenRepairOrdersArgs, 'first'>
+  >;
+  overdueLoans?: Resolver<
+    ResolversTypes['LoanConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryOverdueLoansArgs, 'first'>
+  >;
 };
 
 export type RepairOrderResolvers<
@@ -946,6 +1105,25 @@ export type RepairOrderResolvers<
   serviceRequestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RepairOrderStatus'], ParentType, ContextType>;
+};
+
+export type RepairOrderConnectionResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['RepairOrderConnection'] =
+    ResolversParentTypes['RepairOrderConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['RepairOrderEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RepairOrderEdgeResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['RepairOrderEdge'] =
+    ResolversParentTypes['RepairOrderEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['RepairOrder'], ParentType, ContextType>;
 };
 
 export type RepairOrderStatusResolvers = EnumResolverSignature<
@@ -972,6 +1150,8 @@ export type ResidentResolvers<
 export type Resolvers<ContextType = FacilitiesContext> = {
   Availability?: AvailabilityResolvers<ContextType>;
   Book?: BookResolvers<ContextType>;
+  BookConnection?: BookConnectionResolvers<ContextType>;
+  BookEdge?: BookEdgeResolvers<ContextType>;
   BookerType?: BookerTypeResolvers;
   Booking?: BookingResolvers<ContextType>;
   BookingStatus?: BookingStatusResolvers;
@@ -985,9 +1165,14 @@ export type Resolvers<ContextType = FacilitiesContext> = {
   Inspection?: InspectionResolvers<ContextType>;
   Interval?: IntervalResolvers<ContextType>;
   Loan?: LoanResolvers<ContextType>;
+  LoanConnection?: LoanConnectionResolvers<ContextType>;
+  LoanEdge?: LoanEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RepairOrder?: RepairOrderResolvers<ContextType>;
+  RepairOrderConnection?: RepairOrderConnectionResolvers<ContextType>;
+  RepairOrderEdge?: RepairOrderEdgeResolvers<ContextType>;
   RepairOrderStatus?: RepairOrderStatusResolvers;
   Resident?: ResidentResolvers<ContextType>;
 };
