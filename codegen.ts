@@ -85,6 +85,7 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       PointsEntry: 'PointsEntry',
       SharedSpace: 'Space',
       SpaceActivity: 'Activity',
+      SpaceActivityConnection: 'ActivityPage',
       Resident: REFERENCE,
       Facility: REFERENCE,
     },

@@ -745,8 +745,8 @@ export const CALLS: Record<string, CallSpec> = {
     },
   },
   'Query.upcomingActivities': {
-    select: '{ id }',
-    setup: async (w) => ({ args: {}, shows: await activity(w, false) }),
+    select: '{ edges { node { id } } }',
+    setup: async (w) => ({ args: { first: 100 }, shows: await activity(w, false) }),
   },
   'Resident.partyMembership': {
     via: 'resident',

@@ -604,7 +604,7 @@ describe('the whole system seen by its users', () => {
     // fields on it come through the federation.
     const home = await sys.gw.query<{
       me: { resident: { name: string; bookings: unknown[]; volunteerProfile: unknown } };
-      upcomingActivities: unknown[];
+      upcomingActivities: { edges: unknown[] };
     }>(operation('ResidentHome'), {}, self);
     expect(home.errors).toBeUndefined();
     expect(home.data!.me.resident.name).toBe('Han Yuzhen');

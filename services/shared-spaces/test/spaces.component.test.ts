@@ -20,6 +20,7 @@ import {
 } from '@liyuan/test-support/stack';
 import { waitFor } from '@liyuan/test-support/wait';
 import { announceFacility, announceResidents } from '@liyuan/test-support/references';
+import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
 
 const DAY = 86_400_000;
 
@@ -482,6 +483,38 @@ describe('shared spaces', () => {
     });
   });
 
+  it('when upcoming activities are read a page at a time, then the pages cover every one once, soonest first, one statement each, counted only when asked', async () => {
+    const [space] = await sql<{ id: string }>(`SELECT space_id AS id FROM activities LIMIT 1`);
+    const spaceId = space?.id ?? (await sql<{ id: string }>(`SELECT id FROM shared_spaces`))[0]!.id;
+    for (let i = 0; i < 5; i++)
+      await sql(
+        `INSERT INTO activities (id, space_id, facility_id, title, starts_at, ends_at, capacity, status, organiser)
+         VALUES ($1, $2, $3, 'Paged', date_trunc('day', now()) + interval '5 days 0.000123 seconds' + $4 * interval '1 microsecond',
+                 date_trunc('day', now()) + interval '6 days', 10, 'planned', 'test')`,
+        [randomUUID(), spaceId, facilityId, i % 2],
+      );
+    const expected = (
+      await sql<{ id: string }>(
+        `SELECT id FROM activities WHERE starts_at > now() AND status IN ('planned', 'confirmed')
+          ORDER BY date_trunc('milliseconds', starts_at), id`,
+      )
+    ).map((r) => r.id);
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+    const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
+    const asAnyone = (q: string, v?: Record<string, unknown>) =>
+      callSubgraph(service, anonymous, q, v);
+    const nodes = await readAllPages<{ id: string }>(asAnyone, 'upcomingActivities', {
+      first: 2,
+      node: 'id',
+      statements: 1,
+    });
+    expect(nodes.map((n) => n.id)).toEqual(expected);
+    const counted = await asAnyone(`{ upcomingActivities { totalCount } }`);
+    expect(counted.data).toEqual({ upcomingActivities: { totalCount: expected.length } });
+    expect(counted.statements).toBe(2);
+    await expectPageBoundsRefused(asAnyone, 'upcomingActivities');
+  });
+
   it('when the demo data is loaded, then the ten themed spaces exist with a season of activities, once', async () => {
     const fresh = await startTestService('shared-spaces');
     try {
@@ -489,11 +522,14 @@ describe('shared spaces', () => {
       const res = await callSubgraph(
         fresh.service,
         { userId: null, roles: [], gridIds: [] },
-        `{ sharedSpaces { theme } upcomingActivities { id } }`,
+        `{ sharedSpaces { theme } upcomingActivities { edges { node { id } } } }`,
       );
-      const data = res.data as { sharedSpaces: { theme: string }[]; upcomingActivities: unknown[] };
+      const data = res.data as {
+        sharedSpaces: { theme: string }[];
+        upcomingActivities: { edges: unknown[] };
+      };
       expect(new Set(data.sharedSpaces.map((s) => s.theme)).size).toBe(10);
-      expect(data.upcomingActivities.length).toBeGreaterThan(0);
+      expect(data.upcomingActivities.edges.length).toBeGreaterThan(0);
       expect(await seedSharedSpacesDemo(fresh.service.db.dataSource, silentLogger())).toBe(0);
     } finally {
       await fresh.stop();

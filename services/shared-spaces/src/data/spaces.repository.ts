@@ -2,7 +2,10 @@ import type { EntityManager } from 'typeorm';
 import {
   isKnownFacility,
   knownResidentStatuses,
+  Params,
+  queryCount,
   queryRows,
+  type KeysetRange,
   type KnownResidentStatus,
   type Row,
 } from '@liyuan/kit';
@@ -198,6 +201,28 @@ export class TypeOrmSpacesStore implements SpacesStore {
     return (
       await this.rows(`SELECT * FROM activities WHERE ${cond} ORDER BY starts_at, id`, params)
     ).map(toActivity);
+  }
+  async upcomingPage(now: Date, range: KeysetRange): Promise<Activity[]> {
+    const params = new Params();
+    const cond = [`starts_at > ${params.add(now)} AND status IN ('planned', 'confirmed')`];
+    if (range.after)
+      cond.push(
+        `(date_trunc('milliseconds', starts_at), id) > (${params.add(range.after[0])}::timestamptz, ${params.add(range.after[1])}::uuid)`,
+      );
+    return (
+      await this.rows(
+        `SELECT * FROM activities WHERE ${cond.join(' AND ')}
+          ORDER BY date_trunc('milliseconds', starts_at), id LIMIT ${params.add(range.limit)}`,
+        params.values,
+      )
+    ).map(toActivity);
+  }
+  countUpcoming(now: Date): Promise<number> {
+    return queryCount(
+      this.m,
+      `SELECT count(*)::int AS n FROM activities WHERE starts_at > $1 AND status IN ('planned', 'confirmed')`,
+      [now],
+    );
   }
   async activitiesOfSpaces(spaceIds: readonly string[]): Promise<Activity[]> {
     return spaceIds.length

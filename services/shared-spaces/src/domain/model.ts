@@ -1,4 +1,6 @@
 /** Shared spaces as plain values: no ORM, no GraphQL. */
+import type { Page } from '@liyuan/kit';
+
 export const THEMES = [
   'party_and_masses',
   'elderly_care',
@@ -60,3 +62,5 @@ export interface PointsEntry {
   reference: string;
   at: Date;
 }
+
+export type ActivityPage = Page<Activity>;

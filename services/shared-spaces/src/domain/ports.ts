@@ -1,4 +1,4 @@
-import type { KnownResidentStatus, Publish } from '@liyuan/kit';
+import type { KeysetRange, KnownResidentStatus, Publish } from '@liyuan/kit';
 import type { Activity, ActivityStatus, Branch, Member, PointsEntry, Space } from './model';
 
 /** Reads and writes of the shared-spaces database over one connection or transaction. */
@@ -28,6 +28,9 @@ export interface SpacesStore {
     after: Date,
     filter?: { spaceIds?: readonly string[]; facilityIds?: readonly string[] },
   ): Promise<Activity[]>;
+  /** A page of the activities not started by `now`, soonest first (start to the millisecond, id), after the cursor's. */
+  upcomingPage(now: Date, range: KeysetRange): Promise<Activity[]>;
+  countUpcoming(now: Date): Promise<number>;
   activitiesOfSpaces(spaceIds: readonly string[]): Promise<Activity[]>;
   registeredCounts(activityIds: readonly string[]): Promise<Map<string, number>>;
   registrationStatus(activityId: string, residentId: string): Promise<string | undefined>;

@@ -8,6 +8,7 @@ import {
   checkResidentReference,
   communityDate,
   conflict,
+  encodeCursor,
   forbidden,
   hasRole,
   isoDate,
@@ -15,12 +16,20 @@ import {
   line,
   notFound,
   parseInput,
+  readPage,
   unauthenticated,
   uuid,
   type Caller,
 } from '@liyuan/kit';
 import type { RunInTransaction, SpacesStore, Tx } from './ports';
-import { THEMES, type Activity, type Branch, type Member, type Space } from './model';
+import {
+  THEMES,
+  type Activity,
+  type ActivityPage,
+  type Branch,
+  type Member,
+  type Space,
+} from './model';
 
 /** Points an attending party member earns per activity, and per hour of approved volunteer service. */
 export const ATTENDANCE_POINTS = 2;
@@ -79,9 +88,14 @@ export class Spaces {
     return this.read.allSpaces();
   }
 
-  /** Activities still to come, soonest first. */
-  upcoming(): Promise<Activity[]> {
-    return this.read.upcoming(this.clock());
+  /** A page of the activities still to come, soonest first (first: 1 to 100, default 20). */
+  upcoming(args: { first?: number | null; after?: string | null }): Promise<ActivityPage> {
+    const now = this.clock();
+    return readPage(args, [isoInstant, uuid], {
+      read: (range) => this.read.upcomingPage(now, range),
+      cursor: (a) => encodeCursor([a.startsAt.toISOString(), a.id]),
+      count: () => this.read.countUpcoming(now),
+    });
   }
 
   /** The visible part of a branch's roster: all of it for secretaries, else only the caller's own. */

@@ -10,6 +10,7 @@ import { Query } from './query.resolvers';
 import { Resident } from './resident.resolvers';
 import { SharedSpace } from './shared-space.resolvers';
 import { SpaceActivity } from './space-activity.resolvers';
+import { SpaceActivityConnection } from './space-activity-connection.resolvers';
 
 /** The subgraph's resolver map: one file per type; resolvers only translate to the use cases. */
 export const resolvers: Resolvers = {
@@ -23,6 +24,7 @@ export const resolvers: Resolvers = {
   PointsEntry,
   SharedSpace,
   SpaceActivity,
+  SpaceActivityConnection,
   Resident,
   Facility,
 };

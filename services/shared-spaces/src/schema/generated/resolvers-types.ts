@@ -8,10 +8,12 @@ import type {
   PointsEntry as PointsEntryModel,
   Space as SpaceModel,
   Activity as ActivityModel,
+  ActivityPage as ActivityPageModel,
 } from '../../domain/model';
 import type { SpacesContext } from '../context';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type EnumResolverSignature<T, AllowedValues = any> = { [key in keyof T]?: AllowedValues };
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
@@ -106,6 +108,15 @@ export type MutationScheduleActivityArgs = {
   title: Scalars['String']['input'];
 };
 
+/** Cursor pagination state. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of the page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /** A party branch of the community or of a residential courtyard. */
 export type PartyBranch = {
   __typename?: 'PartyBranch';
@@ -163,12 +174,17 @@ export type Query = {
   partyBranches: Array<PartyBranch>;
   /** The shared spaces; public. */
   sharedSpaces: Array<SharedSpace>;
-  /** Activities not yet started, soonest first; public. */
-  upcomingActivities: Array<SpaceActivity>;
+  /** Activities not yet started, soonest first, a page at a time (first: 1 to 100, default 20); public. */
+  upcomingActivities: SpaceActivityConnection;
 };
 
 export type QueryActivityArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type QueryUpcomingActivitiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A resident as shared-spaces knows them. */
@@ -218,6 +234,26 @@ export type SpaceActivity = {
   title: Scalars['String']['output'];
   /** Why the venue was refused, as the facilities' reason code. */
   venueRejectionReason?: Maybe<Scalars['String']['output']>;
+};
+
+/** One page of activities, soonest first. */
+export type SpaceActivityConnection = {
+  __typename?: 'SpaceActivityConnection';
+  /** The activities of this page with their cursors. */
+  edges: Array<SpaceActivityEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many activities are still to come in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An activity and the cursor that points at it. */
+export type SpaceActivityEdge = {
+  __typename?: 'SpaceActivityEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The activity. */
+  node: SpaceActivity;
 };
 
 export { SpaceTheme };
@@ -378,6 +414,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   PartyBranch: ResolverTypeWrapper<BranchModel>;
   PartyMember: ResolverTypeWrapper<MemberModel>;
   PointsEntry: ResolverTypeWrapper<PointsEntryModel>;
@@ -385,6 +422,10 @@ export type ResolversTypes = {
   Resident: ResolverTypeWrapper<{ id: string }>;
   SharedSpace: ResolverTypeWrapper<SpaceModel>;
   SpaceActivity: ResolverTypeWrapper<ActivityModel>;
+  SpaceActivityConnection: ResolverTypeWrapper<ActivityPageModel>;
+  SpaceActivityEdge: ResolverTypeWrapper<
+    Omit<SpaceActivityEdge, 'node'> & { node: ResolversTypes['SpaceActivity'] }
+  >;
   SpaceTheme: SpaceTheme;
 };
 
@@ -398,6 +439,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  PageInfo: PageInfo;
   PartyBranch: BranchModel;
   PartyMember: MemberModel;
   PointsEntry: PointsEntryModel;
@@ -405,6 +447,10 @@ export type ResolversParentTypes = {
   Resident: { id: string };
   SharedSpace: SpaceModel;
   SpaceActivity: ActivityModel;
+  SpaceActivityConnection: ActivityPageModel;
+  SpaceActivityEdge: Omit<SpaceActivityEdge, 'node'> & {
+    node: ResolversParentTypes['SpaceActivity'];
+  };
 };
 
 export type ActivityStatusResolvers = EnumResolverSignature<
@@ -496,6 +542,14 @@ export type MutationResolvers<
   >;
 };
 
+export type PageInfoResolvers<
+  ContextType = SpacesContext,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type PartyBranchResolvers<
   ContextType = SpacesContext,
   ParentType extends ResolversParentTypes['PartyBranch'] = ResolversParentTypes['PartyBranch'],
@@ -557,7 +611,12 @@ export type QueryResolvers<
   >;
   partyBranches?: Resolver<Array<ResolversTypes['PartyBranch']>, ParentType, ContextType>;
   sharedSpaces?: Resolver<Array<ResolversTypes['SharedSpace']>, ParentType, ContextType>;
-  upcomingActivities?: Resolver<Array<ResolversTypes['SpaceActivity']>, ParentType, ContextType>;
+  upcomingActivities?: Resolver<
+    ResolversTypes['SpaceActivityConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryUpcomingActivitiesArgs, 'first'>
+  >;
 };
 
 export type ResidentResolvers<
@@ -620,6 +679,25 @@ export type SpaceActivityResolvers<
   venueRejectionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type SpaceActivityConnectionResolvers<
+  ContextType = SpacesContext,
+  ParentType extends ResolversParentTypes['SpaceActivityConnection'] =
+    ResolversParentTypes['SpaceActivityConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['SpaceActivityEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SpaceActivityEdgeResolvers<
+  ContextType = SpacesContext,
+  ParentType extends ResolversParentTypes['SpaceActivityEdge'] =
+    ResolversParentTypes['SpaceActivityEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SpaceActivity'], ParentType, ContextType>;
+};
+
 export type SpaceThemeResolvers = EnumResolverSignature<
   {
     CULTURE_AND_ENTERTAINMENT?: any;
@@ -642,6 +720,7 @@ export type Resolvers<ContextType = SpacesContext> = {
   DateTime?: GraphQLScalarType;
   Facility?: FacilityResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   PartyBranch?: PartyBranchResolvers<ContextType>;
   PartyMember?: PartyMemberResolvers<ContextType>;
   PointsEntry?: PointsEntryResolvers<ContextType>;
@@ -649,5 +728,7 @@ export type Resolvers<ContextType = SpacesContext> = {
   Resident?: ResidentResolvers<ContextType>;
   SharedSpace?: SharedSpaceResolvers<ContextType>;
   SpaceActivity?: SpaceActivityResolvers<ContextType>;
+  SpaceActivityConnection?: SpaceActivityConnectionResolvers<ContextType>;
+  SpaceActivityEdge?: SpaceActivityEdgeResolvers<ContextType>;
   SpaceTheme?: SpaceThemeResolvers;
 };
