@@ -22,8 +22,8 @@ describe('schema check', () => {
     const sdl = sdlOf('volunteers')
       .replace(/\n {2}"Name\."\n {2}name: String!\n/, '\n')
       .replace(
-        'openOpportunities: [Opportunity!]!',
-        'openOpportunities(teamId: ID!): [Opportunity!]!',
+        'openOpportunities(first: Int = 20, after: String): OpportunityConnection!',
+        'openOpportunities(first: Int = 20, after: String, teamId: ID!): OpportunityConnection!',
       );
     const check = await checkSubgraph('volunteers', sdl);
     expect(check.breaking).toEqual(

@@ -845,18 +845,19 @@ export const CALLS: Record<string, CallSpec> = {
     setup: async () => ({ args: {}, shows: 'lead-stranger' }),
   },
   'Query.openOpportunities': {
-    select: '{ id shifts { id } }',
+    select: '{ edges { node { id shifts { id } } } }',
     setup: async (w) => {
       const team = await w.team();
-      return { args: {}, shows: await shift(w, team.id) };
+      return { args: { first: 100 }, shows: await shift(w, team.id) };
     },
   },
   'Query.leaderboard': {
-    select: '{ hours resident { id } }',
+    select: '{ edges { node { hours resident { id } } } }',
     setup: async (w) => {
       const v = await volunteering(w, 'approved');
       return {
         args: {
+          first: 100,
           from: new Date(Date.now() - 24 * HOUR).toISOString(),
           to: new Date(Date.now() + 24 * HOUR).toISOString(),
         },

@@ -231,12 +231,16 @@ describe('the event flows between the five subgraphs', () => {
       (
         await q<{
           openOpportunities: {
-            kind: string;
-            facility: { id: string } | null;
-            shifts: { slots: number }[];
-          }[];
-        }>(`query { openOpportunities { kind facility { id } shifts { slots } } }`)
-      ).openOpportunities.filter((o) => o.facility?.id === room);
+            edges: {
+              node: { kind: string; facility: { id: string } | null; shifts: { slots: number }[] };
+            }[];
+          };
+        }>(
+          `query { openOpportunities(first: 100) { edges { node { kind facility { id } shifts { slots } } } } }`,
+        )
+      ).openOpportunities.edges
+        .map(({ node }) => node)
+        .filter((o) => o.facility?.id === room);
     await waitFor('the repair opportunity posted', async () =>
       (await repairs()).length ? true : undefined,
     );

@@ -21,6 +21,7 @@ import {
 } from '@liyuan/test-support/stack';
 import { waitFor } from '@liyuan/test-support/wait';
 import { announceFacility } from '@liyuan/test-support/references';
+import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
 
 const HOUR = 3_600_000;
 
@@ -121,18 +122,24 @@ describe('volunteers', () => {
     const opportunity = await callSubgraph(
       service,
       caller([]),
-      `query { openOpportunities { id slots startsAt endsAt shifts { id slots taken startsAt } } }`,
+      `query { openOpportunities(first: 100) { edges { node { id slots startsAt endsAt shifts { id slots taken startsAt } } } } }`,
     );
     const mine = (
       opportunity.data as {
         openOpportunities: {
-          slots: number;
-          startsAt: string;
-          endsAt: string;
-          shifts: { id: string; slots: number; taken: number; startsAt: string }[];
-        }[];
+          edges: {
+            node: {
+              slots: number;
+              startsAt: string;
+              endsAt: string;
+              shifts: { id: string; slots: number; taken: number; startsAt: string }[];
+            };
+          }[];
+        };
       }
-    ).openOpportunities.find((o) => o.shifts.some((s) => s.id === morning));
+    ).openOpportunities.edges
+      .map(({ node }) => node)
+      .find((o) => o.shifts.some((s) => s.id === morning));
     expect(mine?.slots).toBe(5);
     expect(mine?.shifts.map((s) => [s.slots, s.taken])).toEqual([
       [1, 0],
@@ -642,14 +649,16 @@ describe('volunteers', () => {
     const board = await callSubgraph(
       service,
       caller([]),
-      `query($f: DateTime!, $t: DateTime!, $g: ID) { leaderboard(from: $f, to: $t, gridId: $g) { resident { id } hours } }`,
+      `query($f: DateTime!, $t: DateTime!, $g: ID) { leaderboard(from: $f, to: $t, gridId: $g) { edges { node { resident { id } hours } } } }`,
       {
         f: new Date(Date.now() - 7 * 86_400_000).toISOString(),
         t: new Date().toISOString(),
         g: gridId,
       },
     );
-    expect(board.data).toEqual({ leaderboard: [{ resident: { id: residentId }, hours: 2 }] });
+    expect(board.data).toEqual({
+      leaderboard: { edges: [{ node: { resident: { id: residentId }, hours: 2 } }] },
+    });
   });
 
   it('when the registry announces many residents in one batch, then each is known once, as its last event left it', async () => {
@@ -702,6 +711,62 @@ describe('volunteers', () => {
     expect(ids.slice(2).every((r) => byId.get(r)?.status === 'active')).toBe(true);
   });
 
+  it('when open opportunities and the leaderboard are read a page at a time, then the pages cover every row once in order, one statement each, counted only when asked', async () => {
+    const anyone: Caller = { userId: null, roles: [], gridIds: [] };
+    const asAnyone = (q: string, v?: Record<string, unknown>) =>
+      callSubgraph(service, anyone, q, v);
+    const hours = [3, 3, 2.5, 2.5, 1];
+    for (const [i, h] of hours.entries()) {
+      await sql(
+        `INSERT INTO opportunities (id, kind, title, starts_at, ends_at, slots)
+         VALUES ($1, 'other', 'Paged', date_trunc('day', now()) + interval '9 days 0.000123 seconds' + $2 * interval '1 microsecond',
+                 date_trunc('day', now()) + interval '10 days', 1)`,
+        [randomUUID(), i % 2],
+      );
+      const volunteer = randomUUID();
+      await sql(`INSERT INTO volunteers (id, resident_id) VALUES ($1, $2)`, [
+        volunteer,
+        randomUUID(),
+      ]);
+      for (const part of [h - 0.5, 0.5])
+        await sql(
+          `INSERT INTO service_records (id, volunteer_id, hours, served_on, status) VALUES ($1, $2, $3, '2019-03-10', 'approved')`,
+          [randomUUID(), volunteer, part],
+        );
+    }
+    const opportunities = (
+      await sql<{ id: string }>(
+        `SELECT id FROM opportunities WHERE status = 'open' AND ends_at > now()
+          ORDER BY date_trunc('milliseconds', starts_at), id`,
+      )
+    ).map((r) => r.id);
+    const board = await sql<{ resident_id: string; hours: number }>(
+      `SELECT v.resident_id, sum(r.hours)::float8 AS hours FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id
+        WHERE r.status = 'approved' AND r.served_on >= '2019-03-01' AND r.served_on < '2019-04-01'
+        GROUP BY v.resident_id ORDER BY hours DESC, v.resident_id`,
+    );
+    expect(board.map((r) => r.hours)).toEqual(hours);
+    const period = `from: "2019-03-01T00:00:00Z", to: "2019-04-01T00:00:00Z"`;
+    const listings: [string, string, string, unknown[]][] = [
+      ['openOpportunities', '', 'id', opportunities.map((id) => ({ id }))],
+      [
+        'leaderboard',
+        period,
+        'resident { id } hours',
+        board.map((r) => ({ resident: { id: r.resident_id }, hours: r.hours })),
+      ],
+    ];
+    for (const [field, args, node, expected] of listings) {
+      expect(expected.length).toBeGreaterThanOrEqual(5);
+      const nodes = await readAllPages(asAnyone, field, { first: 2, args, node, statements: 1 });
+      expect(nodes).toEqual(expected);
+      const counted = await asAnyone(`{ ${field}${args ? `(${args})` : ''} { totalCount } }`);
+      expect(counted.data).toEqual({ [field]: { totalCount: expected.length } });
+      expect(counted.statements).toBe(2);
+      await expectPageBoundsRefused(asAnyone, field, args);
+    }
+  });
+
   it('when the demo data is loaded, then teams, volunteers and approved hours are there, once', async () => {
     const fresh = await startTestService('volunteers');
     try {
@@ -710,10 +775,13 @@ describe('volunteers', () => {
         fresh.service,
         { userId: null, roles: [], gridIds: [] },
         `query($f: DateTime!, $t: DateTime!) {
-        teams { kind } leaderboard(from: $f, to: $t) { hours } }`,
+        teams { kind } leaderboard(from: $f, to: $t) { edges { node { hours } } } }`,
         { f: new Date(Date.now() - 100 * 86_400_000).toISOString(), t: new Date().toISOString() },
       );
-      const data = res.data as { teams: { kind: string }[]; leaderboard: { hours: number }[] };
+      const data = res.data as {
+        teams: { kind: string }[];
+        leaderboard: { edges: { node: { hours: number } }[] };
+      };
       expect(data.teams.map((t) => t.kind).sort()).toEqual([
         'GRID_MEMBERS',
         'GROUP',
@@ -722,7 +790,7 @@ describe('volunteers', () => {
         'REPAIR',
         'VOLUNTEERS',
       ]);
-      expect(data.leaderboard.length).toBeGreaterThan(0);
+      expect(data.leaderboard.edges.length).toBeGreaterThan(0);
       // Each team is announced with its lead, so facilities lets that lead book for it.
       const announced = (await fresh.service.db.dataSource.query(
         `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'TeamCreated'`,

@@ -2,12 +2,33 @@ import type { EntityManager } from 'typeorm';
 import {
   isKnownFacility,
   knownResidentStatuses,
+  Params,
+  queryCount,
   queryRows,
+  type KeysetRange,
   type KnownResidentStatus,
   type Row,
 } from '@liyuan/kit';
-import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
-import type { VolunteersStore } from '../domain/ports';
+import type {
+  LeaderboardEntry,
+  Opportunity,
+  ServiceRecord,
+  Shift,
+  Team,
+  Volunteer,
+} from '../domain/model';
+import type { LeaderboardListing, VolunteersStore } from '../domain/ports';
+
+/** Each resident's approved hours in [$1, $2), of grid $3's residents when it is not null. */
+const HOURS = `
+  SELECT v.resident_id, sum(r.hours)::float8 AS hours
+    FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id
+   WHERE r.status = 'approved' AND r.served_on >= $1 AND r.served_on < $2
+     AND ($3::uuid IS NULL OR v.resident_id IN (SELECT resident_id FROM known_residents WHERE grid_id = $3))
+   GROUP BY v.resident_id`;
+
+/** Opportunities open and not over at $1. */
+const OPEN = `status = 'open' AND ends_at > $1`;
 
 const toTeam = (r: Row): Team => ({
   id: String(r.id),
@@ -177,13 +198,22 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
         )
       : [];
   }
-  async openOpportunities(after: Date): Promise<Opportunity[]> {
+  async openOpportunities(now: Date, range: KeysetRange): Promise<Opportunity[]> {
+    const params = new Params();
+    params.add(now);
+    const after = range.after
+      ? `AND (date_trunc('milliseconds', starts_at), id) > (${params.add(range.after[0])}::timestamptz, ${params.add(range.after[1])}::uuid)`
+      : '';
     return (
       await this.rows(
-        `SELECT * FROM opportunities WHERE status = 'open' AND ends_at > $1 ORDER BY starts_at, id`,
-        [after],
+        `SELECT * FROM opportunities WHERE ${OPEN} ${after}
+          ORDER BY date_trunc('milliseconds', starts_at), id LIMIT ${params.add(range.limit)}`,
+        params.values,
       )
     ).map(toOpportunity);
+  }
+  countOpenOpportunities(now: Date): Promise<number> {
+    return queryCount(this.m, `SELECT count(*)::int AS n FROM opportunities WHERE ${OPEN}`, [now]);
   }
   async opportunityBySource(sourceRef: string): Promise<Opportunity | undefined> {
     const [row] = await this.rows(`SELECT * FROM opportunities WHERE source_ref = $1`, [sourceRef]);
@@ -351,23 +381,28 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
     );
     return balance;
   }
-  /** Top 20 by approved hours in [from, to), of one grid's residents when `gridId` is given. */
   async leaderboard(
-    from: Date,
-    to: Date,
-    gridId: string | null = null,
-  ): Promise<{ volunteerId: string; residentId: string; hours: number }[]> {
+    listing: LeaderboardListing,
+    range: KeysetRange<readonly [number, string]>,
+  ): Promise<LeaderboardEntry[]> {
+    const params = new Params();
+    for (const v of [listing.from, listing.to, listing.gridId]) params.add(v);
+    const after = range.after
+      ? `WHERE b.hours < ${params.add(range.after[0])}::float8
+            OR (b.hours = $${params.values.length}::float8 AND b.resident_id > ${params.add(range.after[1])}::uuid)`
+      : '';
     const rows = await this.rows(
-      `SELECT v.id, v.resident_id, sum(r.hours)::float8 AS hours FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id
-        WHERE r.status = 'approved' AND r.served_on >= $1 AND r.served_on < $2
-          AND ($3::uuid IS NULL OR v.resident_id IN (SELECT resident_id FROM known_residents WHERE grid_id = $3))
-        GROUP BY v.id, v.resident_id ORDER BY hours DESC, v.id LIMIT 20`,
-      [from, to, gridId],
+      `SELECT b.resident_id, b.hours FROM (${HOURS}) b ${after}
+        ORDER BY b.hours DESC, b.resident_id LIMIT ${params.add(range.limit)}`,
+      params.values,
     );
-    return rows.map((r) => ({
-      volunteerId: String(r.id),
-      residentId: String(r.resident_id),
-      hours: Number(r.hours),
-    }));
+    return rows.map((r) => ({ residentId: String(r.resident_id), hours: Number(r.hours) }));
+  }
+  countLeaderboard(listing: LeaderboardListing): Promise<number> {
+    return queryCount(this.m, `SELECT count(*)::int AS n FROM (${HOURS}) b`, [
+      listing.from,
+      listing.to,
+      listing.gridId,
+    ]);
   }
 }

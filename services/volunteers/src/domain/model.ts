@@ -1,4 +1,6 @@
 /** Volunteers as plain values. */
+import type { Page } from '@liyuan/kit';
+
 export const TEAM_KINDS = [
   'party_members',
   'grid_members',
@@ -62,3 +64,12 @@ export interface ServiceRecord {
   servedOn: Date;
   status: 'pending' | 'approved';
 }
+
+/** A resident's approved hours in a period. */
+export interface LeaderboardEntry {
+  residentId: string;
+  hours: number;
+}
+
+export type OpportunityPage = Page<Opportunity>;
+export type LeaderboardPage = Page<LeaderboardEntry>;

@@ -1,5 +1,12 @@
-import type { KnownResidentStatus, Publish } from '@liyuan/kit';
-import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from './model';
+import type { KeysetRange, KnownResidentStatus, Publish } from '@liyuan/kit';
+import type { LeaderboardEntry, Opportunity, ServiceRecord, Shift, Team, Volunteer } from './model';
+
+/** The period and, optionally, the grid of a leaderboard. */
+export interface LeaderboardListing {
+  from: Date;
+  to: Date;
+  gridId: string | null;
+}
 
 /** Reads and writes of the volunteers database over one connection or transaction. */
 export interface VolunteersStore {
@@ -28,7 +35,9 @@ export interface VolunteersStore {
     sourceRef: string | null,
   ): Promise<boolean>;
   opportunitiesByIds(ids: readonly string[]): Promise<Opportunity[]>;
-  openOpportunities(after: Date): Promise<Opportunity[]>;
+  /** A page of the opportunities open and not over at `now`, soonest first (start to the millisecond, id). */
+  openOpportunities(now: Date, range: KeysetRange): Promise<Opportunity[]>;
+  countOpenOpportunities(now: Date): Promise<number>;
   opportunityBySource(sourceRef: string): Promise<Opportunity | undefined>;
   shiftsOfOpportunities(ids: readonly string[]): Promise<Shift[]>;
   shiftsByIds(ids: readonly string[]): Promise<Shift[]>;
@@ -63,12 +72,15 @@ export interface VolunteersStore {
     reason: 'earned' | 'redeemed',
     reference: string,
   ): Promise<number>;
-  /** Top 20 by approved hours in [from, to), of one grid's residents when `gridId` is given. */
+  /**
+   * A page of residents by approved hours in [from, to) (most first, then resident id), of one
+   * grid's residents when `gridId` is given, after the cursor's (hours, resident id).
+   */
   leaderboard(
-    from: Date,
-    to: Date,
-    gridId?: string | null,
-  ): Promise<{ volunteerId: string; residentId: string; hours: number }[]>;
+    listing: LeaderboardListing,
+    range: KeysetRange<readonly [number, string]>,
+  ): Promise<LeaderboardEntry[]>;
+  countLeaderboard(listing: LeaderboardListing): Promise<number>;
 }
 
 /** The store bound to one transaction, and its outbox writer. */

@@ -8,12 +8,14 @@ import {
   checkResidentReference,
   conflict,
   distinct,
+  encodeCursor,
   forbidden,
   hasRole,
   isoInstant,
   line,
   notFound,
   parseInput,
+  readPage,
   unauthenticated,
   uuid,
   type Caller,
@@ -21,7 +23,9 @@ import {
 import {
   OPPORTUNITY_KINDS,
   TEAM_KINDS,
+  type LeaderboardPage,
   type Opportunity,
+  type OpportunityPage,
   type ServiceRecord,
   type Shift,
   type Team,
@@ -85,25 +89,39 @@ export class Volunteering {
     return this.read.allTeams();
   }
 
-  /** Opportunities still open, soonest first. */
-  openOpportunities(): Promise<Opportunity[]> {
-    return this.read.openOpportunities(this.clock());
+  /** A page of the opportunities still open, soonest first (first: 1 to 100, default 20). */
+  openOpportunities(args: {
+    first?: number | null;
+    after?: string | null;
+  }): Promise<OpportunityPage> {
+    const now = this.clock();
+    return readPage(args, [isoInstant, uuid], {
+      read: (range) => this.read.openOpportunities(now, range),
+      cursor: (o) => encodeCursor([o.startsAt.toISOString(), o.id]),
+      count: () => this.read.countOpenOpportunities(now),
+    });
   }
 
-  /** Residents by hours served in [from, to), optionally of one grid. */
-  async leaderboard(
-    from: string,
-    to: string,
-    gridId?: string | null,
-  ): Promise<{ residentId: string; hours: number }[]> {
-    const start = new Date(parseInput(instant, from, 'from'));
-    const end = new Date(parseInput(instant, to, 'to'));
-    if (end <= start) throw badInput('to', 'to: must be after from');
-    const grid = gridId ? id(gridId, 'gridId') : null;
-    return (await this.read.leaderboard(start, end, grid)).map((e) => ({
-      residentId: e.residentId,
-      hours: e.hours,
-    }));
+  /**
+   * A page of residents by hours served in [from, to), most first, optionally of one grid
+   * (first: 1 to 100, default 20).
+   */
+  leaderboard(args: {
+    first?: number | null;
+    after?: string | null;
+    from: string;
+    to: string;
+    gridId?: string | null;
+  }): Promise<LeaderboardPage> {
+    const from = new Date(parseInput(instant, args.from, 'from'));
+    const to = new Date(parseInput(instant, args.to, 'to'));
+    if (to <= from) throw badInput('to', 'to: must be after from');
+    const listing = { from, to, gridId: args.gridId ? id(args.gridId, 'gridId') : null };
+    return readPage(args, [z.number(), uuid], {
+      read: (range) => this.read.leaderboard(listing, range),
+      cursor: (e) => encodeCursor([e.hours, e.residentId]),
+      count: () => this.read.countLeaderboard(listing),
+    });
   }
 
   async createTeam(

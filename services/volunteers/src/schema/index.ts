@@ -1,7 +1,10 @@
 import { DateTimeScalar } from '@liyuan/kit';
 import type { Resolvers } from './generated/resolvers-types';
+import { LeaderboardEntry } from './leaderboard-entry.resolvers';
+import { LeaderboardEntryConnection } from './leaderboard-entry-connection.resolvers';
 import { Mutation } from './mutation.resolvers';
 import { Opportunity } from './opportunity.resolvers';
+import { OpportunityConnection } from './opportunity-connection.resolvers';
 import { Query } from './query.resolvers';
 import { Resident } from './resident.resolvers';
 import { ServiceRecord } from './service-record.resolvers';
@@ -19,5 +22,8 @@ export const resolvers: Resolvers = {
   ServiceRecord,
   Shift,
   Opportunity,
+  OpportunityConnection,
+  LeaderboardEntry,
+  LeaderboardEntryConnection,
   Resident,
 };

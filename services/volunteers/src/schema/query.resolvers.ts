@@ -2,10 +2,10 @@ import type { QueryResolvers } from './generated/resolvers-types';
 
 export const Query: QueryResolvers = {
   teams: (_, __, ctx) => ctx.volunteering.teams(),
-  openOpportunities: (_, __, ctx) => ctx.volunteering.openOpportunities(),
-  leaderboard: async (_, a, ctx) =>
-    (await ctx.volunteering.leaderboard(a.from, a.to, a.gridId)).map((e) => ({
-      resident: { id: e.residentId },
-      hours: e.hours,
-    })),
+  openOpportunities: async (_, a, ctx) => {
+    const page = await ctx.volunteering.openOpportunities(a);
+    for (const o of page.items) ctx.loaders.opportunity.prime(o.id, o);
+    return page;
+  },
+  leaderboard: (_, a, ctx) => ctx.volunteering.leaderboard(a),
 };

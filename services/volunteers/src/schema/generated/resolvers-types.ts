@@ -6,6 +6,9 @@ import type {
   ServiceRecord as ServiceRecordModel,
   Opportunity as OpportunityModel,
   Shift as ShiftModel,
+  LeaderboardEntry as LeaderboardEntryModel,
+  OpportunityPage as OpportunityPageModel,
+  LeaderboardPage as LeaderboardPageModel,
 } from '../../domain/model';
 import type { VolunteersContext } from '../context';
 export type Maybe<T> = T | null | undefined;
@@ -38,6 +41,26 @@ export type LeaderboardEntry = {
   hours: Scalars['Float']['output'];
   /** The volunteer. */
   resident: Resident;
+};
+
+/** One page of the leaderboard, most hours first. */
+export type LeaderboardEntryConnection = {
+  __typename?: 'LeaderboardEntryConnection';
+  /** The entries of this page with their cursors. */
+  edges: Array<LeaderboardEntryEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many volunteers have approved hours in the period in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A leaderboard entry and the cursor that points at it. */
+export type LeaderboardEntryEdge = {
+  __typename?: 'LeaderboardEntryEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: LeaderboardEntry;
 };
 
 export type Mutation = {
@@ -139,20 +162,56 @@ export type Opportunity = {
   title: Scalars['String']['output'];
 };
 
+/** One page of open opportunities, soonest first. */
+export type OpportunityConnection = {
+  __typename?: 'OpportunityConnection';
+  /** The opportunities of this page with their cursors. */
+  edges: Array<OpportunityEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many opportunities are open in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An opportunity and the cursor that points at it. */
+export type OpportunityEdge = {
+  __typename?: 'OpportunityEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The opportunity. */
+  node: Opportunity;
+};
+
+/** Cursor pagination state. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of the page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
-  /** The volunteers with the most approved hours between from and to (top 20), of one grid when gridId is given; public. */
-  leaderboard: Array<LeaderboardEntry>;
-  /** Opportunities not yet over, soonest first; public. */
-  openOpportunities: Array<Opportunity>;
+  /** The volunteers with approved hours between from and to, most hours first (then by resident id), of one grid when gridId is given, a page at a time (first: 1 to 100, default 20); public. */
+  leaderboard: LeaderboardEntryConnection;
+  /** Opportunities not yet over, soonest first, a page at a time (first: 1 to 100, default 20); public. */
+  openOpportunities: OpportunityConnection;
   /** The teams; public. */
   teams: Array<Team>;
 };
 
 export type QueryLeaderboardArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   from: Scalars['DateTime']['input'];
   gridId?: InputMaybe<Scalars['ID']['input']>;
   to: Scalars['DateTime']['input'];
+};
+
+export type QueryOpenOpportunitiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A resident as volunteers knows them. */
@@ -378,14 +437,22 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Facility: ResolverTypeWrapper<{ id: string }>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  LeaderboardEntry: ResolverTypeWrapper<
-    Omit<LeaderboardEntry, 'resident'> & { resident: ResolversTypes['Resident'] }
-  >;
+  LeaderboardEntry: ResolverTypeWrapper<LeaderboardEntryModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  LeaderboardEntryConnection: ResolverTypeWrapper<LeaderboardPageModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LeaderboardEntryEdge: ResolverTypeWrapper<
+    Omit<LeaderboardEntryEdge, 'node'> & { node: ResolversTypes['LeaderboardEntry'] }
+  >;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Opportunity: ResolverTypeWrapper<OpportunityModel>;
+  OpportunityConnection: ResolverTypeWrapper<OpportunityPageModel>;
+  OpportunityEdge: ResolverTypeWrapper<
+    Omit<OpportunityEdge, 'node'> & { node: ResolversTypes['Opportunity'] }
+  >;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Resident: ResolverTypeWrapper<{ id: string }>;
   ServiceRecord: ResolverTypeWrapper<ServiceRecordModel>;
@@ -393,7 +460,6 @@ export type ResolversTypes = {
   ShiftInput: ShiftInput;
   Team: ResolverTypeWrapper<TeamModel>;
   VolunteerProfile: ResolverTypeWrapper<VolunteerModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -401,14 +467,20 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Facility: { id: string };
   ID: Scalars['ID']['output'];
-  LeaderboardEntry: Omit<LeaderboardEntry, 'resident'> & {
-    resident: ResolversParentTypes['Resident'];
-  };
+  LeaderboardEntry: LeaderboardEntryModel;
   Float: Scalars['Float']['output'];
-  Mutation: Record<PropertyKey, never>;
-  String: Scalars['String']['output'];
+  LeaderboardEntryConnection: LeaderboardPageModel;
   Int: Scalars['Int']['output'];
+  LeaderboardEntryEdge: Omit<LeaderboardEntryEdge, 'node'> & {
+    node: ResolversParentTypes['LeaderboardEntry'];
+  };
+  String: Scalars['String']['output'];
+  Mutation: Record<PropertyKey, never>;
   Opportunity: OpportunityModel;
+  OpportunityConnection: OpportunityPageModel;
+  OpportunityEdge: Omit<OpportunityEdge, 'node'> & { node: ResolversParentTypes['Opportunity'] };
+  PageInfo: PageInfo;
+  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Resident: { id: string };
   ServiceRecord: ServiceRecordModel;
@@ -416,7 +488,6 @@ export type ResolversParentTypes = {
   ShiftInput: ShiftInput;
   Team: TeamModel;
   VolunteerProfile: VolunteerModel;
-  Boolean: Scalars['Boolean']['output'];
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
@@ -440,6 +511,25 @@ export type LeaderboardEntryResolvers<
 > = {
   hours?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   resident?: Resolver<ResolversTypes['Resident'], ParentType, ContextType>;
+};
+
+export type LeaderboardEntryConnectionResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['LeaderboardEntryConnection'] =
+    ResolversParentTypes['LeaderboardEntryConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['LeaderboardEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LeaderboardEntryEdgeResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['LeaderboardEntryEdge'] =
+    ResolversParentTypes['LeaderboardEntryEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['LeaderboardEntry'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<
@@ -530,17 +620,49 @@ export type OpportunityResolvers<
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type OpportunityConnectionResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['OpportunityConnection'] =
+    ResolversParentTypes['OpportunityConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['OpportunityEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OpportunityEdgeResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['OpportunityEdge'] =
+    ResolversParentTypes['OpportunityEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Opportunity'], ParentType, ContextType>;
+};
+
+export type PageInfoResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<
   ContextType = VolunteersContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   leaderboard?: Resolver<
-    Array<ResolversTypes['LeaderboardEntry']>,
+    ResolversTypes['LeaderboardEntryConnection'],
     ParentType,
     ContextType,
-    RequireFields<QueryLeaderboardArgs, 'from' | 'to'>
+    RequireFields<QueryLeaderboardArgs, 'first' | 'from' | 'to'>
   >;
-  openOpportunities?: Resolver<Array<ResolversTypes['Opportunity']>, ParentType, ContextType>;
+  openOpportunities?: Resolver<
+    ResolversTypes['OpportunityConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryOpenOpportunitiesArgs, 'first'>
+  >;
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
 };
 
@@ -621,8 +743,13 @@ export type Resolvers<ContextType = VolunteersContext> = {
   DateTime?: GraphQLScalarType;
   Facility?: FacilityResolvers<ContextType>;
   LeaderboardEntry?: LeaderboardEntryResolvers<ContextType>;
+  LeaderboardEntryConnection?: LeaderboardEntryConnectionResolvers<ContextType>;
+  LeaderboardEntryEdge?: LeaderboardEntryEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Opportunity?: OpportunityResolvers<ContextType>;
+  OpportunityConnection?: OpportunityConnectionResolvers<ContextType>;
+  OpportunityEdge?: OpportunityEdgeResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
   ServiceRecord?: ServiceRecordResolvers<ContextType>;
