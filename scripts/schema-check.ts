@@ -18,7 +18,8 @@ async function main(): Promise<void> {
     : args.filter((a, i) => !a.startsWith('--') && i !== sdlAt + 1);
   if (!names.length) {
     process.stderr.write('usage: npm run schema:check -- <subgraph> [--sdl <file>] | --all\n');
-    process.exit(2);
+    process.exitCode = 2;
+    return;
   }
   let failed = false;
   for (const name of names) {
@@ -29,10 +30,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${text}\n`);
     failed ||= !ok;
   }
-  process.exit(failed ? 1 : 0);
+  // Set, not process.exit: a piped stdout is written out before the process ends.
+  process.exitCode = failed ? 1 : 0;
 }
 
 void main().catch((err: unknown) => {
   process.stderr.write(`${String(err)}\n`);
-  process.exit(2);
+  process.exitCode = 2;
 });
