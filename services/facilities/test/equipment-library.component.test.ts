@@ -62,7 +62,7 @@ describe('facilities: equipment, library, residents', () => {
     expect(after.status).toBe('OUT_OF_SERVICE');
     const orders = await asManager(
       `query($e: [_Any!]!) { _entities(representations: $e) { ... on Equipment {
-      status repairOrders { id status source description } inspections { passed notes } } } }`,
+      status repairOrders { id status source description } inspections { id passed notes } } } }`,
       {
         e: [{ __typename: 'Equipment', id: device.id }],
       },
@@ -78,7 +78,13 @@ describe('facilities: equipment, library, residents', () => {
     expect(viewed.repairOrders).toEqual([
       { id: expect.any(String), status: 'OPEN', source: 'INSPECTION', description: 'Pedal loose' },
     ]);
-    expect(viewed.inspections).toEqual([{ passed: false, notes: 'Pedal loose' }]);
+    const [inspection] = await sql<{ id: string }>(
+      `SELECT id::text FROM inspections WHERE equipment_id = $1`,
+      [device.id],
+    );
+    expect(viewed.inspections).toEqual([
+      { id: inspection!.id, passed: false, notes: 'Pedal loose' },
+    ]);
     const events = await sql<{ type: string }>(
       `SELECT type FROM outbox_events WHERE envelope->'data'->>'equipmentId' = $1 ORDER BY seq`,
       [device.id],

@@ -227,6 +227,8 @@ export { FacilityStatus };
 /** The result of checking a device. */
 export type Inspection = {
   __typename?: 'Inspection';
+  /** The inspection's id (stable: a client cache keys it by this). */
+  id: Scalars['ID']['output'];
   /** When it was inspected. */
   inspectedAt: Scalars['DateTime']['output'];
   /** Who inspected it. */
@@ -892,6 +894,7 @@ export type InspectionResolvers<
   ContextType = FacilitiesContext,
   ParentType extends ResolversParentTypes['Inspection'] = ResolversParentTypes['Inspection'],
 > = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inspectedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   inspectorUserId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
