@@ -29,8 +29,6 @@ const addBookInput = z.object({
   copies: z.number().int().min(1).max(100),
 });
 
-/** The library's due dates are the community's calendar days. */
-const localDate = communityDate;
 /** Default loan period. */
 export const LOAN_DAYS = 30;
 /** The longest loan: a due date at most this many days ahead. */
@@ -89,12 +87,12 @@ export class Library {
     if (!uuid.safeParse(residentId).success)
       throw badInput('residentId', 'residentId: must be a valid id');
     const now = this.clock();
-    const today = localDate(now);
+    const today = communityDate(now);
     const due = dueOn
       ? parseInput(isoDate, dueOn, 'dueOn')
-      : localDate(new Date(now.getTime() + LOAN_DAYS * 86_400_000));
+      : communityDate(new Date(now.getTime() + LOAN_DAYS * 86_400_000));
     if (due <= today) throw badInput('dueOn', 'dueOn: must be after today');
-    const latest = localDate(new Date(now.getTime() + MAX_LOAN_DAYS * 86_400_000));
+    const latest = communityDate(new Date(now.getTime() + MAX_LOAN_DAYS * 86_400_000));
     if (due > latest)
       throw badInput('dueOn', `dueOn: at most ${MAX_LOAN_DAYS} days ahead (${latest})`);
     return this.transaction(async ({ store }) => {
@@ -137,7 +135,7 @@ export class Library {
     args: { first?: number | null; after?: string | null },
   ): Promise<LoanPage> {
     requireManager(caller);
-    const today = localDate(this.clock());
+    const today = communityDate(this.clock());
     return readPage(args, [isoDate, uuid], {
       read: (range) => this.read.overdueLoans(today, range),
       cursor: (l) => encodeCursor([l.dueOn, l.id]),

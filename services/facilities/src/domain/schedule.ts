@@ -1,14 +1,13 @@
+import { COMMUNITY_UTC_OFFSET_MS } from '@liyuan/kit';
 import type { Facility, Interval, RejectionReason } from './model';
 
-/** Beijing time has no daylight saving: local time is UTC+8 all year. */
-const OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 /** The longest single booking. */
 export const MAX_BOOKING_MS = 12 * 3_600_000;
 
 /** Local midnight (as an instant) of the local day containing `t`. */
 export const localMidnight = (t: Date): number =>
-  Math.floor((t.getTime() + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
+  Math.floor((t.getTime() + COMMUNITY_UTC_OFFSET_MS) / DAY_MS) * DAY_MS - COMMUNITY_UTC_OFFSET_MS;
 
 /** `HH:MM` → minutes after midnight; undefined when malformed. */
 export function parseClock(value: string): number | undefined {

@@ -6,6 +6,7 @@ import {
   assertWithin,
   badInput,
   checkResidentReference,
+  communityDate,
   conflict,
   decodeKeyset,
   encodeCursor,
@@ -79,6 +80,9 @@ const note = freeText(2000);
 
 /** Days an agreement leaves for court confirmation, and after which its follow-up visit is due. */
 export const COURT_CONFIRMATION_DAYS = 30;
+/** The last day to ask the court to confirm an agreement signed on `signedOn`. */
+export const courtConfirmationDeadline = (signedOn: string): string =>
+  dayAfter(signedOn, COURT_CONFIRMATION_DAYS);
 export const FOLLOW_UP_AFTER_DAYS = 14;
 /**
  * How far back a session or an agreement may be dated when it is recorded: a year. Neither may be
@@ -90,8 +94,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 const DAY = 86_400_000;
 const dayAfter = (date: string, days: number): string =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
-const today = (now = new Date()): string =>
-  new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+const today = communityDate;
 
 /** The committee (mediation staff): admins and staff. */
 export const isMediationStaff = (caller: Caller): boolean => hasRole(caller, 'admin', 'staff');

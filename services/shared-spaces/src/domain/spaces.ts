@@ -44,9 +44,6 @@ export const EARLIEST_JOINED_ON = '1921-07-01';
 export const ACTIVITY_HORIZON_DAYS = 365;
 export const MAX_ACTIVITY_HOURS = 24;
 
-/** Today's date in the community (Beijing time). */
-const localDate = communityDate;
-
 /** Party secretaries, staff and admins manage branches, members, spaces and activities. */
 export const isSecretary = (c: Caller): boolean => hasRole(c, 'party_secretary', 'staff', 'admin');
 /**
@@ -145,7 +142,7 @@ export class Spaces {
       'joinedOn',
       m.joinedOn,
       EARLIEST_JOINED_ON,
-      localDate(this.clock()),
+      communityDate(this.clock()),
       `must be between ${EARLIEST_JOINED_ON} and today`,
     );
     if (m.reportedToCommunity && !m.servicePost)
