@@ -229,7 +229,8 @@ describe('gateway limits and tokens', () => {
   it('when one caller exceeds its rate, then it gets 429 with Retry-After and other callers are served', async () => {
     const limited = await startTestGateway(
       { residents: residents.service },
-      { env: { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '5' } },
+      // One token a minute: seven requests cannot earn a refill however slow the machine is.
+      { env: { RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '5' } },
     );
     try {
       const busy = await limited.token(['staff'], { sub: 'busy-user' });
