@@ -111,3 +111,98 @@ export async function readPage<T, const S extends readonly z.ZodType<string | nu
   const after = decodeKeyset(args.after, parts);
   return pageOf(await page.read({ after, limit: first + 1 }), first, page.cursor, page.count);
 }
+
+/** One row of a nested listing read for many parents at once: the parent it belongs to and the row. */
+export interface ParentRow<T> {
+  parentId: string;
+  row: T;
+}
+
+/**
+ * The pages of a connection nested under a list of parents (`Resident.bookings` under a page of
+ * residents), batched like a DataLoader: parents asking with the same `first` and `after` share one
+ * statement, which reads at most `first + 1` rows per parent (a window function partitioned by the
+ * parent), and the `totalCount` of every parent asking for it is one more statement. `first` and
+ * `after` are checked as {@link readPage} checks them.
+ */
+export function nestedPages<T, const S extends readonly z.ZodType<string | number>[]>(
+  parts: S,
+  page: {
+    read: (
+      parentIds: readonly string[],
+      range: KeysetRange<{ -readonly [K in keyof S]: z.output<S[K]> }>,
+    ) => Promise<ParentRow<T>[]>;
+    cursor: (item: T) => string;
+    /** How many rows each parent has in all (parents with none may be left out). */
+    count: (parentIds: readonly string[]) => Promise<Map<string, number>>;
+  },
+): {
+  load(parentId: string, args: { first?: number | null; after?: string | null }): Promise<Page<T>>;
+} {
+  type Range = KeysetRange<{ -readonly [K in keyof S]: z.output<S[K]> }>;
+  const pending = new Map<
+    string,
+    {
+      range: Range;
+      asks: { parentId: string; done: (rows: T[]) => void; fail: (e: unknown) => void }[];
+    }
+  >();
+  const counts = new Map<string, Promise<number>>();
+  let countBatch: { parentId: string; done: (n: number) => void; fail: (e: unknown) => void }[] =
+    [];
+
+  const flushReads = (key: string) => {
+    const batch = pending.get(key)!;
+    pending.delete(key);
+    const parentIds = [...new Set(batch.asks.map((a) => a.parentId))];
+    page.read(parentIds, batch.range).then(
+      (rows) => {
+        const byParent = new Map<string, T[]>();
+        for (const r of rows) {
+          const list = byParent.get(r.parentId);
+          if (list) list.push(r.row);
+          else byParent.set(r.parentId, [r.row]);
+        }
+        for (const a of batch.asks) a.done(byParent.get(a.parentId) ?? []);
+      },
+      (e: unknown) => batch.asks.forEach((a) => a.fail(e)),
+    );
+  };
+  const flushCounts = () => {
+    const batch = countBatch;
+    countBatch = [];
+    page.count([...new Set(batch.map((b) => b.parentId))]).then(
+      (n) => batch.forEach((b) => b.done(n.get(b.parentId) ?? 0)),
+      (e: unknown) => batch.forEach((b) => b.fail(e)),
+    );
+  };
+  const countOf = (parentId: string): Promise<number> => {
+    let n = counts.get(parentId);
+    if (!n) {
+      n = new Promise<number>((done, fail) => {
+        if (countBatch.length === 0) process.nextTick(flushCounts);
+        countBatch.push({ parentId, done, fail });
+      });
+      counts.set(parentId, n);
+    }
+    return n;
+  };
+
+  return {
+    async load(parentId, args) {
+      const first = pageSize(args.first);
+      const after = decodeKeyset(args.after, parts);
+      const key = JSON.stringify([first, after ?? null]);
+      const rows = await new Promise<T[]>((done, fail) => {
+        let batch = pending.get(key);
+        if (!batch) {
+          batch = { range: { after, limit: first + 1 } as Range, asks: [] };
+          pending.set(key, batch);
+          process.nextTick(() => flushReads(key));
+        }
+        batch.asks.push({ parentId, done, fail });
+      });
+      return pageOf(rows, first, page.cursor, () => countOf(parentId));
+    },
+  };
+}
