@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
 import { SCHEMAS_DIR, SUBGRAPHS } from './compose-lib';
 import { checkSubgraph, report } from './schema-check-lib';
 
@@ -90,6 +92,41 @@ describe('schema check', () => {
       }
       expect(status).toBe(1);
       expect(out).toContain("Field 'name' was removed from object type 'Team'");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when checked --against an earlier supergraph, then the changes since it are reported', () => {
+    // An earlier supergraph that served a field the repository's SDL no longer has.
+    const earlier = composeServices(
+      SUBGRAPHS.map((s) => ({
+        name: s.name,
+        url: s.url,
+        typeDefs: parse(
+          s.name === 'volunteers'
+            ? sdlOf(s.name).replace(/type Query \{/, 'type Query {\n  retiredField: Int')
+            : sdlOf(s.name),
+        ),
+      })),
+    ).supergraphSdl!;
+    const dir = mkdtempSync(join(tmpdir(), 'liyuan-schema-check-'));
+    const file = join(dir, 'earlier-supergraph.graphql');
+    writeFileSync(file, earlier);
+    try {
+      let status = 0;
+      let out = '';
+      try {
+        execFileSync('npx', ['tsx', 'scripts/schema-check.ts', '--all', '--against', file], {
+          cwd: resolve(__dirname, '..'),
+          encoding: 'utf8',
+        });
+      } catch (err) {
+        status = (err as { status: number }).status;
+        out = (err as { stdout: string }).stdout;
+      }
+      expect(status).toBe(1);
+      expect(out).toContain("Field 'retiredField' was removed from object type 'Query'");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
