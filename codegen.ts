@@ -102,10 +102,17 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       LeaderboardEntry: 'LeaderboardEntry',
       OpportunityConnection: 'OpportunityPage',
       LeaderboardEntryConnection: 'LeaderboardPage',
+      ServiceRecordConnection: 'ServiceRecordPage',
+      ShiftConnection: 'ShiftPage',
       Resident: REFERENCE,
       Facility: REFERENCE,
     },
-    enums: {},
+    enums: {
+      TeamKind: 'TeamKind',
+      OpportunityKind: 'OpportunityKind',
+      VolunteerStatus: 'VolunteerStatus',
+      ServiceRecordStatus: 'ServiceRecordStatus',
+    },
   },
   mediation: {
     context: 'MediationContext',
