@@ -93,17 +93,22 @@ const lend = async (w: World, residentId: string) =>
   );
 
 const registerMember = (w: World, residentId: string) =>
-  w.id(
-    `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2015-07-01") { id } }`,
-    { r: residentId, b: w.base.branch },
-  );
+  w.id(`mutation($i: RegisterPartyMemberInput!) { registerPartyMember(input: $i) { id } }`, {
+    i: { residentId, branchId: w.base.branch, joinedOn: '2015-07-01' },
+  });
 
 /** An activity in the base space; `confirmed` waits for the venue saga to confirm it. */
 async function activity(w: World, confirmed: boolean): Promise<string> {
   const id = await w.id(
-    `mutation($s: ID!, $t: String!, $a: DateTime!, $b: DateTime!) {
-      scheduleActivity(spaceId: $s, title: $t, startsAt: $a, endsAt: $b, capacity: 20) { id } }`,
-    { s: w.base.space, t: unique('Reading hour'), ...renameSlot(w.slot(w.base.hall)) },
+    `mutation($i: ScheduleActivityInput!) { scheduleActivity(input: $i) { id } }`,
+    {
+      i: {
+        spaceId: w.base.space,
+        title: unique('Reading hour'),
+        ...w.slot(w.base.hall),
+        capacity: 20,
+      },
+    },
   );
   if (confirmed) {
     await waitFor(`activity ${id} confirmed`, async () => {
@@ -114,27 +119,32 @@ async function activity(w: World, confirmed: boolean): Promise<string> {
   }
   return id;
 }
-const renameSlot = (s: { startsAt: string; endsAt: string }) => ({ a: s.startsAt, b: s.endsAt });
 
 const registerFor = async (w: World, activityId: string, residentId: string) =>
   w.ok(
-    `mutation($a: ID!) { registerForActivity(activityId: $a) { id } }`,
-    { a: activityId },
+    `mutation($i: RegisterForActivityInput!) { registerForActivity(input: $i) { id } }`,
+    { i: { activityId } },
     await residentToken(w, residentId),
   );
 
 const registerVolunteer = (w: World, residentId: string) =>
-  w.id(`mutation($r: ID!) { registerVolunteer(residentId: $r, skills: ["first aid"]) { id } }`, {
-    r: residentId,
+  w.id(`mutation($i: RegisterVolunteerInput!) { registerVolunteer(input: $i) { id } }`, {
+    i: { residentId, skills: ['first aid'] },
   });
 
 /** A shift of a new opportunity of `teamId`; `startsInMs` from now (days ahead unless told). */
 async function shift(w: World, teamId: string, startsInMs?: number): Promise<string> {
   const period = startsInMs === undefined ? w.slot(w.base.venue) : nearNow(startsInMs, 120);
   const o = await w.ok(
-    `mutation($t: ID!, $s: [ShiftInput!]!) {
-      postOpportunity(teamId: $t, kind: "HYGIENE_DRIVE", title: "Stairwell clean-up", shifts: $s) { shifts { id } } }`,
-    { t: teamId, s: [{ ...period, slots: 5 }] },
+    `mutation($i: PostOpportunityInput!) { postOpportunity(input: $i) { shifts { id } } }`,
+    {
+      i: {
+        teamId,
+        kind: 'HYGIENE_DRIVE',
+        title: 'Stairwell clean-up',
+        shifts: [{ ...period, slots: 5 }],
+      },
+    },
   );
   return String((o.shifts as { id: string }[])[0]!.id);
 }
@@ -150,33 +160,28 @@ async function volunteering(
 ) {
   const [team, r] = await Promise.all([w.team(), w.knownResident()]);
   await registerVolunteer(w, r.id);
-  await w.ok(`mutation($t: ID!, $r: ID!) { addTeamMember(teamId: $t, residentId: $r) { id } }`, {
-    t: team.id,
-    r: r.id,
+  await w.ok(`mutation($i: AddTeamMemberInput!) { addTeamMember(input: $i) { id } }`, {
+    i: { teamId: team.id, residentId: r.id },
   });
   const shiftId = await shift(w, team.id, opts.soon === false ? undefined : 5 * MINUTE);
   await w.ok(
-    `mutation($s: ID!) { signUp(shiftId: $s) { id } }`,
-    { s: shiftId },
+    `mutation($i: SignUpInput!) { signUp(input: $i) { id } }`,
+    { i: { shiftId } },
     await residentToken(w, r.id),
   );
   let recordId: string | undefined;
   if (upTo !== 'signedUp')
-    await w.ok(
-      `mutation($s: ID!, $r: ID!) { checkInVolunteer(shiftId: $s, residentId: $r) { id } }`,
-      {
-        s: shiftId,
-        r: r.id,
-      },
-    );
+    await w.ok(`mutation($i: CheckInVolunteerInput!) { checkInVolunteer(input: $i) { id } }`, {
+      i: { shiftId, residentId: r.id },
+    });
   if (upTo === 'checkedOut' || upTo === 'approved')
     recordId = await w.id(
-      `mutation($s: ID!, $r: ID!) { checkOutVolunteer(shiftId: $s, residentId: $r) { id } }`,
-      { s: shiftId, r: r.id },
+      `mutation($i: CheckOutVolunteerInput!) { checkOutVolunteer(input: $i) { id } }`,
+      { i: { shiftId, residentId: r.id } },
     );
   if (upTo === 'approved')
-    await w.ok(`mutation($id: ID!) { approveHours(serviceRecordId: $id) { id } }`, {
-      id: recordId,
+    await w.ok(`mutation($i: ApproveHoursInput!) { approveHours(input: $i) { id } }`, {
+      i: { serviceRecordId: recordId },
     });
   return { team, residentId: r.id, shiftId, recordId: recordId ?? '' };
 }
@@ -726,7 +731,9 @@ export const CALLS: Record<string, CallSpec> = {
 
   // shared-spaces: reads
   'Query.partyBranches': {
-    select: '{ id members { id joinedOn points pointsHistory { delta } } }',
+    // Every member of the base branch on one page, the subject's among them.
+    select:
+      '{ id members(first: 100) { edges { node { id joinedOn points pointsHistory { edges { node { id delta } } } } } } }',
     setup: async (w) => {
       const r = await w.knownResident();
       const id = await registerMember(w, r.id);
@@ -759,25 +766,25 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Resident.activitiesAttended': {
     via: 'resident',
-    select: '{ id activitiesAttended { id } }',
+    select: '{ id activitiesAttended(first: 100) { edges { node { id } } } }',
     setup: async (w) => {
       const [r, id] = await Promise.all([w.sharedResident(), activity(w, true)]);
       await registerFor(w, id, r.id);
-      await w.ok(
-        `mutation($a: ID!, $r: ID!) { checkInAttendee(activityId: $a, residentId: $r) { id } }`,
-        {
-          a: id,
-          r: r.id,
-        },
-      );
-      await w.ok(`mutation($a: ID!) { completeActivity(activityId: $a) { id } }`, { a: id });
+      await w.ok(`mutation($i: CheckInAttendeeInput!) { checkInAttendee(input: $i) { id } }`, {
+        i: { activityId: id, residentId: r.id },
+      });
+      await w.ok(`mutation($i: CompleteActivityInput!) { completeActivity(input: $i) { id } }`, {
+        i: { activityId: id },
+      });
       return { owner: { residentId: r.id, gridId: r.gridId }, args: { id: r.id }, shows: id };
     },
   },
 
   // shared-spaces: changes
   'Mutation.createPartyBranch': {
-    setup: async () => ({ args: { name: unique('Courtyard 3 Branch'), courtyard: true } }),
+    setup: async () => ({
+      args: { input: { name: unique('Courtyard 3 Branch'), courtyard: true } },
+    }),
   },
   'Mutation.registerPartyMember': {
     setup: async (w) => {
@@ -785,25 +792,35 @@ export const CALLS: Record<string, CallSpec> = {
       return {
         owner: { residentId: r.id, gridId: r.gridId },
         args: {
-          residentId: r.id,
-          branchId: w.base.branch,
-          joinedOn: '2012-07-01',
-          reportedToCommunity: true,
-          servicePost: 'Reading to the elderly',
+          input: {
+            residentId: r.id,
+            branchId: w.base.branch,
+            joinedOn: '2012-07-01',
+            reportedToCommunity: true,
+            servicePost: 'Reading to the elderly',
+          },
         },
       };
     },
   },
   'Mutation.createSharedSpace': {
     setup: async (w) => ({
-      args: { name: unique('Elderly Care Space'), theme: 'ELDERLY_CARE', facilityId: w.base.hall },
+      args: {
+        input: {
+          name: unique('Elderly Care Space'),
+          theme: 'ELDERLY_CARE',
+          facilityId: w.base.hall,
+        },
+      },
     }),
   },
   'Mutation.scheduleActivity': {
     setup: async (w) => {
       const period = w.slot(w.base.hall);
       return {
-        args: { spaceId: w.base.space, title: unique('Paper cutting'), ...period, capacity: 15 },
+        args: {
+          input: { spaceId: w.base.space, title: unique('Paper cutting'), ...period, capacity: 15 },
+        },
       };
     },
   },
@@ -811,7 +828,7 @@ export const CALLS: Record<string, CallSpec> = {
     self: true,
     setup: async (w) => {
       const [r, id] = await Promise.all([w.sharedResident(), activity(w, false)]);
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: { activityId: id } };
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: { input: { activityId: id } } };
     },
   },
   'Mutation.cancelRegistration': {
@@ -819,7 +836,7 @@ export const CALLS: Record<string, CallSpec> = {
     setup: async (w) => {
       const [r, id] = await Promise.all([w.sharedResident(), activity(w, false)]);
       await registerFor(w, id, r.id);
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: { activityId: id } };
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: { input: { activityId: id } } };
     },
   },
   'Mutation.checkInAttendee': {
@@ -828,14 +845,14 @@ export const CALLS: Record<string, CallSpec> = {
       await registerFor(w, id, r.id);
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { activityId: id, residentId: r.id },
+        args: { input: { activityId: id, residentId: r.id } },
       };
     },
   },
   'Mutation.completeActivity': {
     setup: async (w) => {
       const [r, id] = await Promise.all([w.sharedResident(), activity(w, true)]);
-      return { args: { activityId: id, staffResidentIds: [r.id] } };
+      return { args: { input: { activityId: id, staffResidentIds: [r.id] } } };
     },
   },
 
@@ -879,9 +896,11 @@ export const CALLS: Record<string, CallSpec> = {
   'Mutation.createTeam': {
     setup: async () => ({
       args: {
-        name: unique('Repair Team'),
-        kind: 'REPAIR',
-        leadUserId: unique('lead').replace(/ /g, '-'),
+        input: {
+          name: unique('Repair Team'),
+          kind: 'REPAIR',
+          leadUserId: unique('lead').replace(/ /g, '-'),
+        },
       },
     }),
   },
@@ -890,7 +909,9 @@ export const CALLS: Record<string, CallSpec> = {
       const r = await w.knownResident();
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { residentId: r.id, skills: ['storytelling'], availability: 'Weekend mornings' },
+        args: {
+          input: { residentId: r.id, skills: ['storytelling'], availability: 'Weekend mornings' },
+        },
       };
     },
   },
@@ -900,7 +921,7 @@ export const CALLS: Record<string, CallSpec> = {
       await registerVolunteer(w, r.id);
       return {
         owner: { residentId: r.id, gridId: r.gridId, leadUserId: team.leadUserId },
-        args: { teamId: team.id, residentId: r.id },
+        args: { input: { teamId: team.id, residentId: r.id } },
       };
     },
   },
@@ -910,11 +931,13 @@ export const CALLS: Record<string, CallSpec> = {
       return {
         owner: { leadUserId: team.leadUserId },
         args: {
-          teamId: team.id,
-          kind: 'FRAUD_PREVENTION',
-          title: unique('Anti-fraud stall'),
-          facilityId: w.base.venue,
-          shifts: [{ ...w.slot(w.base.venue), slots: 4 }],
+          input: {
+            teamId: team.id,
+            kind: 'FRAUD_PREVENTION',
+            title: unique('Anti-fraud stall'),
+            facilityId: w.base.venue,
+            shifts: [{ ...w.slot(w.base.venue), slots: 4 }],
+          },
         },
       };
     },
@@ -926,7 +949,7 @@ export const CALLS: Record<string, CallSpec> = {
       await registerVolunteer(w, r.id);
       return {
         owner: { residentId: r.id, gridId: r.gridId, leadUserId: team.leadUserId },
-        args: { shiftId: await shift(w, team.id) },
+        args: { input: { shiftId: await shift(w, team.id) } },
       };
     },
   },
@@ -936,7 +959,7 @@ export const CALLS: Record<string, CallSpec> = {
       const v = await volunteering(w, 'signedUp', { soon: false });
       return {
         owner: { residentId: v.residentId, leadUserId: v.team.leadUserId },
-        args: { shiftId: v.shiftId },
+        args: { input: { shiftId: v.shiftId } },
       };
     },
   },
@@ -945,7 +968,7 @@ export const CALLS: Record<string, CallSpec> = {
       const v = await volunteering(w, 'signedUp');
       return {
         owner: { residentId: v.residentId, leadUserId: v.team.leadUserId },
-        args: { shiftId: v.shiftId, residentId: v.residentId },
+        args: { input: { shiftId: v.shiftId, residentId: v.residentId } },
       };
     },
   },
@@ -954,7 +977,7 @@ export const CALLS: Record<string, CallSpec> = {
       const v = await volunteering(w, 'checkedIn');
       return {
         owner: { residentId: v.residentId, leadUserId: v.team.leadUserId },
-        args: { shiftId: v.shiftId, residentId: v.residentId },
+        args: { input: { shiftId: v.shiftId, residentId: v.residentId } },
       };
     },
   },
@@ -963,7 +986,7 @@ export const CALLS: Record<string, CallSpec> = {
       const v = await volunteering(w, 'checkedOut');
       return {
         owner: { residentId: v.residentId, leadUserId: v.team.leadUserId },
-        args: { serviceRecordId: v.recordId },
+        args: { input: { serviceRecordId: v.recordId } },
       };
     },
   },
@@ -973,7 +996,7 @@ export const CALLS: Record<string, CallSpec> = {
       const v = await volunteering(w, 'approved');
       return {
         owner: { residentId: v.residentId, leadUserId: v.team.leadUserId },
-        args: { points: 1, reference: 'A tea set' },
+        args: { input: { points: 1, reference: 'A tea set' } },
       };
     },
   },

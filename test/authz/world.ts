@@ -213,13 +213,12 @@ export class World {
     // Other services learn of residents and facilities from events: wait until they have.
     await this.quiesce();
     const [branch, space] = await Promise.all([
-      this.id(`mutation($n: String!) { createPartyBranch(name: $n, courtyard: true) { id } }`, {
-        n: unique('Courtyard Branch'),
+      this.id(`mutation($i: CreatePartyBranchInput!) { createPartyBranch(input: $i) { id } }`, {
+        i: { name: unique('Courtyard Branch'), courtyard: true },
       }),
-      this.id(
-        `mutation($n: String!, $f: ID!) { createSharedSpace(name: $n, theme: READING, facilityId: $f) { id } }`,
-        { n: unique('Reading Space'), f: hall },
-      ),
+      this.id(`mutation($i: CreateSharedSpaceInput!) { createSharedSpace(input: $i) { id } }`, {
+        i: { name: unique('Reading Space'), theme: 'READING', facilityId: hall },
+      }),
     ]);
     this.base = {
       gridA,
@@ -320,10 +319,9 @@ export class World {
 
   /** A new team led by `leadUserId`. */
   async team(leadUserId: string = unique('lead').replace(/ /g, '-')) {
-    const id = await this.id(
-      `mutation($n: String!, $l: String!) { createTeam(name: $n, kind: "GROUP", leadUserId: $l) { id } }`,
-      { n: unique("Mom's Team"), l: leadUserId },
-    );
+    const id = await this.id(`mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }`, {
+      i: { name: unique("Mom's Team"), kind: 'GROUP', leadUserId },
+    });
     return { id, leadUserId };
   }
 

@@ -46,7 +46,7 @@ describe('scheduling a shared-space activity books its venue', () => {
     const space = (
       (
         await gw.query(
-          `mutation($f: ID!) { createSharedSpace(name: "Silver Age Home", theme: ELDERLY_CARE, facilityId: $f) { id } }`,
+          `mutation($f: ID!) { createSharedSpace(input: { name: "Silver Age Home", theme: ELDERLY_CARE, facilityId: $f }) { id } }`,
           { f: room },
           secretary,
         )
@@ -56,7 +56,8 @@ describe('scheduling a shared-space activity books its venue', () => {
       (
         (
           await gw.query(
-            `mutation($s: ID!, $t: String!, $a: DateTime!, $b: DateTime!) { scheduleActivity(spaceId: $s, title: $t, startsAt: $a, endsAt: $b, capacity: 20) { id status } }`,
+            `mutation($s: ID!, $t: String!, $a: DateTime!, $b: DateTime!) {
+              scheduleActivity(input: { spaceId: $s, title: $t, startsAt: $a, endsAt: $b, capacity: 20 }) { id status } }`,
             { s: space, t: title, a: inDaysAt(2, 10), b: inDaysAt(2, 12) },
             secretary,
           )
@@ -87,7 +88,8 @@ describe('scheduling a shared-space activity books its venue', () => {
     });
 
     const facility = await gw.query(
-      `query($id: ID!, $from: DateTime!, $to: DateTime!) { facility(id: $id) { name sharedSpaces { name } upcomingActivities { id status }
+      `query($id: ID!, $from: DateTime!, $to: DateTime!) { facility(id: $id) { name sharedSpaces { name }
+        upcomingActivities { edges { node { id status } } }
         availability(from: $from, to: $to) { booked { start end } } } }`,
       { id: room, from: inDaysAt(2, 0), to: inDaysAt(3, 0) },
     );
@@ -96,7 +98,7 @@ describe('scheduling a shared-space activity books its venue', () => {
       facility: {
         name: 'Activity Room',
         sharedSpaces: [{ name: 'Silver Age Home' }],
-        upcomingActivities: [{ id: first.id, status: 'CONFIRMED' }],
+        upcomingActivities: { edges: [{ node: { id: first.id, status: 'CONFIRMED' } }] },
         availability: { booked: [{ start: inDaysAt(2, 10), end: inDaysAt(2, 12) }] },
       },
     });

@@ -75,7 +75,7 @@ describe('the event flows between the five subgraphs', () => {
     // Staff may register as a volunteer only a resident the registry has announced.
     const profile = await waitFor('volunteers to know the resident', async () => {
       const res = await sys.gw.query(
-        `mutation($r: ID!) { registerVolunteer(residentId: $r, skills: ["first aid"]) { status } }`,
+        `mutation($r: ID!) { registerVolunteer(input: { residentId: $r, skills: ["first aid"] }) { status } }`,
         { r: r.id },
         staff,
       );
@@ -258,22 +258,22 @@ describe('the event flows between the five subgraphs', () => {
     const secretary = await sys.gw.token(['party_secretary']);
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
-        `mutation { createPartyBranch(name: "Courtyard 4 Branch", courtyard: true) { id } }`,
+        `mutation { createPartyBranch(input: { name: "Courtyard 4 Branch", courtyard: true }) { id } }`,
         {},
         secretary,
       )
     ).createPartyBranch.id;
     await q(
-      `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2015-07-01") { id } }`,
+      `mutation($r: ID!, $b: ID!) { registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: "2015-07-01" }) { id } }`,
       { r: r.id, b: branch },
       secretary,
     );
-    await q(`mutation { registerVolunteer(skills: ["cooking"]) { id } }`, {}, r.token);
+    await q(`mutation { registerVolunteer(input: { skills: ["cooking"] }) { id } }`, {}, r.token);
 
     const room = await addRoom('Activity Room 2');
     const space = (
       await q<{ createSharedSpace: { id: string } }>(
-        `mutation($f: ID!) { createSharedSpace(name: "Silver Age Canteen", theme: ELDERLY_CARE, facilityId: $f) { id } }`,
+        `mutation($f: ID!) { createSharedSpace(input: { name: "Silver Age Canteen", theme: ELDERLY_CARE, facilityId: $f }) { id } }`,
         { f: room },
         secretary,
       )
@@ -281,7 +281,8 @@ describe('the event flows between the five subgraphs', () => {
     const schedule = async (title: string) =>
       (
         await q<{ scheduleActivity: { id: string } }>(
-          `mutation($s: ID!, $t: String!, $a: DateTime!, $b: DateTime!) { scheduleActivity(spaceId: $s, title: $t, startsAt: $a, endsAt: $b, capacity: 20) { id } }`,
+          `mutation($s: ID!, $t: String!, $a: DateTime!, $b: DateTime!) {
+            scheduleActivity(input: { spaceId: $s, title: $t, startsAt: $a, endsAt: $b, capacity: 20 }) { id } }`,
           { s: space, t: title, a: inDaysAt(3, 11), b: inDaysAt(3, 13) },
           secretary,
         )
@@ -338,7 +339,7 @@ describe('the event flows between the five subgraphs', () => {
 
     // She staffed the lunch: two hours logged for approval.
     await q(
-      `mutation($a: ID!, $s: [ID!]) { completeActivity(activityId: $a, staffResidentIds: $s) { id } }`,
+      `mutation($a: ID!, $s: [ID!]) { completeActivity(input: { activityId: $a, staffResidentIds: $s }) { id } }`,
       { a: lunch, s: [r.id] },
       secretary,
     );
@@ -350,12 +351,15 @@ describe('the event flows between the five subgraphs', () => {
               pendingHours: number;
               approvedHours: number;
               points: number;
-              serviceRecords: { id: string; activityId: string | null; status: string }[];
+              serviceRecords: {
+                edges: { node: { id: string; activityId: string | null; status: string } }[];
+              };
             };
             partyMembership: { points: number };
           };
         }>(
-          `query($id: ID!) { resident(id: $id) { volunteerProfile { pendingHours approvedHours points serviceRecords { id activityId status } }
+          `query($id: ID!) { resident(id: $id) { volunteerProfile { pendingHours approvedHours points
+            serviceRecords { edges { node { id activityId status } } } }
             partyMembership { points } } }`,
           { id: r.id },
           r.token,
@@ -370,13 +374,13 @@ describe('the event flows between the five subgraphs', () => {
     await sys.redeliver(completed, ['volunteers']);
     const logged = await profile();
     expect(logged.volunteerProfile).toMatchObject({ pendingHours: 2, approvedHours: 0 });
-    expect(logged.volunteerProfile.serviceRecords).toEqual([
-      { id: expect.any(String), activityId: lunch, status: 'PENDING' },
+    expect(logged.volunteerProfile.serviceRecords.edges).toEqual([
+      { node: { id: expect.any(String), activityId: lunch, status: 'PENDING' } },
     ]);
 
     // Staff approve: time-bank points here, and party points in shared-spaces for the member.
-    const recordId = logged.volunteerProfile.serviceRecords[0]!.id;
-    await asStaff(`mutation($s: ID!) { approveHours(serviceRecordId: $s) { id } }`, {
+    const recordId = logged.volunteerProfile.serviceRecords.edges[0]!.node.id;
+    await asStaff(`mutation($s: ID!) { approveHours(input: { serviceRecordId: $s }) { id } }`, {
       s: recordId,
     });
     await waitFor('party points credited', async () =>
@@ -416,30 +420,30 @@ describe('the event flows between the five subgraphs', () => {
     });
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
-        `mutation { createPartyBranch(name: "Courtyard 7 Branch", courtyard: true) { id } }`,
+        `mutation { createPartyBranch(input: { name: "Courtyard 7 Branch", courtyard: true }) { id } }`,
         {},
         secretary,
       )
     ).createPartyBranch.id;
     await q(
-      `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2009-03-01") { id } }`,
+      `mutation($r: ID!, $b: ID!) { registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: "2009-03-01" }) { id } }`,
       { r: r.id, b: branch },
       secretary,
     );
-    await q(`mutation { registerVolunteer { id } }`, {}, r.token);
+    await q(`mutation { registerVolunteer(input: {}) { id } }`, {}, r.token);
     const team = (
       await asStaff<{ createTeam: { id: string } }>(
-        `mutation { createTeam(name: "Volunteer Team", kind: "volunteers", leadUserId: "lead-moves") { id } }`,
+        `mutation { createTeam(input: { name: "Volunteer Team", kind: VOLUNTEERS, leadUserId: "lead-moves" }) { id } }`,
       )
     ).createTeam.id;
     const shift = (
       await asStaff<{ postOpportunity: { shifts: { id: string }[] } }>(
-        `mutation($t: ID!, $a: DateTime!, $b: DateTime!) { postOpportunity(teamId: $t, kind: "elderly_visits", title: "Visit the elderly",
-          shifts: [{ startsAt: $a, endsAt: $b, slots: 4 }]) { shifts { id } } }`,
+        `mutation($t: ID!, $a: DateTime!, $b: DateTime!) { postOpportunity(input: { teamId: $t, kind: ELDERLY_VISITS,
+          title: "Visit the elderly", shifts: [{ startsAt: $a, endsAt: $b, slots: 4 }] }) { shifts { id } } }`,
         { t: team, a: inDaysAt(6, 9), b: inDaysAt(6, 11) },
       )
     ).postOpportunity.shifts[0]!.id;
-    await q(`mutation($s: ID!) { signUp(shiftId: $s) { id } }`, { s: shift }, r.token);
+    await q(`mutation($s: ID!) { signUp(input: { shiftId: $s }) { id } }`, { s: shift }, r.token);
     const neighbour = await knownResident('Zhou Min');
     await asStaff(
       `mutation($a: ID!, $b: ID!) { fileCase(input: { category: NEIGHBOUR, source: COMMITTEE, summary: "Shared stairwell storage",
@@ -459,12 +463,12 @@ describe('the event flows between the five subgraphs', () => {
             bookings: { status: string }[];
             loans: { flaggedAt: string | null }[];
             partyMembership: { status: string };
-            volunteerProfile: { status: string; upcomingShifts: unknown[] };
+            volunteerProfile: { status: string; upcomingShifts: { edges: unknown[] } };
             mediationCases: { partyMovedOutAt: string | null }[];
           };
         }>(
           `query($id: ID!) { resident(id: $id) { status bookings { status } loans { flaggedAt } partyMembership { status }
-            volunteerProfile { status upcomingShifts { id } } mediationCases { partyMovedOutAt } } }`,
+            volunteerProfile { status upcomingShifts { edges { node { id } } } } mediationCases { partyMovedOutAt } } }`,
           { id: r.id },
         )
       ).resident;
@@ -485,7 +489,7 @@ describe('the event flows between the five subgraphs', () => {
       bookings: [{ status: 'CANCELLED' }],
       loans: [{ flaggedAt: expect.any(String) }],
       partyMembership: { status: 'TRANSFERRED' },
-      volunteerProfile: { status: 'INACTIVE', upcomingShifts: [] },
+      volunteerProfile: { status: 'INACTIVE', upcomingShifts: { edges: [] } },
       mediationCases: [{ partyMovedOutAt: expect.any(String) }],
     });
     // Applied once: one effect row per consumer, the redelivery recognised as a duplicate.

@@ -326,7 +326,7 @@ describe('npm start on its embedded defaults', () => {
     const failures: string[] = [];
     for (const r of newcomers) {
       const res = await gql<{ registerVolunteer: { id: string } }>(
-        `mutation($r: ID!) { registerVolunteer(residentId: $r, skills: ["tea"]) { id } }`,
+        `mutation($r: ID!) { registerVolunteer(input: { residentId: $r, skills: ["tea"] }) { id } }`,
         { r: r.id },
         staff,
       );

@@ -44,7 +44,7 @@ describe("a resident's volunteer profile through the gateway", () => {
     expect(
       (
         await gw.query(
-          `mutation { registerVolunteer(skills: ["storytelling"], availability: "weekends") { id } }`,
+          `mutation { registerVolunteer(input: { skills: ["storytelling"], availability: "weekends" }) { id } }`,
           {},
           me,
         )
@@ -52,14 +52,14 @@ describe("a resident's volunteer profile through the gateway", () => {
     ).toBeUndefined();
     const team = dataOf<{ id: string }>(
       await asStaff(
-        `mutation { createTeam(name: "Mom's Team", kind: "group", leadUserId: "lead-e2e") { id } }`,
+        `mutation { createTeam(input: { name: "Mom's Team", kind: GROUP, leadUserId: "lead-e2e" }) { id } }`,
       ),
       'createTeam',
     );
     expect(
       (
         await asStaff(
-          `mutation($t: ID!, $r: ID!) { addTeamMember(teamId: $t, residentId: $r) { id } }`,
+          `mutation($t: ID!, $r: ID!) { addTeamMember(input: { teamId: $t, residentId: $r }) { id } }`,
           { t: team.id, r: resident.id },
         )
       ).errors,

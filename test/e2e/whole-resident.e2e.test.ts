@@ -21,7 +21,7 @@ const WHOLE_RESIDENT = `query($id: ID!) { resident(id: $id) {
   name idCardNumber(purpose: "whole-resident check") phone(purpose: "whole-resident check") birthDate
   household { address } grid { name }
   bookings { status } loans { book { title } }
-  partyMembership { status } activitiesAttended { title }
+  partyMembership { status } activitiesAttended { edges { node { title } } }
   volunteerProfile { approvedHours points teams { name } }
   mediationCases { summary }
 } }`;
@@ -36,7 +36,7 @@ interface Whole {
   bookings: { status: string }[] | null;
   loans: { book: { title: string } }[] | null;
   partyMembership: { status: string } | null;
-  activitiesAttended: { title: string }[] | null;
+  activitiesAttended: { edges: { node: { title: string } }[] } | null;
   volunteerProfile: { approvedHours: number; points: number; teams: { name: string }[] } | null;
   mediationCases: { summary: string }[];
 }
@@ -112,26 +112,27 @@ describe('the whole system seen by its users', () => {
     // Shared spaces: a party member who attended and staffed an activity.
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
-        `mutation { createPartyBranch(name: "Courtyard 2 Branch", courtyard: true) { id } }`,
+        `mutation { createPartyBranch(input: { name: "Courtyard 2 Branch", courtyard: true }) { id } }`,
         {},
         secretary,
       )
     ).createPartyBranch.id;
     await q(
-      `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2012-07-01") { id } }`,
+      `mutation($r: ID!, $b: ID!) { registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: "2012-07-01" }) { id } }`,
       { r: r.id, b: branch },
       secretary,
     );
     const space = (
       await q<{ createSharedSpace: { id: string } }>(
-        `mutation($f: ID!) { createSharedSpace(name: "Reading Corner", theme: READING, facilityId: $f) { id } }`,
+        `mutation($f: ID!) { createSharedSpace(input: { name: "Reading Corner", theme: READING, facilityId: $f }) { id } }`,
         { f: room },
         secretary,
       )
     ).createSharedSpace.id;
     const activity = (
       await q<{ scheduleActivity: { id: string } }>(
-        `mutation($s: ID!, $a: DateTime!, $b: DateTime!) { scheduleActivity(spaceId: $s, title: "Parent-child reading hour", startsAt: $a, endsAt: $b, capacity: 20) { id } }`,
+        `mutation($s: ID!, $a: DateTime!, $b: DateTime!) { scheduleActivity(input: { spaceId: $s,
+          title: "Parent-child reading hour", startsAt: $a, endsAt: $b, capacity: 20 }) { id } }`,
         { s: space, a: inDaysAt(2, 14), b: inDaysAt(2, 16) },
         secretary,
       )
@@ -143,43 +144,47 @@ describe('the whole system seen by its users', () => {
       );
       return a.activity.status === 'CONFIRMED' ? true : undefined;
     });
-    await q(`mutation { registerVolunteer(skills: ["storytelling"]) { id } }`, {}, self);
+    await q(`mutation { registerVolunteer(input: { skills: ["storytelling"] }) { id } }`, {}, self);
     const team = (
       await asStaff<{ createTeam: { id: string } }>(
-        `mutation { createTeam(name: "Mom's Team", kind: "group", leadUserId: "lead-whole") { id } }`,
+        `mutation { createTeam(input: { name: "Mom's Team", kind: GROUP, leadUserId: "lead-whole" }) { id } }`,
       )
     ).createTeam.id;
     await asStaff(
-      `mutation($t: ID!, $r: ID!) { addTeamMember(teamId: $t, residentId: $r) { id } }`,
+      `mutation($t: ID!, $r: ID!) { addTeamMember(input: { teamId: $t, residentId: $r }) { id } }`,
       {
         t: team,
         r: r.id,
       },
     );
     await q(
-      `mutation($a: ID!) { registerForActivity(activityId: $a) { id } }`,
+      `mutation($a: ID!) { registerForActivity(input: { activityId: $a }) { id } }`,
       { a: activity },
       self,
     );
     await q(
-      `mutation($a: ID!, $r: ID!) { checkInAttendee(activityId: $a, residentId: $r) { id } }`,
+      `mutation($a: ID!, $r: ID!) { checkInAttendee(input: { activityId: $a, residentId: $r }) { id } }`,
       { a: activity, r: r.id },
       secretary,
     );
     await q(
-      `mutation($a: ID!, $s: [ID!]) { completeActivity(activityId: $a, staffResidentIds: $s) { id } }`,
+      `mutation($a: ID!, $s: [ID!]) { completeActivity(input: { activityId: $a, staffResidentIds: $s }) { id } }`,
       { a: activity, s: [r.id] },
       secretary,
     );
     const record = await waitFor('the hours logged', async () => {
-      const p = await q<{ resident: { volunteerProfile: { serviceRecords: { id: string }[] } } }>(
-        `query($id: ID!) { resident(id: $id) { volunteerProfile { serviceRecords { id } } } }`,
+      const p = await q<{
+        resident: { volunteerProfile: { serviceRecords: { edges: { node: { id: string } }[] } } };
+      }>(
+        `query($id: ID!) { resident(id: $id) { volunteerProfile { serviceRecords { edges { node { id } } } } } }`,
         { id: r.id },
         self,
       );
-      return p.resident.volunteerProfile.serviceRecords[0]?.id;
+      return p.resident.volunteerProfile.serviceRecords.edges[0]?.node.id;
     });
-    await asStaff(`mutation($s: ID!) { approveHours(serviceRecordId: $s) { id } }`, { s: record });
+    await asStaff(`mutation($s: ID!) { approveHours(input: { serviceRecordId: $s }) { id } }`, {
+      s: record,
+    });
     // Mediation: a case she is party to, with an assigned mediator.
     const other = await seedHousehold((query, v) => sys.gw.query(query, v, staff));
     const neighbour = dataOf<{ id: string }>(
@@ -227,7 +232,7 @@ describe('the whole system seen by its users', () => {
       bookings: [{ status: 'CONFIRMED' }],
       loans: [{ book: { title: 'The Silk Road' } }],
       party: { status: 'ACTIVE' },
-      attended: [{ title: 'Parent-child reading hour' }],
+      attended: { edges: [{ node: { title: 'Parent-child reading hour' } }] },
       volunteer: { approvedHours: 2, points: 20, teams: [{ name: "Mom's Team" }] },
       cases: [{ summary: 'A fence between two gardens' }],
     };
@@ -396,14 +401,14 @@ describe('the whole system seen by its users', () => {
     const { gridId, buildingId } = await seedHousehold((query, v) => sys.gw.query(query, v, staff));
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
-        `mutation { createPartyBranch(name: "Block 9 Branch", courtyard: false) { id } }`,
+        `mutation { createPartyBranch(input: { name: "Block 9 Branch", courtyard: false }) { id } }`,
         {},
         staff,
       )
     ).createPartyBranch.id;
     const team = (
       await q<{ createTeam: { id: string } }>(
-        `mutation { createTeam(name: "Block 9 Volunteers", kind: "volunteers", leadUserId: "lead-9") { id } }`,
+        `mutation { createTeam(input: { name: "Block 9 Volunteers", kind: VOLUNTEERS, leadUserId: "lead-9" }) { id } }`,
         {},
         staff,
       )
@@ -435,20 +440,20 @@ describe('the whole system seen by its users', () => {
     }
     for (const id of involved) {
       await q(
-        `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2020-07-01") { id } }`,
+        `mutation($r: ID!, $b: ID!) { registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: "2020-07-01" }) { id } }`,
         { r: id, b: branch },
         staff,
       );
       await waitFor('volunteers to know the resident', async () => {
         const res = await sys.gw.query(
-          `mutation($r: ID!) { registerVolunteer(residentId: $r) { id } }`,
+          `mutation($r: ID!) { registerVolunteer(input: { residentId: $r }) { id } }`,
           { r: id },
           staff,
         );
         return res.errors ? undefined : true;
       });
       await q(
-        `mutation($t: ID!, $r: ID!) { addTeamMember(teamId: $t, residentId: $r) { id } }`,
+        `mutation($t: ID!, $r: ID!) { addTeamMember(input: { teamId: $t, residentId: $r }) { id } }`,
         {
           t: team,
           r: id,
@@ -459,7 +464,7 @@ describe('the whole system seen by its users', () => {
     const page = (n: number) => `query($g: ID!) { residents(first: ${n}, filter: { gridId: $g }) {
       edges { node { id name
         bookings { id } loans { id }
-        partyMembership { status } activitiesAttended { id }
+        partyMembership { status } activitiesAttended { edges { node { id } } }
         volunteerProfile { points approvedHours teams { name } }
         mediationCases { id } } } } }`;
     const fetchesOf = async (n: number) => {

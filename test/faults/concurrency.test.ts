@@ -99,14 +99,15 @@ describe('invariants under 50 concurrent requests', () => {
   it('when 50 residents register at once for an activity of 5 places, then 5 are registered', async () => {
     const space = (
       await q<{ createSharedSpace: { id: string } }>(
-        `mutation($f: ID!) { createSharedSpace(name: "Culture Hall", theme: CULTURE_AND_ENTERTAINMENT, facilityId: $f) { id } }`,
+        `mutation($f: ID!) { createSharedSpace(input: { name: "Culture Hall", theme: CULTURE_AND_ENTERTAINMENT, facilityId: $f }) { id } }`,
         { f: room },
         secretary,
       )
     ).createSharedSpace.id;
     const activity = (
       await q<{ scheduleActivity: { id: string } }>(
-        `mutation($s: ID!, $a: DateTime!, $b: DateTime!) { scheduleActivity(spaceId: $s, title: "Opera evening", startsAt: $a, endsAt: $b, capacity: 5) { id } }`,
+        `mutation($s: ID!, $a: DateTime!, $b: DateTime!) { scheduleActivity(input: { spaceId: $s, title: "Opera evening",
+          startsAt: $a, endsAt: $b, capacity: 5 }) { id } }`,
         { s: space, a: inDaysAt(7, 18), b: inDaysAt(7, 20) },
         secretary,
       )
@@ -123,7 +124,7 @@ describe('invariants under 50 concurrent requests', () => {
     const results = await Promise.all(
       tokens.map((t) =>
         gw.query(
-          `mutation($a: ID!) { registerForActivity(activityId: $a) { id } }`,
+          `mutation($a: ID!) { registerForActivity(input: { activityId: $a }) { id } }`,
           { a: activity },
           t,
         ),
@@ -142,7 +143,7 @@ describe('invariants under 50 concurrent requests', () => {
   it('when one volunteer redeems 10 points 50 times at once from a balance of 20, then 2 succeed and the balance is 0', async () => {
     const residentId = randomUUID();
     const me = await resident(residentId);
-    await q(`mutation { registerVolunteer { id } }`, {}, me);
+    await q(`mutation { registerVolunteer(input: {}) { id } }`, {}, me);
     const activity = randomUUID();
     // Two hours of service, logged and approved: 20 points.
     await volunteers.service.db.dataSource.query(
@@ -155,14 +156,14 @@ describe('invariants under 50 concurrent requests', () => {
       [activity],
     )) as { id: string }[];
     await q(
-      `mutation($s: ID!) { approveHours(serviceRecordId: $s) { id } }`,
+      `mutation($s: ID!) { approveHours(input: { serviceRecordId: $s }) { id } }`,
       { s: record!.id },
       staff,
     );
     const results = await Promise.all(
       Array.from({ length: AT_ONCE }, (_, i) =>
         gw.query(
-          `mutation($r: String!) { redeemPoints(points: 10, reference: $r) }`,
+          `mutation($r: String!) { redeemPoints(input: { points: 10, reference: $r }) }`,
           { r: `canteen-${i}` },
           me,
         ),
@@ -185,7 +186,7 @@ describe('invariants under 50 concurrent requests', () => {
   it('when a resident is registered as a party member 50 times at once, then one membership exists', async () => {
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
-        `mutation { createPartyBranch(name: "Courtyard 9 Branch", courtyard: true) { id } }`,
+        `mutation { createPartyBranch(input: { name: "Courtyard 9 Branch", courtyard: true }) { id } }`,
         {},
         secretary,
       )
@@ -195,7 +196,7 @@ describe('invariants under 50 concurrent requests', () => {
     const results = await Promise.all(
       Array.from({ length: AT_ONCE }, () =>
         gw.query(
-          `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2018-07-01") { id } }`,
+          `mutation($r: ID!, $b: ID!) { registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: "2018-07-01" }) { id } }`,
           { r: residentId, b: branch },
           secretary,
         ),

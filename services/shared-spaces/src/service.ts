@@ -13,6 +13,7 @@ import type { Config } from './config';
 import { seedSharedSpacesDemo } from './data/demo-seed';
 import { SharedSpaces1764600000000 } from './data/migrations/1764600000000-shared-spaces';
 import { KnownReferences1765100000000 } from './data/migrations/1765100000000-known-references';
+import { ListingIndexes1765200000000 } from './data/migrations/1765200000000-listing-indexes';
 import { sharedSpacesConsumers } from './events/handlers';
 import { SERVICE_NAME } from './app';
 import { createContext, type SpacesContext } from './schema/context';
@@ -27,7 +28,12 @@ export const sharedSpacesService: ServiceDefinition<SpacesContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, SharedSpaces1764600000000, KnownReferences1765100000000],
+  migrations: [
+    KitTables1764200000000,
+    SharedSpaces1764600000000,
+    KnownReferences1765100000000,
+    ListingIndexes1765200000000,
+  ],
   publishes: Object.values(SHARED_SPACES_TOPICS),
   consumers: sharedSpacesConsumers,
   createContext,

@@ -21,6 +21,7 @@ import {
 import { waitFor } from '@liyuan/test-support/wait';
 import { announceFacility, announceResidents } from '@liyuan/test-support/references';
 import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
+import { underEntity } from '@liyuan/test-support/entity-pages';
 
 const DAY = 86_400_000;
 
@@ -57,7 +58,7 @@ describe('shared spaces', () => {
   const newActivity = async (capacity: number) => {
     const space = ok<{ id: string }>(
       await asSecretary(
-        `mutation($f: ID!) { createSharedSpace(name: "Silver Age Home", theme: ELDERLY_CARE, facilityId: $f) { id } }`,
+        `mutation($f: ID!) { createSharedSpace(input: { name: "Silver Age Home", theme: ELDERLY_CARE, facilityId: $f }) { id } }`,
         {
           f: facilityId,
         },
@@ -68,7 +69,8 @@ describe('shared spaces', () => {
     const endsAt = new Date(Date.now() + 3 * DAY + 2 * 3_600_000).toISOString();
     const activity = ok<{ id: string; status: string }>(
       await asSecretary(
-        `mutation($s: ID!, $a: DateTime!, $b: DateTime!, $c: Int!) { scheduleActivity(spaceId: $s, title: "Elderly lunch", startsAt: $a, endsAt: $b, capacity: $c) { id status } }`,
+        `mutation($s: ID!, $a: DateTime!, $b: DateTime!, $c: Int!) {
+          scheduleActivity(input: { spaceId: $s, title: "Elderly lunch", startsAt: $a, endsAt: $b, capacity: $c }) { id status } }`,
         { s: space.id, a: startsAt, b: endsAt, c: capacity },
       ),
       'scheduleActivity',
@@ -123,7 +125,7 @@ describe('shared spaces', () => {
         callSubgraph(
           service,
           caller(['resident'], { residentId: randomUUID() }),
-          `mutation($id: ID!) { registerForActivity(activityId: $id) { registeredCount } }`,
+          `mutation($id: ID!) { registerForActivity(input: { activityId: $id }) { registeredCount } }`,
           {
             id,
           },
@@ -142,19 +144,19 @@ describe('shared spaces', () => {
   it('when an activity with party members attending is completed, then ActivityCompleted lists attendees and staff and each member earns points once', async () => {
     const branch = ok<{ id: string }>(
       await asSecretary(
-        `mutation { createPartyBranch(name: "Courtyard 3 Branch", courtyard: true) { id } }`,
+        `mutation { createPartyBranch(input: { name: "Courtyard 3 Branch", courtyard: true }) { id } }`,
       ),
       'createPartyBranch',
     );
     const memberResident = (await announceResidents(producer, service))[0]!;
-    const register = `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "1998-07-01") { id } }`;
+    const register = `mutation($r: ID!, $b: ID!) { registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: "1998-07-01" }) { id } }`;
     const member = ok<{ id: string }>(
       await asSecretary(register, { r: memberResident, b: branch.id }),
       'registerPartyMember',
     );
     expect(
       (await asSecretary(register, { r: memberResident, b: branch.id })).errors?.[0]?.extensions,
-    ).toEqual({ code: 'CONFLICT', field: 'residentId' });
+    ).toEqual({ code: 'CONFLICT', field: 'input.residentId' });
     const id = await newActivity(10);
     await confirm(id);
     const other = randomUUID();
@@ -162,11 +164,11 @@ describe('shared spaces', () => {
       await callSubgraph(
         service,
         caller(['resident'], { residentId: r }),
-        `mutation($id: ID!) { registerForActivity(activityId: $id) { id } }`,
+        `mutation($id: ID!) { registerForActivity(input: { activityId: $id }) { id } }`,
         { id },
       );
       await asSecretary(
-        `mutation($id: ID!, $r: ID!) { checkInAttendee(activityId: $id, residentId: $r) { id } }`,
+        `mutation($id: ID!, $r: ID!) { checkInAttendee(input: { activityId: $id, residentId: $r }) { id } }`,
         { id, r },
       );
     }
@@ -174,7 +176,7 @@ describe('shared spaces', () => {
     expect(
       (
         await asSecretary(
-          `mutation($id: ID!, $s: [ID!]) { completeActivity(activityId: $id, staffResidentIds: $s) { status } }`,
+          `mutation($id: ID!, $s: [ID!]) { completeActivity(input: { activityId: $id, staffResidentIds: $s }) { status } }`,
           { id, s: [staffer] },
         )
       ).data,
@@ -192,14 +194,16 @@ describe('shared spaces', () => {
     expect(event[0]!.data.staffResidentIds).toEqual([staffer]);
     expect(
       (
-        await asSecretary(`mutation($id: ID!) { completeActivity(activityId: $id) { status } }`, {
-          id,
-        })
+        await asSecretary(
+          `mutation($id: ID!) { completeActivity(input: { activityId: $id }) { status } }`,
+          { id },
+        )
       ).errors?.[0]?.extensions?.code,
     ).toBe('CONFLICT');
 
     const view = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident {
-      partyMembership { points pointsHistory { delta reason } } activitiesAttended { id } } } }`;
+      partyMembership { points pointsHistory { edges { node { delta reason } } } }
+      activitiesAttended { edges { node { id } } } } } }`;
     const mine = await callSubgraph(
       service,
       caller(['resident'], { residentId: memberResident }),
@@ -209,8 +213,11 @@ describe('shared spaces', () => {
     expect(mine.data).toEqual({
       _entities: [
         {
-          partyMembership: { points: 2, pointsHistory: [{ delta: 2, reason: 'ATTENDANCE' }] },
-          activitiesAttended: [{ id }],
+          partyMembership: {
+            points: 2,
+            pointsHistory: { edges: [{ node: { delta: 2, reason: 'ATTENDANCE' } }] },
+          },
+          activitiesAttended: { edges: [{ node: { id } }] },
         },
       ],
     });
@@ -261,14 +268,14 @@ describe('shared spaces', () => {
   it('when a party member moves out, then the membership is transferred and future registrations cancelled', async () => {
     const branch = ok<{ id: string }>(
       await asSecretary(
-        `mutation { createPartyBranch(name: "Courtyard 4 Branch", courtyard: true) { id } }`,
+        `mutation { createPartyBranch(input: { name: "Courtyard 4 Branch", courtyard: true }) { id } }`,
       ),
       'createPartyBranch',
     );
     const residentId = (await announceResidents(producer, service))[0]!;
     ok(
       await asSecretary(
-        `mutation($r: ID!, $b: ID!) { registerPartyMember(residentId: $r, branchId: $b, joinedOn: "2001-07-01") { id } }`,
+        `mutation($r: ID!, $b: ID!) { registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: "2001-07-01" }) { id } }`,
         { r: residentId, b: branch.id },
       ),
       'registerPartyMember',
@@ -277,7 +284,7 @@ describe('shared spaces', () => {
     await callSubgraph(
       service,
       caller(['resident'], { residentId }),
-      `mutation($id: ID!) { registerForActivity(activityId: $id) { id } }`,
+      `mutation($id: ID!) { registerForActivity(input: { activityId: $id }) { id } }`,
       { id },
     );
     await publishEnvelope(
@@ -304,11 +311,12 @@ describe('shared spaces', () => {
 
   describe('rosters, references, dates and text', () => {
     const REGISTER = `mutation($r: ID!, $b: ID!, $j: Date!, $p: String, $c: Boolean) {
-      registerPartyMember(residentId: $r, branchId: $b, joinedOn: $j, servicePost: $p, reportedToCommunity: $c) { id } }`;
+      registerPartyMember(input: { residentId: $r, branchId: $b, joinedOn: $j, servicePost: $p, reportedToCommunity: $c }) {
+        id } }`;
     const newBranch = async (name: string) =>
       ok<{ id: string }>(
         await asSecretary(
-          `mutation($n: String!) { createPartyBranch(name: $n, courtyard: true) { id } }`,
+          `mutation($n: String!) { createPartyBranch(input: { name: $n, courtyard: true }) { id } }`,
           {
             n: name,
           },
@@ -323,17 +331,23 @@ describe('shared spaces', () => {
       const [a, b] = await announceResidents(producer, service, [randomUUID(), randomUUID()]);
       for (const r of [a!, b!])
         ok(await asSecretary(REGISTER, { r, b: branch, j: '2005-07-01' }), 'registerPartyMember');
-      const roster = `{ partyBranches { id members { joinedOn servicePost points pointsHistory { delta } resident { id } } } }`;
+      const roster = `{ partyBranches { id members(first: 100) { totalCount edges { node {
+        joinedOn servicePost points pointsHistory { edges { node { delta } } } resident { id } } } } } }`;
       const rosterOf = async (who: Caller) => {
         const res = await callSubgraph(service, who, roster);
         expect(res.errors).toBeUndefined();
         const branches = (
-          res.data as { partyBranches: { id: string; members: { resident: { id: string } }[] }[] }
+          res.data as {
+            partyBranches: {
+              id: string;
+              members: { totalCount: number; edges: { node: { resident: { id: string } } }[] };
+            }[];
+          }
         ).partyBranches;
-        return branches
-          .find((x) => x.id === branch)!
-          .members.map((m) => m.resident.id)
-          .sort();
+        const { members } = branches.find((x) => x.id === branch)!;
+        // The total counts only the members the caller may see.
+        expect(members.totalCount).toBe(members.edges.length);
+        return members.edges.map((e) => e.node.resident.id).sort();
       };
       expect(await rosterOf(secretary)).toEqual([a, b].sort());
       expect(await rosterOf(caller(['staff']))).toEqual([a, b].sort());
@@ -371,7 +385,7 @@ describe('shared spaces', () => {
       expect(
         (await asSecretary(REGISTER, { r: randomUUID(), b: branch, j: '2005-07-01' })).errors?.[0]
           ?.extensions,
-      ).toEqual({ code: 'BAD_USER_INPUT', field: 'residentId' });
+      ).toEqual({ code: 'BAD_USER_INPUT', field: 'input.residentId' });
       const [gone] = await announceResidents(producer, service);
       await publishEnvelope(
         producer,
@@ -396,19 +410,19 @@ describe('shared spaces', () => {
       expect(
         (await asSecretary(REGISTER, { r: gone, b: branch, j: '2005-07-01' })).errors?.[0]
           ?.extensions,
-      ).toEqual({ code: 'CONFLICT', field: 'residentId' });
+      ).toEqual({ code: 'CONFLICT', field: 'input.residentId' });
       expect(await members()).toBe(before);
 
       const spaces = async () =>
         (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM shared_spaces`))[0]!.n;
       const spacesBefore = await spaces();
       const space = await asSecretary(
-        `mutation($f: ID!) { createSharedSpace(name: "Reading Corner", theme: READING, facilityId: $f) { id } }`,
+        `mutation($f: ID!) { createSharedSpace(input: { name: "Reading Corner", theme: READING, facilityId: $f }) { id } }`,
         { f: randomUUID() },
       );
       expect(space.errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'facilityId',
+        field: 'input.facilityId',
       });
       expect(await spaces()).toBe(spacesBefore);
     });
@@ -421,25 +435,29 @@ describe('shared spaces', () => {
         const res = await asSecretary(REGISTER, { r, b: branch, j });
         expect({ j, error: res.errors?.[0]?.extensions }).toEqual({
           j,
-          error: { code: 'BAD_USER_INPUT', field: 'joinedOn' },
+          error: { code: 'BAD_USER_INPUT', field: 'input.joinedOn' },
         });
       }
       ok(await asSecretary(REGISTER, { r, b: branch, j: '1921-07-01' }), 'registerPartyMember');
 
       const space = ok<{ id: string }>(
         await asSecretary(
-          `mutation($f: ID!) { createSharedSpace(name: "Culture Hall", theme: CULTURE_AND_ENTERTAINMENT, facilityId: $f) { id } }`,
+          `mutation($f: ID!) { createSharedSpace(input: { name: "Culture Hall", theme: CULTURE_AND_ENTERTAINMENT, facilityId: $f }) { id } }`,
           { f: facilityId },
         ),
         'createSharedSpace',
       );
       const schedule = `mutation($s: ID!, $a: DateTime!, $b: DateTime!) {
-        scheduleActivity(spaceId: $s, title: "Opera", startsAt: $a, endsAt: $b, capacity: 10) { id } }`;
+        scheduleActivity(input: { spaceId: $s, title: "Opera", startsAt: $a, endsAt: $b, capacity: 10 }) { id } }`;
       const soon = Date.now() + 3 * DAY;
       const cases: [string, string, string][] = [
-        ['9999-12-31T01:00:00Z', '9999-12-31T02:00:00Z', 'startsAt'],
-        [new Date(soon).toISOString(), new Date(soon + 366 * DAY).toISOString(), 'endsAt'],
-        [new Date(soon).toISOString(), new Date(soon + 25 * 3_600_000).toISOString(), 'endsAt'],
+        ['9999-12-31T01:00:00Z', '9999-12-31T02:00:00Z', 'input.startsAt'],
+        [new Date(soon).toISOString(), new Date(soon + 366 * DAY).toISOString(), 'input.endsAt'],
+        [
+          new Date(soon).toISOString(),
+          new Date(soon + 25 * 3_600_000).toISOString(),
+          'input.endsAt',
+        ],
       ];
       for (const [a, b, field] of cases) {
         const res = await asSecretary(schedule, { s: space.id, a, b });
@@ -457,19 +475,19 @@ describe('shared spaces', () => {
       const [r] = await announceResidents(producer, service);
       const cases: [string, Record<string, unknown>, string][] = [
         [
-          `mutation($n: String!) { createPartyBranch(name: $n, courtyard: false) { id } }`,
+          `mutation($n: String!) { createPartyBranch(input: { name: $n, courtyard: false }) { id } }`,
           { n: 'Branch\u0000' },
-          'name',
+          'input.name',
         ],
         [
           REGISTER,
           { r, b: branch, j: '2005-07-01', c: true, p: 'Door\ud800keeper' },
-          'servicePost',
+          'input.servicePost',
         ],
         [
-          `mutation($f: ID!, $n: String!) { createSharedSpace(name: $n, theme: READING, facilityId: $f) { id } }`,
+          `mutation($f: ID!, $n: String!) { createSharedSpace(input: { name: $n, theme: READING, facilityId: $f }) { id } }`,
           { f: facilityId, n: 'Reading\u0085Room' },
-          'name',
+          'input.name',
         ],
       ];
       for (const [query, variables, field] of cases) {
@@ -513,6 +531,263 @@ describe('shared spaces', () => {
     expect(counted.data).toEqual({ upcomingActivities: { totalCount: expected.length } });
     expect(counted.statements).toBe(2);
     await expectPageBoundsRefused(asAnyone, 'upcomingActivities');
+  });
+
+  describe('nested lists, a page at a time', () => {
+    /** A branch with five members (two joined the same day), the first with five ledger entries. */
+    let branchId: string;
+    let memberIds: string[];
+    /** A facility of its own with one space: five activities to come, one cancelled, five done. */
+    let facility: string;
+    let spaceId: string;
+    /** A resident checked in to the five completed activities (and registered for one more). */
+    const attendee = randomUUID();
+    const insertActivity = async (startsIn: string, status: string) => {
+      const id = randomUUID();
+      await sql(
+        `INSERT INTO activities (id, space_id, facility_id, title, starts_at, ends_at, capacity, status, organiser)
+         VALUES ($1, $2, $3, 'Nested', date_trunc('day', now()) + $4::interval,
+                 date_trunc('day', now()) + $4::interval + interval '2 hours', 10, $5, 'test')`,
+        [id, spaceId, facility, startsIn, status],
+      );
+      return id;
+    };
+    const ids = async (text: string, params: unknown[]) =>
+      (await sql<{ id: string }>(text, params)).map((r) => String(r.id));
+
+    beforeAll(async () => {
+      branchId = randomUUID();
+      await sql(
+        `INSERT INTO party_branches (id, name, kind) VALUES ($1, 'Paged Branch', 'community')`,
+        [branchId],
+      );
+      memberIds = [];
+      for (const joinedOn of [
+        '2001-01-01',
+        '2001-01-01',
+        '1999-05-05',
+        '2010-10-10',
+        '2005-07-01',
+      ]) {
+        const id = randomUUID();
+        await sql(
+          `INSERT INTO party_members (id, resident_id, branch_id, joined_on) VALUES ($1, $2, $3, $4)`,
+          [id, randomUUID(), branchId, joinedOn],
+        );
+        memberIds.push(id);
+      }
+      for (let i = 0; i < 5; i++)
+        await sql(
+          `INSERT INTO points_ledger (member_id, delta, reason, reference) VALUES ($1, $2, $3, $4)`,
+          [memberIds[0], i + 1, i % 2 ? 'service' : 'attendance', `paged-${i}`],
+        );
+      facility = await announceFacility(producer, service);
+      spaceId = randomUUID();
+      await sql(
+        `INSERT INTO shared_spaces (id, name, theme, facility_id) VALUES ($1, 'Paged Space', 'reading', $2)`,
+        [spaceId, facility],
+      );
+      // Two start within the same millisecond: the id breaks the tie.
+      for (const [startsIn, status] of [
+        ['4 days 0.000100 seconds', 'planned'],
+        ['4 days 0.000300 seconds', 'confirmed'],
+        ['2 days', 'planned'],
+        ['9 days', 'confirmed'],
+        ['6 days', 'planned'],
+        ['3 days', 'cancelled'],
+      ] as const)
+        await insertActivity(startsIn, status);
+      for (const startsIn of [
+        '-3 days',
+        '-10 days',
+        '-1 day',
+        '-20 days',
+        '-3 days 0.0002 seconds',
+      ]) {
+        const id = await insertActivity(startsIn, 'completed');
+        await sql(
+          `INSERT INTO registrations (activity_id, resident_id, status) VALUES ($1, $2, 'checked_in')`,
+          [id, attendee],
+        );
+      }
+      const notAttended = await insertActivity('-5 days', 'completed');
+      await sql(
+        `INSERT INTO registrations (activity_id, resident_id, status) VALUES ($1, $2, 'registered')`,
+        [notAttended, attendee],
+      );
+    });
+
+    it('when each nested list is read a page at a time, then the pages cover it once in order, one statement each after its parent, counted only when asked', async () => {
+      const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
+      const asAnyone = (q: string, v?: Record<string, unknown>) =>
+        callSubgraph(service, anonymous, q, v);
+      const asAttendee = (q: string, v?: Record<string, unknown>) =>
+        callSubgraph(service, caller(['resident'], { residentId: attendee }), q, v);
+      const listings: {
+        call: (q: string, v?: Record<string, unknown>) => Promise<GqlResult>;
+        field: string;
+        node: string;
+        expected: unknown[];
+        /** Statements of the parent (loading the entity) before the page. */
+        parent: number;
+      }[] = [
+        {
+          call: underEntity(asSecretary, { __typename: 'PartyBranch', id: branchId }),
+          field: 'members',
+          node: 'id status',
+          expected: (
+            await ids(`SELECT id FROM party_members WHERE branch_id = $1 ORDER BY joined_on, id`, [
+              branchId,
+            ])
+          ).map((id) => ({ id, status: 'ACTIVE' })),
+          parent: 1,
+        },
+        {
+          call: underEntity(asSecretary, { __typename: 'PartyMember', id: memberIds[0]! }),
+          field: 'pointsHistory',
+          node: 'id delta reason',
+          expected: (
+            await sql<{ id: string; delta: number; reason: string }>(
+              `SELECT id, delta, reason FROM points_ledger WHERE member_id = $1 ORDER BY id DESC`,
+              [memberIds[0]],
+            )
+          ).map((e) => ({ id: String(e.id), delta: e.delta, reason: e.reason.toUpperCase() })),
+          parent: 1,
+        },
+        {
+          call: underEntity(asAnyone, { __typename: 'SharedSpace', id: spaceId }),
+          field: 'activities',
+          node: 'id',
+          expected: (
+            await ids(
+              `SELECT id FROM activities WHERE space_id = $1 ORDER BY date_trunc('milliseconds', starts_at), id`,
+              [spaceId],
+            )
+          ).map((id) => ({ id })),
+          parent: 1,
+        },
+        {
+          call: underEntity(asAnyone, { __typename: 'Facility', id: facility }),
+          field: 'upcomingActivities',
+          node: 'id',
+          expected: (
+            await ids(
+              `SELECT id FROM activities WHERE facility_id = $1 AND starts_at > now() AND status IN ('planned', 'confirmed')
+                ORDER BY date_trunc('milliseconds', starts_at), id`,
+              [facility],
+            )
+          ).map((id) => ({ id })),
+          parent: 0,
+        },
+        {
+          call: underEntity(asAttendee, { __typename: 'Resident', id: attendee }),
+          field: 'activitiesAttended',
+          node: 'id',
+          expected: (
+            await ids(
+              `SELECT a.id FROM registrations r JOIN activities a ON a.id = r.activity_id
+                WHERE r.resident_id = $1 AND r.status = 'checked_in' AND a.status = 'completed'
+                ORDER BY date_trunc('milliseconds', a.starts_at) DESC, a.id DESC`,
+              [attendee],
+            )
+          ).map((id) => ({ id })),
+          parent: 0,
+        },
+      ];
+      for (const { call, field, node, expected, parent } of listings) {
+        expect({ field, enough: expected.length >= 5 }).toEqual({ field, enough: true });
+        const nodes = await readAllPages(call, field, { first: 2, node, statements: parent + 1 });
+        expect({ field, nodes }).toEqual({ field, nodes: expected });
+        const counted = await call(`{ ${field} { totalCount } }`);
+        expect({ field, data: counted.data }).toEqual({
+          field,
+          data: { [field]: { totalCount: expected.length } },
+        });
+        expect({ field, statements: counted.statements }).toEqual({
+          field,
+          statements: parent + 2,
+        });
+        await expectPageBoundsRefused(call, field);
+      }
+    });
+
+    it('when many parents ask for their nested pages, then each page and each count is one statement for all of them', async () => {
+      const otherBranch = randomUUID();
+      await sql(
+        `INSERT INTO party_branches (id, name, kind) VALUES ($1, 'Small Branch', 'courtyard')`,
+        [otherBranch],
+      );
+      await sql(
+        `INSERT INTO party_members (id, resident_id, branch_id, joined_on) VALUES ($1, $2, $3, '2012-01-01')`,
+        [randomUUID(), randomUUID(), otherBranch],
+      );
+      const reps = (typename: string, list: string[]) => ({
+        r: list.map((id) => ({ __typename: typename, id })),
+      });
+      const cases: { query: string; parents: Record<string, unknown>; statements: number }[] = [
+        {
+          // The branches, then a page and a count of members, their points, a page and a count of each ledger.
+          query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on PartyBranch { kind
+            members(first: 2) { totalCount edges { node { id points
+              pointsHistory(first: 2) { totalCount edges { node { id } } } } } } } } }`,
+          parents: reps('PartyBranch', [branchId, otherBranch, randomUUID()]),
+          statements: 6,
+        },
+        {
+          query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident {
+            activitiesAttended(first: 2) { totalCount edges { node { id } } } } } }`,
+          parents: reps('Resident', [attendee, randomUUID(), randomUUID()]),
+          statements: 2,
+        },
+        {
+          // A page and a count of activities to come, the spaces, a page and a count of their activities.
+          query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Facility {
+            upcomingActivities(first: 2) { totalCount edges { node { id } } }
+            sharedSpaces { activities(first: 2) { totalCount edges { node { id } } } } } } }`,
+          parents: reps('Facility', [facility, facilityId, randomUUID()]),
+          statements: 5,
+        },
+      ];
+      for (const { query, parents, statements } of cases) {
+        const one = await asSecretary(query, { r: (parents.r as unknown[]).slice(0, 1) });
+        const all = await asSecretary(query, parents);
+        expect(all.errors).toBeUndefined();
+        expect({ query, one: one.statements, all: all.statements }).toEqual({
+          query,
+          one: statements,
+          all: statements,
+        });
+        // The first parent's part of the batch is the page it gets on its own.
+        expect((all.data as { _entities: unknown[] })._entities[0]).toEqual(
+          (one.data as { _entities: unknown[] })._entities[0],
+        );
+      }
+      const branches = await asSecretary(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on PartyBranch { kind
+          members(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage } } } } }`,
+        reps('PartyBranch', [branchId, otherBranch]),
+      );
+      expect(branches.data).toEqual({
+        _entities: [
+          {
+            kind: 'COMMUNITY',
+            members: {
+              totalCount: 5,
+              edges: [expect.anything(), expect.anything()],
+              pageInfo: { hasNextPage: true },
+            },
+          },
+          {
+            kind: 'COURTYARD',
+            members: {
+              totalCount: 1,
+              edges: [expect.anything()],
+              pageInfo: { hasNextPage: false },
+            },
+          },
+        ],
+      });
+    });
   });
 
   it('when the demo data is loaded, then the ten themed spaces exist with a season of activities, once', async () => {

@@ -22,6 +22,7 @@ import {
 import { waitFor } from '@liyuan/test-support/wait';
 import { announceFacility } from '@liyuan/test-support/references';
 import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
+import { underEntity } from '@liyuan/test-support/entity-pages';
 
 const HOUR = 3_600_000;
 
@@ -46,7 +47,7 @@ describe('volunteers', () => {
       await callSubgraph(
         service,
         me,
-        `mutation { registerVolunteer(skills: ["first aid"]) { id } }`,
+        `mutation { registerVolunteer(input: { skills: ["first aid"] }) { id } }`,
       ),
       'registerVolunteer',
     );
@@ -63,7 +64,7 @@ describe('volunteers', () => {
       await callSubgraph(
         service,
         staff,
-        `mutation { createTeam(name: "Mom's Team", kind: "group", leadUserId: "lead-1") { id } }`,
+        `mutation { createTeam(input: { name: "Mom's Team", kind: GROUP, leadUserId: "lead-1" }) { id } }`,
       ),
       'createTeam',
     ).id;
@@ -79,8 +80,8 @@ describe('volunteers', () => {
       await callSubgraph(
         service,
         lead,
-        `mutation($t: ID!, $s: [ShiftInput!]!) { postOpportunity(teamId: $t, kind: "hygiene_drive", title: "Clean the square",
-          shifts: $s) { id shifts { id } } }`,
+        `mutation($t: ID!, $s: [ShiftInput!]!) { postOpportunity(input: { teamId: $t, kind: HYGIENE_DRIVE,
+          title: "Clean the square", shifts: $s }) { id shifts { id } } }`,
         {
           t: teamId,
           s: shifts.map(([slots, startsInHours]) => ({
@@ -95,9 +96,14 @@ describe('volunteers', () => {
   const post = async (slots: number, startsInHours = 24) =>
     (await postShifts([[slots, startsInHours]]))[0]!;
   const signUp = (who: Caller, shiftId: string) =>
-    callSubgraph(service, who, `mutation($id: ID!) { signUp(shiftId: $id) { id taken } }`, {
-      id: shiftId,
-    });
+    callSubgraph(
+      service,
+      who,
+      `mutation($id: ID!) { signUp(input: { shiftId: $id }) { id taken } }`,
+      {
+        id: shiftId,
+      },
+    );
 
   it('when 20 volunteers sign up at once for a shift of 3 slots, then exactly 3 are signed up', async () => {
     const id = await post(3);
@@ -154,7 +160,7 @@ describe('volunteers', () => {
     expect(ok<{ taken: number }>(await signUp(a, morning!), 'signUp').taken).toBe(1);
     expect((await signUp(b, morning!)).errors?.[0]?.extensions).toMatchObject({
       code: 'CONFLICT',
-      field: 'shiftId',
+      field: 'input.shiftId',
     });
     // The afternoon shift has its own slots.
     ok(await signUp(b, afternoon!), 'signUp');
@@ -165,18 +171,25 @@ describe('volunteers', () => {
     const profile = await callSubgraph(
       service,
       a,
-      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { volunteerProfile { upcomingShifts { id } } } } }`,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident {
+        volunteerProfile { upcomingShifts { edges { node { id } } } } } } }`,
       { r: [{ __typename: 'Resident', id: a.residentId }] },
     );
     expect(profile.data).toEqual({
-      _entities: [{ volunteerProfile: { upcomingShifts: [{ id: morning }, { id: afternoon }] } }],
+      _entities: [
+        {
+          volunteerProfile: {
+            upcomingShifts: { edges: [{ node: { id: morning } }, { node: { id: afternoon } }] },
+          },
+        },
+      ],
     });
 
     ok(
       await callSubgraph(
         service,
         a,
-        `mutation($id: ID!) { cancelSignUp(shiftId: $id) { taken } }`,
+        `mutation($id: ID!) { cancelSignUp(input: { shiftId: $id }) { taken } }`,
         {
           id: morning,
         },
@@ -192,23 +205,23 @@ describe('volunteers', () => {
     const before = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM shifts`);
     const soon = (h: number) => new Date(Date.now() + h * HOUR).toISOString();
     const cases: [unknown[], string][] = [
-      [[], 'shifts'],
-      [[{ startsAt: soon(5), endsAt: soon(4), slots: 2 }], 'shifts[0].endsAt'],
+      [[], 'input.shifts'],
+      [[{ startsAt: soon(5), endsAt: soon(4), slots: 2 }], 'input.shifts[0].endsAt'],
       [
         [
           { startsAt: soon(5), endsAt: soon(6), slots: 2 },
           { startsAt: soon(7), endsAt: soon(8), slots: 0 },
         ],
-        'shifts[1].slots',
+        'input.shifts[1].slots',
       ],
-      [[{ startsAt: soon(-2), endsAt: soon(1), slots: 2 }], 'shifts'],
-      [[{ startsAt: 'tomorrow', endsAt: soon(1), slots: 2 }], 'shifts[0].startsAt'],
+      [[{ startsAt: soon(-2), endsAt: soon(1), slots: 2 }], 'input.shifts'],
+      [[{ startsAt: 'tomorrow', endsAt: soon(1), slots: 2 }], 'input.shifts[0].startsAt'],
     ];
     for (const [shifts, field] of cases) {
       const res = await callSubgraph(
         service,
         lead,
-        `mutation($t: ID!, $s: [ShiftInput!]!) { postOpportunity(teamId: $t, kind: "other", title: "x", shifts: $s) { id } }`,
+        `mutation($t: ID!, $s: [ShiftInput!]!) { postOpportunity(input: { teamId: $t, kind: OTHER, title: "x", shifts: $s }) { id } }`,
         { t: teamId, s: shifts },
       );
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
@@ -226,7 +239,7 @@ describe('volunteers', () => {
       await callSubgraph(
         service,
         lead,
-        `mutation($id: ID!, $r: ID!) { checkInVolunteer(shiftId: $id, residentId: $r) { id } }`,
+        `mutation($id: ID!, $r: ID!) { checkInVolunteer(input: { shiftId: $id, residentId: $r }) { id } }`,
         { id, r: rid },
       ),
       'checkInVolunteer',
@@ -238,7 +251,7 @@ describe('volunteers', () => {
       await callSubgraph(
         service,
         lead,
-        `mutation($id: ID!, $r: ID!) { checkOutVolunteer(shiftId: $id, residentId: $r) { id hours status } }`,
+        `mutation($id: ID!, $r: ID!) { checkOutVolunteer(input: { shiftId: $id, residentId: $r }) { id hours status } }`,
         { id, r: rid },
       ),
       'checkOutVolunteer',
@@ -250,7 +263,7 @@ describe('volunteers', () => {
         await callSubgraph(
           service,
           otherLead,
-          `mutation($s: ID!) { approveHours(serviceRecordId: $s) { status } }`,
+          `mutation($s: ID!) { approveHours(input: { serviceRecordId: $s }) { status } }`,
           { s: record.id },
         )
       ).errors?.[0]?.extensions?.code,
@@ -259,7 +272,7 @@ describe('volunteers', () => {
       await callSubgraph(
         service,
         lead,
-        `mutation($s: ID!) { approveHours(serviceRecordId: $s) { status } }`,
+        `mutation($s: ID!) { approveHours(input: { serviceRecordId: $s }) { status } }`,
         { s: record.id },
       ),
       'approveHours',
@@ -275,7 +288,7 @@ describe('volunteers', () => {
         callSubgraph(
           service,
           me,
-          `mutation($r: String!) { redeemPoints(points: 10, reference: $r) }`,
+          `mutation($r: String!) { redeemPoints(input: { points: 10, reference: $r }) }`,
           { r: `canteen-${i}` },
         ),
       ),
@@ -302,9 +315,9 @@ describe('volunteers', () => {
   });
 
   describe('check-in window and approvals', () => {
-    const CHECK_IN = `mutation($id: ID!, $r: ID!) { checkInVolunteer(shiftId: $id, residentId: $r) { id } }`;
-    const CHECK_OUT = `mutation($id: ID!, $r: ID!) { checkOutVolunteer(shiftId: $id, residentId: $r) { id hours status } }`;
-    const APPROVE = `mutation($s: ID!) { approveHours(serviceRecordId: $s) { status } }`;
+    const CHECK_IN = `mutation($id: ID!, $r: ID!) { checkInVolunteer(input: { shiftId: $id, residentId: $r }) { id } }`;
+    const CHECK_OUT = `mutation($id: ID!, $r: ID!) { checkOutVolunteer(input: { shiftId: $id, residentId: $r }) { id hours status } }`;
+    const APPROVE = `mutation($s: ID!) { approveHours(input: { serviceRecordId: $s }) { status } }`;
     const points = async (residentId: string) =>
       (
         await sql<{ n: number }>(
@@ -329,7 +342,7 @@ describe('volunteers', () => {
       );
       for (const shift of [tomorrow!, ended!]) {
         const res = await callSubgraph(service, lead, CHECK_IN, { id: shift, r: me.residentId });
-        expect(res.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'shiftId' });
+        expect(res.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.shiftId' });
       }
       ok(
         await callSubgraph(service, lead, CHECK_IN, { id: inAnHour, r: me.residentId }),
@@ -357,7 +370,7 @@ describe('volunteers', () => {
         await callSubgraph(
           service,
           leadAndVolunteer,
-          `mutation { registerVolunteer(skills: ["first aid"]) { id } }`,
+          `mutation { registerVolunteer(input: { skills: ["first aid"] }) { id } }`,
         ),
         'registerVolunteer',
       );
@@ -407,7 +420,8 @@ describe('volunteers', () => {
 
   describe('what an opportunity and a team may name', () => {
     const POST = `mutation($t: ID!, $f: ID, $title: String!, $s: [ShiftInput!]!) {
-      postOpportunity(teamId: $t, kind: "elderly_visits", title: $title, facilityId: $f, shifts: $s) { id facility { id } } }`;
+      postOpportunity(input: { teamId: $t, kind: ELDERLY_VISITS, title: $title, facilityId: $f, shifts: $s }) {
+        id facility { id } } }`;
     const shiftIn = (hours: number) => [
       {
         startsAt: new Date(Date.now() + hours * HOUR).toISOString(),
@@ -428,7 +442,7 @@ describe('volunteers', () => {
       });
       expect(unknown.errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'facilityId',
+        field: 'input.facilityId',
       });
       expect(await opportunities()).toBe(before);
       const facilityId = await announceFacility(producer, service);
@@ -462,15 +476,15 @@ describe('volunteers', () => {
       });
       expect(res.errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'shifts[1].startsAt',
+        field: 'input.shifts[1].startsAt',
       });
     });
 
     it('when text carries control characters or lone surrogates, or skills repeat, then BAD_USER_INPUT names the field; a new team is announced', async () => {
-      const team = `mutation($n: String!, $l: String!) { createTeam(name: $n, kind: "group", leadUserId: $l) { id } }`;
+      const team = `mutation($n: String!, $l: String!) { createTeam(input: { name: $n, kind: GROUP, leadUserId: $l }) { id } }`;
       for (const [variables, field] of [
-        [{ n: 'Night\u0000Watch', l: 'lead-9' }, 'name'],
-        [{ n: 'Night Watch', l: 'lead\ud800' }, 'leadUserId'],
+        [{ n: 'Night\u0000Watch', l: 'lead-9' }, 'input.name'],
+        [{ n: 'Night Watch', l: 'lead\ud800' }, 'input.leadUserId'],
       ] as const) {
         const res = await callSubgraph(service, staff, team, variables);
         expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
@@ -480,14 +494,20 @@ describe('volunteers', () => {
         title: 'Hygiene\u001b[31m drive',
         s: shiftIn(6),
       });
-      expect(title.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'title' });
+      expect(title.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.title',
+      });
       const me = caller(['resident'], { residentId: randomUUID() });
       const skills = await callSubgraph(
         service,
         me,
-        `mutation { registerVolunteer(skills: ["first aid", "first aid"]) { id } }`,
+        `mutation { registerVolunteer(input: { skills: ["first aid", "first aid"] }) { id } }`,
       );
-      expect(skills.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'skills' });
+      expect(skills.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'input.skills',
+      });
 
       const created = ok<{ id: string }>(
         await callSubgraph(service, staff, team, { n: 'Night Watch', l: 'lead-9' }),
@@ -545,7 +565,7 @@ describe('volunteers', () => {
       await callSubgraph(
         service,
         staff,
-        `mutation { createTeam(name: "Repair Team", kind: "repair", leadUserId: "lead-3") { id } }`,
+        `mutation { createTeam(input: { name: "Repair Team", kind: REPAIR, leadUserId: "lead-3" }) { id } }`,
       ),
       'createTeam',
     );
@@ -594,12 +614,12 @@ describe('volunteers', () => {
       callSubgraph(
         service,
         staff,
-        `mutation($r: ID!) { registerVolunteer(residentId: $r) { id status } }`,
+        `mutation($r: ID!) { registerVolunteer(input: { residentId: $r }) { id status } }`,
         { r },
       );
     expect((await register(residentId)).errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      field: 'residentId',
+      field: 'input.residentId',
     });
     for (const r of [residentId, gone]) {
       await publishEnvelope(
@@ -634,7 +654,7 @@ describe('volunteers', () => {
     );
     expect((await register(gone)).errors?.[0]?.extensions).toMatchObject({
       code: 'CONFLICT',
-      field: 'residentId',
+      field: 'input.residentId',
     });
     expect(await sql(`SELECT 1 FROM volunteers WHERE resident_id = $1`, [gone])).toEqual([]);
 
@@ -765,6 +785,177 @@ describe('volunteers', () => {
       expect(counted.statements).toBe(2);
       await expectPageBoundsRefused(asAnyone, field, args);
     }
+  });
+
+  describe("a volunteer's lists, a page at a time", () => {
+    /** A new volunteer with `records` service records, served a day apart (two at the same instant). */
+    const withRecords = async (records: number) => {
+      const me = await volunteer();
+      const [v] = await sql<{ id: string }>(`SELECT id FROM volunteers WHERE resident_id = $1`, [
+        me.residentId,
+      ]);
+      for (let i = 0; i < records; i++)
+        await sql(
+          `INSERT INTO service_records (id, volunteer_id, hours, served_on, status)
+           VALUES ($1, $2, 1, timestamptz '2025-03-10T08:00:00.000123Z' - $3 * interval '1 day', $4)`,
+          [randomUUID(), v!.id, Math.max(0, i - 1), i % 2 ? 'approved' : 'pending'],
+        );
+      return me;
+    };
+    const recordsOf = async (residentId: string) =>
+      (
+        await sql<{ id: string }>(
+          `SELECT r.id FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id WHERE v.resident_id = $1
+            ORDER BY date_trunc('milliseconds', r.served_on) DESC, r.id DESC`,
+          [residentId],
+        )
+      ).map((r) => r.id);
+
+    it('when service records and upcoming shifts are read a page at a time, then the pages cover each once in order, one statement each after the profile, counted only when asked', async () => {
+      const me = await withRecords(5);
+      const shifts = await postShifts([
+        [1, 40],
+        [1, 31],
+        [1, 34],
+        [1, 37],
+        [1, 43],
+      ]);
+      for (const shift of shifts) ok(await signUp(me, shift), 'signUp');
+      const upcoming = (
+        await sql<{ id: string }>(
+          `SELECT id FROM shifts WHERE id = ANY ($1) ORDER BY date_trunc('milliseconds', starts_at), id`,
+          [shifts],
+        )
+      ).map((r) => r.id);
+      const profile = underEntity(
+        (q, v) => callSubgraph(service, me, q, v),
+        { __typename: 'Resident', id: me.residentId! },
+        ['volunteerProfile'],
+      );
+      for (const [field, expected] of [
+        ['serviceRecords', await recordsOf(me.residentId!)],
+        ['upcomingShifts', upcoming],
+      ] as const) {
+        expect(expected).toHaveLength(5);
+        // The profile (one statement), then each page in one more.
+        const nodes = await readAllPages<{ id: string }>(profile, field, {
+          first: 2,
+          node: 'id',
+          statements: 2,
+        });
+        expect(nodes.map((n) => n.id)).toEqual(expected);
+        const counted = await profile(`{ ${field} { totalCount } }`);
+        expect(counted.data).toEqual({ [field]: { totalCount: 5 } });
+        expect(counted.statements).toBe(3);
+        await expectPageBoundsRefused(profile, field);
+      }
+    });
+
+    it('when the profiles of many residents ask for their nested pages, then each page and each count is one statement for all of them', async () => {
+      const people = await Promise.all([3, 1, 0, 4].map((n) => withRecords(n)));
+      const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { volunteerProfile {
+        approvedHours pendingHours
+        serviceRecords(first: 2) { totalCount edges { node { id status } } pageInfo { hasNextPage } }
+        upcomingShifts(first: 2) { totalCount edges { node { id } } } } } } }`;
+      const read = (who: Caller[]) =>
+        callSubgraph(service, staff, query, {
+          r: who.map((p) => ({ __typename: 'Resident', id: p.residentId })),
+        });
+      const one = await read(people.slice(0, 1));
+      const all = await read(people);
+      expect(all.errors).toBeUndefined();
+      // The profiles, their hours, a page and a count of each list: the same for one or four.
+      expect(all.statements).toBe(one.statements);
+      expect(all.statements).toBe(6);
+      const profiles = (
+        all.data as {
+          _entities: {
+            volunteerProfile: {
+              approvedHours: number;
+              pendingHours: number;
+              serviceRecords: {
+                totalCount: number;
+                edges: { node: { id: string } }[];
+                pageInfo: { hasNextPage: boolean };
+              };
+              upcomingShifts: { totalCount: number; edges: unknown[] };
+            };
+          }[];
+        }
+      )._entities.map((e) => e.volunteerProfile);
+      for (const [i, p] of people.entries()) {
+        const expected = await recordsOf(p.residentId!);
+        expect(profiles[i]!.serviceRecords).toEqual({
+          totalCount: expected.length,
+          edges: expected.slice(0, 2).map((id) => ({ node: { id, status: expect.any(String) } })),
+          pageInfo: { hasNextPage: expected.length > 2 },
+        });
+        expect(profiles[i]!.approvedHours + profiles[i]!.pendingHours).toBe(expected.length);
+        expect(profiles[i]!.upcomingShifts).toEqual({ totalCount: 0, edges: [] });
+      }
+    });
+  });
+
+  it('when a team and an opportunity are created with a kind, then the enum value comes back as sent and is stored as the domain value; an unknown kind is refused before anything is written', async () => {
+    const team = ok<{ id: string; kind: string }>(
+      await callSubgraph(
+        service,
+        staff,
+        `mutation { createTeam(input: { name: "Party Members Team", kind: PARTY_MEMBERS, leadUserId: "lead-1" }) { id kind } }`,
+      ),
+      'createTeam',
+    );
+    expect(team.kind).toBe('PARTY_MEMBERS');
+    expect(await sql(`SELECT kind FROM teams WHERE id = $1`, [team.id])).toEqual([
+      { kind: 'party_members' },
+    ]);
+    const teams = await callSubgraph(service, caller([]), `{ teams { id kind } }`);
+    expect((teams.data as { teams: { id: string; kind: string }[] }).teams).toContainEqual({
+      id: team.id,
+      kind: 'PARTY_MEMBERS',
+    });
+    const start = Date.now() + 60 * HOUR;
+    const opportunity = ok<{ id: string; kind: string }>(
+      await callSubgraph(
+        service,
+        staff,
+        `mutation($t: ID!, $k: OpportunityKind!, $s: [ShiftInput!]!) {
+          postOpportunity(input: { teamId: $t, kind: $k, title: "Fraud talk", shifts: $s }) { id kind } }`,
+        {
+          t: team.id,
+          k: 'FRAUD_PREVENTION',
+          s: [
+            {
+              startsAt: new Date(start).toISOString(),
+              endsAt: new Date(start + HOUR).toISOString(),
+              slots: 2,
+            },
+          ],
+        },
+      ),
+      'postOpportunity',
+    );
+    expect(opportunity.kind).toBe('FRAUD_PREVENTION');
+    expect(await sql(`SELECT kind FROM opportunities WHERE id = $1`, [opportunity.id])).toEqual([
+      { kind: 'fraud_prevention' },
+    ]);
+
+    const before = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM teams`);
+    const literal = await callSubgraph(
+      service,
+      staff,
+      `mutation { createTeam(input: { name: "Picnic Team", kind: PICNIC, leadUserId: "lead-1" }) { id } }`,
+    );
+    expect(literal.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // A variable with the domain's lower-case value is not a value of the enum either.
+    const variable = await callSubgraph(
+      service,
+      staff,
+      `mutation($k: TeamKind!) { createTeam(input: { name: "Group", kind: $k, leadUserId: "lead-1" }) { id } }`,
+      { k: 'group' },
+    );
+    expect(variable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await sql(`SELECT count(*)::int AS n FROM teams`)).toEqual(before);
   });
 
   it('when the demo data is loaded, then teams, volunteers and approved hours are there, once', async () => {

@@ -7,6 +7,7 @@ import {
   queryRows,
   type KeysetRange,
   type KnownResidentStatus,
+  type ParentRow,
   type Row,
 } from '@liyuan/kit';
 import type { Activity, ActivityStatus, Branch, Member, PointsEntry, Space } from '../domain/model';
@@ -45,6 +46,46 @@ const toActivity = (r: Row): Activity => ({
   venueRejectionReason: (r.venue_rejection_reason as string | null) ?? null,
   organiser: String(r.organiser),
 });
+
+const toPointsEntry = (r: Row): PointsEntry => ({
+  id: String(r.id),
+  memberId: String(r.member_id),
+  delta: Number(r.delta),
+  reason: r.reason as PointsEntry['reason'],
+  reference: String(r.reference),
+  at: r.at as Date,
+});
+
+/** An activity's keyset: its start to the millisecond and its id (`alias.` prefixes the columns). */
+const activityKey = (alias = '') => `(date_trunc('milliseconds', ${alias}starts_at), ${alias}id)`;
+
+/**
+ * One statement reading a page of a listing for each of many parents: `row_number()` over each
+ * parent's rows (those matching `where`, after the cursor) in the listing's `order` keeps the first
+ * `limit` of each. Rows come with the parent they belong to (`parent_id`), in order.
+ */
+function pagesPerParent(q: {
+  columns: string;
+  from: string;
+  parent: string;
+  order: string;
+  where: string[];
+  limit: string;
+}): string {
+  return `SELECT * FROM (
+      SELECT ${q.columns}, ${q.parent} AS parent_id,
+             row_number() OVER (PARTITION BY ${q.parent} ORDER BY ${q.order}) AS rn
+        FROM ${q.from} WHERE ${q.where.join(' AND ')}) page
+    WHERE rn <= ${q.limit} ORDER BY parent_id, rn`;
+}
+
+const withParent =
+  <T>(to: (r: Row) => T) =>
+  (r: Row): ParentRow<T> => ({ parentId: String(r.parent_id), row: to(r) });
+
+/** Each parent's count from a `SELECT parent_id, count(*)::int AS n ... GROUP BY` statement. */
+const countsOf = (rows: Row[]): Map<string, number> =>
+  new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
 
 /** The shared-spaces database over TypeORM's manager; every list read is one statement. */
 export class TypeOrmSpacesStore implements SpacesStore {
@@ -104,15 +145,47 @@ export class TypeOrmSpacesStore implements SpacesStore {
         ).map(toMember)
       : [];
   }
-  async membersOfBranches(branchIds: readonly string[]): Promise<Member[]> {
-    return branchIds.length
-      ? (
-          await this.rows(
-            `SELECT ${MEMBER_COLUMNS} FROM party_members WHERE branch_id = ANY ($1) ORDER BY joined_on`,
-            [branchIds],
-          )
-        ).map(toMember)
-      : [];
+  async membersOfBranches(
+    branchIds: readonly string[],
+    range: KeysetRange,
+    residentIds?: readonly string[],
+  ): Promise<ParentRow<Member>[]> {
+    if (!branchIds.length) return [];
+    const p = new Params();
+    const where = [`m.branch_id = ANY (${p.add(branchIds)})`];
+    if (residentIds) where.push(`m.resident_id = ANY (${p.add(residentIds)})`);
+    if (range.after)
+      where.push(
+        `(m.joined_on, m.id) > (${p.add(range.after[0])}::date, ${p.add(range.after[1])}::uuid)`,
+      );
+    const rows = await this.rows(
+      pagesPerParent({
+        columns: MEMBER_COLUMNS,
+        from: 'party_members m',
+        parent: 'm.branch_id',
+        order: 'm.joined_on, m.id',
+        where,
+        limit: p.add(range.limit),
+      }),
+      p.values,
+    );
+    return rows.map(withParent(toMember));
+  }
+  async countMembersOfBranches(
+    branchIds: readonly string[],
+    residentIds?: readonly string[],
+  ): Promise<Map<string, number>> {
+    if (!branchIds.length) return new Map();
+    const p = new Params();
+    const where = [`branch_id = ANY (${p.add(branchIds)})`];
+    if (residentIds) where.push(`resident_id = ANY (${p.add(residentIds)})`);
+    return countsOf(
+      await this.rows(
+        `SELECT branch_id AS parent_id, count(*)::int AS n FROM party_members
+          WHERE ${where.join(' AND ')} GROUP BY branch_id`,
+        p.values,
+      ),
+    );
   }
   async transferMember(residentId: string): Promise<number> {
     return (
@@ -184,23 +257,47 @@ export class TypeOrmSpacesStore implements SpacesStore {
       [id, status, reason],
     );
   }
-  async upcoming(
-    after: Date,
-    filter: { spaceIds?: readonly string[]; facilityIds?: readonly string[] } = {},
-  ): Promise<Activity[]> {
-    const params: unknown[] = [after];
-    let cond = `starts_at > $1 AND status IN ('planned', 'confirmed')`;
-    if (filter.spaceIds) {
-      params.push(filter.spaceIds);
-      cond += ` AND space_id = ANY ($2)`;
-    }
-    if (filter.facilityIds) {
-      params.push(filter.facilityIds);
-      cond += ` AND facility_id = ANY ($${params.length})`;
-    }
-    return (
-      await this.rows(`SELECT * FROM activities WHERE ${cond} ORDER BY starts_at, id`, params)
-    ).map(toActivity);
+  async upcomingAtFacilities(
+    facilityIds: readonly string[],
+    now: Date,
+    range: KeysetRange,
+  ): Promise<ParentRow<Activity>[]> {
+    if (!facilityIds.length) return [];
+    const p = new Params();
+    const where = [
+      `facility_id = ANY (${p.add(facilityIds)})`,
+      `starts_at > ${p.add(now)} AND status IN ('planned', 'confirmed')`,
+    ];
+    if (range.after)
+      where.push(
+        `${activityKey()} > (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
+      );
+    const rows = await this.rows(
+      pagesPerParent({
+        columns: '*',
+        from: 'activities',
+        parent: 'facility_id',
+        order: `date_trunc('milliseconds', starts_at), id`,
+        where,
+        limit: p.add(range.limit),
+      }),
+      p.values,
+    );
+    return rows.map(withParent(toActivity));
+  }
+  async countUpcomingAtFacilities(
+    facilityIds: readonly string[],
+    now: Date,
+  ): Promise<Map<string, number>> {
+    if (!facilityIds.length) return new Map();
+    return countsOf(
+      await this.rows(
+        `SELECT facility_id AS parent_id, count(*)::int AS n FROM activities
+          WHERE facility_id = ANY ($1) AND starts_at > $2 AND status IN ('planned', 'confirmed')
+          GROUP BY facility_id`,
+        [facilityIds, now],
+      ),
+    );
   }
   async upcomingPage(now: Date, range: KeysetRange): Promise<Activity[]> {
     const params = new Params();
@@ -224,15 +321,39 @@ export class TypeOrmSpacesStore implements SpacesStore {
       [now],
     );
   }
-  async activitiesOfSpaces(spaceIds: readonly string[]): Promise<Activity[]> {
-    return spaceIds.length
-      ? (
-          await this.rows(
-            `SELECT * FROM activities WHERE space_id = ANY ($1) ORDER BY starts_at, id`,
-            [spaceIds],
-          )
-        ).map(toActivity)
-      : [];
+  async activitiesOfSpaces(
+    spaceIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<Activity>[]> {
+    if (!spaceIds.length) return [];
+    const p = new Params();
+    const where = [`space_id = ANY (${p.add(spaceIds)})`];
+    if (range.after)
+      where.push(
+        `${activityKey()} > (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
+      );
+    const rows = await this.rows(
+      pagesPerParent({
+        columns: '*',
+        from: 'activities',
+        parent: 'space_id',
+        order: `date_trunc('milliseconds', starts_at), id`,
+        where,
+        limit: p.add(range.limit),
+      }),
+      p.values,
+    );
+    return rows.map(withParent(toActivity));
+  }
+  async countActivitiesOfSpaces(spaceIds: readonly string[]): Promise<Map<string, number>> {
+    if (!spaceIds.length) return new Map();
+    return countsOf(
+      await this.rows(
+        `SELECT space_id AS parent_id, count(*)::int AS n FROM activities
+          WHERE space_id = ANY ($1) GROUP BY space_id`,
+        [spaceIds],
+      ),
+    );
   }
 
   async registeredCounts(activityIds: readonly string[]): Promise<Map<string, number>> {
@@ -286,18 +407,46 @@ export class TypeOrmSpacesStore implements SpacesStore {
   }
   async attendedBy(
     residentIds: readonly string[],
-  ): Promise<{ residentId: string; activity: Activity }[]> {
+    range: KeysetRange,
+  ): Promise<ParentRow<Activity>[]> {
     if (!residentIds.length) return [];
+    const p = new Params();
+    const where = [
+      `r.resident_id = ANY (${p.add(residentIds)})`,
+      `r.status = 'checked_in' AND a.status = 'completed'`,
+    ];
+    if (range.after)
+      where.push(
+        `${activityKey('a.')} < (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
+      );
     const rows = await this.rows(
-      `SELECT r.resident_id AS attendee, a.* FROM registrations r JOIN activities a ON a.id = r.activity_id
-        WHERE r.resident_id = ANY ($1) AND r.status = 'checked_in' AND a.status = 'completed' ORDER BY a.starts_at DESC`,
-      [residentIds],
+      pagesPerParent({
+        columns: 'a.*',
+        from: 'registrations r JOIN activities a ON a.id = r.activity_id',
+        parent: 'r.resident_id',
+        order: `date_trunc('milliseconds', a.starts_at) DESC, a.id DESC`,
+        where,
+        limit: p.add(range.limit),
+      }),
+      p.values,
     );
-    return rows.map((r) => ({ residentId: String(r.attendee), activity: toActivity(r) }));
+    return rows.map(withParent(toActivity));
+  }
+  async countAttendedBy(residentIds: readonly string[]): Promise<Map<string, number>> {
+    if (!residentIds.length) return new Map();
+    return countsOf(
+      await this.rows(
+        `SELECT r.resident_id AS parent_id, count(*)::int AS n
+           FROM registrations r JOIN activities a ON a.id = r.activity_id
+          WHERE r.resident_id = ANY ($1) AND r.status = 'checked_in' AND a.status = 'completed'
+          GROUP BY r.resident_id`,
+        [residentIds],
+      ),
+    );
   }
 
   /** Appends a points entry unless the same member, reason and reference already earned it. */
-  async credit(e: Omit<PointsEntry, 'at'>): Promise<boolean> {
+  async credit(e: Omit<PointsEntry, 'id' | 'at'>): Promise<boolean> {
     const rows = await this.rows(
       `INSERT INTO points_ledger (member_id, delta, reason, reference) VALUES ($1, $2, $3, $4)
        ON CONFLICT (member_id, reason, reference) DO NOTHING RETURNING id`,
@@ -305,18 +454,46 @@ export class TypeOrmSpacesStore implements SpacesStore {
     );
     return rows.length > 0;
   }
-  async ledgerOf(memberIds: readonly string[]): Promise<PointsEntry[]> {
+  async ledgerOf(
+    memberIds: readonly string[],
+    range: KeysetRange<readonly [string]>,
+  ): Promise<ParentRow<PointsEntry>[]> {
     if (!memberIds.length) return [];
+    const p = new Params();
+    const where = [`member_id = ANY (${p.add(memberIds)})`];
+    if (range.after) where.push(`id < ${p.add(range.after[0])}::bigint`);
     const rows = await this.rows(
-      `SELECT * FROM points_ledger WHERE member_id = ANY ($1) ORDER BY id DESC`,
-      [memberIds],
+      pagesPerParent({
+        columns: '*',
+        from: 'points_ledger',
+        parent: 'member_id',
+        order: 'id DESC',
+        where,
+        limit: p.add(range.limit),
+      }),
+      p.values,
     );
-    return rows.map((r) => ({
-      memberId: String(r.member_id),
-      delta: Number(r.delta),
-      reason: r.reason as PointsEntry['reason'],
-      reference: String(r.reference),
-      at: r.at as Date,
-    }));
+    return rows.map(withParent(toPointsEntry));
+  }
+  async countLedgers(memberIds: readonly string[]): Promise<Map<string, number>> {
+    if (!memberIds.length) return new Map();
+    return countsOf(
+      await this.rows(
+        `SELECT member_id AS parent_id, count(*)::int AS n FROM points_ledger
+          WHERE member_id = ANY ($1) GROUP BY member_id`,
+        [memberIds],
+      ),
+    );
+  }
+  /** Each member's points balance (members without entries are absent). */
+  async pointsOf(memberIds: readonly string[]): Promise<Map<string, number>> {
+    if (!memberIds.length) return new Map();
+    return countsOf(
+      await this.rows(
+        `SELECT member_id AS parent_id, sum(delta)::int AS n FROM points_ledger
+          WHERE member_id = ANY ($1) GROUP BY member_id`,
+        [memberIds],
+      ),
+    );
   }
 }

@@ -22,11 +22,20 @@ export const ACTIVITY_STATUSES = [
   'cancelled',
 ] as const;
 export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
+/** The community's own party branch, or a residential courtyard's. */
+export const BRANCH_KINDS = ['community', 'courtyard'] as const;
+export type BranchKind = (typeof BRANCH_KINDS)[number];
+/** A member of their branch, or transferred out of it (moved out of the community). */
+export const MEMBER_STATUSES = ['active', 'transferred'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+/** What earns a party member points: attending an activity, approved volunteer service. */
+export const POINTS_REASONS = ['attendance', 'service'] as const;
+export type PointsReason = (typeof POINTS_REASONS)[number];
 
 export interface Branch {
   id: string;
   name: string;
-  kind: 'community' | 'courtyard';
+  kind: BranchKind;
 }
 export interface Member {
   id: string;
@@ -35,7 +44,7 @@ export interface Member {
   joinedOn: string;
   reportedToCommunity: boolean;
   servicePost: string | null;
-  status: 'active' | 'transferred';
+  status: MemberStatus;
 }
 export interface Space {
   id: string;
@@ -56,11 +65,15 @@ export interface Activity {
   organiser: string;
 }
 export interface PointsEntry {
+  /** The ledger's row id (a serial number: later entries have greater ids). */
+  id: string;
   memberId: string;
   delta: number;
-  reason: 'attendance' | 'service';
+  reason: PointsReason;
   reference: string;
   at: Date;
 }
 
 export type ActivityPage = Page<Activity>;
+export type MemberPage = Page<Member>;
+export type PointsEntryPage = Page<PointsEntry>;

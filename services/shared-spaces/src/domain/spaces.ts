@@ -8,7 +8,6 @@ import {
   checkResidentReference,
   communityDate,
   conflict,
-  encodeCursor,
   forbidden,
   hasRole,
   isoDate,
@@ -21,15 +20,9 @@ import {
   uuid,
   type Caller,
 } from '@liyuan/kit';
+import { ACTIVITY_KEYSET, type NestedListing } from './listings';
 import type { RunInTransaction, SpacesStore, Tx } from './ports';
-import {
-  THEMES,
-  type Activity,
-  type ActivityPage,
-  type Branch,
-  type Member,
-  type Space,
-} from './model';
+import type { Activity, ActivityPage, Branch, Member, MemberPage, Space, Theme } from './model';
 
 /** Points an attending party member earns per activity, and per hour of approved volunteer service. */
 export const ATTENDANCE_POINTS = 2;
@@ -53,6 +46,14 @@ export const isSecretary = (c: Caller): boolean => hasRole(c, 'party_secretary',
  */
 export const mayReadMembership = (c: Caller, residentId: string): boolean =>
   c.userId !== null && (isSecretary(c) || c.residentId === residentId);
+/**
+ * The residents whose memberships a signed-in caller sees in a branch's roster, as
+ * {@link mayReadMembership} decides for each member: undefined (every member) for party
+ * secretaries, staff and admins, else only their own (none without a resident id). A roster is read
+ * a page at a time, so the rule filters the rows read rather than a page already read.
+ */
+export const rosterResidents = (c: Caller): readonly string[] | undefined =>
+  isSecretary(c) ? undefined : c.residentId ? [c.residentId] : [];
 function requireUser(c: Caller): void {
   if (c.userId === null) throw unauthenticated();
 }
@@ -61,6 +62,8 @@ function requireSecretary(c: Caller): void {
   if (!isSecretary(c)) throw forbidden('requires the party_secretary, staff or admin role');
 }
 const id = (value: string, field: string): string => parseInput(uuid, value, field);
+/** The arguments of a page: how many (1 to 100, default 20) after which cursor. */
+type PageArgs = { first?: number | null; after?: string | null };
 
 /**
  * Party branches and members, the shared spaces and their activities. An activity is planned until
@@ -86,27 +89,36 @@ export class Spaces {
   }
 
   /** A page of the activities still to come, soonest first (first: 1 to 100, default 20). */
-  upcoming(args: { first?: number | null; after?: string | null }): Promise<ActivityPage> {
+  upcoming(args: PageArgs): Promise<ActivityPage> {
     const now = this.clock();
-    return readPage(args, [isoInstant, uuid], {
+    return readPage(args, ACTIVITY_KEYSET.parts, {
       read: (range) => this.read.upcomingPage(now, range),
-      cursor: (a) => encodeCursor([a.startsAt.toISOString(), a.id]),
+      cursor: ACTIVITY_KEYSET.cursor,
       count: () => this.read.countUpcoming(now),
     });
   }
 
-  /** The visible part of a branch's roster: all of it for secretaries, else only the caller's own. */
-  visibleMembers(caller: Caller, members: Member[]): Member[] {
+  /**
+   * A page of the part of a branch's roster a signed-in caller may see: all of it for
+   * secretaries, else only the caller's own membership. `roster` reads only the memberships
+   * {@link rosterResidents} lets this caller see.
+   */
+  visibleMembers(
+    caller: Caller,
+    branchId: string,
+    args: PageArgs,
+    roster: NestedListing<Member>,
+  ): Promise<MemberPage> {
     requireUser(caller);
-    return members.filter((m) => mayReadMembership(caller, m.residentId));
+    return roster.load(branchId, args);
   }
 
-  async createBranch(caller: Caller, name: string, courtyard: boolean): Promise<Branch> {
+  async createBranch(caller: Caller, input: { name: string; courtyard: boolean }): Promise<Branch> {
     requireSecretary(caller);
     const b: Branch = {
       id: randomUUID(),
-      name: parseInput(text(100), name, 'name'),
-      kind: courtyard ? 'courtyard' : 'community',
+      name: parseInput(text(100), input.name, 'input.name'),
+      kind: input.courtyard ? 'courtyard' : 'community',
     };
     return this.transaction(async ({ store }) => {
       await store.insertBranch(b);
@@ -120,7 +132,7 @@ export class Spaces {
    */
   async registerMember(
     caller: Caller,
-    a: {
+    input: {
       residentId: string;
       branchId: string;
       joinedOn: string;
@@ -131,15 +143,17 @@ export class Spaces {
     requireSecretary(caller);
     const m: Member = {
       id: randomUUID(),
-      residentId: id(a.residentId, 'residentId'),
-      branchId: id(a.branchId, 'branchId'),
-      joinedOn: parseInput(isoDate, a.joinedOn, 'joinedOn'),
-      reportedToCommunity: Boolean(a.reportedToCommunity),
-      servicePost: a.servicePost ? parseInput(text(100), a.servicePost, 'servicePost') : null,
+      residentId: id(input.residentId, 'input.residentId'),
+      branchId: id(input.branchId, 'input.branchId'),
+      joinedOn: parseInput(isoDate, input.joinedOn, 'input.joinedOn'),
+      reportedToCommunity: Boolean(input.reportedToCommunity),
+      servicePost: input.servicePost
+        ? parseInput(text(100), input.servicePost, 'input.servicePost')
+        : null,
       status: 'active',
     };
     assertWithin(
-      'joinedOn',
+      'input.joinedOn',
       m.joinedOn,
       EARLIEST_JOINED_ON,
       communityDate(this.clock()),
@@ -147,22 +161,20 @@ export class Spaces {
     );
     if (m.reportedToCommunity && !m.servicePost)
       throw badInput(
-        'servicePost',
-        'servicePost: members who report to the community choose a post',
+        'input.servicePost',
+        'input.servicePost: members who report to the community choose a post',
       );
     return this.transaction(async ({ store }) => {
       checkResidentReference(
         await store.knownResidents([m.residentId]),
         m.residentId,
-        'residentId',
-        {
-          activeOnly: true,
-        },
+        'input.residentId',
+        { activeOnly: true },
       );
       if (!(await store.branchesByIds([m.branchId])).length)
-        throw badInput('branchId', 'branchId: no such branch');
+        throw badInput('input.branchId', 'input.branchId: no such branch');
       if (!(await store.insertMember(m)))
-        throw conflict('this resident is already a party member', 'residentId');
+        throw conflict('this resident is already a party member', 'input.residentId');
       return m;
     });
   }
@@ -170,20 +182,18 @@ export class Spaces {
   /** Creates a shared space hosted in a facility facilities announced. */
   async createSpace(
     caller: Caller,
-    name: string,
-    theme: string,
-    facilityId: string,
+    input: { name: string; theme: Theme; facilityId: string },
   ): Promise<Space> {
     requireSecretary(caller);
     const s: Space = {
       id: randomUUID(),
-      name: parseInput(text(100), name, 'name'),
-      theme: parseInput(z.enum(THEMES), theme, 'theme'),
-      facilityId: id(facilityId, 'facilityId'),
+      name: parseInput(text(100), input.name, 'input.name'),
+      theme: input.theme,
+      facilityId: id(input.facilityId, 'input.facilityId'),
     };
     return this.transaction(async ({ store }) => {
       if (!(await store.knownFacility(s.facilityId)))
-        throw badInput('facilityId', 'facilityId: no such facility');
+        throw badInput('input.facilityId', 'input.facilityId: no such facility');
       await store.insertSpace(s);
       return s;
     });
@@ -192,31 +202,40 @@ export class Spaces {
   /** Schedules an activity and asks facilities for its venue (SpaceActivityScheduled). */
   async schedule(
     caller: Caller,
-    a: { spaceId: string; title: string; startsAt: string; endsAt: string; capacity: number },
+    input: { spaceId: string; title: string; startsAt: string; endsAt: string; capacity: number },
   ): Promise<Activity> {
     requireSecretary(caller);
-    const startsAt = new Date(parseInput(instant, a.startsAt, 'startsAt'));
-    const endsAt = new Date(parseInput(instant, a.endsAt, 'endsAt'));
-    if (endsAt <= startsAt) throw badInput('endsAt', 'endsAt: must be after startsAt');
-    if (startsAt <= this.clock()) throw badInput('startsAt', 'startsAt: must be in the future');
+    const startsAt = new Date(parseInput(instant, input.startsAt, 'input.startsAt'));
+    const endsAt = new Date(parseInput(instant, input.endsAt, 'input.endsAt'));
+    if (endsAt <= startsAt)
+      throw badInput('input.endsAt', 'input.endsAt: must be after input.startsAt');
+    if (startsAt <= this.clock())
+      throw badInput('input.startsAt', 'input.startsAt: must be in the future');
     assertWithin(
-      'startsAt',
+      'input.startsAt',
       startsAt,
       undefined,
       addDays(this.clock(), ACTIVITY_HORIZON_DAYS),
       `must be at most ${ACTIVITY_HORIZON_DAYS} days ahead`,
     );
     if (endsAt.getTime() - startsAt.getTime() > MAX_ACTIVITY_HOURS * 3_600_000)
-      throw badInput('endsAt', `endsAt: an activity lasts at most ${MAX_ACTIVITY_HOURS} hours`);
-    const capacity = parseInput(z.number().int().min(1).max(1000), a.capacity, 'capacity');
+      throw badInput(
+        'input.endsAt',
+        `input.endsAt: an activity lasts at most ${MAX_ACTIVITY_HOURS} hours`,
+      );
+    const capacity = parseInput(
+      z.number().int().min(1).max(1000),
+      input.capacity,
+      'input.capacity',
+    );
     return this.transaction(async ({ store, publish }) => {
-      const [space] = await store.spacesByIds([id(a.spaceId, 'spaceId')]);
-      if (!space) throw badInput('spaceId', 'spaceId: no such shared space');
+      const [space] = await store.spacesByIds([id(input.spaceId, 'input.spaceId')]);
+      if (!space) throw badInput('input.spaceId', 'input.spaceId: no such shared space');
       const activity: Activity = {
         id: randomUUID(),
         spaceId: space.id,
         facilityId: space.facilityId,
-        title: parseInput(text(100), a.title, 'title'),
+        title: parseInput(text(100), input.title, 'input.title'),
         startsAt,
         endsAt,
         capacity,
@@ -238,48 +257,53 @@ export class Spaces {
   }
 
   /** The calling resident registers, while places remain. */
-  async register(caller: Caller, activityId: string): Promise<Activity> {
+  async register(caller: Caller, input: { activityId: string }): Promise<Activity> {
     if (caller.userId === null) throw unauthenticated();
     if (!caller.residentId) throw forbidden('residents register themselves');
     const residentId = caller.residentId;
     return this.transaction(async ({ store }) => {
-      const a = await this.locked(store, activityId, 'activityId');
+      const a = await this.locked(store, input.activityId, 'input.activityId');
       if (!['planned', 'confirmed'].includes(a.status))
         throw conflict(
           `a ${a.status.replace('_', ' ')} activity takes no registrations`,
-          'activityId',
+          'input.activityId',
         );
-      if (a.startsAt <= this.clock()) throw conflict('the activity has started', 'activityId');
+      if (a.startsAt <= this.clock())
+        throw conflict('the activity has started', 'input.activityId');
       const current = await store.registrationStatus(a.id, residentId);
       if (current === 'registered' || current === 'checked_in') return a;
       const taken = (await store.registeredCounts([a.id])).get(a.id) ?? 0;
-      if (taken >= a.capacity) throw conflict('the activity is full', 'activityId');
+      if (taken >= a.capacity) throw conflict('the activity is full', 'input.activityId');
       await store.register(a.id, residentId);
       return a;
     });
   }
 
-  async cancelRegistration(caller: Caller, activityId: string): Promise<Activity> {
+  async cancelRegistration(caller: Caller, input: { activityId: string }): Promise<Activity> {
     if (caller.userId === null) throw unauthenticated();
     if (!caller.residentId) throw forbidden('residents cancel their own registration');
     const residentId = caller.residentId;
     return this.transaction(async ({ store }) => {
-      const a = await this.locked(store, activityId, 'activityId');
+      const a = await this.locked(store, input.activityId, 'input.activityId');
       if ((await store.registrationStatus(a.id, residentId)) !== 'registered')
-        throw conflict('you are not registered', 'activityId');
+        throw conflict('you are not registered', 'input.activityId');
       await store.setRegistration(a.id, residentId, 'cancelled');
       return a;
     });
   }
 
-  async checkIn(caller: Caller, activityId: string, residentId: string): Promise<Activity> {
+  async checkIn(
+    caller: Caller,
+    input: { activityId: string; residentId: string },
+  ): Promise<Activity> {
     requireSecretary(caller);
     return this.transaction(async ({ store }) => {
-      const a = await this.locked(store, activityId, 'activityId');
+      const a = await this.locked(store, input.activityId, 'input.activityId');
       if (a.status !== 'confirmed')
-        throw conflict('only a confirmed activity checks attendees in', 'activityId');
-      if ((await store.registrationStatus(a.id, id(residentId, 'residentId'))) !== 'registered') {
-        throw conflict('the resident is not registered', 'residentId');
+        throw conflict('only a confirmed activity checks attendees in', 'input.activityId');
+      const residentId = id(input.residentId, 'input.residentId');
+      if ((await store.registrationStatus(a.id, residentId)) !== 'registered') {
+        throw conflict('the resident is not registered', 'input.residentId');
       }
       await store.setRegistration(a.id, residentId, 'checked_in');
       return a;
@@ -289,17 +313,17 @@ export class Spaces {
   /** Completes a confirmed activity: attending party members earn points, ActivityCompleted is published. */
   async complete(
     caller: Caller,
-    activityId: string,
-    staffResidentIds: string[],
+    input: { activityId: string; staffResidentIds?: string[] | null },
   ): Promise<Activity> {
     requireSecretary(caller);
-    staffResidentIds.forEach((s, i) => id(s, `staffResidentIds.${i}`));
+    const staffResidentIds = input.staffResidentIds ?? [];
+    staffResidentIds.forEach((s, i) => id(s, `input.staffResidentIds.${i}`));
     return this.transaction(async ({ store, publish }) => {
-      const a = await this.locked(store, activityId, 'activityId');
+      const a = await this.locked(store, input.activityId, 'input.activityId');
       if (a.status !== 'confirmed')
         throw conflict(
           `a ${a.status.replace('_', ' ')} activity cannot be completed`,
-          'activityId',
+          'input.activityId',
         );
       await store.setActivityStatus(a.id, 'completed');
       const attendees = await store.checkedIn(a.id);

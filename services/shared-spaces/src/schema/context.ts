@@ -11,5 +11,5 @@ export interface SpacesContext extends BaseRequestContext, Omit<SpacesApp, 'stor
 /** Builds the request context: the use cases bound to this request's trace, and the loaders. */
 export function createContext(base: BaseRequestContext, dataSource: DataSource): SpacesContext {
   const { store, ...useCases } = createApp(dataSource, base.traceparent);
-  return { ...base, ...useCases, loaders: createLoaders(store) };
+  return { ...base, ...useCases, loaders: createLoaders(store, base.caller) };
 }

@@ -4,5 +4,5 @@ import type { FacilityResolvers } from './generated/resolvers-types';
 export const Facility: FacilityResolvers = {
   __resolveReference: (ref) => ({ id: ref.id }),
   sharedSpaces: (f, _, ctx) => ctx.loaders.spacesOfFacility.load(f.id),
-  upcomingActivities: (f, _, ctx) => ctx.loaders.upcomingAtFacility.load(f.id),
+  upcomingActivities: (f, a, ctx) => ctx.loaders.upcomingAtFacility.load(f.id, a),
 };

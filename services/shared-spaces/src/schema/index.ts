@@ -5,7 +5,8 @@ import type { Resolvers } from './generated/resolvers-types';
 import { Mutation } from './mutation.resolvers';
 import { PartyBranch } from './party-branch.resolvers';
 import { PartyMember } from './party-member.resolvers';
-import { PointsEntry } from './points-entry.resolvers';
+import { PartyMemberConnection } from './party-member-connection.resolvers';
+import { PointsEntryConnection } from './points-entry-connection.resolvers';
 import { Query } from './query.resolvers';
 import { Resident } from './resident.resolvers';
 import { SharedSpace } from './shared-space.resolvers';
@@ -21,7 +22,8 @@ export const resolvers: Resolvers = {
   Mutation,
   PartyBranch,
   PartyMember,
-  PointsEntry,
+  PartyMemberConnection,
+  PointsEntryConnection,
   SharedSpace,
   SpaceActivity,
   SpaceActivityConnection,

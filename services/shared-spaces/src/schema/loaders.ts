@@ -1,11 +1,19 @@
 import DataLoader from 'dataloader';
-import { byId, grouped } from '@liyuan/kit';
-import type { Activity, Branch, Member, PointsEntry, Space } from '../domain/model';
+import { byId, grouped, nestedPages, type Caller } from '@liyuan/kit';
+import { ACTIVITY_KEYSET, LEDGER_KEYSET, MEMBER_KEYSET } from '../domain/listings';
+import type { Activity, Branch, Member, Space } from '../domain/model';
 import type { SpacesStore } from '../domain/ports';
+import { rosterResidents } from '../domain/spaces';
 
-/** Per-request batch loaders: one statement per kind of row, however many parents ask. */
-export function createLoaders(store: SpacesStore) {
+/**
+ * Per-request batch loaders: one statement per kind of row, however many parents ask. A list
+ * nested under its parents is read a page at a time: one statement for the pages of every parent
+ * asking with the same arguments, one more for their counts when `totalCount` is selected.
+ */
+export function createLoaders(store: SpacesStore, caller: Caller) {
   const now = new Date();
+  // The roster rows this caller may see (every member, or only their own membership).
+  const roster = rosterResidents(caller);
   return {
     branch: new DataLoader<string, Branch | undefined>(async (ids) =>
       byId(ids, await store.branchesByIds(ids)),
@@ -16,12 +24,20 @@ export function createLoaders(store: SpacesStore) {
     memberOfResident: new DataLoader<string, Member | undefined>(async (ids) =>
       grouped(ids, await store.membersOfResidents(ids), (m) => m.residentId).map((r) => r[0]),
     ),
-    membersOfBranch: new DataLoader<string, Member[]>(async (ids) =>
-      grouped(ids, await store.membersOfBranches(ids), (m) => m.branchId),
-    ),
-    ledger: new DataLoader<string, PointsEntry[]>(async (ids) =>
-      grouped(ids, await store.ledgerOf(ids), (e) => e.memberId),
-    ),
+    membersOfBranch: nestedPages(MEMBER_KEYSET.parts, {
+      read: (ids, range) => store.membersOfBranches(ids, range, roster),
+      cursor: MEMBER_KEYSET.cursor,
+      count: (ids) => store.countMembersOfBranches(ids, roster),
+    }),
+    points: new DataLoader<string, number>(async (ids) => {
+      const points = await store.pointsOf(ids);
+      return ids.map((id) => points.get(id) ?? 0);
+    }),
+    ledger: nestedPages(LEDGER_KEYSET.parts, {
+      read: (ids, range) => store.ledgerOf(ids, range),
+      cursor: LEDGER_KEYSET.cursor,
+      count: (ids) => store.countLedgers(ids),
+    }),
     space: new DataLoader<string, Space | undefined>(async (ids) =>
       byId(ids, await store.spacesByIds(ids)),
     ),
@@ -31,21 +47,25 @@ export function createLoaders(store: SpacesStore) {
     activity: new DataLoader<string, Activity | undefined>(async (ids) =>
       byId(ids, await store.activitiesByIds(ids)),
     ),
-    activitiesOfSpace: new DataLoader<string, Activity[]>(async (ids) =>
-      grouped(ids, await store.activitiesOfSpaces(ids), (a) => a.spaceId),
-    ),
-    upcomingAtFacility: new DataLoader<string, Activity[]>(async (ids) =>
-      grouped(ids, await store.upcoming(now, { facilityIds: ids }), (a) => a.facilityId),
-    ),
+    activitiesOfSpace: nestedPages(ACTIVITY_KEYSET.parts, {
+      read: (ids, range) => store.activitiesOfSpaces(ids, range),
+      cursor: ACTIVITY_KEYSET.cursor,
+      count: (ids) => store.countActivitiesOfSpaces(ids),
+    }),
+    upcomingAtFacility: nestedPages(ACTIVITY_KEYSET.parts, {
+      read: (ids, range) => store.upcomingAtFacilities(ids, now, range),
+      cursor: ACTIVITY_KEYSET.cursor,
+      count: (ids) => store.countUpcomingAtFacilities(ids, now),
+    }),
     registeredCount: new DataLoader<string, number>(async (ids) => {
       const counts = await store.registeredCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);
     }),
-    attendedBy: new DataLoader<string, Activity[]>(async (ids) =>
-      grouped(ids, await store.attendedBy(ids), (r) => r.residentId).map((rows) =>
-        rows.map((r) => r.activity),
-      ),
-    ),
+    attendedBy: nestedPages(ACTIVITY_KEYSET.parts, {
+      read: (ids, range) => store.attendedBy(ids, range),
+      cursor: ACTIVITY_KEYSET.cursor,
+      count: (ids) => store.countAttendedBy(ids),
+    }),
   };
 }
 

@@ -9,8 +9,6 @@ export const PartyMember: PartyMemberResolvers = {
   },
   resident: (m) => ({ id: m.residentId }),
   branch: (m, _, ctx) => loadExisting(ctx.loaders.branch, m.branchId, 'party branch'),
-  status: (m) => m.status.toUpperCase(),
-  points: async (m, _, ctx) =>
-    (await ctx.loaders.ledger.load(m.id)).reduce((s, e) => s + e.delta, 0),
-  pointsHistory: (m, _, ctx) => ctx.loaders.ledger.load(m.id),
+  points: (m, _, ctx) => ctx.loaders.points.load(m.id),
+  pointsHistory: (m, a, ctx) => ctx.loaders.ledger.load(m.id, a),
 };

@@ -8,6 +8,6 @@ export const Resident: ResidentResolvers = {
     mayReadMembership(ctx.caller, r.id)
       ? ((await ctx.loaders.memberOfResident.load(r.id)) ?? null)
       : null,
-  activitiesAttended: (r, _, ctx) =>
-    mayReadMembership(ctx.caller, r.id) ? ctx.loaders.attendedBy.load(r.id) : null,
+  activitiesAttended: (r, a, ctx) =>
+    mayReadMembership(ctx.caller, r.id) ? ctx.loaders.attendedBy.load(r.id, a) : null,
 };

@@ -3,5 +3,5 @@ import type { SharedSpaceResolvers } from './generated/resolvers-types';
 export const SharedSpace: SharedSpaceResolvers = {
   __resolveReference: (ref, ctx) => ctx.loaders.space.load(ref.id),
   facility: (s) => ({ id: s.facilityId }),
-  activities: (s, _, ctx) => ctx.loaders.activitiesOfSpace.load(s.id),
+  activities: (s, a, ctx) => ctx.loaders.activitiesOfSpace.load(s.id, a),
 };

@@ -7,9 +7,11 @@ import {
   queryRows,
   type KeysetRange,
   type KnownResidentStatus,
+  type ParentRow,
   type Row,
 } from '@liyuan/kit';
 import type {
+  Hours,
   LeaderboardEntry,
   Opportunity,
   ServiceRecord,
@@ -33,7 +35,7 @@ const OPEN = `status = 'open' AND ends_at > $1`;
 const toTeam = (r: Row): Team => ({
   id: String(r.id),
   name: String(r.name),
-  kind: String(r.kind),
+  kind: r.kind as Team['kind'],
   leadUserId: String(r.lead_user_id),
 });
 const toVolunteer = (r: Row): Volunteer => ({
@@ -46,7 +48,7 @@ const toVolunteer = (r: Row): Volunteer => ({
 const toOpportunity = (r: Row): Opportunity => ({
   id: String(r.id),
   teamId: (r.team_id as string | null) ?? null,
-  kind: String(r.kind),
+  kind: r.kind as Opportunity['kind'],
   title: String(r.title),
   facilityId: (r.facility_id as string | null) ?? null,
   startsAt: r.starts_at as Date,
@@ -72,6 +74,37 @@ const toRecord = (r: Row): ServiceRecord => ({
   servedOn: r.served_on as Date,
   status: r.status as ServiceRecord['status'],
 });
+
+/**
+ * One statement reading a page of a listing for each of many parents: `row_number()` over each
+ * parent's rows (those matching `where`, after the cursor) in the listing's `order` keeps the first
+ * `limit` of each. Rows come with the parent they belong to (`parent_id`), in order.
+ */
+function pagesPerParent(q: {
+  columns: string;
+  from: string;
+  parent: string;
+  order: string;
+  where: string[];
+  limit: string;
+}): string {
+  return `SELECT * FROM (
+      SELECT ${q.columns}, ${q.parent} AS parent_id,
+             row_number() OVER (PARTITION BY ${q.parent} ORDER BY ${q.order}) AS rn
+        FROM ${q.from} WHERE ${q.where.join(' AND ')}) page
+    WHERE rn <= ${q.limit} ORDER BY parent_id, rn`;
+}
+
+const withParent =
+  <T>(to: (r: Row) => T) =>
+  (r: Row): ParentRow<T> => ({ parentId: String(r.parent_id), row: to(r) });
+
+/** Each parent's count from a `SELECT parent_id, count(*)::int AS n ... GROUP BY` statement. */
+const countsOf = (rows: Row[]): Map<string, number> =>
+  new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
+
+/** Sign-ups that hold a slot of a shift. */
+const HOLDING = `s.status IN ('signed_up', 'checked_in')`;
 
 /** The volunteers database over TypeORM's manager; every list read is one statement. */
 export class TypeOrmVolunteersStore implements VolunteersStore {
@@ -292,19 +325,48 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
       [shiftId, volunteerId, status],
     );
   }
-  /** The shifts each volunteer is signed up for (not cancelled) ending after `after`, soonest first. */
   async upcomingShiftsOf(
     volunteerIds: readonly string[],
-    after: Date,
-  ): Promise<{ volunteerId: string; shift: Shift }[]> {
+    now: Date,
+    range: KeysetRange,
+  ): Promise<ParentRow<Shift>[]> {
     if (!volunteerIds.length) return [];
+    const p = new Params();
+    const where = [
+      `s.volunteer_id = ANY (${p.add(volunteerIds)})`,
+      `${HOLDING} AND sh.ends_at > ${p.add(now)}`,
+    ];
+    if (range.after)
+      where.push(
+        `(date_trunc('milliseconds', sh.starts_at), sh.id) > (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
+      );
     const rows = await this.rows(
-      `SELECT s.volunteer_id, sh.* FROM signups s JOIN shifts sh ON sh.id = s.shift_id
-        WHERE s.volunteer_id = ANY ($1) AND s.status IN ('signed_up', 'checked_in') AND sh.ends_at > $2
-        ORDER BY sh.starts_at, sh.id`,
-      [volunteerIds, after],
+      pagesPerParent({
+        columns: 'sh.*',
+        from: 'signups s JOIN shifts sh ON sh.id = s.shift_id',
+        parent: 's.volunteer_id',
+        order: `date_trunc('milliseconds', sh.starts_at), sh.id`,
+        where,
+        limit: p.add(range.limit),
+      }),
+      p.values,
     );
-    return rows.map((r) => ({ volunteerId: String(r.volunteer_id), shift: toShift(r) }));
+    return rows.map(withParent(toShift));
+  }
+  async countUpcomingShiftsOf(
+    volunteerIds: readonly string[],
+    now: Date,
+  ): Promise<Map<string, number>> {
+    if (!volunteerIds.length) return new Map();
+    return countsOf(
+      await this.rows(
+        `SELECT s.volunteer_id AS parent_id, count(*)::int AS n
+           FROM signups s JOIN shifts sh ON sh.id = s.shift_id
+          WHERE s.volunteer_id = ANY ($1) AND ${HOLDING} AND sh.ends_at > $2
+          GROUP BY s.volunteer_id`,
+        [volunteerIds, now],
+      ),
+    );
   }
   async cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<number> {
     return (
@@ -347,15 +409,56 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
       [id, by],
     );
   }
-  async recordsOfVolunteers(ids: readonly string[]): Promise<ServiceRecord[]> {
-    return ids.length
-      ? (
-          await this.rows(
-            `SELECT * FROM service_records WHERE volunteer_id = ANY ($1) ORDER BY served_on DESC`,
-            [ids],
-          )
-        ).map(toRecord)
-      : [];
+  async recordsOfVolunteers(
+    ids: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<ServiceRecord>[]> {
+    if (!ids.length) return [];
+    const p = new Params();
+    const where = [`volunteer_id = ANY (${p.add(ids)})`];
+    if (range.after)
+      where.push(
+        `(date_trunc('milliseconds', served_on), id) < (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
+      );
+    const rows = await this.rows(
+      pagesPerParent({
+        columns: '*',
+        from: 'service_records',
+        parent: 'volunteer_id',
+        order: `date_trunc('milliseconds', served_on) DESC, id DESC`,
+        where,
+        limit: p.add(range.limit),
+      }),
+      p.values,
+    );
+    return rows.map(withParent(toRecord));
+  }
+  async countRecordsOfVolunteers(ids: readonly string[]): Promise<Map<string, number>> {
+    if (!ids.length) return new Map();
+    return countsOf(
+      await this.rows(
+        `SELECT volunteer_id AS parent_id, count(*)::int AS n FROM service_records
+          WHERE volunteer_id = ANY ($1) GROUP BY volunteer_id`,
+        [ids],
+      ),
+    );
+  }
+  /** Each volunteer's approved and pending hours (volunteers without records are absent). */
+  async hoursOf(ids: readonly string[]): Promise<Map<string, Hours>> {
+    if (!ids.length) return new Map();
+    const rows = await this.rows(
+      `SELECT volunteer_id,
+              coalesce(sum(hours) FILTER (WHERE status = 'approved'), 0)::float8 AS approved,
+              coalesce(sum(hours) FILTER (WHERE status = 'pending'), 0)::float8 AS pending
+         FROM service_records WHERE volunteer_id = ANY ($1) GROUP BY volunteer_id`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [
+        String(r.volunteer_id),
+        { approved: Number(r.approved), pending: Number(r.pending) },
+      ]),
+    );
   }
 
   /** The latest balance of each volunteer (0 without entries). */

@@ -17,11 +17,19 @@ export const OPPORTUNITY_KINDS = [
   'activity_staffing',
   'other',
 ] as const;
+export type TeamKind = (typeof TEAM_KINDS)[number];
+export type OpportunityKind = (typeof OPPORTUNITY_KINDS)[number];
+/** Volunteering, or moved out of the community. */
+export const VOLUNTEER_STATUSES = ['active', 'inactive'] as const;
+export type VolunteerStatus = (typeof VOLUNTEER_STATUSES)[number];
+/** Logged hours wait for a lead's approval; approved hours earn points. */
+export const SERVICE_RECORD_STATUSES = ['pending', 'approved'] as const;
+export type ServiceRecordStatus = (typeof SERVICE_RECORD_STATUSES)[number];
 
 export interface Team {
   id: string;
   name: string;
-  kind: string;
+  kind: TeamKind;
   leadUserId: string;
 }
 export interface Volunteer {
@@ -29,12 +37,12 @@ export interface Volunteer {
   residentId: string;
   skills: string[];
   availability: string;
-  status: 'active' | 'inactive';
+  status: VolunteerStatus;
 }
 export interface Opportunity {
   id: string;
   teamId: string | null;
-  kind: string;
+  kind: OpportunityKind;
   title: string;
   facilityId: string | null;
   /** The start of its first shift. */
@@ -62,7 +70,7 @@ export interface ServiceRecord {
   teamId: string | null;
   hours: number;
   servedOn: Date;
-  status: 'pending' | 'approved';
+  status: ServiceRecordStatus;
 }
 
 /** A resident's approved hours in a period. */
@@ -73,3 +81,11 @@ export interface LeaderboardEntry {
 
 export type OpportunityPage = Page<Opportunity>;
 export type LeaderboardPage = Page<LeaderboardEntry>;
+export type ServiceRecordPage = Page<ServiceRecord>;
+export type ShiftPage = Page<Shift>;
+
+/** A volunteer's logged hours: approved, and waiting for approval. */
+export interface Hours {
+  approved: number;
+  pending: number;
+}

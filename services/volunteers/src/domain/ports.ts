@@ -1,5 +1,13 @@
-import type { KeysetRange, KnownResidentStatus, Publish } from '@liyuan/kit';
-import type { LeaderboardEntry, Opportunity, ServiceRecord, Shift, Team, Volunteer } from './model';
+import type { KeysetRange, KnownResidentStatus, ParentRow, Publish } from '@liyuan/kit';
+import type {
+  Hours,
+  LeaderboardEntry,
+  Opportunity,
+  ServiceRecord,
+  Shift,
+  Team,
+  Volunteer,
+} from './model';
 
 /** The period and, optionally, the grid of a leaderboard. */
 export interface LeaderboardListing {
@@ -53,16 +61,32 @@ export interface VolunteersStore {
     volunteerId: string,
   ): Promise<{ id: string; status: string; checkedInAt: Date | null } | undefined>;
   setSignup(shiftId: string, volunteerId: string, status: string): Promise<void>;
-  /** The shifts each volunteer is signed up for (not cancelled) ending after `after`, soonest first. */
+  /**
+   * A page of the shifts each volunteer is signed up for (not cancelled) ending after `now`,
+   * soonest first (start to the millisecond, id), after the cursor's, at most `range.limit` per
+   * volunteer, in one statement.
+   */
   upcomingShiftsOf(
     volunteerIds: readonly string[],
-    after: Date,
-  ): Promise<{ volunteerId: string; shift: Shift }[]>;
+    now: Date,
+    range: KeysetRange,
+  ): Promise<ParentRow<Shift>[]>;
+  countUpcomingShiftsOf(volunteerIds: readonly string[], now: Date): Promise<Map<string, number>>;
   cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<number>;
   insertRecord(r: ServiceRecord): Promise<boolean>;
   lockRecord(id: string): Promise<ServiceRecord | undefined>;
   approveRecord(id: string, by: string): Promise<void>;
-  recordsOfVolunteers(ids: readonly string[]): Promise<ServiceRecord[]>;
+  /**
+   * A page of each volunteer's service records, newest first (time served to the millisecond, id),
+   * after the cursor's, at most `range.limit` per volunteer, in one statement.
+   */
+  recordsOfVolunteers(
+    ids: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<ServiceRecord>[]>;
+  countRecordsOfVolunteers(ids: readonly string[]): Promise<Map<string, number>>;
+  /** Each volunteer's approved and pending hours (volunteers without records are absent). */
+  hoursOf(ids: readonly string[]): Promise<Map<string, Hours>>;
   /** The latest balance of each volunteer (0 without entries). */
   balances(volunteerIds: readonly string[]): Promise<Map<string, number>>;
   /** Appends an entry computed from the current balance; the caller holds the volunteer's row lock. */

@@ -20,16 +20,17 @@ import {
   uuid,
   type Caller,
 } from '@liyuan/kit';
-import {
-  OPPORTUNITY_KINDS,
-  TEAM_KINDS,
-  type LeaderboardPage,
-  type Opportunity,
-  type OpportunityPage,
-  type ServiceRecord,
-  type Shift,
-  type Team,
-  type Volunteer,
+import { OPPORTUNITY_KEYSET } from './listings';
+import type {
+  LeaderboardPage,
+  Opportunity,
+  OpportunityKind,
+  OpportunityPage,
+  ServiceRecord,
+  Shift,
+  Team,
+  TeamKind,
+  Volunteer,
 } from './model';
 import type { RunInTransaction, Tx, VolunteersStore } from './ports';
 
@@ -95,9 +96,9 @@ export class Volunteering {
     after?: string | null;
   }): Promise<OpportunityPage> {
     const now = this.clock();
-    return readPage(args, [isoInstant, uuid], {
+    return readPage(args, OPPORTUNITY_KEYSET.parts, {
       read: (range) => this.read.openOpportunities(now, range),
-      cursor: (o) => encodeCursor([o.startsAt.toISOString(), o.id]),
+      cursor: OPPORTUNITY_KEYSET.cursor,
       count: () => this.read.countOpenOpportunities(now),
     });
   }
@@ -126,15 +127,15 @@ export class Volunteering {
 
   async createTeam(
     caller: Caller,
-    a: { name: string; kind: string; leadUserId: string },
+    input: { name: string; kind: TeamKind; leadUserId: string },
   ): Promise<Team> {
     requireUser(caller);
     if (!isStaff(caller)) throw forbidden('teams are created by staff');
     const t: Team = {
       id: randomUUID(),
-      name: parseInput(text(100), a.name, 'name'),
-      kind: parseInput(z.enum(TEAM_KINDS), a.kind, 'kind'),
-      leadUserId: parseInput(text(100), a.leadUserId, 'leadUserId'),
+      name: parseInput(text(100), input.name, 'input.name'),
+      kind: input.kind,
+      leadUserId: parseInput(text(100), input.leadUserId, 'input.leadUserId'),
     };
     return this.transaction(async ({ store, publish }) => {
       await store.insertTeam(t);
@@ -147,12 +148,17 @@ export class Volunteering {
   /** A resident volunteers (themself), or staff register one. */
   async register(
     caller: Caller,
-    a: { residentId?: string | null; skills?: string[] | null; availability?: string | null },
+    input: { residentId?: string | null; skills?: string[] | null; availability?: string | null },
   ): Promise<Volunteer> {
     requireUser(caller);
-    const residentId = a.residentId ? id(a.residentId, 'residentId') : caller.residentId;
+    const residentId = input.residentId
+      ? id(input.residentId, 'input.residentId')
+      : caller.residentId;
     if (!residentId)
-      throw badInput('residentId', 'residentId: required when registering someone else');
+      throw badInput(
+        'input.residentId',
+        'input.residentId: required when registering someone else',
+      );
     const self = residentId === caller.residentId;
     if (!self && !isStaff(caller)) throw forbidden('residents register themselves');
     const v: Volunteer = {
@@ -160,32 +166,36 @@ export class Volunteering {
       residentId,
       skills: parseInput(
         distinct(text(40), 'each skill once').max(20, 'at most 20 skills'),
-        a.skills ?? [],
-        'skills',
+        input.skills ?? [],
+        'input.skills',
       ),
-      availability: a.availability ? parseInput(text(200), a.availability, 'availability') : '',
+      availability: input.availability
+        ? parseInput(text(200), input.availability, 'input.availability')
+        : '',
       status: 'active',
     };
     return this.transaction(async ({ store }) => {
       // Staff name a resident the registry must have announced; a caller's own id comes signed.
-      checkResidentReference(await store.knownResidents([residentId]), residentId, 'residentId', {
-        callerResidentId: caller.residentId ?? undefined,
-        activeOnly: true,
-      });
+      checkResidentReference(
+        await store.knownResidents([residentId]),
+        residentId,
+        'input.residentId',
+        { callerResidentId: caller.residentId ?? undefined, activeOnly: true },
+      );
       if (!(await store.insertVolunteer(v)))
-        throw conflict('this resident already volunteers', 'residentId');
+        throw conflict('this resident already volunteers', 'input.residentId');
       return v;
     });
   }
 
-  async addToTeam(caller: Caller, teamId: string, residentId: string): Promise<Team> {
+  async addToTeam(caller: Caller, input: { teamId: string; residentId: string }): Promise<Team> {
     requireUser(caller);
     return this.transaction(async ({ store }) => {
-      const [team] = await store.teamsByIds([id(teamId, 'teamId')]);
-      if (!team) throw notFound('team', teamId, 'teamId');
+      const [team] = await store.teamsByIds([id(input.teamId, 'input.teamId')]);
+      if (!team) throw notFound('team', input.teamId, 'input.teamId');
       requireLead(caller, team);
-      const [v] = await store.volunteersOfResidents([id(residentId, 'residentId')]);
-      if (!v) throw badInput('residentId', 'residentId: not a volunteer');
+      const [v] = await store.volunteersOfResidents([id(input.residentId, 'input.residentId')]);
+      if (!v) throw badInput('input.residentId', 'input.residentId: not a volunteer');
       await store.addMember(team.id, v.id);
       return team;
     });
@@ -194,23 +204,23 @@ export class Volunteering {
   /** A team's lead (or staff) posts an opportunity run in one or more shifts, each with its slots. */
   async post(
     caller: Caller,
-    a: {
+    input: {
       teamId: string;
-      kind: string;
+      kind: OpportunityKind;
       title: string;
       facilityId?: string | null;
       shifts: { startsAt: string; endsAt: string; slots: number }[];
     },
   ): Promise<{ opportunity: Opportunity; shifts: Shift[] }> {
     requireUser(caller);
-    const kind = parseInput(z.enum(OPPORTUNITY_KINDS), a.kind, 'kind');
-    const title = parseInput(text(200), a.title, 'title');
-    const facilityId = a.facilityId ? id(a.facilityId, 'facilityId') : null;
-    if (a.shifts.length < 1 || a.shifts.length > MAX_SHIFTS)
-      throw badInput('shifts', `shifts: between 1 and ${MAX_SHIFTS} shifts`);
+    const kind = input.kind;
+    const title = parseInput(text(200), input.title, 'input.title');
+    const facilityId = input.facilityId ? id(input.facilityId, 'input.facilityId') : null;
+    if (input.shifts.length < 1 || input.shifts.length > MAX_SHIFTS)
+      throw badInput('input.shifts', `input.shifts: between 1 and ${MAX_SHIFTS} shifts`);
     const opportunityId = randomUUID();
-    const shifts: Shift[] = a.shifts.map((s, i) => {
-      const field = `shifts[${i}]`;
+    const shifts: Shift[] = input.shifts.map((s, i) => {
+      const field = `input.shifts[${i}]`;
       const startsAt = new Date(parseInput(instant, s.startsAt, `${field}.startsAt`));
       const endsAt = new Date(parseInput(instant, s.endsAt, `${field}.endsAt`));
       if (endsAt <= startsAt)
@@ -223,25 +233,26 @@ export class Volunteering {
     const seen = new Set<string>();
     for (const [i, s] of shifts.entries()) {
       const key = `${s.startsAt.getTime()}-${s.endsAt.getTime()}`;
-      if (seen.has(key)) throw badInput(`shifts[${i}]`, `shifts[${i}]: the same time twice`);
+      if (seen.has(key))
+        throw badInput(`input.shifts[${i}]`, `input.shifts[${i}]: the same time twice`);
       seen.add(key);
     }
     if (shifts.some((s) => s.startsAt <= this.clock()))
-      throw badInput('shifts', 'shifts: every shift must start in the future');
+      throw badInput('input.shifts', 'input.shifts: every shift must start in the future');
     for (const [i, s] of shifts.entries())
       assertWithin(
-        `shifts[${i}].startsAt`,
+        `input.shifts[${i}].startsAt`,
         s.startsAt,
         undefined,
         addDays(this.clock(), SHIFT_HORIZON_DAYS),
         `must be at most ${SHIFT_HORIZON_DAYS} days ahead`,
       );
     return this.transaction(async ({ store }) => {
-      const [team] = await store.teamsByIds([id(a.teamId, 'teamId')]);
-      if (!team) throw badInput('teamId', 'teamId: no such team');
+      const [team] = await store.teamsByIds([id(input.teamId, 'input.teamId')]);
+      if (!team) throw badInput('input.teamId', 'input.teamId: no such team');
       requireLead(caller, team);
       if (facilityId && !(await store.knownFacility(facilityId)))
-        throw badInput('facilityId', 'facilityId: no such facility');
+        throw badInput('input.facilityId', 'input.facilityId: no such facility');
       const o: Opportunity = {
         id: opportunityId,
         teamId: team.id,
@@ -257,42 +268,43 @@ export class Volunteering {
   }
 
   /** The calling resident signs up for a shift, while its slots remain and it does not overlap another of theirs. */
-  async signUp(caller: Caller, shiftId: string): Promise<Shift> {
+  async signUp(caller: Caller, input: { shiftId: string }): Promise<Shift> {
     requireUser(caller);
     if (!caller.residentId) throw forbidden('residents sign themselves up');
     const residentId = caller.residentId;
     return this.transaction(async ({ store }) => {
-      const found = await store.lockShift(id(shiftId, 'shiftId'));
-      if (!found) throw notFound('shift', shiftId, 'shiftId');
+      const found = await store.lockShift(id(input.shiftId, 'input.shiftId'));
+      if (!found) throw notFound('shift', input.shiftId, 'input.shiftId');
       const { shift, opportunity } = found;
       const v = await store.lockVolunteerOfResident(residentId);
       if (!v || v.status !== 'active') throw forbidden('register as a volunteer first');
       if (opportunity.status !== 'open' || shift.startsAt <= this.clock())
-        throw conflict('the shift is no longer open', 'shiftId');
+        throw conflict('the shift is no longer open', 'input.shiftId');
       const current = await store.signupOf(shift.id, v.id);
       if (current && current.status !== 'cancelled') return shift;
       if (await store.overlappingSignup(v.id, shift.startsAt, shift.endsAt))
-        throw conflict('you are signed up for an overlapping shift', 'shiftId');
+        throw conflict('you are signed up for an overlapping shift', 'input.shiftId');
       if (((await store.takenOfShifts([shift.id])).get(shift.id) ?? 0) >= shift.slots)
-        throw conflict('every slot is taken', 'shiftId');
+        throw conflict('every slot is taken', 'input.shiftId');
       await store.signUp(randomUUID(), shift, v.id);
       return shift;
     });
   }
 
   /** The calling resident withdraws from a shift that has not started; the slot is free again. */
-  async cancelSignUp(caller: Caller, shiftId: string): Promise<Shift> {
+  async cancelSignUp(caller: Caller, input: { shiftId: string }): Promise<Shift> {
     requireUser(caller);
     if (!caller.residentId) throw forbidden('residents withdraw themselves');
     const residentId = caller.residentId;
     return this.transaction(async ({ store }) => {
-      const found = await store.lockShift(id(shiftId, 'shiftId'));
-      if (!found) throw notFound('shift', shiftId, 'shiftId');
+      const found = await store.lockShift(id(input.shiftId, 'input.shiftId'));
+      if (!found) throw notFound('shift', input.shiftId, 'input.shiftId');
       const [v] = await store.volunteersOfResidents([residentId]);
       const s = v ? await store.signupOf(found.shift.id, v.id) : undefined;
-      if (!v || !s || s.status === 'cancelled') throw notFound('sign-up', shiftId, 'shiftId');
+      if (!v || !s || s.status === 'cancelled')
+        throw notFound('sign-up', input.shiftId, 'input.shiftId');
       if (s.status !== 'signed_up' || found.shift.startsAt <= this.clock())
-        throw conflict('the shift has started', 'shiftId');
+        throw conflict('the shift has started', 'input.shiftId');
       await store.setSignup(found.shift.id, v.id, 'cancelled');
       return found.shift;
     });
@@ -305,35 +317,35 @@ export class Volunteering {
    */
   checkInOut(
     caller: Caller,
-    shiftId: string,
-    residentId: string,
+    input: { shiftId: string; residentId: string },
     out: false,
   ): Promise<{ shift: Shift; record: null }>;
   checkInOut(
     caller: Caller,
-    shiftId: string,
-    residentId: string,
+    input: { shiftId: string; residentId: string },
     out: true,
   ): Promise<{ shift: Shift; record: ServiceRecord }>;
   async checkInOut(
     caller: Caller,
-    shiftId: string,
-    residentId: string,
+    input: { shiftId: string; residentId: string },
     out: boolean,
   ): Promise<{ shift: Shift; record: ServiceRecord | null }> {
     requireUser(caller);
     return this.transaction(async ({ store }) => {
-      const found = await store.lockShift(id(shiftId, 'shiftId'));
-      if (!found) throw notFound('shift', shiftId, 'shiftId');
+      const found = await store.lockShift(id(input.shiftId, 'input.shiftId'));
+      if (!found) throw notFound('shift', input.shiftId, 'input.shiftId');
       const { shift, opportunity: o } = found;
       requireLead(caller, o.teamId ? (await store.teamsByIds([o.teamId]))[0] : undefined);
-      const [v] = await store.volunteersOfResidents([id(residentId, 'residentId')]);
+      const [v] = await store.volunteersOfResidents([id(input.residentId, 'input.residentId')]);
       const s = v ? await store.signupOf(shift.id, v.id) : undefined;
       if (!v || !s || s.status === 'cancelled')
-        throw badInput('residentId', 'residentId: not signed up for this shift');
+        throw badInput('input.residentId', 'input.residentId: not signed up for this shift');
       if (!out) {
         if (s.status !== 'signed_up')
-          throw conflict(`a ${s.status.replace('_', ' ')} volunteer cannot check in`, 'residentId');
+          throw conflict(
+            `a ${s.status.replace('_', ' ')} volunteer cannot check in`,
+            'input.residentId',
+          );
         const now = this.clock().getTime();
         if (
           now < shift.startsAt.getTime() - CHECK_IN_OPENS_BEFORE_MS ||
@@ -341,12 +353,13 @@ export class Volunteering {
         )
           throw conflict(
             'check-in opens two hours before the shift starts and closes when it ends',
-            'shiftId',
+            'input.shiftId',
           );
         await store.setSignup(shift.id, v.id, 'checked_in');
         return { shift, record: null };
       }
-      if (s.status !== 'checked_in') throw conflict('check the volunteer in first', 'residentId');
+      if (s.status !== 'checked_in')
+        throw conflict('check the volunteer in first', 'input.residentId');
       await store.setSignup(shift.id, v.id, 'checked_out');
       const since = s.checkedInAt ?? this.clock();
       const until = Math.min(this.clock().getTime(), shift.endsAt.getTime());
@@ -371,17 +384,17 @@ export class Volunteering {
    * The team lead (or staff) approves hours: points are earned and VolunteerServiceApproved
    * published, once. Nobody approves their own hours, lead or staff: another one does.
    */
-  async approve(caller: Caller, recordId: string): Promise<ServiceRecord> {
+  async approve(caller: Caller, input: { serviceRecordId: string }): Promise<ServiceRecord> {
     requireUser(caller);
     return this.transaction(async (tx) => {
-      const r = await tx.store.lockRecord(id(recordId, 'serviceRecordId'));
-      if (!r) throw notFound('service record', recordId, 'serviceRecordId');
+      const r = await tx.store.lockRecord(id(input.serviceRecordId, 'input.serviceRecordId'));
+      if (!r) throw notFound('service record', input.serviceRecordId, 'input.serviceRecordId');
       requireLead(caller, r.teamId ? (await tx.store.teamsByIds([r.teamId]))[0] : undefined);
       const [v] = await tx.store.volunteersByIds([r.volunteerId]);
       if (caller.residentId && v?.residentId === caller.residentId)
         throw forbidden('nobody approves their own hours: another lead or staff does');
       if (r.status === 'approved')
-        throw conflict('these hours are already approved', 'serviceRecordId');
+        throw conflict('these hours are already approved', 'input.serviceRecordId');
       await tx.store.approveRecord(r.id, caller.userId ?? '');
       await tx.store.appendBank(
         r.volunteerId,
@@ -400,17 +413,17 @@ export class Volunteering {
   }
 
   /** The calling volunteer redeems points; the balance never goes below zero. */
-  async redeem(caller: Caller, points: number, reference: string): Promise<number> {
+  async redeem(caller: Caller, input: { points: number; reference: string }): Promise<number> {
     requireUser(caller);
     if (!caller.residentId) throw forbidden('volunteers redeem their own points');
-    const n = parseInput(z.number().int().min(1).max(100_000), points, 'points');
-    const ref = parseInput(text(100), reference, 'reference');
+    const n = parseInput(z.number().int().min(1).max(100_000), input.points, 'input.points');
+    const ref = parseInput(text(100), input.reference, 'input.reference');
     const residentId = caller.residentId;
     return this.transaction(async ({ store }) => {
       const v = await store.lockVolunteerOfResident(residentId);
       if (!v) throw forbidden('register as a volunteer first');
       const balance = (await store.balances([v.id])).get(v.id) ?? 0;
-      if (balance < n) throw conflict(`the balance is ${balance} points`, 'points');
+      if (balance < n) throw conflict(`the balance is ${balance} points`, 'input.points');
       return store.appendBank(v.id, -n, 'redeemed', `${ref}:${randomUUID()}`);
     });
   }

@@ -1,10 +1,16 @@
 import DataLoader from 'dataloader';
-import { byId, grouped, keyed } from '@liyuan/kit';
-import type { Opportunity, ServiceRecord, Shift, Team, Volunteer } from '../domain/model';
+import { byId, grouped, keyed, nestedPages } from '@liyuan/kit';
+import { SERVICE_RECORD_KEYSET, SHIFT_KEYSET } from '../domain/listings';
+import type { Hours, Opportunity, Shift, Team, Volunteer } from '../domain/model';
 import type { VolunteersStore } from '../domain/ports';
 
-/** Per-request batch loaders: a page of residents costs one statement per kind of row. */
+/**
+ * Per-request batch loaders: a page of residents costs one statement per kind of row. A list
+ * nested under its parents is read a page at a time: one statement for the pages of every parent
+ * asking with the same arguments, one more for their counts when `totalCount` is selected.
+ */
 export function createLoaders(store: VolunteersStore) {
+  const now = new Date();
   return {
     team: new DataLoader<string, Team | undefined>(async (ids) =>
       byId(ids, await store.teamsByIds(ids)),
@@ -17,9 +23,15 @@ export function createLoaders(store: VolunteersStore) {
         rows.map((r) => r.team),
       ),
     ),
-    recordsOf: new DataLoader<string, ServiceRecord[]>(async (ids) =>
-      grouped(ids, await store.recordsOfVolunteers(ids), (r) => r.volunteerId),
-    ),
+    hours: new DataLoader<string, Hours>(async (ids) => {
+      const hours = await store.hoursOf(ids);
+      return ids.map((id) => hours.get(id) ?? { approved: 0, pending: 0 });
+    }),
+    recordsOf: nestedPages(SERVICE_RECORD_KEYSET.parts, {
+      read: (ids, range) => store.recordsOfVolunteers(ids, range),
+      cursor: SERVICE_RECORD_KEYSET.cursor,
+      count: (ids) => store.countRecordsOfVolunteers(ids),
+    }),
     opportunity: new DataLoader<string, Opportunity | undefined>(async (ids) =>
       byId(ids, await store.opportunitiesByIds(ids)),
     ),
@@ -33,11 +45,11 @@ export function createLoaders(store: VolunteersStore) {
       const n = await store.takenOfShifts(ids);
       return ids.map((id) => n.get(id) ?? 0);
     }),
-    upcomingShiftsOf: new DataLoader<string, Shift[]>(async (ids) =>
-      grouped(ids, await store.upcomingShiftsOf(ids, new Date()), (r) => r.volunteerId).map(
-        (rows) => rows.map((r) => r.shift),
-      ),
-    ),
+    upcomingShiftsOf: nestedPages(SHIFT_KEYSET.parts, {
+      read: (ids, range) => store.upcomingShiftsOf(ids, now, range),
+      cursor: SHIFT_KEYSET.cursor,
+      count: (ids) => store.countUpcomingShiftsOf(ids, now),
+    }),
     balance: new DataLoader<string, number>(async (ids) => {
       const b = await store.balances(ids);
       return ids.map((id) => b.get(id) ?? 0);

@@ -1,6 +1,5 @@
 import type { ServiceRecordResolvers } from './generated/resolvers-types';
 
 export const ServiceRecord: ServiceRecordResolvers = {
-  status: (r) => r.status.toUpperCase(),
   shift: (r, _, ctx) => (r.shiftId ? ctx.loaders.shift.load(r.shiftId) : null),
 };
