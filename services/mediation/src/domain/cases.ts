@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AgreementReached, CaseAccepted, CaseClosed, CaseFiled } from '@liyuan/schemas';
 import {
   addDays,
+  assertRecentInstant,
   assertWithin,
   badInput,
   checkResidentReference,
@@ -86,10 +87,9 @@ export const courtConfirmationDeadline = (signedOn: string): string =>
 export const FOLLOW_UP_AFTER_DAYS = 14;
 /**
  * How far back a session or an agreement may be dated when it is recorded: a year. Neither may be
- * in the future (a session allows five minutes of clock skew).
+ * in the future (a session allows the kit's five minutes of clock skew).
  */
 export const RECORDED_WITHIN_DAYS = 365;
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 const DAY = 86_400_000;
 const dayAfter = (date: string, days: number): string =>
@@ -238,16 +238,7 @@ export class Cases {
     const held = new Date(parseInput(isoInstant, heldAt, 'heldAt'));
     const attendeeIds = parseInput(attendeesInput, rawAttendeeIds, 'attendeeIds');
     const text4000 = parseInput(freeText(4000), record, 'record');
-    const now = this.clock();
-    if (held.getTime() > now.getTime() + CLOCK_SKEW_MS)
-      throw badInput('heldAt', 'heldAt: must not be in the future');
-    assertWithin(
-      'heldAt',
-      held,
-      addDays(now, -RECORDED_WITHIN_DAYS),
-      undefined,
-      `must be within the past ${RECORDED_WITHIN_DAYS} days`,
-    );
+    assertRecentInstant('heldAt', held, this.clock(), RECORDED_WITHIN_DAYS);
     return this.transaction(async (tx) => {
       const c = await locked(tx, caseId, 'caseId');
       await this.requireCaseWorker(tx, caller, c.id);
