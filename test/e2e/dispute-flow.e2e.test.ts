@@ -98,10 +98,10 @@ describe('a dispute from the service hall to a follow-up visit', () => {
       'addMediator',
     );
     for (const step of [
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
-      `mutation($c: ID!) { acceptCase(id: $c) { id } }`,
-      `mutation($c: ID!) { startMediation(id: $c) { id } }`,
-      `mutation($c: ID!) { reachAgreement(caseId: $c, agreement: { form: WRITTEN, terms: "Fix the pipe, share the cost", signedOn: "2026-11-25" }) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+      `mutation($c: ID!) { acceptCase(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { startMediation(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { reachAgreement(input: { caseId: $c, agreement: { form: WRITTEN, terms: "Fix the pipe, share the cost", signedOn: "2026-11-25" } }) { id } }`,
     ]) {
       const res = await asStaff(step, { c: caseId, m: mediator.id });
       expect(res.errors).toBeUndefined();

@@ -149,10 +149,10 @@ describe('the event flows between the five subgraphs', () => {
       )
     ).addMediator.id;
     for (const step of [
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
-      `mutation($c: ID!) { acceptCase(id: $c) { id } }`,
-      `mutation($c: ID!) { startMediation(id: $c) { id } }`,
-      `mutation($c: ID!) { reachAgreement(caseId: $c, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: "2026-11-25" }) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+      `mutation($c: ID!) { acceptCase(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { startMediation(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { reachAgreement(input: { caseId: $c, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: "2026-11-25" } }) { id } }`,
     ])
       await asStaff(step, { c: caseId, m: mediator });
     const member = await sys.gw.token(['grid_member'], { gridIds: [r.gridId] });

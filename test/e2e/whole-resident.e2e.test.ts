@@ -202,7 +202,7 @@ describe('the whole system seen by its users', () => {
       )
     ).addMediator.id;
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
       {
         c: filed.fileCase.id,
         m: mediator,

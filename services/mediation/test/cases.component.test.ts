@@ -93,24 +93,29 @@ describe('mediation: cases', () => {
   const ACTIONS: Record<string, { to: CaseStatus; run: (id: string) => Promise<GqlResult> }> = {
     accept: {
       to: 'accepted',
-      run: (id) => asStaff(`mutation($id: ID!) { acceptCase(id: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { acceptCase(input: { id: $id }) { status } }`, { id }),
     },
     decline: {
       to: 'declined',
       run: (id) =>
-        asStaff(`mutation($id: ID!) { declineCase(id: $id, reason: "not a dispute") { status } }`, {
-          id,
-        }),
+        asStaff(
+          `mutation($id: ID!) { declineCase(input: { id: $id, reason: "not a dispute" }) { status } }`,
+          {
+            id,
+          },
+        ),
     },
     start: {
       to: 'in_mediation',
-      run: (id) => asStaff(`mutation($id: ID!) { startMediation(id: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { startMediation(input: { id: $id }) { status } }`, { id }),
     },
     agree: {
       to: 'agreement_reached',
       run: (id) =>
         asStaff(
-          `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on }) { status } }`,
+          `mutation($id: ID!, $on: Date!) { reachAgreement(input: { caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on } }) { status } }`,
           { id, on: SIGNED_ON },
         ),
     },
@@ -118,17 +123,19 @@ describe('mediation: cases', () => {
       to: 'failed',
       run: (id) =>
         asStaff(
-          `mutation($id: ID!) { failMediation(caseId: $id, reason: "no common ground") { status } }`,
+          `mutation($id: ID!) { failMediation(input: { caseId: $id, reason: "no common ground" }) { status } }`,
           { id },
         ),
     },
     withdraw: {
       to: 'withdrawn',
-      run: (id) => asStaff(`mutation($id: ID!) { withdrawCase(caseId: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { withdrawCase(input: { caseId: $id }) { status } }`, { id }),
     },
     close: {
       to: 'closed',
-      run: (id) => asStaff(`mutation($id: ID!) { closeCase(caseId: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { closeCase(input: { caseId: $id }) { status } }`, { id }),
     },
   };
   /** The actions that take a new case to `status`. */
@@ -145,7 +152,7 @@ describe('mediation: cases', () => {
   const caseAt = async (status: CaseStatus): Promise<string> => {
     const id = await fileCase();
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
       { c: id, m: mediatorId },
     );
     for (const step of PATHS[status]) ok(await ACTIONS[step]!.run(id), fieldOf(step));
@@ -194,7 +201,7 @@ describe('mediation: cases', () => {
     const applicant = (await announceResidents(producer, service))[0]!;
     const filed = await fileCase(applicant);
     const party = caller(['resident'], { residentId: applicant });
-    const refuse = `mutation($id: ID!) { refuseMediation(caseId: $id) { status outcomeNote parties { refusedAt } } }`;
+    const refuse = `mutation($id: ID!) { refuseMediation(input: { caseId: $id }) { status outcomeNote parties { refusedAt } } }`;
     expect(
       (
         await callSubgraph(service, caller(['resident'], { residentId: randomUUID() }), refuse, {
@@ -225,20 +232,20 @@ describe('mediation: cases', () => {
     const [a, b] = await announceResidents(producer, service, [randomUUID(), randomUUID()]);
     const id = await fileCase(a!, b!);
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m, chosenByParties: true) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m, chosenByParties: true }) { id } }`,
       { c: id, m: mediatorId },
     );
     await ACTIONS.accept!.run(id);
     await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!) { startMediation(id: $id) { status } }`,
+      `mutation($id: ID!) { startMediation(input: { id: $id }) { status } }`,
       { id },
     );
     const session = await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Both attended") { id } }`,
+      `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "Both attended" }) { id } }`,
       { id, who: [a, b], at: `${beijingDay(-11)}T10:00:00+08:00` },
     );
     expect(session.errors).toBeUndefined();
@@ -246,17 +253,17 @@ describe('mediation: cases', () => {
       service,
       mediatorUser,
       `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) {
-      recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "x") { id } }`,
+      recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "x" }) { id } }`,
       { id, who: [randomUUID()], at: `${beijingDay(-11)}T11:00:00+08:00` },
     );
     expect(stranger.errors?.[0]?.extensions).toEqual({
       code: 'BAD_USER_INPUT',
-      field: 'attendeeIds',
+      field: 'input.attendeeIds',
     });
     const res = await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on }) {
+      `mutation($id: ID!, $on: Date!) { reachAgreement(input: { caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on } }) {
         status agreement { courtConfirmationDeadline } followUps { id dueOn } sessions { attendees { id } } } }`,
       { id, on: SIGNED_ON },
     );
@@ -291,7 +298,7 @@ describe('mediation: cases', () => {
     expect(view.case.followUps).toEqual([
       { id: expect.any(String), dueOn: plusDays(SIGNED_ON, 14) },
     ]);
-    const record = `mutation($f: ID!) { recordFollowUp(followUpId: $f, outcome: "Holds") { doneAt } }`;
+    const record = `mutation($f: ID!) { recordFollowUp(input: { followUpId: $f, outcome: "Holds" }) { doneAt } }`;
     expect(
       (
         await callSubgraph(service, caller(['mediator'], { userId: 'other-mediator' }), record, {
@@ -308,7 +315,7 @@ describe('mediation: cases', () => {
     const a = (await announceResidents(producer, service))[0]!;
     const id = await fileCase(a);
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
       { c: id, m: mediatorId },
     );
     const q = `query($id: ID!, $r: [_Any!]!) { case(id: $id) { id summary }
@@ -460,12 +467,12 @@ describe('mediation: cases', () => {
     it('when a session names an attendee twice or a mediator a specialty twice, then BAD_USER_INPUT names the list and nothing is stored', async () => {
       const id = await caseAt('in_mediation');
       const twice = await asStaff(
-        `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard") { id } }`,
+        `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard" }) { id } }`,
         { id, who: [usual[0], usual[0]], at: new Date(Date.now() - 3_600_000).toISOString() },
       );
       expect(twice.errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'attendeeIds',
+        field: 'input.attendeeIds',
       });
       expect(await sql(`SELECT id FROM mediation_sessions WHERE case_id = $1`, [id])).toEqual([]);
       const userId = `mediator-${randomUUID()}`;
@@ -482,7 +489,7 @@ describe('mediation: cases', () => {
 
     it('when a session or an agreement is dated outside its plausible range, then BAD_USER_INPUT names the field and the case is unchanged', async () => {
       const id = await caseAt('in_mediation');
-      const session = `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard") { id } }`;
+      const session = `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard" }) { id } }`;
       for (const at of [
         '0001-01-01T10:00:00Z',
         `${beijingDay(-400)}T10:00:00+08:00`,
@@ -492,15 +499,15 @@ describe('mediation: cases', () => {
         const res = await asStaff(session, { id, who: [usual[0]], at });
         expect({ at, error: res.errors?.[0]?.extensions }).toEqual({
           at,
-          error: { code: 'BAD_USER_INPUT', field: 'heldAt' },
+          error: { code: 'BAD_USER_INPUT', field: 'input.heldAt' },
         });
       }
-      const agree = `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: $on }) { id } }`;
+      const agree = `mutation($id: ID!, $on: Date!) { reachAgreement(input: { caseId: $id, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: $on } }) { id } }`;
       for (const on of ['0001-01-01', beijingDay(-366), '9999-12-31', beijingDay(2)]) {
         const res = await asStaff(agree, { id, on });
         expect({ on, error: res.errors?.[0]?.extensions }).toEqual({
           on,
-          error: { code: 'BAD_USER_INPUT', field: 'agreement.signedOn' },
+          error: { code: 'BAD_USER_INPUT', field: 'input.agreement.signedOn' },
         });
       }
       expect(await sql(`SELECT id FROM mediation_sessions WHERE case_id = $1`, [id])).toEqual([]);
@@ -552,33 +559,33 @@ describe('mediation: cases', () => {
         ],
         [
           'a reason to decline',
-          `mutation($id: ID!, $r: String!) { declineCase(id: $id, reason: $r) { id } }`,
+          `mutation($id: ID!, $r: String!) { declineCase(input: { id: $id, reason: $r }) { id } }`,
           { id: filed, r: 'Not\u0000a dispute' },
-          'reason',
+          'input.reason',
         ],
         [
           'a session record',
-          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r) { id } }`,
+          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(input: { caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r }) { id } }`,
           { id: mediating, who: [usual[0]], r: 'Both\u0007 attended' },
-          'record',
+          'input.record',
         ],
         [
           'agreement terms',
-          `mutation($id: ID!, $t: String!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: $t, signedOn: "${beijingDay(0)}" }) { id } }`,
+          `mutation($id: ID!, $t: String!) { reachAgreement(input: { caseId: $id, agreement: { form: WRITTEN, terms: $t, signedOn: "${beijingDay(0)}" } }) { id } }`,
           { id: mediating, t: '\udc00Share the cost' },
-          'agreement.terms',
+          'input.agreement.terms',
         ],
         [
           'a reason to fail',
-          `mutation($id: ID!, $r: String!) { failMediation(caseId: $id, reason: $r) { id } }`,
+          `mutation($id: ID!, $r: String!) { failMediation(input: { caseId: $id, reason: $r }) { id } }`,
           { id: mediating, r: 'No\u0000common ground' },
-          'reason',
+          'input.reason',
         ],
         [
           'a follow-up outcome',
-          `mutation($f: ID!, $o: String!) { recordFollowUp(followUpId: $f, outcome: $o) { id } }`,
+          `mutation($f: ID!, $o: String!) { recordFollowUp(input: { followUpId: $f, outcome: $o }) { id } }`,
           { f: followUpId, o: 'Holds\u0000' },
-          'outcome',
+          'input.outcome',
         ],
         [
           "a mediator's name",
@@ -627,7 +634,7 @@ describe('mediation: cases', () => {
       const record = 'Both attended.\nA site visit is agreed.';
       ok(
         await asStaff(
-          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r) { id } }`,
+          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(input: { caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r }) { id } }`,
           { id: mediating, who: [usual[0]], r: record },
         ),
         'recordSession',
@@ -637,21 +644,81 @@ describe('mediation: cases', () => {
       ).toEqual([{ record }]);
     });
 
+    it('when a mutation’s input names a malformed id, no such row or a case in the wrong status, then the error names the field of the input and nothing changes', async () => {
+      const filed = await caseAt('filed');
+      const before = await statusOf(filed);
+      const calls: [string, string, Record<string, unknown>, string, string][] = [
+        [
+          'a malformed case id',
+          `mutation($id: ID!) { acceptCase(input: { id: $id }) { id } }`,
+          { id: 'case-1' },
+          'BAD_USER_INPUT',
+          'input.id',
+        ],
+        [
+          'a case that does not exist',
+          `mutation($c: ID!) { closeCase(input: { caseId: $c }) { id } }`,
+          { c: randomUUID() },
+          'NOT_FOUND',
+          'input.caseId',
+        ],
+        [
+          'a malformed mediator id',
+          `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+          { c: filed, m: 'gao-ping' },
+          'BAD_USER_INPUT',
+          'input.mediatorId',
+        ],
+        [
+          'a mediator not on the roster',
+          `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+          { c: filed, m: randomUUID() },
+          'BAD_USER_INPUT',
+          'input.mediatorId',
+        ],
+        [
+          'a move the state machine refuses',
+          `mutation($id: ID!) { startMediation(input: { id: $id }) { id } }`,
+          { id: filed },
+          'CONFLICT',
+          'input.id',
+        ],
+        [
+          'a follow-up that does not exist',
+          `mutation($f: ID!) { recordFollowUp(input: { followUpId: $f, outcome: "Holds" }) { id } }`,
+          { f: randomUUID() },
+          'NOT_FOUND',
+          'input.followUpId',
+        ],
+      ];
+      for (const [what, query, variables, code, field] of calls) {
+        const res = await asStaff(query, variables);
+        expect({ what, error: res.errors?.[0]?.extensions }).toEqual({
+          what,
+          error: { code, field },
+        });
+      }
+      expect(await statusOf(filed)).toEqual(before);
+      expect(
+        await sql(`SELECT mediator_id FROM case_mediators WHERE case_id = $1`, [filed]),
+      ).toEqual([{ mediator_id: mediatorId }]);
+    });
+
     it('when an anonymous caller sends invalid input to any mutation, then UNAUTHENTICATED comes before any validation', async () => {
       const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
       const calls = [
         `mutation { fileCase(input: { category: OTHER, source: SERVICE_REQUEST, summary: "", parties: [] }) { id } }`,
-        `mutation { acceptCase(id: "x") { id } }`,
-        `mutation { declineCase(id: "x", reason: "\\u0000") { id } }`,
-        `mutation { assignMediator(caseId: "x", mediatorId: "y") { id } }`,
-        `mutation { startMediation(id: "x") { id } }`,
-        `mutation { recordSession(caseId: "x", heldAt: "0001-01-01", attendeeIds: ["x", "x"], record: "") { id } }`,
-        `mutation { reachAgreement(caseId: "x", agreement: { form: ORAL, terms: "", signedOn: "9999-12-31" }) { id } }`,
-        `mutation { failMediation(caseId: "x", reason: "") { id } }`,
-        `mutation { withdrawCase(caseId: "x") { id } }`,
-        `mutation { refuseMediation(caseId: "x") { id } }`,
-        `mutation { closeCase(caseId: "x") { id } }`,
-        `mutation { recordFollowUp(followUpId: "x", outcome: "") { id } }`,
+        `mutation { acceptCase(input: { id: "x" }) { id } }`,
+        `mutation { declineCase(input: { id: "x", reason: "\\u0000" }) { id } }`,
+        `mutation { assignMediator(input: { caseId: "x", mediatorId: "y" }) { id } }`,
+        `mutation { startMediation(input: { id: "x" }) { id } }`,
+        `mutation { recordSession(input: { caseId: "x", heldAt: "0001-01-01", attendeeIds: ["x", "x"], record: "" }) { id } }`,
+        `mutation { reachAgreement(input: { caseId: "x", agreement: { form: ORAL, terms: "", signedOn: "9999-12-31" } }) { id } }`,
+        `mutation { failMediation(input: { caseId: "x", reason: "" }) { id } }`,
+        `mutation { withdrawCase(input: { caseId: "x" }) { id } }`,
+        `mutation { refuseMediation(input: { caseId: "x" }) { id } }`,
+        `mutation { closeCase(input: { caseId: "x" }) { id } }`,
+        `mutation { recordFollowUp(input: { followUpId: "x", outcome: "" }) { id } }`,
         `mutation { addMediator(input: { name: "", userId: "", specialties: [FAMILY, FAMILY] }) { id } }`,
         `query { mediationStats(from: "x", to: "y") { total } }`,
         `query { case(id: "x") { id } }`,
