@@ -197,6 +197,38 @@ describe('mediation: cases', () => {
     }
   });
 
+  it('when a case is read, then each party has an id of its own, the same on every read, also for parties stored without one', async () => {
+    const filed = await fileCase();
+    // A party row written without an id (as rows before ids were) gets one from the database.
+    const older = randomUUID();
+    await sql(
+      `INSERT INTO cases (id, category, source, summary, status, created_by)
+       VALUES ($1, 'other', 'committee', 'Older case', 'filed', 'test')`,
+      [older],
+    );
+    await sql(
+      `INSERT INTO case_parties (case_id, resident_id, role) VALUES ($1, $2, 'applicant'), ($1, $3, 'respondent')`,
+      [older, usual[0], usual[1]],
+    );
+    const read = async (id: string) =>
+      (
+        (await asStaff(`query($id: ID!) { case(id: $id) { parties { id role } } }`, { id }))
+          .data as { case: { parties: { id: string; role: string }[] } }
+      ).case.parties;
+    for (const id of [filed, older]) {
+      const parties = await read(id);
+      expect(parties.map((p) => p.role)).toEqual(['APPLICANT', 'RESPONDENT']);
+      expect(parties.every((p) => /^[0-9a-f-]{36}$/.test(p.id))).toBe(true);
+      expect(new Set(parties.map((p) => p.id)).size).toBe(2);
+      expect(await read(id)).toEqual(parties);
+      const stored = await sql<{ id: string }>(
+        `SELECT id FROM case_parties WHERE case_id = $1 ORDER BY role, resident_id`,
+        [id],
+      );
+      expect(stored.map((r) => r.id)).toEqual(parties.map((p) => p.id));
+    }
+  });
+
   it('when a party refuses mediation, then the case ends (declined when filed, failed once accepted)', async () => {
     const applicant = (await announceResidents(producer, service))[0]!;
     const filed = await fileCase(applicant);

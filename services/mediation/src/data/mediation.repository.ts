@@ -91,8 +91,14 @@ export class TypeOrmMediationStore implements MediationStore {
     );
     if (!inserted.length) return false;
     await this.m.query(
-      `INSERT INTO case_parties (case_id, resident_id, role) SELECT $1, * FROM unnest($2::uuid[], $3::text[])`,
-      [c.id, parties.map((p) => p.residentId), parties.map((p) => p.role)],
+      `INSERT INTO case_parties (id, case_id, resident_id, role)
+       SELECT p.id, $1, p.resident_id, p.role FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS p (id, resident_id, role)`,
+      [
+        c.id,
+        parties.map((p) => p.id),
+        parties.map((p) => p.residentId),
+        parties.map((p) => p.role),
+      ],
     );
     await this.m.query(
       `INSERT INTO case_changes (case_id, from_status, to_status, actor) VALUES ($1, NULL, $2, $3)`,
@@ -192,6 +198,7 @@ export class TypeOrmMediationStore implements MediationStore {
       [caseIds],
     );
     return rows.map((r) => ({
+      id: String(r.id),
       caseId: String(r.case_id),
       residentId: String(r.resident_id),
       role: r.role as Party['role'],

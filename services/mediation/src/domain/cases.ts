@@ -164,6 +164,7 @@ export class Cases {
       referralFrom: input.referralFrom ?? null,
     });
     const parties: Party[] = input.parties.map((p) => ({
+      id: randomUUID(),
       caseId: c.id,
       residentId: p.residentId,
       role: p.role,
@@ -503,7 +504,13 @@ export class Cases {
       { serviceRequestId: request.requestId },
     );
     const parties: Party[] = [
-      { caseId: c.id, residentId: request.residentId, role: 'applicant', refusedAt: null },
+      {
+        id: randomUUID(),
+        caseId: c.id,
+        residentId: request.residentId,
+        role: 'applicant',
+        refusedAt: null,
+      },
     ];
     const inserted = await tx.store.insertCase(c, parties);
     if (inserted) await publishFiled(tx, c, parties);

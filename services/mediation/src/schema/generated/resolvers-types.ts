@@ -94,6 +94,8 @@ export { CaseCategory };
 /** A resident who is party to a case. */
 export type CaseParty = {
   __typename?: 'CaseParty';
+  /** Stable identifier. */
+  id: Scalars['ID']['output'];
   /** When they refused mediation, if they did. */
   refusedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The resident (null when the registry cannot resolve them, so one unresolvable party never empties a case or a list of cases). */
@@ -735,6 +737,7 @@ export type CasePartyResolvers<
   ContextType = MediationContext,
   ParentType extends ResolversParentTypes['CaseParty'] = ResolversParentTypes['CaseParty'],
 > = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   refusedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   resident?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['PartyRole'], ParentType, ContextType>;
