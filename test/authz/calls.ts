@@ -1022,7 +1022,7 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Resident.mediationCases': {
     via: 'resident',
-    select: '{ id mediationCases { id } }',
+    select: '{ id mediationCases { edges { node { id } } } }',
     setup: async (w) => {
       const c = await mediationCase(w, 'accepted');
       return { owner: c.owner, args: { id: c.applicant }, shows: c.caseId };

@@ -72,15 +72,19 @@ describe('a dispute from the service hall to a follow-up visit', () => {
     expect(await requestStatus()).toEqual({ status: 'REFERRED', referredTo: 'mediation' });
 
     const mine = await gw.query(
-      `query($id: ID!) { resident(id: $id) { mediationCases { id source serviceRequestId status } } }`,
+      `query($id: ID!) { resident(id: $id) { mediationCases { edges { node { id source serviceRequestId status } } } } }`,
       { id: applicant.id },
       self,
     );
     const cases = (
       mine.data as {
-        resident: { mediationCases: { id: string; source: string; serviceRequestId: string }[] };
+        resident: {
+          mediationCases: {
+            edges: { node: { id: string; source: string; serviceRequestId: string } }[];
+          };
+        };
       }
-    ).resident.mediationCases;
+    ).resident.mediationCases.edges.map((e) => e.node);
     expect(cases).toEqual([
       {
         id: expect.any(String),

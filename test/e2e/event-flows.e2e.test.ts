@@ -118,13 +118,17 @@ describe('the event flows between the five subgraphs', () => {
     const casesOf = async () =>
       (
         await q<{
-          resident: { mediationCases: { id: string; source: string; serviceRequestId: string }[] };
+          resident: {
+            mediationCases: {
+              edges: { node: { id: string; source: string; serviceRequestId: string } }[];
+            };
+          };
         }>(
-          `query($id: ID!) { resident(id: $id) { mediationCases { id source serviceRequestId } } }`,
+          `query($id: ID!) { resident(id: $id) { mediationCases { edges { node { id source serviceRequestId } } } } }`,
           { id: r.id },
           r.token,
         )
-      ).resident.mediationCases;
+      ).resident.mediationCases.edges.map((e) => e.node);
     await waitFor('the case opened', async () => ((await casesOf()).length ? true : undefined));
     const filed = await sys.published('residents', 'ServiceRequestFiled', {
       requestId: request.id,
@@ -460,11 +464,11 @@ describe('the event flows between the five subgraphs', () => {
             loans: { flaggedAt: string | null }[];
             partyMembership: { status: string };
             volunteerProfile: { status: string; upcomingShifts: unknown[] };
-            mediationCases: { partyMovedOutAt: string | null }[];
+            mediationCases: { edges: { node: { partyMovedOutAt: string | null } }[] };
           };
         }>(
           `query($id: ID!) { resident(id: $id) { status bookings { status } loans { flaggedAt } partyMembership { status }
-            volunteerProfile { status upcomingShifts { id } } mediationCases { partyMovedOutAt } } }`,
+            volunteerProfile { status upcomingShifts { id } } mediationCases { edges { node { partyMovedOutAt } } } } }`,
           { id: r.id },
         )
       ).resident;
@@ -473,7 +477,7 @@ describe('the event flows between the five subgraphs', () => {
       w.loans.every((l) => l.flaggedAt !== null) &&
       w.partyMembership.status === 'TRANSFERRED' &&
       w.volunteerProfile.status === 'INACTIVE' &&
-      w.mediationCases.every((c) => c.partyMovedOutAt !== null);
+      w.mediationCases.edges.every((e) => e.node.partyMovedOutAt !== null);
     await waitFor('every department applied the move', async () =>
       settled(await whole()) ? true : undefined,
     );
@@ -486,7 +490,7 @@ describe('the event flows between the five subgraphs', () => {
       loans: [{ flaggedAt: expect.any(String) }],
       partyMembership: { status: 'TRANSFERRED' },
       volunteerProfile: { status: 'INACTIVE', upcomingShifts: [] },
-      mediationCases: [{ partyMovedOutAt: expect.any(String) }],
+      mediationCases: { edges: [{ node: { partyMovedOutAt: expect.any(String) } }] },
     });
     // Applied once: one effect row per consumer, the redelivery recognised as a duplicate.
     for (const name of ['facilities', 'shared-spaces', 'volunteers', 'mediation'] as const) {

@@ -15,6 +15,7 @@ import {
   testKafka,
   type Received,
 } from '@liyuan/test-support/kafka';
+import { expectPageBoundsRefused, readAllPages, type Parent } from '@liyuan/test-support/pages';
 import { callSubgraph, caller, startTestService, type GqlResult } from '@liyuan/test-support/stack';
 import { waitFor } from '@liyuan/test-support/wait';
 import { announceResidents } from '@liyuan/test-support/references';
@@ -351,12 +352,12 @@ describe('mediation: cases', () => {
       { c: id, m: mediatorId },
     );
     const q = `query($id: ID!, $r: [_Any!]!) { case(id: $id) { id summary }
-      _entities(representations: $r) { ... on Resident { mediationCases { id } } } }`;
+      _entities(representations: $r) { ... on Resident { mediationCases { edges { node { id } } } } } }`;
     const v = { id, r: [{ __typename: 'Resident', id: a }] };
     const sees = (res: GqlResult) => ({
       case: (res.data as { case: unknown }).case !== null,
-      list: (res.data as { _entities: { mediationCases: unknown[] }[] })._entities[0]!
-        .mediationCases.length,
+      list: (res.data as { _entities: { mediationCases: { edges: unknown[] } }[] })._entities[0]!
+        .mediationCases.edges.length,
       errors: res.errors,
     });
     expect(
@@ -950,5 +951,130 @@ describe('mediation: cases', () => {
       const bad = await asStaff(`{ cases(${args}) { totalCount } }`);
       expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }
+  });
+  describe("a resident's cases, nested under residents", () => {
+    /** Resident `id`, as the gateway asks mediation for the fields it adds to a resident. */
+    const resident = (id: string): Parent => ({
+      select: (connection) =>
+        `_entities(representations: $r) { ... on Resident { id ${connection} } }`,
+      pick: (data) => (data as { _entities: unknown[] })._entities[0],
+      variables: {
+        r: { type: '[_Any!]!', value: [{ __typename: 'Resident', id }] },
+      },
+    });
+    /** A case filed `day` days into 2019 between `parties`, with `mediator` assigned if given. */
+    const storedCase = async (day: number, parties: string[], mediator?: string) => {
+      const id = randomUUID();
+      await sql(
+        `INSERT INTO cases (id, category, source, summary, status, filed_at, created_by)
+         VALUES ($1, 'neighbour', 'committee', 'nested', 'filed', $2, 'test')`,
+        [id, new Date(Date.UTC(2019, 0, day))],
+      );
+      await sql(
+        `INSERT INTO case_parties (case_id, resident_id, role) SELECT $1, r, 'other' FROM unnest($2::uuid[]) AS r`,
+        [id, parties],
+      );
+      if (mediator)
+        await sql(`INSERT INTO case_mediators (case_id, mediator_id) VALUES ($1, $2)`, [
+          id,
+          mediator,
+        ]);
+      return id;
+    };
+
+    it('when a resident’s cases are read a page at a time, then the pages follow each other newest first, one statement each, with only the cases the caller may see, counted only when asked', async () => {
+      const [x, y, z] = [randomUUID(), randomUUID(), randomUUID()];
+      // x is party to five cases: two with y, three with z; the mediator is assigned to three.
+      const cases = [
+        await storedCase(1, [x, y], mediatorId),
+        await storedCase(2, [x, z]),
+        await storedCase(3, [x, y]),
+        await storedCase(4, [x, z], mediatorId),
+        await storedCase(5, [x, z], mediatorId),
+      ];
+      const newestFirst = (picked: number[]) => picked.map((i) => cases[i - 1]!).reverse();
+      // Each caller's cases are read in SQL, so a page is full whatever the caller may not see; a
+      // caller who may see no case (no resident, no mediator) costs no statement at all.
+      const callers: [string, Caller, string[], number][] = [
+        ['mediation staff', staff, newestFirst([1, 2, 3, 4, 5]), 1],
+        ['the resident', caller(['resident'], { residentId: x }), newestFirst([1, 2, 3, 4, 5]), 1],
+        ['the other party of two', caller(['resident'], { residentId: y }), newestFirst([1, 3]), 1],
+        ['their mediator', mediatorUser, newestFirst([1, 4, 5]), 1],
+        ['another mediator', caller(['mediator'], { userId: 'unassigned-mediator' }), [], 1],
+        ['a stranger', caller(['resident'], { residentId: randomUUID() }), [], 1],
+        ['a volunteer lead', caller(['volunteer_lead']), [], 0],
+      ];
+      for (const [who, as, expected, reads] of callers) {
+        const call = (q: string, v?: Record<string, unknown>) => callSubgraph(service, as, q, v);
+        const seen = await readAllPages<{ id: string }>(call, 'mediationCases', {
+          first: 2,
+          node: 'id',
+          parent: resident(x),
+          statements: reads,
+        });
+        expect({ who, seen: seen.map((c) => c.id) }).toEqual({ who, seen: expected });
+        const counted = await call(
+          `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { mediationCases { totalCount } } } }`,
+          { r: [{ __typename: 'Resident', id: x }] },
+        );
+        expect({ who, data: counted.data, statements: counted.statements }).toEqual({
+          who,
+          data: { _entities: [{ mediationCases: { totalCount: expected.length } }] },
+          statements: 2 * reads,
+        });
+      }
+      await expectPageBoundsRefused(asStaff, 'mediationCases', '', resident(x));
+    });
+
+    it('when many residents’ cases are asked at once, then one statement reads every page and one more counts them, however many residents', async () => {
+      const residents = Array.from({ length: 12 }, () => randomUUID());
+      const [a, b, c] = residents as [string, string, string];
+      // a: three cases, b: one (shared with a), c and the rest: none.
+      const ab = await storedCase(10, [a, b]);
+      const a2 = await storedCase(11, [a, randomUUID()]);
+      const a3 = await storedCase(12, [a, randomUUID()]);
+      const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident {
+        id mediationCases(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage } } } } }`;
+      type Answer = {
+        _entities: {
+          id: string;
+          mediationCases: {
+            totalCount: number;
+            edges: { node: { id: string } }[];
+            pageInfo: { hasNextPage: boolean };
+          };
+        }[];
+      };
+      const ask = (ids: string[]) =>
+        asStaff(query, { r: ids.map((id) => ({ __typename: 'Resident', id })) });
+      const few = await ask([a, b, c]);
+      expect(few.errors).toBeUndefined();
+      const pages = Object.fromEntries(
+        (few.data as Answer)._entities.map((e) => [
+          e.id,
+          {
+            ids: e.mediationCases.edges.map((edge) => edge.node.id),
+            more: e.mediationCases.pageInfo.hasNextPage,
+            total: e.mediationCases.totalCount,
+          },
+        ]),
+      );
+      expect(pages).toEqual({
+        [a]: { ids: [a3, a2], more: true, total: 3 },
+        [b]: { ids: [ab], more: false, total: 1 },
+        [c]: { ids: [], more: false, total: 0 },
+      });
+      expect(few.statements).toBe(2);
+      const many = await ask(residents);
+      expect(many.errors).toBeUndefined();
+      expect((many.data as Answer)._entities).toHaveLength(12);
+      expect(many.statements).toBe(2);
+      const uncounted = await asStaff(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { mediationCases(first: 2) { edges { node { id summary } } } } } }`,
+        { r: residents.map((id) => ({ __typename: 'Resident', id })) },
+      );
+      expect(uncounted.errors).toBeUndefined();
+      expect(uncounted.statements).toBe(1);
+    });
   });
 });

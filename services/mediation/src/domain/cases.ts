@@ -42,7 +42,9 @@ import {
 import type { CaseListing, MediationStore, RunInTransaction, Tx } from './ports';
 
 /** A case's position in a listing, newest first: its filing instant and id. */
-const caseCursor = (c: DisputeCase): string => encodeCursor([c.filedAt.toISOString(), c.id]);
+export const caseCursor = (c: DisputeCase): string => encodeCursor([c.filedAt.toISOString(), c.id]);
+/** What a case cursor holds, each part checked when it comes back: the filing instant and the id. */
+export const CASE_KEYSET = [isoInstant, uuid] as const;
 
 const fileInput = z
   .object({
@@ -111,6 +113,21 @@ export function canSeeCase(caller: Caller, access: CaseAccess): boolean {
   if (isMediationStaff(caller)) return true;
   if (caller.residentId && access.partyIds.includes(caller.residentId)) return true;
   return hasRole(caller, 'mediator') && access.mediatorUserIds.includes(caller.userId);
+}
+
+/**
+ * {@link canSeeCase} as a listing's filter, for reading only the cases the caller may see: every
+ * case for mediation staff, those the caller is party to or (a mediator) assigned to otherwise;
+ * undefined when the caller may see none.
+ */
+export function visibleCases(caller: Caller): CaseListing | undefined {
+  if (caller.userId === null) return undefined;
+  if (isMediationStaff(caller)) return {};
+  const filter: CaseListing = {
+    mediatorUserId: hasRole(caller, 'mediator') ? caller.userId : undefined,
+    residentId: caller.residentId ?? undefined,
+  };
+  return filter.mediatorUserId || filter.residentId ? filter : undefined;
 }
 
 /**
@@ -417,17 +434,10 @@ export class Cases {
   ): Promise<CasePage> {
     if (caller.userId === null) throw unauthenticated();
     const first = pageSize(args.first);
-    const after = decodeKeyset(args.after, [isoInstant, uuid]);
-    const status = args.status ?? undefined;
-    const filter: CaseListing = isMediationStaff(caller)
-      ? { status }
-      : {
-          mediatorUserId: hasRole(caller, 'mediator') ? caller.userId : undefined,
-          residentId: caller.residentId ?? undefined,
-          status,
-        };
-    if (!isMediationStaff(caller) && !filter.mediatorUserId && !filter.residentId)
-      return pageOf([], first, caseCursor, () => Promise.resolve(0));
+    const after = decodeKeyset(args.after, CASE_KEYSET);
+    const visible = visibleCases(caller);
+    if (!visible) return pageOf([], first, caseCursor, () => Promise.resolve(0));
+    const filter: CaseListing = { ...visible, status: args.status ?? undefined };
     const rows = await this.read.listCases(filter, { after, limit: first + 1 });
     return pageOf(rows, first, caseCursor, () => this.read.countCases(filter));
   }

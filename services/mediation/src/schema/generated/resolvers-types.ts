@@ -471,8 +471,14 @@ export type Resident = {
   __typename?: 'Resident';
   /** Stable identifier (owned by residents). */
   id: Scalars['ID']['output'];
-  /** Cases the resident is party to that the caller may see: the resident, the case's mediators and mediation staff; others get an empty list. */
-  mediationCases: Array<DisputeCase>;
+  /** Cases the resident is party to that the caller may see (the resident, the case's mediators and mediation staff; others get an empty page), newest first, a page at a time (first: 1 to 100, default 20). */
+  mediationCases: DisputeCaseConnection;
+};
+
+/** A resident as mediation knows them. */
+export type ResidentMediationCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An accepted case whose mediation starts. */
@@ -1048,7 +1054,12 @@ export type ResidentResolvers<
     ContextType
   >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  mediationCases?: Resolver<Array<ResolversTypes['DisputeCase']>, ParentType, ContextType>;
+  mediationCases?: Resolver<
+    ResolversTypes['DisputeCaseConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<ResidentMediationCasesArgs, 'first'>
+  >;
 };
 
 export type Resolvers<ContextType = MediationContext> = {
