@@ -166,7 +166,7 @@ export class TypeOrmMediationStore implements MediationStore {
     if (filter.status) cond.push(`${c}.status = ${p(filter.status)}`);
     return cond;
   }
-  /** The cases of the residents `$1` that `filter` lets through, as `p` (party) joined to `c` (case). */
+  /** The cases of `residentIds` that `filter` lets through: `p` (their party rows) joined to `c` (the cases). */
   private static ofResidents(
     residentIds: readonly string[],
     filter: CaseListing,
