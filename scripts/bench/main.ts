@@ -67,7 +67,7 @@ const GRID_LIST = `query GridList($gridId: ID!) {
       loans { dueOn }
       partyMembership { points }
       volunteerProfile { points approvedHours }
-      mediationCases { category status }
+      mediationCases { edges { node { category status } } }
     } }
   }
 }`;

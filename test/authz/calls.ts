@@ -197,17 +197,17 @@ async function mediationCase(w: World, upTo: 'filed' | 'accepted' | 'mediating' 
     i: caseInput(applicant, respondent),
   });
   if (upTo !== 'filed') {
-    await w.ok(`mutation($id: ID!) { acceptCase(id: $id) { id } }`, { id: caseId });
-    await w.ok(`mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`, {
-      c: caseId,
-      m: mediator.id,
-    });
+    await w.ok(`mutation($id: ID!) { acceptCase(input: { id: $id }) { id } }`, { id: caseId });
+    await w.ok(
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+      { c: caseId, m: mediator.id },
+    );
   }
   if (upTo === 'mediating' || upTo === 'agreed')
-    await w.ok(`mutation($id: ID!) { startMediation(id: $id) { id } }`, { id: caseId });
+    await w.ok(`mutation($id: ID!) { startMediation(input: { id: $id }) { id } }`, { id: caseId });
   if (upTo === 'agreed')
     await w.ok(
-      `mutation($c: ID!, $a: AgreementInput!) { reachAgreement(caseId: $c, agreement: $a) { id } }`,
+      `mutation($c: ID!, $a: AgreementInput!) { reachAgreement(input: { caseId: $c, agreement: $a }) { id } }`,
       {
         c: caseId,
         a: {
@@ -1045,7 +1045,8 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Resident.mediationCases': {
     via: 'resident',
-    select: '{ id mediationCases { id } }',
+    // The parties of every case of the table are the same two residents: a page of all of them.
+    select: '{ id mediationCases(first: 100) { edges { node { id } } } }',
     setup: async (w) => {
       const c = await mediationCase(w, 'accepted');
       return { owner: c.owner, args: { id: c.applicant }, shows: c.caseId };
@@ -1062,13 +1063,13 @@ export const CALLS: Record<string, CallSpec> = {
   'Mutation.acceptCase': {
     setup: async (w) => {
       const c = await mediationCase(w, 'filed');
-      return { owner: c.owner, args: { id: c.caseId } };
+      return { owner: c.owner, args: { input: { id: c.caseId } } };
     },
   },
   'Mutation.declineCase': {
     setup: async (w) => {
       const c = await mediationCase(w, 'filed');
-      return { owner: c.owner, args: { id: c.caseId, reason: 'Not a civil dispute' } };
+      return { owner: c.owner, args: { input: { id: c.caseId, reason: 'Not a civil dispute' } } };
     },
   },
   'Mutation.assignMediator': {
@@ -1076,14 +1077,14 @@ export const CALLS: Record<string, CallSpec> = {
       const [c, m] = await Promise.all([mediationCase(w, 'filed'), w.mediator()]);
       return {
         owner: c.owner,
-        args: { caseId: c.caseId, mediatorId: m.id, chosenByParties: true },
+        args: { input: { caseId: c.caseId, mediatorId: m.id, chosenByParties: true } },
       };
     },
   },
   'Mutation.startMediation': {
     setup: async (w) => {
       const c = await mediationCase(w, 'accepted');
-      return { owner: c.owner, args: { id: c.caseId } };
+      return { owner: c.owner, args: { input: { id: c.caseId } } };
     },
   },
   'Mutation.recordSession': {
@@ -1092,10 +1093,12 @@ export const CALLS: Record<string, CallSpec> = {
       return {
         owner: c.owner,
         args: {
-          caseId: c.caseId,
-          heldAt: new Date(Date.now() - HOUR).toISOString(),
-          attendeeIds: [c.applicant, c.respondent],
-          record: 'Both parties heard; a site visit is agreed',
+          input: {
+            caseId: c.caseId,
+            heldAt: new Date(Date.now() - HOUR).toISOString(),
+            attendeeIds: [c.applicant, c.respondent],
+            record: 'Both parties heard; a site visit is agreed',
+          },
         },
       };
     },
@@ -1106,8 +1109,14 @@ export const CALLS: Record<string, CallSpec> = {
       return {
         owner: c.owner,
         args: {
-          caseId: c.caseId,
-          agreement: { form: 'WRITTEN', terms: 'The fence moves back', signedOn: dayFromToday(0) },
+          input: {
+            caseId: c.caseId,
+            agreement: {
+              form: 'WRITTEN',
+              terms: 'The fence moves back',
+              signedOn: dayFromToday(0),
+            },
+          },
         },
       };
     },
@@ -1115,28 +1124,29 @@ export const CALLS: Record<string, CallSpec> = {
   'Mutation.failMediation': {
     setup: async (w) => {
       const c = await mediationCase(w, 'mediating');
-      return { owner: c.owner, args: { caseId: c.caseId, reason: 'No common ground' } };
+      return { owner: c.owner, args: { input: { caseId: c.caseId, reason: 'No common ground' } } };
     },
   },
   'Mutation.withdrawCase': {
     setup: async (w) => {
       const c = await mediationCase(w, 'accepted');
-      return { owner: c.owner, args: { caseId: c.caseId } };
+      return { owner: c.owner, args: { input: { caseId: c.caseId } } };
     },
   },
   'Mutation.refuseMediation': {
     setup: async (w) => {
       const c = await mediationCase(w, 'accepted');
-      return { owner: c.owner, args: { caseId: c.caseId } };
+      return { owner: c.owner, args: { input: { caseId: c.caseId } } };
     },
   },
   'Mutation.closeCase': {
     setup: async (w) => {
       const c = await mediationCase(w, 'mediating');
-      await w.ok(`mutation($c: ID!) { failMediation(caseId: $c, reason: "No agreement") { id } }`, {
-        c: c.caseId,
-      });
-      return { owner: c.owner, args: { caseId: c.caseId } };
+      await w.ok(
+        `mutation($c: ID!) { failMediation(input: { caseId: $c, reason: "No agreement" }) { id } }`,
+        { c: c.caseId },
+      );
+      return { owner: c.owner, args: { input: { caseId: c.caseId } } };
     },
   },
   'Mutation.recordFollowUp': {
@@ -1146,7 +1156,7 @@ export const CALLS: Record<string, CallSpec> = {
         id: c.caseId,
       });
       const followUpId = (read.followUps as { id: string }[])[0]!.id;
-      return { owner: c.owner, args: { followUpId, outcome: 'The agreement holds' } };
+      return { owner: c.owner, args: { input: { followUpId, outcome: 'The agreement holds' } } };
     },
   },
   'Mutation.addMediator': {

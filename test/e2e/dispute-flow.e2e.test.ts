@@ -72,15 +72,19 @@ describe('a dispute from the service hall to a follow-up visit', () => {
     expect(await requestStatus()).toEqual({ status: 'REFERRED', referredTo: 'mediation' });
 
     const mine = await gw.query(
-      `query($id: ID!) { resident(id: $id) { mediationCases { id source serviceRequestId status } } }`,
+      `query($id: ID!) { resident(id: $id) { mediationCases { edges { node { id source serviceRequestId status } } } } }`,
       { id: applicant.id },
       self,
     );
     const cases = (
       mine.data as {
-        resident: { mediationCases: { id: string; source: string; serviceRequestId: string }[] };
+        resident: {
+          mediationCases: {
+            edges: { node: { id: string; source: string; serviceRequestId: string } }[];
+          };
+        };
       }
-    ).resident.mediationCases;
+    ).resident.mediationCases.edges.map((e) => e.node);
     expect(cases).toEqual([
       {
         id: expect.any(String),
@@ -98,10 +102,10 @@ describe('a dispute from the service hall to a follow-up visit', () => {
       'addMediator',
     );
     for (const step of [
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
-      `mutation($c: ID!) { acceptCase(id: $c) { id } }`,
-      `mutation($c: ID!) { startMediation(id: $c) { id } }`,
-      `mutation($c: ID!) { reachAgreement(caseId: $c, agreement: { form: WRITTEN, terms: "Fix the pipe, share the cost", signedOn: "2026-11-25" }) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+      `mutation($c: ID!) { acceptCase(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { startMediation(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { reachAgreement(input: { caseId: $c, agreement: { form: WRITTEN, terms: "Fix the pipe, share the cost", signedOn: "2026-11-25" } }) { id } }`,
     ]) {
       const res = await asStaff(step, { c: caseId, m: mediator.id });
       expect(res.errors).toBeUndefined();

@@ -118,13 +118,17 @@ describe('the event flows between the five subgraphs', () => {
     const casesOf = async () =>
       (
         await q<{
-          resident: { mediationCases: { id: string; source: string; serviceRequestId: string }[] };
+          resident: {
+            mediationCases: {
+              edges: { node: { id: string; source: string; serviceRequestId: string } }[];
+            };
+          };
         }>(
-          `query($id: ID!) { resident(id: $id) { mediationCases { id source serviceRequestId } } }`,
+          `query($id: ID!) { resident(id: $id) { mediationCases { edges { node { id source serviceRequestId } } } } }`,
           { id: r.id },
           r.token,
         )
-      ).resident.mediationCases;
+      ).resident.mediationCases.edges.map((e) => e.node);
     await waitFor('the case opened', async () => ((await casesOf()).length ? true : undefined));
     const filed = await sys.published('residents', 'ServiceRequestFiled', {
       requestId: request.id,
@@ -149,10 +153,10 @@ describe('the event flows between the five subgraphs', () => {
       )
     ).addMediator.id;
     for (const step of [
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
-      `mutation($c: ID!) { acceptCase(id: $c) { id } }`,
-      `mutation($c: ID!) { startMediation(id: $c) { id } }`,
-      `mutation($c: ID!) { reachAgreement(caseId: $c, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: "2026-11-25" }) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+      `mutation($c: ID!) { acceptCase(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { startMediation(input: { id: $c }) { id } }`,
+      `mutation($c: ID!) { reachAgreement(input: { caseId: $c, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: "2026-11-25" } }) { id } }`,
     ])
       await asStaff(step, { c: caseId, m: mediator });
     const member = await sys.gw.token(['grid_member'], { gridIds: [r.gridId] });
@@ -464,11 +468,11 @@ describe('the event flows between the five subgraphs', () => {
             loans: { flaggedAt: string | null }[];
             partyMembership: { status: string };
             volunteerProfile: { status: string; upcomingShifts: { edges: unknown[] } };
-            mediationCases: { partyMovedOutAt: string | null }[];
+            mediationCases: { edges: { node: { partyMovedOutAt: string | null } }[] };
           };
         }>(
           `query($id: ID!) { resident(id: $id) { status bookings { status } loans { flaggedAt } partyMembership { status }
-            volunteerProfile { status upcomingShifts { edges { node { id } } } } mediationCases { partyMovedOutAt } } }`,
+            volunteerProfile { status upcomingShifts { edges { node { id } } } } mediationCases { edges { node { partyMovedOutAt } } } } }`,
           { id: r.id },
         )
       ).resident;
@@ -477,7 +481,7 @@ describe('the event flows between the five subgraphs', () => {
       w.loans.every((l) => l.flaggedAt !== null) &&
       w.partyMembership.status === 'TRANSFERRED' &&
       w.volunteerProfile.status === 'INACTIVE' &&
-      w.mediationCases.every((c) => c.partyMovedOutAt !== null);
+      w.mediationCases.edges.every((e) => e.node.partyMovedOutAt !== null);
     await waitFor('every department applied the move', async () =>
       settled(await whole()) ? true : undefined,
     );
@@ -490,7 +494,7 @@ describe('the event flows between the five subgraphs', () => {
       loans: [{ flaggedAt: expect.any(String) }],
       partyMembership: { status: 'TRANSFERRED' },
       volunteerProfile: { status: 'INACTIVE', upcomingShifts: { edges: [] } },
-      mediationCases: [{ partyMovedOutAt: expect.any(String) }],
+      mediationCases: { edges: [{ node: { partyMovedOutAt: expect.any(String) } }] },
     });
     // Applied once: one effect row per consumer, the redelivery recognised as a duplicate.
     for (const name of ['facilities', 'shared-spaces', 'volunteers', 'mediation'] as const) {

@@ -23,7 +23,7 @@ const WHOLE_RESIDENT = `query($id: ID!) { resident(id: $id) {
   bookings { status } loans { book { title } }
   partyMembership { status } activitiesAttended { edges { node { title } } }
   volunteerProfile { approvedHours points teams { name } }
-  mediationCases { summary }
+  mediationCases { edges { node { summary } } }
 } }`;
 
 interface Whole {
@@ -38,7 +38,7 @@ interface Whole {
   partyMembership: { status: string } | null;
   activitiesAttended: { edges: { node: { title: string } }[] } | null;
   volunteerProfile: { approvedHours: number; points: number; teams: { name: string }[] } | null;
-  mediationCases: { summary: string }[];
+  mediationCases: { edges: { node: { summary: string } }[] };
 }
 
 /**
@@ -207,7 +207,7 @@ describe('the whole system seen by its users', () => {
       )
     ).addMediator.id;
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
       {
         c: filed.fileCase.id,
         m: mediator,
@@ -234,7 +234,7 @@ describe('the whole system seen by its users', () => {
       party: { status: 'ACTIVE' },
       attended: { edges: [{ node: { title: 'Parent-child reading hour' } }] },
       volunteer: { approvedHours: 2, points: 20, teams: [{ name: "Mom's Team" }] },
-      cases: [{ summary: 'A fence between two gardens' }],
+      cases: { edges: [{ node: { summary: 'A fence between two gardens' } }] },
     };
     const maskedId = expect.stringMatching(/^\d{4}\*{10}\d{3}[\dX]$/);
     const maskedPhone = '139****4321';
@@ -360,7 +360,7 @@ describe('the whole system seen by its users', () => {
           partyMembership: role.party ? full.party : null,
           activitiesAttended: role.party ? full.attended : null,
           volunteerProfile: role.volunteer ? full.volunteer : null,
-          mediationCases: role.cases ? full.cases : [],
+          mediationCases: role.cases ? full.cases : { edges: [] },
         },
       });
     }
@@ -466,7 +466,7 @@ describe('the whole system seen by its users', () => {
         bookings { id } loans { id }
         partyMembership { status } activitiesAttended { edges { node { id } } }
         volunteerProfile { points approvedHours teams { name } }
-        mediationCases { id } } } } }`;
+        mediationCases { edges { node { id } } } } } } }`;
     const fetchesOf = async (n: number) => {
       const traceparent = newTraceparent();
       const traceId = traceparent.split('-')[1]!;
@@ -592,7 +592,9 @@ describe('the whole system seen by its users', () => {
       name: 'Han Yuzhen',
       partyMembership: { branch: { name: 'Courtyard 2 Branch' }, points: 4 },
       volunteerProfile: { approvedHours: 2 },
-      mediationCases: expect.arrayContaining([{ category: 'NEIGHBOUR', status: 'FILED' }]),
+      mediationCases: {
+        edges: expect.arrayContaining([{ node: { category: 'NEIGHBOUR', status: 'FILED' } }]),
+      },
     });
 
     const round = await sys.gw.query<{

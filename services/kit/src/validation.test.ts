@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { AppError, parseInput } from './errors';
 import { decodeCursor, encodeCursor } from './pagination';
-import { assertWithin, distinct, freeText, line, textArg, textProblem } from './validation';
+import {
+  assertRecentInstant,
+  assertWithin,
+  CLOCK_SKEW_MS,
+  distinct,
+  freeText,
+  line,
+  textArg,
+  textProblem,
+} from './validation';
 
 const refusal = (work: () => unknown) => {
   try {
@@ -93,6 +102,28 @@ describe('text validation', () => {
     expect(
       refusal(() => assertWithin('joinedOn', '1990-01-01', '1921-07-01', '2026-01-01', 'r')),
     ).toBeUndefined();
+  });
+
+  it('when an instant recorded after the fact is in the future or too long ago, then the field and the rule are named', () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    const at = (ms: number) => new Date(now.getTime() + ms);
+    const DAY = 86_400_000;
+    const check = (value: Date) =>
+      refusal(() => assertRecentInstant('input.heldAt', value, now, 30));
+    expect(check(at(CLOCK_SKEW_MS + 1))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.heldAt',
+      message: 'input.heldAt: must not be in the future',
+    });
+    expect(check(new Date('9999-12-31T00:00:00Z'))).toMatchObject({ field: 'input.heldAt' });
+    expect(check(at(-30 * DAY - 1))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.heldAt',
+      message: 'input.heldAt: must be within the past 30 days',
+    });
+    expect(check(new Date('0001-01-01T00:00:00Z'))).toMatchObject({ field: 'input.heldAt' });
+    // The edges: five minutes of clock skew ahead, exactly the number of days back.
+    for (const ms of [CLOCK_SKEW_MS, 0, -30 * DAY]) expect(check(at(ms))).toBeUndefined();
   });
 
   it('when a cursor carries a control character, then it is not a cursor', () => {

@@ -124,3 +124,28 @@ export function assertWithin<T extends Date | string>(
   )
     throw badInput(field, `${field}: ${rule}`);
 }
+
+/** How far ahead of the server's clock a caller's clock may be when it says "now". */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Throws BAD_USER_INPUT naming `field` unless the instant `value` is recent: within the past
+ * `withinDays` days of `now` and not in the future (allowing {@link CLOCK_SKEW_MS} of clock skew).
+ * For when something happened, recorded after the fact (a visit, a session).
+ */
+export function assertRecentInstant(
+  field: string,
+  value: Date,
+  now: Date,
+  withinDays: number,
+): void {
+  if (value.getTime() > now.getTime() + CLOCK_SKEW_MS)
+    throw badInput(field, `${field}: must not be in the future`);
+  assertWithin(
+    field,
+    value,
+    addDays(now, -withinDays),
+    undefined,
+    `must be within the past ${withinDays} days`,
+  );
+}

@@ -13,6 +13,7 @@ import type { Config } from './config';
 import { seedMediationDemo } from './data/demo-seed';
 import { Mediation1764500000000 } from './data/migrations/1764500000000-mediation';
 import { KnownResidents1765100000000 } from './data/migrations/1765100000000-known-residents';
+import { CasePartyIds1765200000000 } from './data/migrations/1765200000000-case-party-ids';
 import { mediationConsumers } from './events/handlers';
 import { SERVICE_NAME } from './app';
 import { createContext, type MediationContext } from './schema/context';
@@ -27,7 +28,12 @@ export const mediationService: ServiceDefinition<MediationContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, Mediation1764500000000, KnownResidents1765100000000],
+  migrations: [
+    KitTables1764200000000,
+    Mediation1764500000000,
+    KnownResidents1765100000000,
+    CasePartyIds1765200000000,
+  ],
   publishes: Object.values(MEDIATION_TOPICS),
   consumers: mediationConsumers,
   createContext,

@@ -15,6 +15,7 @@ import {
   testKafka,
   type Received,
 } from '@liyuan/test-support/kafka';
+import { expectPageBoundsRefused, readAllPages, type Parent } from '@liyuan/test-support/pages';
 import { callSubgraph, caller, startTestService, type GqlResult } from '@liyuan/test-support/stack';
 import { waitFor } from '@liyuan/test-support/wait';
 import { announceResidents } from '@liyuan/test-support/references';
@@ -93,24 +94,29 @@ describe('mediation: cases', () => {
   const ACTIONS: Record<string, { to: CaseStatus; run: (id: string) => Promise<GqlResult> }> = {
     accept: {
       to: 'accepted',
-      run: (id) => asStaff(`mutation($id: ID!) { acceptCase(id: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { acceptCase(input: { id: $id }) { status } }`, { id }),
     },
     decline: {
       to: 'declined',
       run: (id) =>
-        asStaff(`mutation($id: ID!) { declineCase(id: $id, reason: "not a dispute") { status } }`, {
-          id,
-        }),
+        asStaff(
+          `mutation($id: ID!) { declineCase(input: { id: $id, reason: "not a dispute" }) { status } }`,
+          {
+            id,
+          },
+        ),
     },
     start: {
       to: 'in_mediation',
-      run: (id) => asStaff(`mutation($id: ID!) { startMediation(id: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { startMediation(input: { id: $id }) { status } }`, { id }),
     },
     agree: {
       to: 'agreement_reached',
       run: (id) =>
         asStaff(
-          `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on }) { status } }`,
+          `mutation($id: ID!, $on: Date!) { reachAgreement(input: { caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on } }) { status } }`,
           { id, on: SIGNED_ON },
         ),
     },
@@ -118,17 +124,19 @@ describe('mediation: cases', () => {
       to: 'failed',
       run: (id) =>
         asStaff(
-          `mutation($id: ID!) { failMediation(caseId: $id, reason: "no common ground") { status } }`,
+          `mutation($id: ID!) { failMediation(input: { caseId: $id, reason: "no common ground" }) { status } }`,
           { id },
         ),
     },
     withdraw: {
       to: 'withdrawn',
-      run: (id) => asStaff(`mutation($id: ID!) { withdrawCase(caseId: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { withdrawCase(input: { caseId: $id }) { status } }`, { id }),
     },
     close: {
       to: 'closed',
-      run: (id) => asStaff(`mutation($id: ID!) { closeCase(caseId: $id) { status } }`, { id }),
+      run: (id) =>
+        asStaff(`mutation($id: ID!) { closeCase(input: { caseId: $id }) { status } }`, { id }),
     },
   };
   /** The actions that take a new case to `status`. */
@@ -145,7 +153,7 @@ describe('mediation: cases', () => {
   const caseAt = async (status: CaseStatus): Promise<string> => {
     const id = await fileCase();
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
       { c: id, m: mediatorId },
     );
     for (const step of PATHS[status]) ok(await ACTIONS[step]!.run(id), fieldOf(step));
@@ -190,11 +198,43 @@ describe('mediation: cases', () => {
     }
   });
 
+  it('when a case is read, then each party has an id of its own, the same on every read, also for parties stored without one', async () => {
+    const filed = await fileCase();
+    // A party row written without an id (as rows before ids were) gets one from the database.
+    const older = randomUUID();
+    await sql(
+      `INSERT INTO cases (id, category, source, summary, status, created_by)
+       VALUES ($1, 'other', 'committee', 'Older case', 'filed', 'test')`,
+      [older],
+    );
+    await sql(
+      `INSERT INTO case_parties (case_id, resident_id, role) VALUES ($1, $2, 'applicant'), ($1, $3, 'respondent')`,
+      [older, usual[0], usual[1]],
+    );
+    const read = async (id: string) =>
+      (
+        (await asStaff(`query($id: ID!) { case(id: $id) { parties { id role } } }`, { id }))
+          .data as { case: { parties: { id: string; role: string }[] } }
+      ).case.parties;
+    for (const id of [filed, older]) {
+      const parties = await read(id);
+      expect(parties.map((p) => p.role)).toEqual(['APPLICANT', 'RESPONDENT']);
+      expect(parties.every((p) => /^[0-9a-f-]{36}$/.test(p.id))).toBe(true);
+      expect(new Set(parties.map((p) => p.id)).size).toBe(2);
+      expect(await read(id)).toEqual(parties);
+      const stored = await sql<{ id: string }>(
+        `SELECT id FROM case_parties WHERE case_id = $1 ORDER BY role, resident_id`,
+        [id],
+      );
+      expect(stored.map((r) => r.id)).toEqual(parties.map((p) => p.id));
+    }
+  });
+
   it('when a party refuses mediation, then the case ends (declined when filed, failed once accepted)', async () => {
     const applicant = (await announceResidents(producer, service))[0]!;
     const filed = await fileCase(applicant);
     const party = caller(['resident'], { residentId: applicant });
-    const refuse = `mutation($id: ID!) { refuseMediation(caseId: $id) { status outcomeNote parties { refusedAt } } }`;
+    const refuse = `mutation($id: ID!) { refuseMediation(input: { caseId: $id }) { status outcomeNote parties { refusedAt } } }`;
     expect(
       (
         await callSubgraph(service, caller(['resident'], { residentId: randomUUID() }), refuse, {
@@ -225,20 +265,20 @@ describe('mediation: cases', () => {
     const [a, b] = await announceResidents(producer, service, [randomUUID(), randomUUID()]);
     const id = await fileCase(a!, b!);
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m, chosenByParties: true) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m, chosenByParties: true }) { id } }`,
       { c: id, m: mediatorId },
     );
     await ACTIONS.accept!.run(id);
     await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!) { startMediation(id: $id) { status } }`,
+      `mutation($id: ID!) { startMediation(input: { id: $id }) { status } }`,
       { id },
     );
     const session = await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Both attended") { id } }`,
+      `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "Both attended" }) { id } }`,
       { id, who: [a, b], at: `${beijingDay(-11)}T10:00:00+08:00` },
     );
     expect(session.errors).toBeUndefined();
@@ -246,17 +286,17 @@ describe('mediation: cases', () => {
       service,
       mediatorUser,
       `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) {
-      recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "x") { id } }`,
+      recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "x" }) { id } }`,
       { id, who: [randomUUID()], at: `${beijingDay(-11)}T11:00:00+08:00` },
     );
     expect(stranger.errors?.[0]?.extensions).toEqual({
       code: 'BAD_USER_INPUT',
-      field: 'attendeeIds',
+      field: 'input.attendeeIds',
     });
     const res = await callSubgraph(
       service,
       mediatorUser,
-      `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on }) {
+      `mutation($id: ID!, $on: Date!) { reachAgreement(input: { caseId: $id, agreement: { form: WRITTEN, terms: "Share the repair", signedOn: $on } }) {
         status agreement { courtConfirmationDeadline } followUps { id dueOn } sessions { attendees { id } } } }`,
       { id, on: SIGNED_ON },
     );
@@ -291,7 +331,7 @@ describe('mediation: cases', () => {
     expect(view.case.followUps).toEqual([
       { id: expect.any(String), dueOn: plusDays(SIGNED_ON, 14) },
     ]);
-    const record = `mutation($f: ID!) { recordFollowUp(followUpId: $f, outcome: "Holds") { doneAt } }`;
+    const record = `mutation($f: ID!) { recordFollowUp(input: { followUpId: $f, outcome: "Holds" }) { doneAt } }`;
     expect(
       (
         await callSubgraph(service, caller(['mediator'], { userId: 'other-mediator' }), record, {
@@ -308,16 +348,16 @@ describe('mediation: cases', () => {
     const a = (await announceResidents(producer, service))[0]!;
     const id = await fileCase(a);
     await asStaff(
-      `mutation($c: ID!, $m: ID!) { assignMediator(caseId: $c, mediatorId: $m) { id } }`,
+      `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
       { c: id, m: mediatorId },
     );
     const q = `query($id: ID!, $r: [_Any!]!) { case(id: $id) { id summary }
-      _entities(representations: $r) { ... on Resident { mediationCases { id } } } }`;
+      _entities(representations: $r) { ... on Resident { mediationCases { edges { node { id } } } } } }`;
     const v = { id, r: [{ __typename: 'Resident', id: a }] };
     const sees = (res: GqlResult) => ({
       case: (res.data as { case: unknown }).case !== null,
-      list: (res.data as { _entities: { mediationCases: unknown[] }[] })._entities[0]!
-        .mediationCases.length,
+      list: (res.data as { _entities: { mediationCases: { edges: unknown[] } }[] })._entities[0]!
+        .mediationCases.edges.length,
       errors: res.errors,
     });
     expect(
@@ -460,12 +500,12 @@ describe('mediation: cases', () => {
     it('when a session names an attendee twice or a mediator a specialty twice, then BAD_USER_INPUT names the list and nothing is stored', async () => {
       const id = await caseAt('in_mediation');
       const twice = await asStaff(
-        `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard") { id } }`,
+        `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard" }) { id } }`,
         { id, who: [usual[0], usual[0]], at: new Date(Date.now() - 3_600_000).toISOString() },
       );
       expect(twice.errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'attendeeIds',
+        field: 'input.attendeeIds',
       });
       expect(await sql(`SELECT id FROM mediation_sessions WHERE case_id = $1`, [id])).toEqual([]);
       const userId = `mediator-${randomUUID()}`;
@@ -482,7 +522,7 @@ describe('mediation: cases', () => {
 
     it('when a session or an agreement is dated outside its plausible range, then BAD_USER_INPUT names the field and the case is unchanged', async () => {
       const id = await caseAt('in_mediation');
-      const session = `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard") { id } }`;
+      const session = `mutation($id: ID!, $who: [ID!]!, $at: DateTime!) { recordSession(input: { caseId: $id, heldAt: $at, attendeeIds: $who, record: "Heard" }) { id } }`;
       for (const at of [
         '0001-01-01T10:00:00Z',
         `${beijingDay(-400)}T10:00:00+08:00`,
@@ -492,15 +532,15 @@ describe('mediation: cases', () => {
         const res = await asStaff(session, { id, who: [usual[0]], at });
         expect({ at, error: res.errors?.[0]?.extensions }).toEqual({
           at,
-          error: { code: 'BAD_USER_INPUT', field: 'heldAt' },
+          error: { code: 'BAD_USER_INPUT', field: 'input.heldAt' },
         });
       }
-      const agree = `mutation($id: ID!, $on: Date!) { reachAgreement(caseId: $id, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: $on }) { id } }`;
+      const agree = `mutation($id: ID!, $on: Date!) { reachAgreement(input: { caseId: $id, agreement: { form: ORAL, terms: "Quiet after ten", signedOn: $on } }) { id } }`;
       for (const on of ['0001-01-01', beijingDay(-366), '9999-12-31', beijingDay(2)]) {
         const res = await asStaff(agree, { id, on });
         expect({ on, error: res.errors?.[0]?.extensions }).toEqual({
           on,
-          error: { code: 'BAD_USER_INPUT', field: 'agreement.signedOn' },
+          error: { code: 'BAD_USER_INPUT', field: 'input.agreement.signedOn' },
         });
       }
       expect(await sql(`SELECT id FROM mediation_sessions WHERE case_id = $1`, [id])).toEqual([]);
@@ -552,33 +592,33 @@ describe('mediation: cases', () => {
         ],
         [
           'a reason to decline',
-          `mutation($id: ID!, $r: String!) { declineCase(id: $id, reason: $r) { id } }`,
+          `mutation($id: ID!, $r: String!) { declineCase(input: { id: $id, reason: $r }) { id } }`,
           { id: filed, r: 'Not\u0000a dispute' },
-          'reason',
+          'input.reason',
         ],
         [
           'a session record',
-          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r) { id } }`,
+          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(input: { caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r }) { id } }`,
           { id: mediating, who: [usual[0]], r: 'Both\u0007 attended' },
-          'record',
+          'input.record',
         ],
         [
           'agreement terms',
-          `mutation($id: ID!, $t: String!) { reachAgreement(caseId: $id, agreement: { form: WRITTEN, terms: $t, signedOn: "${beijingDay(0)}" }) { id } }`,
+          `mutation($id: ID!, $t: String!) { reachAgreement(input: { caseId: $id, agreement: { form: WRITTEN, terms: $t, signedOn: "${beijingDay(0)}" } }) { id } }`,
           { id: mediating, t: '\udc00Share the cost' },
-          'agreement.terms',
+          'input.agreement.terms',
         ],
         [
           'a reason to fail',
-          `mutation($id: ID!, $r: String!) { failMediation(caseId: $id, reason: $r) { id } }`,
+          `mutation($id: ID!, $r: String!) { failMediation(input: { caseId: $id, reason: $r }) { id } }`,
           { id: mediating, r: 'No\u0000common ground' },
-          'reason',
+          'input.reason',
         ],
         [
           'a follow-up outcome',
-          `mutation($f: ID!, $o: String!) { recordFollowUp(followUpId: $f, outcome: $o) { id } }`,
+          `mutation($f: ID!, $o: String!) { recordFollowUp(input: { followUpId: $f, outcome: $o }) { id } }`,
           { f: followUpId, o: 'Holds\u0000' },
-          'outcome',
+          'input.outcome',
         ],
         [
           "a mediator's name",
@@ -627,7 +667,7 @@ describe('mediation: cases', () => {
       const record = 'Both attended.\nA site visit is agreed.';
       ok(
         await asStaff(
-          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r) { id } }`,
+          `mutation($id: ID!, $who: [ID!]!, $r: String!) { recordSession(input: { caseId: $id, heldAt: "${new Date(Date.now() - 3_600_000).toISOString()}", attendeeIds: $who, record: $r }) { id } }`,
           { id: mediating, who: [usual[0]], r: record },
         ),
         'recordSession',
@@ -637,21 +677,81 @@ describe('mediation: cases', () => {
       ).toEqual([{ record }]);
     });
 
+    it('when a mutation’s input names a malformed id, no such row or a case in the wrong status, then the error names the field of the input and nothing changes', async () => {
+      const filed = await caseAt('filed');
+      const before = await statusOf(filed);
+      const calls: [string, string, Record<string, unknown>, string, string][] = [
+        [
+          'a malformed case id',
+          `mutation($id: ID!) { acceptCase(input: { id: $id }) { id } }`,
+          { id: 'case-1' },
+          'BAD_USER_INPUT',
+          'input.id',
+        ],
+        [
+          'a case that does not exist',
+          `mutation($c: ID!) { closeCase(input: { caseId: $c }) { id } }`,
+          { c: randomUUID() },
+          'NOT_FOUND',
+          'input.caseId',
+        ],
+        [
+          'a malformed mediator id',
+          `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+          { c: filed, m: 'gao-ping' },
+          'BAD_USER_INPUT',
+          'input.mediatorId',
+        ],
+        [
+          'a mediator not on the roster',
+          `mutation($c: ID!, $m: ID!) { assignMediator(input: { caseId: $c, mediatorId: $m }) { id } }`,
+          { c: filed, m: randomUUID() },
+          'BAD_USER_INPUT',
+          'input.mediatorId',
+        ],
+        [
+          'a move the state machine refuses',
+          `mutation($id: ID!) { startMediation(input: { id: $id }) { id } }`,
+          { id: filed },
+          'CONFLICT',
+          'input.id',
+        ],
+        [
+          'a follow-up that does not exist',
+          `mutation($f: ID!) { recordFollowUp(input: { followUpId: $f, outcome: "Holds" }) { id } }`,
+          { f: randomUUID() },
+          'NOT_FOUND',
+          'input.followUpId',
+        ],
+      ];
+      for (const [what, query, variables, code, field] of calls) {
+        const res = await asStaff(query, variables);
+        expect({ what, error: res.errors?.[0]?.extensions }).toEqual({
+          what,
+          error: { code, field },
+        });
+      }
+      expect(await statusOf(filed)).toEqual(before);
+      expect(
+        await sql(`SELECT mediator_id FROM case_mediators WHERE case_id = $1`, [filed]),
+      ).toEqual([{ mediator_id: mediatorId }]);
+    });
+
     it('when an anonymous caller sends invalid input to any mutation, then UNAUTHENTICATED comes before any validation', async () => {
       const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
       const calls = [
         `mutation { fileCase(input: { category: OTHER, source: SERVICE_REQUEST, summary: "", parties: [] }) { id } }`,
-        `mutation { acceptCase(id: "x") { id } }`,
-        `mutation { declineCase(id: "x", reason: "\\u0000") { id } }`,
-        `mutation { assignMediator(caseId: "x", mediatorId: "y") { id } }`,
-        `mutation { startMediation(id: "x") { id } }`,
-        `mutation { recordSession(caseId: "x", heldAt: "0001-01-01", attendeeIds: ["x", "x"], record: "") { id } }`,
-        `mutation { reachAgreement(caseId: "x", agreement: { form: ORAL, terms: "", signedOn: "9999-12-31" }) { id } }`,
-        `mutation { failMediation(caseId: "x", reason: "") { id } }`,
-        `mutation { withdrawCase(caseId: "x") { id } }`,
-        `mutation { refuseMediation(caseId: "x") { id } }`,
-        `mutation { closeCase(caseId: "x") { id } }`,
-        `mutation { recordFollowUp(followUpId: "x", outcome: "") { id } }`,
+        `mutation { acceptCase(input: { id: "x" }) { id } }`,
+        `mutation { declineCase(input: { id: "x", reason: "\\u0000" }) { id } }`,
+        `mutation { assignMediator(input: { caseId: "x", mediatorId: "y" }) { id } }`,
+        `mutation { startMediation(input: { id: "x" }) { id } }`,
+        `mutation { recordSession(input: { caseId: "x", heldAt: "0001-01-01", attendeeIds: ["x", "x"], record: "" }) { id } }`,
+        `mutation { reachAgreement(input: { caseId: "x", agreement: { form: ORAL, terms: "", signedOn: "9999-12-31" } }) { id } }`,
+        `mutation { failMediation(input: { caseId: "x", reason: "" }) { id } }`,
+        `mutation { withdrawCase(input: { caseId: "x" }) { id } }`,
+        `mutation { refuseMediation(input: { caseId: "x" }) { id } }`,
+        `mutation { closeCase(input: { caseId: "x" }) { id } }`,
+        `mutation { recordFollowUp(input: { followUpId: "x", outcome: "" }) { id } }`,
         `mutation { addMediator(input: { name: "", userId: "", specialties: [FAMILY, FAMILY] }) { id } }`,
         `query { mediationStats(from: "x", to: "y") { total } }`,
         `query { case(id: "x") { id } }`,
@@ -851,5 +951,130 @@ describe('mediation: cases', () => {
       const bad = await asStaff(`{ cases(${args}) { totalCount } }`);
       expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }
+  });
+  describe("a resident's cases, nested under residents", () => {
+    /** Resident `id`, as the gateway asks mediation for the fields it adds to a resident. */
+    const resident = (id: string): Parent => ({
+      select: (connection) =>
+        `_entities(representations: $r) { ... on Resident { id ${connection} } }`,
+      pick: (data) => (data as { _entities: unknown[] })._entities[0],
+      variables: {
+        r: { type: '[_Any!]!', value: [{ __typename: 'Resident', id }] },
+      },
+    });
+    /** A case filed `day` days into 2019 between `parties`, with `mediator` assigned if given. */
+    const storedCase = async (day: number, parties: string[], mediator?: string) => {
+      const id = randomUUID();
+      await sql(
+        `INSERT INTO cases (id, category, source, summary, status, filed_at, created_by)
+         VALUES ($1, 'neighbour', 'committee', 'nested', 'filed', $2, 'test')`,
+        [id, new Date(Date.UTC(2019, 0, day))],
+      );
+      await sql(
+        `INSERT INTO case_parties (case_id, resident_id, role) SELECT $1, r, 'other' FROM unnest($2::uuid[]) AS r`,
+        [id, parties],
+      );
+      if (mediator)
+        await sql(`INSERT INTO case_mediators (case_id, mediator_id) VALUES ($1, $2)`, [
+          id,
+          mediator,
+        ]);
+      return id;
+    };
+
+    it('when a resident’s cases are read a page at a time, then the pages follow each other newest first, one statement each, with only the cases the caller may see, counted only when asked', async () => {
+      const [x, y, z] = [randomUUID(), randomUUID(), randomUUID()];
+      // x is party to five cases: two with y, three with z; the mediator is assigned to three.
+      const cases = [
+        await storedCase(1, [x, y], mediatorId),
+        await storedCase(2, [x, z]),
+        await storedCase(3, [x, y]),
+        await storedCase(4, [x, z], mediatorId),
+        await storedCase(5, [x, z], mediatorId),
+      ];
+      const newestFirst = (picked: number[]) => picked.map((i) => cases[i - 1]!).reverse();
+      // Each caller's cases are read in SQL, so a page is full whatever the caller may not see; a
+      // caller who may see no case (no resident, no mediator) costs no statement at all.
+      const callers: [string, Caller, string[], number][] = [
+        ['mediation staff', staff, newestFirst([1, 2, 3, 4, 5]), 1],
+        ['the resident', caller(['resident'], { residentId: x }), newestFirst([1, 2, 3, 4, 5]), 1],
+        ['the other party of two', caller(['resident'], { residentId: y }), newestFirst([1, 3]), 1],
+        ['their mediator', mediatorUser, newestFirst([1, 4, 5]), 1],
+        ['another mediator', caller(['mediator'], { userId: 'unassigned-mediator' }), [], 1],
+        ['a stranger', caller(['resident'], { residentId: randomUUID() }), [], 1],
+        ['a volunteer lead', caller(['volunteer_lead']), [], 0],
+      ];
+      for (const [who, as, expected, reads] of callers) {
+        const call = (q: string, v?: Record<string, unknown>) => callSubgraph(service, as, q, v);
+        const seen = await readAllPages<{ id: string }>(call, 'mediationCases', {
+          first: 2,
+          node: 'id',
+          parent: resident(x),
+          statements: reads,
+        });
+        expect({ who, seen: seen.map((c) => c.id) }).toEqual({ who, seen: expected });
+        const counted = await call(
+          `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { mediationCases { totalCount } } } }`,
+          { r: [{ __typename: 'Resident', id: x }] },
+        );
+        expect({ who, data: counted.data, statements: counted.statements }).toEqual({
+          who,
+          data: { _entities: [{ mediationCases: { totalCount: expected.length } }] },
+          statements: 2 * reads,
+        });
+      }
+      await expectPageBoundsRefused(asStaff, 'mediationCases', '', resident(x));
+    });
+
+    it('when many residents’ cases are asked at once, then one statement reads every page and one more counts them, however many residents', async () => {
+      const residents = Array.from({ length: 12 }, () => randomUUID());
+      const [a, b, c] = residents as [string, string, string];
+      // a: three cases, b: one (shared with a), c and the rest: none.
+      const ab = await storedCase(10, [a, b]);
+      const a2 = await storedCase(11, [a, randomUUID()]);
+      const a3 = await storedCase(12, [a, randomUUID()]);
+      const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident {
+        id mediationCases(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage } } } } }`;
+      type Answer = {
+        _entities: {
+          id: string;
+          mediationCases: {
+            totalCount: number;
+            edges: { node: { id: string } }[];
+            pageInfo: { hasNextPage: boolean };
+          };
+        }[];
+      };
+      const ask = (ids: string[]) =>
+        asStaff(query, { r: ids.map((id) => ({ __typename: 'Resident', id })) });
+      const few = await ask([a, b, c]);
+      expect(few.errors).toBeUndefined();
+      const pages = Object.fromEntries(
+        (few.data as Answer)._entities.map((e) => [
+          e.id,
+          {
+            ids: e.mediationCases.edges.map((edge) => edge.node.id),
+            more: e.mediationCases.pageInfo.hasNextPage,
+            total: e.mediationCases.totalCount,
+          },
+        ]),
+      );
+      expect(pages).toEqual({
+        [a]: { ids: [a3, a2], more: true, total: 3 },
+        [b]: { ids: [ab], more: false, total: 1 },
+        [c]: { ids: [], more: false, total: 0 },
+      });
+      expect(few.statements).toBe(2);
+      const many = await ask(residents);
+      expect(many.errors).toBeUndefined();
+      expect((many.data as Answer)._entities).toHaveLength(12);
+      expect(many.statements).toBe(2);
+      const uncounted = await asStaff(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { mediationCases(first: 2) { edges { node { id summary } } } } } }`,
+        { r: residents.map((id) => ({ __typename: 'Resident', id })) },
+      );
+      expect(uncounted.errors).toBeUndefined();
+      expect(uncounted.statements).toBe(1);
+    });
   });
 });

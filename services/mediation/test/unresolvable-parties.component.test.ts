@@ -126,12 +126,14 @@ describe('mediation: parties the registry cannot resolve', () => {
     // A party reads their cases: the other party is not theirs to read, so it is null, not the list.
     const self = await gw.token(['resident'], { residentId: a, sub: `resident-${a}` });
     const mine = await gw.query(
-      `query($id: ID!) { resident(id: $id) { mediationCases { ${select} } } }`,
+      `query($id: ID!) { resident(id: $id) { mediationCases { edges { node { ${select} } } } } }`,
       { id: a },
       self,
     );
     expect(mine.data).not.toBeNull();
-    const cases = (mine.data as { resident: { mediationCases: Case[] } }).resident.mediationCases;
+    const cases = (
+      mine.data as { resident: { mediationCases: { edges: { node: Case }[] } } }
+    ).resident.mediationCases.edges.map((e) => e.node);
     expect(cases.map((c) => c.id).sort()).toEqual([filed, dangling].sort());
     expect(cases.find((c) => c.id === filed)!.parties).toEqual([
       { role: 'APPLICANT', resident: { id: a, name: 'Li Na' } },

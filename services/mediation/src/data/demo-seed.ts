@@ -87,8 +87,15 @@ export async function seedMediationDemo(dataSource: DataSource, logger: Logger):
       const a = 1 + Math.floor(rand() * 2000);
       const b = 1 + ((a + 1 + Math.floor(rand() * 1000)) % 2000);
       await m.query(
-        `INSERT INTO case_parties (case_id, resident_id, role) VALUES ($1, $2, 'applicant'), ($1, $3, 'respondent')`,
-        [id, demoId('resident', a), demoId('resident', b)],
+        `INSERT INTO case_parties (id, case_id, resident_id, role)
+         VALUES ($4, $1, $2, 'applicant'), ($5, $1, $3, 'respondent')`,
+        [
+          id,
+          demoId('resident', a),
+          demoId('resident', b),
+          demoId('case-party', 2 * i - 1),
+          demoId('case-party', 2 * i),
+        ],
       );
       if (status !== 'filed' && outcome !== 'declined') {
         await m.query(`INSERT INTO case_mediators (case_id, mediator_id) VALUES ($1, $2)`, [

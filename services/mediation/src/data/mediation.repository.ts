@@ -4,6 +4,7 @@ import {
   Params,
   queryRows,
   type KnownResidentStatus,
+  type ParentRow,
   type Row,
 } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from '../domain/case-status';
@@ -91,8 +92,14 @@ export class TypeOrmMediationStore implements MediationStore {
     );
     if (!inserted.length) return false;
     await this.m.query(
-      `INSERT INTO case_parties (case_id, resident_id, role) SELECT $1, * FROM unnest($2::uuid[], $3::text[])`,
-      [c.id, parties.map((p) => p.residentId), parties.map((p) => p.role)],
+      `INSERT INTO case_parties (id, case_id, resident_id, role)
+       SELECT p.id, $1, p.resident_id, p.role FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS p (id, resident_id, role)`,
+      [
+        c.id,
+        parties.map((p) => p.id),
+        parties.map((p) => p.residentId),
+        parties.map((p) => p.role),
+      ],
     );
     await this.m.query(
       `INSERT INTO case_changes (case_id, from_status, to_status, actor) VALUES ($1, NULL, $2, $3)`,
@@ -142,22 +149,34 @@ export class TypeOrmMediationStore implements MediationStore {
       [id, from, status, actor],
     );
   }
-  /** The conditions of a case listing, over `cases`. */
-  private static listing(filter: CaseListing, params: Params): string[] {
+  /** The conditions of a case listing, over `cases` (as `c` when it is joined to others). */
+  private static listing(filter: CaseListing, params: Params, c = 'cases'): string[] {
     const p = (v: unknown) => params.add(v);
     const cond: string[] = [];
     const whose: string[] = [];
     if (filter.mediatorUserId) {
-      whose.push(`id IN (SELECT cm.case_id FROM case_mediators cm JOIN mediators m ON m.id = cm.mediator_id
-                         WHERE m.user_id = ${p(filter.mediatorUserId)})`);
+      whose.push(`${c}.id IN (SELECT cm.case_id FROM case_mediators cm JOIN mediators m ON m.id = cm.mediator_id
+                              WHERE m.user_id = ${p(filter.mediatorUserId)})`);
     }
     if (filter.residentId)
       whose.push(
-        `id IN (SELECT case_id FROM case_parties WHERE resident_id = ${p(filter.residentId)})`,
+        `${c}.id IN (SELECT cp.case_id FROM case_parties cp WHERE cp.resident_id = ${p(filter.residentId)})`,
       );
     if (whose.length) cond.push(`(${whose.join(' OR ')})`);
-    if (filter.status) cond.push(`status = ${p(filter.status)}`);
+    if (filter.status) cond.push(`${c}.status = ${p(filter.status)}`);
     return cond;
+  }
+  /** The cases of `residentIds` that `filter` lets through: `p` (their party rows) joined to `c` (the cases). */
+  private static ofResidents(
+    residentIds: readonly string[],
+    filter: CaseListing,
+    params: Params,
+  ): string {
+    const cond = [
+      `p.resident_id = ANY (${params.add(residentIds)}::uuid[])`,
+      ...TypeOrmMediationStore.listing(filter, params, 'c'),
+    ];
+    return `case_parties p JOIN cases c ON c.id = p.case_id WHERE ${cond.join(' AND ')}`;
   }
   async listCases(
     filter: CaseListing,
@@ -192,6 +211,7 @@ export class TypeOrmMediationStore implements MediationStore {
       [caseIds],
     );
     return rows.map((r) => ({
+      id: String(r.id),
       caseId: String(r.case_id),
       residentId: String(r.resident_id),
       role: r.role as Party['role'],
@@ -200,14 +220,39 @@ export class TypeOrmMediationStore implements MediationStore {
   }
   async casesOfResidents(
     residentIds: readonly string[],
-  ): Promise<{ residentId: string; caseId: string }[]> {
+    filter: CaseListing,
+    page: { after?: readonly [string, string]; limit: number },
+  ): Promise<ParentRow<DisputeCase>[]> {
     if (!residentIds.length) return [];
+    const params = new Params();
+    const p = (v: unknown) => params.add(v);
+    const from = TypeOrmMediationStore.ofResidents(residentIds, filter, params);
+    const after = page.after
+      ? `AND (c.filed_at, c.id) < (${p(page.after[0])}::timestamptz, ${p(page.after[1])}::uuid)`
+      : '';
     const rows = await this.rows(
-      `SELECT p.resident_id, p.case_id FROM case_parties p JOIN cases c ON c.id = p.case_id
-        WHERE p.resident_id = ANY ($1) ORDER BY c.filed_at DESC`,
-      [residentIds],
+      `SELECT * FROM (
+         SELECT p.resident_id AS parent_id, c.*,
+                row_number() OVER (PARTITION BY p.resident_id ORDER BY c.filed_at DESC, c.id DESC) AS rn
+           FROM ${from} ${after}
+       ) page
+       WHERE rn <= ${p(page.limit)} ORDER BY parent_id, rn`,
+      params.values,
     );
-    return rows.map((r) => ({ residentId: String(r.resident_id), caseId: String(r.case_id) }));
+    return rows.map((r) => ({ parentId: String(r.parent_id), row: toCase(r) }));
+  }
+  async countCasesOfResidents(
+    residentIds: readonly string[],
+    filter: CaseListing,
+  ): Promise<Map<string, number>> {
+    if (!residentIds.length) return new Map();
+    const params = new Params();
+    const from = TypeOrmMediationStore.ofResidents(residentIds, filter, params);
+    const rows = await this.rows(
+      `SELECT p.resident_id AS parent_id, count(*)::int AS n FROM ${from} GROUP BY p.resident_id`,
+      params.values,
+    );
+    return new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
   }
   async markRefused(caseId: string, residentId: string): Promise<void> {
     await this.m.query(

@@ -24,7 +24,7 @@ describe('case state machine', () => {
       if (allowed) expect(() => assertMove(from, to)).not.toThrow();
       else
         expect(() => assertMove(from, to)).toThrow(
-          expect.objectContaining({ code: 'CONFLICT', field: 'id' }),
+          expect.objectContaining({ code: 'CONFLICT', field: 'input.id' }),
         );
     },
   );

@@ -35,7 +35,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const canMove = (from: CaseStatus, to: CaseStatus): boolean => NEXT[from].includes(to);
 
 /** Throws CONFLICT naming both statuses when the move is not allowed; nothing is changed. */
-export function assertMove(from: CaseStatus, to: CaseStatus, field = 'id'): void {
+export function assertMove(from: CaseStatus, to: CaseStatus, field = 'input.id'): void {
   if (!canMove(from, to)) {
     throw conflict(
       `a case that is ${from.replace(/_/g, ' ')} cannot become ${to.replace(/_/g, ' ')}`,

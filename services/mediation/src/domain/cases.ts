@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AgreementReached, CaseAccepted, CaseClosed, CaseFiled } from '@liyuan/schemas';
 import {
   addDays,
+  assertRecentInstant,
   assertWithin,
   badInput,
   checkResidentReference,
@@ -41,7 +42,9 @@ import {
 import type { CaseListing, MediationStore, RunInTransaction, Tx } from './ports';
 
 /** A case's position in a listing, newest first: its filing instant and id. */
-const caseCursor = (c: DisputeCase): string => encodeCursor([c.filedAt.toISOString(), c.id]);
+export const caseCursor = (c: DisputeCase): string => encodeCursor([c.filedAt.toISOString(), c.id]);
+/** What a case cursor holds, each part checked when it comes back: the filing instant and the id. */
+export const CASE_KEYSET = [isoInstant, uuid] as const;
 
 const fileInput = z
   .object({
@@ -86,10 +89,9 @@ export const courtConfirmationDeadline = (signedOn: string): string =>
 export const FOLLOW_UP_AFTER_DAYS = 14;
 /**
  * How far back a session or an agreement may be dated when it is recorded: a year. Neither may be
- * in the future (a session allows five minutes of clock skew).
+ * in the future (a session allows the kit's five minutes of clock skew).
  */
 export const RECORDED_WITHIN_DAYS = 365;
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 const DAY = 86_400_000;
 const dayAfter = (date: string, days: number): string =>
@@ -111,6 +113,21 @@ export function canSeeCase(caller: Caller, access: CaseAccess): boolean {
   if (isMediationStaff(caller)) return true;
   if (caller.residentId && access.partyIds.includes(caller.residentId)) return true;
   return hasRole(caller, 'mediator') && access.mediatorUserIds.includes(caller.userId);
+}
+
+/**
+ * {@link canSeeCase} as a listing's filter, for reading only the cases the caller may see: every
+ * case for mediation staff, those the caller is party to or (a mediator) assigned to otherwise;
+ * undefined when the caller may see none.
+ */
+export function visibleCases(caller: Caller): CaseListing | undefined {
+  if (caller.userId === null) return undefined;
+  if (isMediationStaff(caller)) return {};
+  const filter: CaseListing = {
+    mediatorUserId: hasRole(caller, 'mediator') ? caller.userId : undefined,
+    residentId: caller.residentId ?? undefined,
+  };
+  return filter.mediatorUserId || filter.residentId ? filter : undefined;
 }
 
 /**
@@ -164,6 +181,7 @@ export class Cases {
       referralFrom: input.referralFrom ?? null,
     });
     const parties: Party[] = input.parties.map((p) => ({
+      id: randomUUID(),
       caseId: c.id,
       residentId: p.residentId,
       role: p.role,
@@ -181,45 +199,45 @@ export class Cases {
     });
   }
 
-  accept(caller: Caller, id: string): Promise<DisputeCase> {
-    return this.move(caller, id, 'accepted', { staffOnly: true }, async (tx, c) => {
+  accept(caller: Caller, input: { id: string }): Promise<DisputeCase> {
+    return this.move(caller, input.id, 'accepted', { staffOnly: true }, async (tx, c) => {
       await tx.publish(CaseAccepted, c.id, { caseId: c.id });
     });
   }
 
-  decline(caller: Caller, id: string, reason: unknown): Promise<DisputeCase> {
+  decline(caller: Caller, input: { id: string; reason: unknown }): Promise<DisputeCase> {
     requireStaff(caller);
-    const outcomeNote = parseInput(note, reason, 'reason');
-    return this.move(caller, id, 'declined', { staffOnly: true, outcomeNote });
+    const outcomeNote = parseInput(note, input.reason, 'input.reason');
+    return this.move(caller, input.id, 'declined', { staffOnly: true, outcomeNote });
   }
 
+  /** Assigns a mediator from the roster to an open case; chosen by the committee unless told. */
   async assignMediator(
     caller: Caller,
-    caseId: string,
-    mediatorId: string,
-    chosenByParties: boolean,
+    input: { caseId: string; mediatorId: string; chosenByParties?: boolean | null },
   ): Promise<DisputeCase> {
     requireStaff(caller);
+    const { caseId, mediatorId } = input;
     if (!uuid.safeParse(mediatorId).success)
-      throw badInput('mediatorId', 'mediatorId: must be a valid id');
+      throw badInput('input.mediatorId', 'input.mediatorId: must be a valid id');
     return this.transaction(async (tx) => {
-      const c = await locked(tx, caseId, 'caseId');
+      const c = await locked(tx, caseId, 'input.caseId');
       if (!isOpen(c.status))
         throw conflict(
           `a case that is ${c.status.replace(/_/g, ' ')} takes no new mediator`,
-          'caseId',
+          'input.caseId',
         );
       if (!(await tx.store.mediatorsByIds([mediatorId])).length)
-        throw badInput('mediatorId', 'mediatorId: no such mediator');
-      await tx.store.assignMediator(caseId, mediatorId, chosenByParties);
+        throw badInput('input.mediatorId', 'input.mediatorId: no such mediator');
+      await tx.store.assignMediator(caseId, mediatorId, input.chosenByParties ?? false);
       return c;
     });
   }
 
-  startMediation(caller: Caller, id: string): Promise<DisputeCase> {
-    return this.move(caller, id, 'in_mediation', {}, async (tx, c) => {
+  startMediation(caller: Caller, input: { id: string }): Promise<DisputeCase> {
+    return this.move(caller, input.id, 'in_mediation', {}, async (tx, c) => {
       if (!(await tx.store.mediatorsOf([c.id])).length)
-        throw conflict('assign a mediator first', 'id');
+        throw conflict('assign a mediator first', 'input.id');
     });
   }
 
@@ -229,33 +247,21 @@ export class Cases {
    */
   async recordSession(
     caller: Caller,
-    caseId: string,
-    heldAt: string,
-    rawAttendeeIds: string[],
-    record: unknown,
+    input: { caseId: string; heldAt: string; attendeeIds: string[]; record: unknown },
   ): Promise<DisputeCase> {
     requireUser(caller);
-    const held = new Date(parseInput(isoInstant, heldAt, 'heldAt'));
-    const attendeeIds = parseInput(attendeesInput, rawAttendeeIds, 'attendeeIds');
-    const text4000 = parseInput(freeText(4000), record, 'record');
-    const now = this.clock();
-    if (held.getTime() > now.getTime() + CLOCK_SKEW_MS)
-      throw badInput('heldAt', 'heldAt: must not be in the future');
-    assertWithin(
-      'heldAt',
-      held,
-      addDays(now, -RECORDED_WITHIN_DAYS),
-      undefined,
-      `must be within the past ${RECORDED_WITHIN_DAYS} days`,
-    );
+    const held = new Date(parseInput(isoInstant, input.heldAt, 'input.heldAt'));
+    const attendeeIds = parseInput(attendeesInput, input.attendeeIds, 'input.attendeeIds');
+    const text4000 = parseInput(freeText(4000), input.record, 'input.record');
+    assertRecentInstant('input.heldAt', held, this.clock(), RECORDED_WITHIN_DAYS);
     return this.transaction(async (tx) => {
-      const c = await locked(tx, caseId, 'caseId');
+      const c = await locked(tx, input.caseId, 'input.caseId');
       await this.requireCaseWorker(tx, caller, c.id);
       if (c.status !== 'in_mediation')
-        throw conflict('sessions are recorded while the case is in mediation', 'caseId');
+        throw conflict('sessions are recorded while the case is in mediation', 'input.caseId');
       const parties = new Set((await tx.store.partiesOf([c.id])).map((p) => p.residentId));
       if (attendeeIds.some((a) => !parties.has(a))) {
-        throw badInput('attendeeIds', 'attendeeIds: attendees are parties to the case');
+        throw badInput('input.attendeeIds', 'input.attendeeIds: attendees are parties to the case');
       }
       await tx.store.insertSession({
         id: randomUUID(),
@@ -272,14 +278,20 @@ export class Cases {
    * Records the agreement, signed within the past {@link RECORDED_WITHIN_DAYS} days and not in the
    * future, and schedules its follow-up. Publishes AgreementReached.
    */
-  reachAgreement(caller: Caller, caseId: string, raw: unknown): Promise<DisputeCase> {
+  reachAgreement(
+    caller: Caller,
+    { caseId, agreement }: { caseId: string; agreement: unknown },
+  ): Promise<DisputeCase> {
     requireUser(caller);
-    const input = parseInput(agreementInput, raw, 'agreement');
+    const input = parseInput(agreementInput, agreement, 'input.agreement');
     const now = this.clock();
     if (input.signedOn > today(now))
-      throw badInput('agreement.signedOn', 'agreement.signedOn: must not be in the future');
+      throw badInput(
+        'input.agreement.signedOn',
+        'input.agreement.signedOn: must not be in the future',
+      );
     assertWithin(
-      'agreement.signedOn',
+      'input.agreement.signedOn',
       input.signedOn,
       today(addDays(now, -RECORDED_WITHIN_DAYS)),
       undefined,
@@ -289,7 +301,7 @@ export class Cases {
       caller,
       caseId,
       'agreement_reached',
-      { outcome: 'agreement_reached', field: 'caseId' },
+      { outcome: 'agreement_reached', field: 'input.caseId' },
       async (tx, c) => {
         const agreementId = randomUUID();
         await tx.store.insertAgreement({ id: agreementId, caseId: c.id, ...input });
@@ -313,35 +325,38 @@ export class Cases {
     );
   }
 
-  fail(caller: Caller, caseId: string, reason: unknown): Promise<DisputeCase> {
+  fail(caller: Caller, input: { caseId: string; reason: unknown }): Promise<DisputeCase> {
     requireUser(caller);
-    const outcomeNote = parseInput(note, reason, 'reason');
-    return this.move(caller, caseId, 'failed', {
+    const outcomeNote = parseInput(note, input.reason, 'input.reason');
+    return this.move(caller, input.caseId, 'failed', {
       outcome: 'failed',
       outcomeNote,
-      field: 'caseId',
+      field: 'input.caseId',
     });
   }
 
   /** The applicant (or staff) withdraws; allowed once accepted and before an outcome. */
-  async withdraw(caller: Caller, caseId: string): Promise<DisputeCase> {
+  async withdraw(caller: Caller, { caseId }: { caseId: string }): Promise<DisputeCase> {
     if (caller.userId === null) throw unauthenticated();
     return this.transaction(async (tx) => {
-      const c = await locked(tx, caseId, 'caseId');
+      const c = await locked(tx, caseId, 'input.caseId');
       const applicant = (await tx.store.partiesOf([c.id])).some(
         (p) => p.role === 'applicant' && p.residentId === caller.residentId,
       );
       if (!applicant && !isMediationStaff(caller))
         throw forbidden('only the applicant or mediation staff withdraw a case');
-      return this.apply(tx, caller, c, 'withdrawn', { outcome: 'withdrawn', field: 'caseId' });
+      return this.apply(tx, caller, c, 'withdrawn', {
+        outcome: 'withdrawn',
+        field: 'input.caseId',
+      });
     });
   }
 
   /** A party refuses mediation: a filed case is declined, an accepted or mediated one fails. */
-  async refuse(caller: Caller, caseId: string): Promise<DisputeCase> {
+  async refuse(caller: Caller, { caseId }: { caseId: string }): Promise<DisputeCase> {
     if (caller.userId === null) throw unauthenticated();
     return this.transaction(async (tx) => {
-      const c = await locked(tx, caseId, 'caseId');
+      const c = await locked(tx, caseId, 'input.caseId');
       const party = (await tx.store.partiesOf([c.id])).find(
         (p) => p.residentId === caller.residentId,
       );
@@ -350,35 +365,39 @@ export class Cases {
       const next = await this.apply(tx, caller, c, to, {
         outcome: to === 'declined' ? 'declined' : 'failed',
         outcomeNote: 'a party refused mediation',
-        field: 'caseId',
+        field: 'input.caseId',
       });
       await tx.store.markRefused(c.id, party.residentId);
       return next;
     });
   }
 
-  close(caller: Caller, caseId: string): Promise<DisputeCase> {
+  close(caller: Caller, { caseId }: { caseId: string }): Promise<DisputeCase> {
     return this.move(
       caller,
       caseId,
       'closed',
-      { staffOnly: true, field: 'caseId' },
+      { staffOnly: true, field: 'input.caseId' },
       async (tx, c) => {
         await tx.publish(CaseClosed, c.id, { caseId: c.id, outcome: c.outcome ?? 'failed' });
       },
     );
   }
 
-  async recordFollowUp(caller: Caller, followUpId: string, rawOutcome: unknown): Promise<FollowUp> {
+  async recordFollowUp(
+    caller: Caller,
+    input: { followUpId: string; outcome: unknown },
+  ): Promise<FollowUp> {
     requireUser(caller);
-    const outcome = parseInput(note, rawOutcome, 'outcome');
+    const outcome = parseInput(note, input.outcome, 'input.outcome');
+    const { followUpId } = input;
     if (!uuid.safeParse(followUpId).success)
-      throw badInput('followUpId', 'followUpId: must be a valid id');
+      throw badInput('input.followUpId', 'input.followUpId: must be a valid id');
     return this.transaction(async (tx) => {
       const f = await tx.store.lockFollowUp(followUpId);
-      if (!f) throw notFound('follow-up', followUpId, 'followUpId');
+      if (!f) throw notFound('follow-up', followUpId, 'input.followUpId');
       await this.requireCaseWorker(tx, caller, f.caseId);
-      if (f.doneAt) throw conflict('this follow-up was already recorded', 'followUpId');
+      if (f.doneAt) throw conflict('this follow-up was already recorded', 'input.followUpId');
       await tx.store.completeFollowUp(f.id, outcome);
       return { ...f, doneAt: new Date(), outcome };
     });
@@ -415,17 +434,10 @@ export class Cases {
   ): Promise<CasePage> {
     if (caller.userId === null) throw unauthenticated();
     const first = pageSize(args.first);
-    const after = decodeKeyset(args.after, [isoInstant, uuid]);
-    const status = args.status ?? undefined;
-    const filter: CaseListing = isMediationStaff(caller)
-      ? { status }
-      : {
-          mediatorUserId: hasRole(caller, 'mediator') ? caller.userId : undefined,
-          residentId: caller.residentId ?? undefined,
-          status,
-        };
-    if (!isMediationStaff(caller) && !filter.mediatorUserId && !filter.residentId)
-      return pageOf([], first, caseCursor, () => Promise.resolve(0));
+    const after = decodeKeyset(args.after, CASE_KEYSET);
+    const visible = visibleCases(caller);
+    if (!visible) return pageOf([], first, caseCursor, () => Promise.resolve(0));
+    const filter: CaseListing = { ...visible, status: args.status ?? undefined };
     const rows = await this.read.listCases(filter, { after, limit: first + 1 });
     return pageOf(rows, first, caseCursor, () => this.read.countCases(filter));
   }
@@ -502,7 +514,13 @@ export class Cases {
       { serviceRequestId: request.requestId },
     );
     const parties: Party[] = [
-      { caseId: c.id, residentId: request.residentId, role: 'applicant', refusedAt: null },
+      {
+        id: randomUUID(),
+        caseId: c.id,
+        residentId: request.residentId,
+        role: 'applicant',
+        refusedAt: null,
+      },
     ];
     const inserted = await tx.store.insertCase(c, parties);
     if (inserted) await publishFiled(tx, c, parties);
@@ -519,7 +537,7 @@ export class Cases {
     if (caller.userId === null) throw unauthenticated();
     if (opts.staffOnly) requireStaff(caller);
     return this.transaction(async (tx) => {
-      const c = await locked(tx, id, opts.field ?? 'id');
+      const c = await locked(tx, id, opts.field ?? 'input.id');
       if (!opts.staffOnly) await this.requireCaseWorker(tx, caller, c.id);
       return this.apply(tx, caller, c, to, opts, effect);
     });
@@ -533,7 +551,7 @@ export class Cases {
     opts: { outcome?: Outcome; outcomeNote?: string; field?: string },
     effect?: (tx: Tx, c: DisputeCase) => Promise<void>,
   ): Promise<DisputeCase> {
-    assertMove(c.status, to, opts.field ?? 'id');
+    assertMove(c.status, to, opts.field ?? 'input.id');
     const outcome = opts.outcome ?? (to === 'declined' ? 'declined' : undefined);
     await tx.store.setStatus(
       c.id,

@@ -8,7 +8,9 @@ export type Source = (typeof SOURCES)[number];
 export const PARTY_ROLES = ['applicant', 'respondent', 'other'] as const;
 export type PartyRole = (typeof PARTY_ROLES)[number];
 
+/** A resident who is party to a case, with the party's own id. */
 export interface Party {
+  id: string;
   caseId: string;
   residentId: string;
   role: PartyRole;

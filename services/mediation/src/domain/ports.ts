@@ -1,4 +1,4 @@
-import type { KnownResidentStatus, Publish } from '@liyuan/kit';
+import type { KnownResidentStatus, ParentRow, Publish } from '@liyuan/kit';
 import type { CaseStatus, Outcome } from './case-status';
 import type {
   Agreement,
@@ -45,9 +45,21 @@ export interface MediationStore {
   ): Promise<DisputeCase[]>;
   countCases(filter: CaseListing): Promise<number>;
   partiesOf(caseIds: readonly string[]): Promise<Party[]>;
+  /**
+   * The first `limit` cases of each resident that the resident is party to and `filter` lets
+   * through, newest first (filed_at, id descending) after the cursor's (filedAt, id): one
+   * statement for every resident, each row with the resident it was read for.
+   */
   casesOfResidents(
     residentIds: readonly string[],
-  ): Promise<{ residentId: string; caseId: string }[]>;
+    filter: CaseListing,
+    page: { after?: readonly [string, string]; limit: number },
+  ): Promise<ParentRow<DisputeCase>[]>;
+  /** How many cases of each resident `filter` lets through (residents with none left out). */
+  countCasesOfResidents(
+    residentIds: readonly string[],
+    filter: CaseListing,
+  ): Promise<Map<string, number>>;
   markRefused(caseId: string, residentId: string): Promise<void>;
   /** The registry status of each resident the residents' events announced (others are absent). */
   knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>>;

@@ -15,7 +15,7 @@ export interface MediationContext extends BaseRequestContext, Omit<MediationApp,
 /** Builds the request context: the use cases bound to this request's trace, and the loaders. */
 export function createContext(base: BaseRequestContext, dataSource: DataSource): MediationContext {
   const { store, ...useCases } = createApp(dataSource, base.traceparent);
-  const loaders = createLoaders(store);
+  const loaders = createLoaders(store, base.caller);
   return {
     ...base,
     ...useCases,

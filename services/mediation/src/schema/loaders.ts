@@ -1,10 +1,18 @@
 import DataLoader from 'dataloader';
-import { byId, grouped } from '@liyuan/kit';
+import { byId, grouped, nestedPages, uuid, type Caller } from '@liyuan/kit';
+import { CASE_KEYSET, caseCursor, visibleCases } from '../domain/cases';
 import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from '../domain/model';
 import type { MediationStore } from '../domain/ports';
 
-/** Per-request batch loaders: one statement per kind of row, however many cases are shown. */
-export function createLoaders(store: MediationStore) {
+/**
+ * Per-request batch loaders: one statement per kind of row, however many cases are shown; the
+ * cases of many residents are one statement per page asked for (and one count when asked).
+ */
+export function createLoaders(store: MediationStore, caller: Caller) {
+  // Only the cases the caller may see are read (and counted): a page is never short of them.
+  const visible = visibleCases(caller);
+  /** Resident ids that can have cases (an id that is not a UUID names no resident). */
+  const residents = (ids: readonly string[]) => ids.filter((id) => uuid.safeParse(id).success);
   return {
     case: new DataLoader<string, DisputeCase | undefined>(async (ids) =>
       byId(ids, await store.casesByIds(ids)),
@@ -26,11 +34,14 @@ export function createLoaders(store: MediationStore) {
     followUps: new DataLoader<string, FollowUp[]>(async (ids) =>
       grouped(ids, await store.followUpsOf(ids), (f) => f.caseId),
     ),
-    casesOfResident: new DataLoader<string, string[]>(async (ids) =>
-      grouped(ids, await store.casesOfResidents(ids), (r) => r.residentId).map((rows) =>
-        rows.map((r) => r.caseId),
-      ),
-    ),
+    /** A page of each resident's cases the caller may see, newest first (Resident.mediationCases). */
+    casesOfResident: nestedPages(CASE_KEYSET, {
+      read: async (residentIds, range) =>
+        visible ? store.casesOfResidents(residents(residentIds), visible, range) : [],
+      cursor: caseCursor,
+      count: async (residentIds) =>
+        visible ? store.countCasesOfResidents(residents(residentIds), visible) : new Map(),
+    }),
   };
 }
 

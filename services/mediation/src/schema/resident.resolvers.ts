@@ -1,19 +1,19 @@
 import { unauthenticated } from '@liyuan/kit';
-import type { DisputeCase } from '../domain/model';
 import type { ResidentResolvers } from './generated/resolvers-types';
 
-/** A resident's cases, filtered case by case: nobody learns that a case they may not see exists. */
+/**
+ * A resident's cases, a page at a time, only those the caller may see (read so, not filtered
+ * after): nobody learns that a case they may not see exists, and the pages of many residents are
+ * one statement.
+ */
 export const Resident: ResidentResolvers = {
   __resolveReference: (ref, ctx) => {
     if (ctx.caller.userId === null) throw unauthenticated();
     return { id: ref.id };
   },
-  mediationCases: async (r, _, ctx) => {
-    const ids = await ctx.loaders.casesOfResident.load(r.id);
-    const cases = (await ctx.loaders.case.loadMany(ids)).filter(
-      (c): c is DisputeCase => Boolean(c) && !(c instanceof Error),
-    );
-    const visible = await Promise.all(cases.map((c) => ctx.visible(c)));
-    return cases.filter((_, i) => visible[i]);
+  mediationCases: async (r, a, ctx) => {
+    const page = await ctx.loaders.casesOfResident.load(r.id, a);
+    for (const c of page.items) ctx.loaders.case.prime(c.id, c);
+    return page;
   },
 };

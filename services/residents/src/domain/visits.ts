@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { FollowUpVisitScheduled, VisitRecorded } from '@liyuan/schemas';
 import {
-  addDays,
-  assertWithin,
+  assertRecentInstant,
   badInput,
   conflict,
   forbidden,
@@ -62,17 +61,7 @@ export class Visits {
     if (caller.userId === null) throw unauthenticated();
     const input = parseInput(recordVisitInput, raw, 'input');
     const visitedAt = new Date(input.visitedAt);
-    const now = this.clock();
-    if (visitedAt.getTime() > now.getTime() + 5 * 60_000) {
-      throw badInput('input.visitedAt', 'input.visitedAt: must not be in the future');
-    }
-    assertWithin(
-      'input.visitedAt',
-      visitedAt,
-      addDays(now, -VISIT_RECORDED_WITHIN_DAYS),
-      undefined,
-      `must be within the past ${VISIT_RECORDED_WITHIN_DAYS} days`,
-    );
+    assertRecentInstant('input.visitedAt', visitedAt, this.clock(), VISIT_RECORDED_WITHIN_DAYS);
     return this.transaction(async (tx) => {
       const [household] = await tx.store.householdsByIds([input.householdId]);
       if (!household) throw badInput('input.householdId', 'input.householdId: no such household');

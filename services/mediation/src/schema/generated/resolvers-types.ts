@@ -36,6 +36,12 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown };
 };
 
+/** A filed case to accept. */
+export type AcceptCaseInput = {
+  /** The case. */
+  id: Scalars['ID']['input'];
+};
+
 /** A new mediator on the roster. */
 export type AddMediatorInput = {
   /** Display name, one line, 1 to 50 characters. */
@@ -73,11 +79,23 @@ export type AgreementInput = {
   terms: Scalars['String']['input'];
 };
 
+/** A mediator to assign to a case. */
+export type AssignMediatorInput = {
+  /** The case. */
+  caseId: Scalars['ID']['input'];
+  /** Whether the parties chose them (false, the committee did, when left out). */
+  chosenByParties?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The mediator, one on the roster. */
+  mediatorId: Scalars['ID']['input'];
+};
+
 export { CaseCategory };
 
 /** A resident who is party to a case. */
 export type CaseParty = {
   __typename?: 'CaseParty';
+  /** Stable identifier. */
+  id: Scalars['ID']['output'];
   /** When they refused mediation, if they did. */
   refusedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The resident (null when the registry cannot resolve them, so one unresolvable party never empties a case or a list of cases). */
@@ -98,6 +116,12 @@ export { CaseSource };
 
 export { CaseStatus };
 
+/** A case that reached its outcome, to close. */
+export type CloseCaseInput = {
+  /** The case. */
+  caseId: Scalars['ID']['input'];
+};
+
 /** A count for one key. */
 export type CountBy = {
   __typename?: 'CountBy';
@@ -105,6 +129,14 @@ export type CountBy = {
   count: Scalars['Int']['output'];
   /** The category or outcome. */
   key: Scalars['String']['output'];
+};
+
+/** A filed case to decline, and why. */
+export type DeclineCaseInput = {
+  /** The case. */
+  id: Scalars['ID']['input'];
+  /** Why it is declined, 1 to 2000 characters (line breaks allowed). */
+  reason: Scalars['String']['input'];
 };
 
 /** A people's mediation case. Visible only to its parties, its mediators and mediation staff. */
@@ -164,6 +196,14 @@ export type DisputeCaseEdge = {
   cursor: Scalars['String']['output'];
   /** The case. */
   node: DisputeCase;
+};
+
+/** A mediation that ends without agreement, and why. */
+export type FailMediationInput = {
+  /** The case. */
+  caseId: Scalars['ID']['input'];
+  /** Why it failed, 1 to 2000 characters (line breaks allowed). */
+  reason: Scalars['String']['input'];
 };
 
 /** A new case. */
@@ -265,7 +305,7 @@ export type Mutation = {
 };
 
 export type MutationAcceptCaseArgs = {
-  id: Scalars['ID']['input'];
+  input: AcceptCaseInput;
 };
 
 export type MutationAddMediatorArgs = {
@@ -273,23 +313,19 @@ export type MutationAddMediatorArgs = {
 };
 
 export type MutationAssignMediatorArgs = {
-  caseId: Scalars['ID']['input'];
-  chosenByParties?: InputMaybe<Scalars['Boolean']['input']>;
-  mediatorId: Scalars['ID']['input'];
+  input: AssignMediatorInput;
 };
 
 export type MutationCloseCaseArgs = {
-  caseId: Scalars['ID']['input'];
+  input: CloseCaseInput;
 };
 
 export type MutationDeclineCaseArgs = {
-  id: Scalars['ID']['input'];
-  reason: Scalars['String']['input'];
+  input: DeclineCaseInput;
 };
 
 export type MutationFailMediationArgs = {
-  caseId: Scalars['ID']['input'];
-  reason: Scalars['String']['input'];
+  input: FailMediationInput;
 };
 
 export type MutationFileCaseArgs = {
@@ -297,32 +333,27 @@ export type MutationFileCaseArgs = {
 };
 
 export type MutationReachAgreementArgs = {
-  agreement: AgreementInput;
-  caseId: Scalars['ID']['input'];
+  input: ReachAgreementInput;
 };
 
 export type MutationRecordFollowUpArgs = {
-  followUpId: Scalars['ID']['input'];
-  outcome: Scalars['String']['input'];
+  input: RecordFollowUpInput;
 };
 
 export type MutationRecordSessionArgs = {
-  attendeeIds: Array<Scalars['ID']['input']>;
-  caseId: Scalars['ID']['input'];
-  heldAt: Scalars['DateTime']['input'];
-  record: Scalars['String']['input'];
+  input: RecordSessionInput;
 };
 
 export type MutationRefuseMediationArgs = {
-  caseId: Scalars['ID']['input'];
+  input: RefuseMediationInput;
 };
 
 export type MutationStartMediationArgs = {
-  id: Scalars['ID']['input'];
+  input: StartMediationInput;
 };
 
 export type MutationWithdrawCaseArgs = {
-  caseId: Scalars['ID']['input'];
+  input: WithdrawCaseInput;
 };
 
 /** A case that needs attention. */
@@ -401,13 +432,65 @@ export type QueryOverdueCasesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The agreement a case in mediation reached. */
+export type ReachAgreementInput = {
+  /** The agreement. */
+  agreement: AgreementInput;
+  /** The case, in mediation. */
+  caseId: Scalars['ID']['input'];
+};
+
+/** A follow-up visit made. */
+export type RecordFollowUpInput = {
+  /** The follow-up. */
+  followUpId: Scalars['ID']['input'];
+  /** What was found, 1 to 2000 characters (line breaks allowed). */
+  outcome: Scalars['String']['input'];
+};
+
+/** A session held. */
+export type RecordSessionInput = {
+  /** Who attended: parties to the case, each named once, at least one. */
+  attendeeIds: Array<Scalars['ID']['input']>;
+  /** The case, in mediation. */
+  caseId: Scalars['ID']['input'];
+  /** When it was held: within the past 365 days and not in the future. */
+  heldAt: Scalars['DateTime']['input'];
+  /** What happened, 1 to 4000 characters (line breaks allowed). */
+  record: Scalars['String']['input'];
+};
+
+/** A case a party refuses to mediate. */
+export type RefuseMediationInput = {
+  /** The case. */
+  caseId: Scalars['ID']['input'];
+};
+
 /** A resident as mediation knows them. */
 export type Resident = {
   __typename?: 'Resident';
   /** Stable identifier (owned by residents). */
   id: Scalars['ID']['output'];
-  /** Cases the resident is party to that the caller may see: the resident, the case's mediators and mediation staff; others get an empty list. */
-  mediationCases: Array<DisputeCase>;
+  /** Cases the resident is party to that the caller may see (the resident, the case's mediators and mediation staff; others get an empty page), newest first, a page at a time (first: 1 to 100, default 20). */
+  mediationCases: DisputeCaseConnection;
+};
+
+/** A resident as mediation knows them. */
+export type ResidentMediationCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** An accepted case whose mediation starts. */
+export type StartMediationInput = {
+  /** The case. */
+  id: Scalars['ID']['input'];
+};
+
+/** A case its applicant withdraws. */
+export type WithdrawCaseInput = {
+  /** The case. */
+  caseId: Scalars['ID']['input'];
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -542,26 +625,32 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AcceptCaseInput: AcceptCaseInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AddMediatorInput: AddMediatorInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Agreement: ResolverTypeWrapper<AgreementModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AgreementForm: AgreementForm;
   AgreementInput: AgreementInput;
+  AssignMediatorInput: AssignMediatorInput;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CaseCategory: CaseCategory;
   CaseParty: ResolverTypeWrapper<PartyModel>;
   CasePartyInput: CasePartyInput;
   CaseSource: CaseSource;
   CaseStatus: CaseStatus;
+  CloseCaseInput: CloseCaseInput;
   CountBy: ResolverTypeWrapper<CountBy>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeclineCaseInput: DeclineCaseInput;
   DisputeCase: ResolverTypeWrapper<DisputeCaseModel>;
   DisputeCaseConnection: ResolverTypeWrapper<CasePageModel>;
   DisputeCaseEdge: ResolverTypeWrapper<
     Omit<DisputeCaseEdge, 'node'> & { node: ResolversTypes['DisputeCase'] }
   >;
+  FailMediationInput: FailMediationInput;
   FileCaseInput: FileCaseInput;
   FollowUp: ResolverTypeWrapper<FollowUpModel>;
   MediationSession: ResolverTypeWrapper<SessionModel>;
@@ -569,7 +658,6 @@ export type ResolversTypes = {
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Mediator: ResolverTypeWrapper<MediatorModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   OverdueCase: ResolverTypeWrapper<OverdueCaseModel>;
   OverdueCaseConnection: ResolverTypeWrapper<OverdueCasePageModel>;
   OverdueCaseEdge: ResolverTypeWrapper<
@@ -578,25 +666,37 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartyRole: PartyRole;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReachAgreementInput: ReachAgreementInput;
+  RecordFollowUpInput: RecordFollowUpInput;
+  RecordSessionInput: RecordSessionInput;
+  RefuseMediationInput: RefuseMediationInput;
   Resident: ResolverTypeWrapper<{ id: string }>;
+  StartMediationInput: StartMediationInput;
+  WithdrawCaseInput: WithdrawCaseInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AcceptCaseInput: AcceptCaseInput;
+  ID: Scalars['ID']['output'];
   AddMediatorInput: AddMediatorInput;
   String: Scalars['String']['output'];
   Agreement: AgreementModel;
-  ID: Scalars['ID']['output'];
   AgreementInput: AgreementInput;
+  AssignMediatorInput: AssignMediatorInput;
+  Boolean: Scalars['Boolean']['output'];
   CaseParty: PartyModel;
   CasePartyInput: CasePartyInput;
+  CloseCaseInput: CloseCaseInput;
   CountBy: CountBy;
   Int: Scalars['Int']['output'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeclineCaseInput: DeclineCaseInput;
   DisputeCase: DisputeCaseModel;
   DisputeCaseConnection: CasePageModel;
   DisputeCaseEdge: Omit<DisputeCaseEdge, 'node'> & { node: ResolversParentTypes['DisputeCase'] };
+  FailMediationInput: FailMediationInput;
   FileCaseInput: FileCaseInput;
   FollowUp: FollowUpModel;
   MediationSession: SessionModel;
@@ -604,13 +704,18 @@ export type ResolversParentTypes = {
   Float: Scalars['Float']['output'];
   Mediator: MediatorModel;
   Mutation: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
   OverdueCase: OverdueCaseModel;
   OverdueCaseConnection: OverdueCasePageModel;
   OverdueCaseEdge: Omit<OverdueCaseEdge, 'node'> & { node: ResolversParentTypes['OverdueCase'] };
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  ReachAgreementInput: ReachAgreementInput;
+  RecordFollowUpInput: RecordFollowUpInput;
+  RecordSessionInput: RecordSessionInput;
+  RefuseMediationInput: RefuseMediationInput;
   Resident: { id: string };
+  StartMediationInput: StartMediationInput;
+  WithdrawCaseInput: WithdrawCaseInput;
 };
 
 export type AgreementResolvers<
@@ -638,6 +743,7 @@ export type CasePartyResolvers<
   ContextType = MediationContext,
   ParentType extends ResolversParentTypes['CaseParty'] = ResolversParentTypes['CaseParty'],
 > = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   refusedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   resident?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['PartyRole'], ParentType, ContextType>;
@@ -788,7 +894,7 @@ export type MutationResolvers<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationAcceptCaseArgs, 'id'>
+    RequireFields<MutationAcceptCaseArgs, 'input'>
   >;
   addMediator?: Resolver<
     ResolversTypes['Mediator'],
@@ -800,25 +906,25 @@ export type MutationResolvers<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationAssignMediatorArgs, 'caseId' | 'mediatorId'>
+    RequireFields<MutationAssignMediatorArgs, 'input'>
   >;
   closeCase?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationCloseCaseArgs, 'caseId'>
+    RequireFields<MutationCloseCaseArgs, 'input'>
   >;
   declineCase?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationDeclineCaseArgs, 'id' | 'reason'>
+    RequireFields<MutationDeclineCaseArgs, 'input'>
   >;
   failMediation?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationFailMediationArgs, 'caseId' | 'reason'>
+    RequireFields<MutationFailMediationArgs, 'input'>
   >;
   fileCase?: Resolver<
     ResolversTypes['DisputeCase'],
@@ -830,37 +936,37 @@ export type MutationResolvers<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationReachAgreementArgs, 'agreement' | 'caseId'>
+    RequireFields<MutationReachAgreementArgs, 'input'>
   >;
   recordFollowUp?: Resolver<
     ResolversTypes['FollowUp'],
     ParentType,
     ContextType,
-    RequireFields<MutationRecordFollowUpArgs, 'followUpId' | 'outcome'>
+    RequireFields<MutationRecordFollowUpArgs, 'input'>
   >;
   recordSession?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationRecordSessionArgs, 'attendeeIds' | 'caseId' | 'heldAt' | 'record'>
+    RequireFields<MutationRecordSessionArgs, 'input'>
   >;
   refuseMediation?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationRefuseMediationArgs, 'caseId'>
+    RequireFields<MutationRefuseMediationArgs, 'input'>
   >;
   startMediation?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationStartMediationArgs, 'id'>
+    RequireFields<MutationStartMediationArgs, 'input'>
   >;
   withdrawCase?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
     ContextType,
-    RequireFields<MutationWithdrawCaseArgs, 'caseId'>
+    RequireFields<MutationWithdrawCaseArgs, 'input'>
   >;
 };
 
@@ -948,7 +1054,12 @@ export type ResidentResolvers<
     ContextType
   >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  mediationCases?: Resolver<Array<ResolversTypes['DisputeCase']>, ParentType, ContextType>;
+  mediationCases?: Resolver<
+    ResolversTypes['DisputeCaseConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<ResidentMediationCasesArgs, 'first'>
+  >;
 };
 
 export type Resolvers<ContextType = MediationContext> = {
