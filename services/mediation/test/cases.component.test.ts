@@ -15,7 +15,8 @@ import {
   testKafka,
   type Received,
 } from '@liyuan/test-support/kafka';
-import { expectPageBoundsRefused, readAllPages, type Parent } from '@liyuan/test-support/pages';
+import { underEntity } from '@liyuan/test-support/entity-pages';
+import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
 import { callSubgraph, caller, startTestService, type GqlResult } from '@liyuan/test-support/stack';
 import { waitFor } from '@liyuan/test-support/wait';
 import { announceResidents } from '@liyuan/test-support/references';
@@ -954,14 +955,7 @@ describe('mediation: cases', () => {
   });
   describe("a resident's cases, nested under residents", () => {
     /** Resident `id`, as the gateway asks mediation for the fields it adds to a resident. */
-    const resident = (id: string): Parent => ({
-      select: (connection) =>
-        `_entities(representations: $r) { ... on Resident { id ${connection} } }`,
-      pick: (data) => (data as { _entities: unknown[] })._entities[0],
-      variables: {
-        r: { type: '[_Any!]!', value: [{ __typename: 'Resident', id }] },
-      },
-    });
+    const resident = (id: string) => ({ __typename: 'Resident', id });
     /** A case filed `day` days into 2019 between `parties`, with `mediator` assigned if given. */
     const storedCase = async (day: number, parties: string[], mediator?: string) => {
       const id = randomUUID();
@@ -1006,12 +1000,11 @@ describe('mediation: cases', () => {
       ];
       for (const [who, as, expected, reads] of callers) {
         const call = (q: string, v?: Record<string, unknown>) => callSubgraph(service, as, q, v);
-        const seen = await readAllPages<{ id: string }>(call, 'mediationCases', {
-          first: 2,
-          node: 'id',
-          parent: resident(x),
-          statements: reads,
-        });
+        const seen = await readAllPages<{ id: string }>(
+          underEntity(call, resident(x)),
+          'mediationCases',
+          { first: 2, node: 'id', statements: reads },
+        );
         expect({ who, seen: seen.map((c) => c.id) }).toEqual({ who, seen: expected });
         const counted = await call(
           `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { mediationCases { totalCount } } } }`,
@@ -1023,7 +1016,7 @@ describe('mediation: cases', () => {
           statements: 2 * reads,
         });
       }
-      await expectPageBoundsRefused(asStaff, 'mediationCases', '', resident(x));
+      await expectPageBoundsRefused(underEntity(asStaff, resident(x)), 'mediationCases');
     });
 
     it('when many residents’ cases are asked at once, then one statement reads every page and one more counts them, however many residents', async () => {
