@@ -64,6 +64,8 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       Loan: 'Loan',
       Interval: 'Interval',
       RepairOrderConnection: 'RepairOrderPage',
+      BookingConnection: 'BookingPage',
+      InspectionConnection: 'InspectionPage',
       BookConnection: 'BookPage',
       LoanConnection: 'LoanPage',
       Resident: REFERENCE,
@@ -75,6 +77,7 @@ const SUBGRAPHS: Record<string, Subgraph> = {
       BookingStatus: 'BookingStatus',
       EquipmentStatus: 'EquipmentStatus',
       RepairOrderStatus: 'RepairOrderStatus',
+      RepairOrderSource: 'RepairOrderSource',
     },
   },
   'shared-spaces': {
