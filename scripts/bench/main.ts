@@ -56,15 +56,15 @@ const RESIDENT_REGISTRY = `query ResidentRegistry($id: ID!) {
     name age phone(purpose: "service desk") status tags
     household { address members { name relationshipToHead } }
     grid { name }
-    serviceRequests { type status }
+    serviceRequests { edges { node { type status } } }
   }
 }`;
 const GRID_LIST = `query GridList($gridId: ID!) {
   residents(first: 50, filter: { gridId: $gridId }) {
     edges { node {
       id name
-      bookings { startsAt status }
-      loans { dueOn }
+      bookings { edges { node { startsAt status } } }
+      loans { edges { node { dueOn } } }
       partyMembership { points }
       volunteerProfile { points approvedHours }
       mediationCases { edges { node { category status } } }

@@ -73,7 +73,7 @@ const equipment = (w: World) =>
 
 const reportFault = (w: World, equipmentId: string) =>
   w.id(
-    `mutation($e: ID!) { reportEquipmentFault(equipmentId: $e, description: "The pedal is loose") { id } }`,
+    `mutation($e: ID!) { reportEquipmentFault(input: { equipmentId: $e, description: "The pedal is loose" }) { id } }`,
     { e: equipmentId },
   );
 
@@ -84,7 +84,7 @@ const addBook = (w: World, title = unique('Dunhuang Murals')) =>
 
 const lend = async (w: World, residentId: string) =>
   w.id(
-    `mutation($b: ID!, $r: ID!, $d: Date) { lendBook(bookId: $b, residentId: $r, dueOn: $d) { id } }`,
+    `mutation($b: ID!, $r: ID!, $d: Date) { lendBook(input: { bookId: $b, residentId: $r, dueOn: $d }) { id } }`,
     {
       b: await addBook(w),
       r: residentId,
@@ -306,7 +306,7 @@ export const CALLS: Record<string, CallSpec> = {
     setup: async () => ({ args: {}, shows: 'authz_tag' }),
   },
   'Query.visitsDue': {
-    select: '{ household { id } }',
+    select: '{ edges { node { id household { id } } } }',
     setup: async (w) => {
       const household = await w.household(w.base.buildingA);
       const r = await w.registerResident(household, { tags: ['elderly_living_alone'] });
@@ -320,13 +320,13 @@ export const CALLS: Record<string, CallSpec> = {
       });
       return {
         owner: { residentId: r, gridId: w.base.gridA },
-        args: { gridId: w.base.gridA },
+        args: { first: 100, gridId: w.base.gridA },
         shows: household,
       };
     },
   },
   'Query.scheduledVisits': {
-    select: '{ id household { id } }',
+    select: '{ edges { node { id household { id } } } }',
     setup: async (w) => {
       const household = await w.household(w.base.buildingA);
       const r = await w.registerResident(household);
@@ -340,7 +340,7 @@ export const CALLS: Record<string, CallSpec> = {
       });
       return {
         owner: { residentId: r, gridId: w.base.gridA },
-        args: { gridId: w.base.gridA },
+        args: { first: 100, gridId: w.base.gridA },
         shows: household,
       };
     },
@@ -381,7 +381,7 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Household.visits': {
     via: 'household',
-    select: '{ id visits { id } }',
+    select: '{ id visits(first: 100) { edges { node { id } } } }',
     setup: async (w) => {
       const household = await w.household(w.base.buildingA);
       const r = await w.registerResident(household);
@@ -404,7 +404,7 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Resident.serviceRequests': {
     via: 'resident',
-    select: '{ id serviceRequests { id } }',
+    select: '{ id serviceRequests(first: 100) { edges { node { id } } } }',
     setup: async (w) => {
       const r = await w.resident();
       const id = await fileRequest(w, r.id);
@@ -435,7 +435,7 @@ export const CALLS: Record<string, CallSpec> = {
       const r = await w.resident();
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { id: r.id, input: { name: unique('Renamed'), phone: '13800001111' } },
+        args: { input: { id: r.id, name: unique('Renamed'), phone: '13800001111' } },
       };
     },
   },
@@ -469,7 +469,7 @@ export const CALLS: Record<string, CallSpec> = {
       const r = await w.resident();
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { residentId: r.id, tag: 'authz_tag' },
+        args: { input: { residentId: r.id, tag: 'authz_tag' } },
       };
     },
   },
@@ -478,7 +478,7 @@ export const CALLS: Record<string, CallSpec> = {
       const r = await w.resident({ tags: ['authz_tag'] });
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { residentId: r.id, tag: 'authz_tag' },
+        args: { input: { residentId: r.id, tag: 'authz_tag' } },
       };
     },
   },
@@ -513,17 +513,20 @@ export const CALLS: Record<string, CallSpec> = {
     setup: async (w) => {
       const r = await w.resident();
       const id = await fileRequest(w, r.id);
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: { id, note: 'On it' } };
+      return {
+        owner: { residentId: r.id, gridId: r.gridId },
+        args: { input: { id, note: 'On it' } },
+      };
     },
   },
   'Mutation.resolveServiceRequest': {
     setup: async (w) => {
       const r = await w.resident();
       const id = await fileRequest(w, r.id);
-      await w.ok(`mutation($id: ID!) { startServiceRequest(id: $id) { id } }`, { id });
+      await w.ok(`mutation($id: ID!) { startServiceRequest(input: { id: $id }) { id } }`, { id });
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { id, resolution: 'The light was replaced' },
+        args: { input: { id, resolution: 'The light was replaced' } },
       };
     },
   },
@@ -531,7 +534,10 @@ export const CALLS: Record<string, CallSpec> = {
     setup: async (w) => {
       const r = await w.resident();
       const id = await fileRequest(w, r.id);
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: { id, reason: 'Duplicate' } };
+      return {
+        owner: { residentId: r.id, gridId: r.gridId },
+        args: { input: { id, reason: 'Duplicate' } },
+      };
     },
   },
 
@@ -553,14 +559,14 @@ export const CALLS: Record<string, CallSpec> = {
     },
   },
   'Query.facilityBookings': {
-    select: '{ id }',
+    select: '{ edges { node { id } } }',
     setup: async (w) => {
       const r = await w.sharedResident();
       const period = w.slot(w.base.venue);
       const id = await book(w, w.base.venue, r.id, period);
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { facilityId: w.base.venue, from: period.startsAt, to: period.endsAt },
+        args: { first: 100, facilityId: w.base.venue, from: period.startsAt, to: period.endsAt },
         shows: id,
       };
     },
@@ -592,7 +598,7 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Resident.bookings': {
     via: 'resident',
-    select: '{ id bookings { id } }',
+    select: '{ id bookings(first: 100) { edges { node { id } } } }',
     setup: async (w) => {
       const r = await w.sharedResident();
       const id = await book(w, w.base.venue, r.id);
@@ -601,7 +607,7 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Resident.loans': {
     via: 'resident',
-    select: '{ id loans { id } }',
+    select: '{ id loans(first: 100) { edges { node { id } } } }',
     setup: async (w) => {
       const r = await w.sharedResident();
       const id = await lend(w, r.id);
@@ -625,7 +631,7 @@ export const CALLS: Record<string, CallSpec> = {
     }),
   },
   'Mutation.setFacilityStatus': {
-    setup: async (w) => ({ args: { id: await w.facility(), status: 'MAINTENANCE' } }),
+    setup: async (w) => ({ args: { input: { id: await w.facility(), status: 'MAINTENANCE' } } }),
   },
   'Mutation.bookFacility': {
     setup: async (w) => {
@@ -653,7 +659,7 @@ export const CALLS: Record<string, CallSpec> = {
     setup: async (w) => {
       const r = await w.sharedResident();
       const id = await book(w, w.base.venue, r.id);
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: { id } };
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: { input: { id } } };
     },
   },
   'Mutation.checkInBooking': {
@@ -662,7 +668,7 @@ export const CALLS: Record<string, CallSpec> = {
       const facility = await w.facility('00:00', '23:59');
       // Check-in opens half an hour before the start.
       const id = await book(w, facility, r.id, nearNow(10 * MINUTE, 30));
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: { id } };
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: { input: { id } } };
     },
   },
   'Mutation.markNoShow': {
@@ -675,7 +681,7 @@ export const CALLS: Record<string, CallSpec> = {
       await waitFor('the booking to start', () =>
         Date.now() > Date.parse(period.startsAt) + 500 ? true : undefined,
       );
-      return { owner: { residentId: r.id, gridId: r.gridId }, args: { id } };
+      return { owner: { residentId: r.id, gridId: r.gridId }, args: { input: { id } } };
     },
   },
   'Mutation.addEquipment': {
@@ -685,17 +691,19 @@ export const CALLS: Record<string, CallSpec> = {
   },
   'Mutation.recordInspection': {
     setup: async (w) => ({
-      args: { equipmentId: await equipment(w), passed: true, notes: 'Bolts tightened' },
+      args: { input: { equipmentId: await equipment(w), passed: true, notes: 'Bolts tightened' } },
     }),
   },
   'Mutation.reportEquipmentFault': {
     setup: async (w) => ({
-      args: { equipmentId: await equipment(w), description: 'Squeaks and wobbles' },
+      args: { input: { equipmentId: await equipment(w), description: 'Squeaks and wobbles' } },
     }),
   },
   'Mutation.completeRepair': {
     setup: async (w) => ({
-      args: { id: await reportFault(w, await equipment(w)), resolution: 'Bearing replaced' },
+      args: {
+        input: { id: await reportFault(w, await equipment(w)), resolution: 'Bearing replaced' },
+      },
     }),
   },
   'Mutation.addBook': {
@@ -715,7 +723,7 @@ export const CALLS: Record<string, CallSpec> = {
       const r = await w.sharedResident();
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { bookId: await addBook(w), residentId: r.id, dueOn: dayFromToday(21) },
+        args: { input: { bookId: await addBook(w), residentId: r.id, dueOn: dayFromToday(21) } },
       };
     },
   },
@@ -724,7 +732,7 @@ export const CALLS: Record<string, CallSpec> = {
       const r = await w.sharedResident();
       return {
         owner: { residentId: r.id, gridId: r.gridId },
-        args: { loanId: await lend(w, r.id) },
+        args: { input: { loanId: await lend(w, r.id) } },
       };
     },
   },

@@ -116,14 +116,17 @@ describe('a dispute from the service hall to a follow-up visit', () => {
       (
         (
           await gw.query(
-            `query($g: ID!) { scheduledVisits(gridId: $g) { reason referenceId household { id } dueOn } }`,
+            `query($g: ID!) { scheduledVisits(gridId: $g, first: 100) {
+              edges { node { reason referenceId household { id } dueOn } } } }`,
             { g: gridId },
             member,
           )
         ).data as {
-          scheduledVisits: { reason: string; household: { id: string }; dueOn: string }[];
+          scheduledVisits: {
+            edges: { node: { reason: string; household: { id: string }; dueOn: string } }[];
+          };
         }
-      ).scheduledVisits;
+      ).scheduledVisits.edges.map((e) => e.node);
     await waitFor('the follow-up visit scheduled', async () =>
       (await scheduled()).length ? true : undefined,
     );

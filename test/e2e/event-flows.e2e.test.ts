@@ -86,7 +86,7 @@ describe('the event flows between the five subgraphs', () => {
     await sys.redeliver(registered, ['volunteers']);
 
     await asStaff(
-      `mutation($id: ID!) { updateResident(id: $id, input: { name: "Wen Shuyun" }) { id } }`,
+      `mutation($id: ID!) { updateResident(input: { id: $id, name: "Wen Shuyun" }) { id } }`,
       {
         id: r.id,
       },
@@ -162,12 +162,14 @@ describe('the event flows between the five subgraphs', () => {
     const member = await sys.gw.token(['grid_member'], { gridIds: [r.gridId] });
     const visits = async () =>
       (
-        await q<{ scheduledVisits: { reason: string; household: { id: string } }[] }>(
-          `query($g: ID!) { scheduledVisits(gridId: $g) { reason household { id } } }`,
+        await q<{
+          scheduledVisits: { edges: { node: { reason: string; household: { id: string } } }[] };
+        }>(
+          `query($g: ID!) { scheduledVisits(gridId: $g, first: 100) { edges { node { reason household { id } } } } }`,
           { g: r.gridId },
           member,
         )
-      ).scheduledVisits;
+      ).scheduledVisits.edges.map((e) => e.node);
     await waitFor('the follow-up visit scheduled', async () =>
       (await visits()).length ? true : undefined,
     );
@@ -228,7 +230,7 @@ describe('the event flows between the five subgraphs', () => {
       )
     ).addEquipment.id;
     await asStaff(
-      `mutation($e: ID!) { reportEquipmentFault(equipmentId: $e, description: "The seat rail is cracked") { id } }`,
+      `mutation($e: ID!) { reportEquipmentFault(input: { equipmentId: $e, description: "The seat rail is cracked" }) { id } }`,
       { e: equipment },
     );
     const repairs = async () =>
@@ -300,11 +302,14 @@ describe('the event flows between the five subgraphs', () => {
       ).activity;
     const bookingsOfRoom = async () =>
       (
-        await asStaff<{ facilityBookings: { status: string; organiserId: string | null }[] }>(
-          `query($f: ID!, $a: DateTime!, $b: DateTime!) { facilityBookings(facilityId: $f, from: $a, to: $b) { status organiserId } }`,
+        await asStaff<{
+          facilityBookings: { edges: { node: { status: string; organiserId: string | null } }[] };
+        }>(
+          `query($f: ID!, $a: DateTime!, $b: DateTime!) { facilityBookings(facilityId: $f, from: $a, to: $b, first: 100) {
+            edges { node { status organiserId } } } }`,
           { f: room, a: inDaysAt(3, 0), b: inDaysAt(4, 0) },
         )
-      ).facilityBookings;
+      ).facilityBookings.edges.map((e) => e.node);
 
     const lunch = await schedule('Elderly lunch');
     await waitFor('the venue confirmed', async () =>
@@ -418,10 +423,10 @@ describe('the event flows between the five subgraphs', () => {
         manager,
       )
     ).addBook.id;
-    await asStaff(`mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`, {
-      b: book,
-      r: r.id,
-    });
+    await asStaff(
+      `mutation($b: ID!, $r: ID!) { lendBook(input: { bookId: $b, residentId: $r }) { id } }`,
+      { b: book, r: r.id },
+    );
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
         `mutation { createPartyBranch(input: { name: "Courtyard 7 Branch", courtyard: true }) { id } }`,
@@ -464,21 +469,22 @@ describe('the event flows between the five subgraphs', () => {
         await asStaff<{
           resident: {
             status: string;
-            bookings: { status: string }[];
-            loans: { flaggedAt: string | null }[];
+            bookings: { edges: { node: { status: string } }[] };
+            loans: { edges: { node: { flaggedAt: string | null } }[] };
             partyMembership: { status: string };
             volunteerProfile: { status: string; upcomingShifts: { edges: unknown[] } };
             mediationCases: { edges: { node: { partyMovedOutAt: string | null } }[] };
           };
         }>(
-          `query($id: ID!) { resident(id: $id) { status bookings { status } loans { flaggedAt } partyMembership { status }
+          `query($id: ID!) { resident(id: $id) { status bookings { edges { node { status } } }
+            loans { edges { node { flaggedAt } } } partyMembership { status }
             volunteerProfile { status upcomingShifts { edges { node { id } } } } mediationCases { edges { node { partyMovedOutAt } } } } }`,
           { id: r.id },
         )
       ).resident;
     const settled = (w: Awaited<ReturnType<typeof whole>>) =>
-      w.bookings.every((b) => b.status === 'CANCELLED') &&
-      w.loans.every((l) => l.flaggedAt !== null) &&
+      w.bookings.edges.every((b) => b.node.status === 'CANCELLED') &&
+      w.loans.edges.every((l) => l.node.flaggedAt !== null) &&
       w.partyMembership.status === 'TRANSFERRED' &&
       w.volunteerProfile.status === 'INACTIVE' &&
       w.mediationCases.edges.every((e) => e.node.partyMovedOutAt !== null);
@@ -490,8 +496,8 @@ describe('the event flows between the five subgraphs', () => {
     const after = await whole();
     expect(after).toEqual({
       status: 'MOVED_OUT',
-      bookings: [{ status: 'CANCELLED' }],
-      loans: [{ flaggedAt: expect.any(String) }],
+      bookings: { edges: [{ node: { status: 'CANCELLED' } }] },
+      loans: { edges: [{ node: { flaggedAt: expect.any(String) } }] },
       partyMembership: { status: 'TRANSFERRED' },
       volunteerProfile: { status: 'INACTIVE', upcomingShifts: { edges: [] } },
       mediationCases: { edges: [{ node: { partyMovedOutAt: expect.any(String) } }] },

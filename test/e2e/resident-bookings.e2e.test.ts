@@ -75,7 +75,7 @@ describe('a resident and their bookings through the gateway', () => {
     );
 
     const query = `query($id: ID!) { resident(id: $id) { id name household { address }
-      bookings { id status startsAt facility { name } } } }`;
+      bookings { edges { node { id status startsAt facility { name } } } } } }`;
     const res = await gw.query(query, { id: resident.id }, mine);
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({
@@ -83,14 +83,18 @@ describe('a resident and their bookings through the gateway', () => {
         id: resident.id,
         name: 'Wen Shuyi',
         household: { address: expect.stringContaining('Unit 1') },
-        bookings: [
-          {
-            id: booking.id,
-            status: 'CONFIRMED',
-            startsAt: tomorrowAt(15),
-            facility: { name: 'Chess and Card Room' },
-          },
-        ],
+        bookings: {
+          edges: [
+            {
+              node: {
+                id: booking.id,
+                status: 'CONFIRMED',
+                startsAt: tomorrowAt(15),
+                facility: { name: 'Chess and Card Room' },
+              },
+            },
+          ],
+        },
       },
     });
 

@@ -20,7 +20,7 @@ const newTraceparent = () =>
 const WHOLE_RESIDENT = `query($id: ID!) { resident(id: $id) {
   name idCardNumber(purpose: "whole-resident check") phone(purpose: "whole-resident check") birthDate
   household { address } grid { name }
-  bookings { status } loans { book { title } }
+  bookings { edges { node { status } } } loans { edges { node { book { title } } } }
   partyMembership { status } activitiesAttended { edges { node { title } } }
   volunteerProfile { approvedHours points teams { name } }
   mediationCases { edges { node { summary } } }
@@ -33,8 +33,8 @@ interface Whole {
   birthDate: string | null;
   household: { address: string };
   grid: { name: string };
-  bookings: { status: string }[] | null;
-  loans: { book: { title: string } }[] | null;
+  bookings: { edges: { node: { status: string } }[] } | null;
+  loans: { edges: { node: { book: { title: string } } }[] } | null;
   partyMembership: { status: string } | null;
   activitiesAttended: { edges: { node: { title: string } }[] } | null;
   volunteerProfile: { approvedHours: number; points: number; teams: { name: string }[] } | null;
@@ -105,10 +105,10 @@ describe('the whole system seen by its users', () => {
         manager,
       )
     ).addBook.id;
-    await asStaff(`mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`, {
-      b: book,
-      r: r.id,
-    });
+    await asStaff(
+      `mutation($b: ID!, $r: ID!) { lendBook(input: { bookId: $b, residentId: $r }) { id } }`,
+      { b: book, r: r.id },
+    );
     // Shared spaces: a party member who attended and staffed an activity.
     const branch = (
       await q<{ createPartyBranch: { id: string } }>(
@@ -229,8 +229,8 @@ describe('the whole system seen by its users', () => {
 
   it('when each role asks for the whole resident, then each sees exactly what its role allows', async () => {
     const full = {
-      bookings: [{ status: 'CONFIRMED' }],
-      loans: [{ book: { title: 'The Silk Road' } }],
+      bookings: { edges: [{ node: { status: 'CONFIRMED' } }] },
+      loans: { edges: [{ node: { book: { title: 'The Silk Road' } } }] },
       party: { status: 'ACTIVE' },
       attended: { edges: [{ node: { title: 'Parent-child reading hour' } }] },
       volunteer: { approvedHours: 2, points: 20, teams: [{ name: "Mom's Team" }] },
@@ -463,7 +463,7 @@ describe('the whole system seen by its users', () => {
     }
     const page = (n: number) => `query($g: ID!) { residents(first: ${n}, filter: { gridId: $g }) {
       edges { node { id name
-        bookings { id } loans { id }
+        bookings { edges { node { id } } } loans { edges { node { id } } }
         partyMembership { status } activitiesAttended { edges { node { id } } }
         volunteerProfile { points approvedHours teams { name } }
         mediationCases { edges { node { id } } } } } } }`;
@@ -610,12 +610,14 @@ describe('the whole system seen by its users', () => {
     // The resident app does not pass its own id: `me` finds the record, the other subgraphs'
     // fields on it come through the federation.
     const home = await sys.gw.query<{
-      me: { resident: { name: string; bookings: unknown[]; volunteerProfile: unknown } };
+      me: {
+        resident: { name: string; bookings: { edges: unknown[] }; volunteerProfile: unknown };
+      };
       upcomingActivities: { edges: unknown[] };
     }>(operation('ResidentHome'), {}, self);
     expect(home.errors).toBeUndefined();
     expect(home.data!.me.resident.name).toBe('Han Yuzhen');
-    expect(home.data!.me.resident.bookings).toHaveLength(1);
+    expect(home.data!.me.resident.bookings.edges).toHaveLength(1);
     expect(home.data!.me.resident.volunteerProfile).not.toBeNull();
   });
 });

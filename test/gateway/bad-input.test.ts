@@ -216,10 +216,21 @@ describe('bad input through the gateway', () => {
       await gql('invalid id', `query($id: ID!) { facility(id: $id) { id } }`, { id }, staff);
       await gql(
         'invalid id',
-        `mutation($id: ID!) { cancelBooking(id: $id) { id } }`,
-        { id },
+        `mutation($input: CancelBookingInput!) { cancelBooking(input: $input) { id } }`,
+        { input: { id } },
         staff,
       );
+    }
+    // An invalid field of a mutation's input object is named by its path in the input.
+    for (const [mutation, input, field] of [
+      ['cancelBooking', '{ id: "abc" }', 'input.id'],
+      ['tagResident', '{ residentId: "abc", tag: "disabled" }', 'input.residentId'],
+    ]) {
+      const res = await sys.gw.query(`mutation { ${mutation}(input: ${input}) { id } }`, {}, staff);
+      expect({ mutation, error: res.errors?.[0]?.extensions }).toEqual({
+        mutation,
+        error: expect.objectContaining({ code: 'BAD_USER_INPUT', field }),
+      });
     }
     const wrong = [
       { n: 5 },

@@ -75,9 +75,9 @@ describe('gateway resilience', () => {
     await Promise.all([residents.stop(), facilities.stop()]);
   });
 
-  const WHOLE = `query($id: ID!) { resident(id: $id) { name bookings { id } } }`;
+  const WHOLE = `query($id: ID!) { resident(id: $id) { name bookings { edges { node { id } } } } }`;
   const whole = () =>
-    gw.query<{ resident: { name: string; bookings: unknown[] | null } }>(
+    gw.query<{ resident: { name: string; bookings: { edges: unknown[] } | null } }>(
       WHOLE,
       { id: residentId },
       staff,
@@ -106,7 +106,9 @@ describe('gateway resilience', () => {
     );
     expect(untouched.errors).toBeUndefined();
     await healthy();
-    expect((await whole()).data).toEqual({ resident: { name: 'Wen Shuyi', bookings: [] } });
+    expect((await whole()).data).toEqual({
+      resident: { name: 'Wen Shuyi', bookings: { edges: [] } },
+    });
   });
 
   it('when a subgraph is not running at all, then its fields are null with an error naming it and the rest arrives', async () => {
@@ -201,7 +203,7 @@ describe('gateway resilience', () => {
       );
       const still = await ask();
       expect(still.errors).toBeUndefined();
-      expect(still.data).toEqual({ resident: { name: 'Wen Shuyi', bookings: [] } });
+      expect(still.data).toEqual({ resident: { name: 'Wen Shuyi', bookings: { edges: [] } } });
     } finally {
       await reloading.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -101,7 +101,7 @@ describe('independent rollout under load', () => {
     };
   };
   const RESIDENTS_ONLY = `query($id: ID!) { resident(id: $id) { name age } grids { id } }`;
-  const WITH_BOOKINGS = `query($id: ID!) { resident(id: $id) { name bookings { id } } }`;
+  const WITH_BOOKINGS = `query($id: ID!) { resident(id: $id) { name bookings { edges { node { id } } } } }`;
 
   it('when a compatible supergraph replaces the served one under load, then not one request fails', async () => {
     const steady = load(WITH_BOOKINGS);

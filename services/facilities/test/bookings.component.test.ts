@@ -126,7 +126,7 @@ describe('facilities: bookings', () => {
       const facilityId = await addFacility();
       if ((opts as { close?: boolean }).close) {
         await asManager(
-          `mutation($id: ID!) { setFacilityStatus(id: $id, status: CLOSED) { status } }`,
+          `mutation($id: ID!) { setFacilityStatus(input: { id: $id, status: CLOSED }) { status } }`,
           { id: facilityId },
         );
       }
@@ -183,7 +183,7 @@ describe('facilities: bookings', () => {
     ).data as {
       bookFacility: { id: string };
     };
-    const cancel = `mutation($id: ID!) { cancelBooking(id: $id) { status reason } }`;
+    const cancel = `mutation($id: ID!) { cancelBooking(input: { id: $id }) { status reason } }`;
     const other = await callSubgraph(service, resident(), cancel, { id: booking.bookFacility.id });
     expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await callSubgraph(service, me, cancel, { id: booking.bookFacility.id })).data).toEqual(
@@ -196,7 +196,7 @@ describe('facilities: bookings', () => {
         ?.extensions,
     ).toEqual({
       code: 'CONFLICT',
-      field: 'id',
+      field: 'input.id',
     });
     const again = await callSubgraph(service, resident(), BOOK, {
       input: { facilityId, ...period, attendees: 2, purpose: 'Tea' },
@@ -304,7 +304,7 @@ describe('facilities: bookings', () => {
       addBook: { id: string };
     };
     const loan = await asManager(
-      `mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`,
+      `mutation($b: ID!, $r: ID!) { lendBook(input: { bookId: $b, residentId: $r }) { id } }`,
       {
         b: book.addBook.id,
         r: residentId,
@@ -312,13 +312,16 @@ describe('facilities: bookings', () => {
     );
     expect(loan.errors).toBeUndefined();
     const secondLoan = await asManager(
-      `mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`,
+      `mutation($b: ID!, $r: ID!) { lendBook(input: { bookId: $b, residentId: $r }) { id } }`,
       {
         b: book.addBook.id,
         r: otherReader,
       },
     );
-    expect(secondLoan.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'bookId' });
+    expect(secondLoan.errors?.[0]?.extensions).toEqual({
+      code: 'CONFLICT',
+      field: 'input.bookId',
+    });
 
     const moved = envelopeFor(ResidentMovedOut, residentId, {
       residentId,
@@ -328,13 +331,16 @@ describe('facilities: bookings', () => {
     });
     await publishEnvelope(producer, RESIDENTS_TOPICS.resident, moved);
     await publishEnvelope(producer, RESIDENTS_TOPICS.resident, moved);
-    const view = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { bookings { id status reason } loans { flaggedAt } } } }`;
+    const view = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident {
+      bookings { edges { node { id status reason } } } loans { edges { node { flaggedAt } } } } } }`;
     await waitFor('the booking cancelled', async () => {
       const res = await callSubgraph(service, me, view, {
         r: [{ __typename: 'Resident', id: residentId }],
       });
-      const r = (res.data as { _entities: { bookings: { status: string }[] }[] })._entities[0]!;
-      return r.bookings[0]?.status === 'CANCELLED' ? true : undefined;
+      const r = (
+        res.data as { _entities: { bookings: { edges: { node: { status: string } }[] } }[] }
+      )._entities[0]!;
+      return r.bookings.edges[0]?.node.status === 'CANCELLED' ? true : undefined;
     });
     const res = await callSubgraph(service, me, view, {
       r: [{ __typename: 'Resident', id: residentId }],
@@ -342,10 +348,18 @@ describe('facilities: bookings', () => {
     expect(res.data).toEqual({
       _entities: [
         {
-          bookings: [
-            { id: booking.bookFacility.id, status: 'CANCELLED', reason: 'resident_moved_out' },
-          ],
-          loans: [{ flaggedAt: expect.any(String) }],
+          bookings: {
+            edges: [
+              {
+                node: {
+                  id: booking.bookFacility.id,
+                  status: 'CANCELLED',
+                  reason: 'resident_moved_out',
+                },
+              },
+            ],
+          },
+          loans: { edges: [{ node: { flaggedAt: expect.any(String) } }] },
         },
       ],
     });
@@ -435,13 +449,16 @@ describe('facilities: bookings', () => {
         ).data as { addBook: { id: string } }
       ).addBook.id;
       const lend = (residentId: string) =>
-        asManager(`mutation($b: ID!, $r: ID!) { lendBook(bookId: $b, residentId: $r) { id } }`, {
-          b: bookId,
-          r: residentId,
-        });
+        asManager(
+          `mutation($b: ID!, $r: ID!) { lendBook(input: { bookId: $b, residentId: $r }) { id } }`,
+          {
+            b: bookId,
+            r: residentId,
+          },
+        );
       expect((await lend(randomUUID())).errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'residentId',
+        field: 'input.residentId',
       });
       expect((await lend(known!)).errors).toBeUndefined();
 
@@ -471,7 +488,7 @@ describe('facilities: bookings', () => {
       });
       expect((await lend(leaving!)).errors?.[0]?.extensions).toEqual({
         code: 'CONFLICT',
-        field: 'residentId',
+        field: 'input.residentId',
       });
       expect(await count(facilityId)).toBe(2);
       expect(
@@ -521,10 +538,13 @@ describe('facilities: bookings', () => {
         new Date(Date.now() + 100 * 86_400_000).toISOString().slice(0, 10),
       ]) {
         const loan = await asManager(
-          `mutation($b: ID!, $r: ID!, $d: Date) { lendBook(bookId: $b, residentId: $r, dueOn: $d) { id } }`,
+          `mutation($b: ID!, $r: ID!, $d: Date) { lendBook(input: { bookId: $b, residentId: $r, dueOn: $d }) { id } }`,
           { b: bookId, r: reader, d: dueOn },
         );
-        expect(loan.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'dueOn' });
+        expect(loan.errors?.[0]?.extensions).toEqual({
+          code: 'BAD_USER_INPUT',
+          field: 'input.dueOn',
+        });
       }
     });
 
@@ -589,20 +609,23 @@ describe('facilities: bookings', () => {
       const fault = await callSubgraph(
         service,
         resident(),
-        `mutation($e: ID!, $d: String!) { reportEquipmentFault(equipmentId: $e, description: $d) { id } }`,
+        `mutation($e: ID!, $d: String!) { reportEquipmentFault(input: { equipmentId: $e, description: $d }) { id } }`,
         { e: equipment, d: 'Squeaks\u0007' },
       );
       expect(fault.errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'description',
+        field: 'input.description',
       });
       // Free text keeps its line breaks.
       const notes = await asManager(
-        `mutation($e: ID!, $n: String!) { recordInspection(equipmentId: $e, passed: true, notes: $n) { inspections { notes } } }`,
+        `mutation($e: ID!, $n: String!) { recordInspection(input: { equipmentId: $e, passed: true, notes: $n }) {
+          inspections { edges { node { notes } } } } }`,
         { e: equipment, n: 'Bolts tight.\nPaint fresh.' },
       );
       expect(notes.data).toEqual({
-        recordInspection: { inspections: [{ notes: 'Bolts tight.\nPaint fresh.' }] },
+        recordInspection: {
+          inspections: { edges: [{ node: { notes: 'Bolts tight.\nPaint fresh.' } }] },
+        },
       });
       expect(
         (

@@ -44,12 +44,12 @@ describe('demo data', () => {
           const res = await callSubgraph(
             service,
             caller(['staff']),
-            `query($g: ID!) { visitsDue(gridId: $g) { cadenceDays } }`,
+            `query($g: ID!) { visitsDue(gridId: $g) { totalCount } }`,
             {
               g: g.id,
             },
           );
-          return (res.data as { visitsDue: unknown[] }).visitsDue.length;
+          return (res.data as { visitsDue: { totalCount: number } }).visitsDue.totalCount;
         }),
       );
       expect(due.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);

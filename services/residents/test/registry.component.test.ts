@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signCaller, type Caller, type RunningService } from '@liyuan/kit';
+import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
 import { callSubgraph, caller, postGraphQL, startTestResidents } from '@liyuan/test-support/stack';
 import {
   REGISTER_RESIDENT,
@@ -173,7 +174,7 @@ describe('residents subgraph', () => {
         ],
         [
           'a new name',
-          `mutation($id: ID!, $n: String!) { updateResident(id: $id, input: { name: $n }) { id } }`,
+          `mutation($id: ID!, $n: String!) { updateResident(input: { id: $id, name: $n }) { id } }`,
           { id: r.id, n: 'Wen\u001bShu' },
           'input.name',
         ],
@@ -197,9 +198,9 @@ describe('residents subgraph', () => {
         ],
         [
           'a tag code',
-          `mutation($id: ID!, $t: String!) { tagResident(residentId: $id, tag: $t) { id } }`,
+          `mutation($id: ID!, $t: String!) { tagResident(input: { residentId: $id, tag: $t }) { id } }`,
           { id: r.id, t: 'disabled\u0000' },
-          'tag',
+          'input.tag',
         ],
         [
           'a name search',
@@ -271,26 +272,26 @@ describe('residents subgraph', () => {
            idCardNumber: "x", residencyType: REGISTERED, relationshipToHead: OTHER }) { id } }`,
         `mutation { registerResident(input: { householdId: "x", name: "A\\u0000", gender: MALE, birthDate: "9999-12-31",
            idCardNumber: "", residencyType: REGISTERED, relationshipToHead: OTHER }) { id } }`,
-        `mutation { updateResident(id: "x", input: {}) { id } }`,
+        `mutation { updateResident(input: { id: "x" }) { id } }`,
         `mutation { moveOutResident(input: { residentId: "x", movedOutOn: "0001-01-01" }) { id } }`,
         `mutation { assignGridMember(input: { gridId: "x", userId: "", name: "" }) { id } }`,
         `mutation { configureKeyGroupTag(input: { code: "BAD", name: "" }) { code } }`,
-        `mutation { tagResident(residentId: "x", tag: "BAD") { id } }`,
-        `mutation { untagResident(residentId: "x", tag: "BAD") { id } }`,
+        `mutation { tagResident(input: { residentId: "x", tag: "BAD" }) { id } }`,
+        `mutation { untagResident(input: { residentId: "x", tag: "BAD" }) { id } }`,
         `mutation { recordVisit(input: { householdId: "x", visitedAt: "0001-01-01T00:00:00Z", notes: "\\u0000" }) { id } }`,
         `mutation { fileServiceRequest(input: { type: OTHER, description: "" }) { id } }`,
-        `mutation { startServiceRequest(id: "x", note: "\\u0000") { id } }`,
-        `mutation { resolveServiceRequest(id: "x", resolution: "") { id } }`,
-        `mutation { rejectServiceRequest(id: "x", reason: "") { id } }`,
+        `mutation { startServiceRequest(input: { id: "x", note: "\\u0000" }) { id } }`,
+        `mutation { resolveServiceRequest(input: { id: "x", resolution: "" }) { id } }`,
+        `mutation { rejectServiceRequest(input: { id: "x", reason: "" }) { id } }`,
         `query { resident(id: "x") { id } }`,
         `query { residents(first: 0, after: "forged", filter: { name: "" }) { totalCount } }`,
         `query { household(id: "x") { id } }`,
         `query { building(id: "x") { id } }`,
         `query { buildings(gridId: "x") { id } }`,
-        `query { visitsDue(gridId: "x") { dueAt } }`,
-        `query { scheduledVisits(gridId: "x") { id } }`,
+        `query { visitsDue(first: 0, after: "forged", gridId: "x") { totalCount } }`,
+        `query { scheduledVisits(first: 0, after: "forged", gridId: "x") { totalCount } }`,
         `query { serviceRequest(id: "x") { id } }`,
-        `query { serviceRequests(first: 0, after: "forged") { edges { cursor } } }`,
+        `query { serviceRequests(first: 0, after: "forged") { totalCount } }`,
         `query { personalDataAudit(first: 0, after: "forged") { edges { cursor } } }`,
       ];
       for (const query of calls) {
@@ -302,6 +303,42 @@ describe('residents subgraph', () => {
       }
       expect(await counts()).toEqual(before);
     });
+  });
+
+  describe('input objects', () => {
+    let residentId: string;
+    beforeAll(async () => {
+      const { householdId } = await seedHousehold(asStaff);
+      residentId = dataOf<{ id: string }>(
+        await asStaff(REGISTER_RESIDENT, { input: residentInput(householdId, { tags: [] }) }),
+        'registerResident',
+      ).id;
+    });
+
+    it.each([
+      ['updateResident', '{ id: "x", name: "Wen Shu" }', 'BAD_USER_INPUT', 'input.id'],
+      ['updateResident', 'RESIDENT_ONLY', 'BAD_USER_INPUT', 'input'],
+      ['updateResident', 'UNKNOWN { name: "Wen Shu" }', 'NOT_FOUND', 'input.id'],
+      ['tagResident', '{ residentId: "x", tag: "disabled" }', 'BAD_USER_INPUT', 'input.residentId'],
+      ['tagResident', 'RESIDENT { tag: "Not A Tag" }', 'BAD_USER_INPUT', 'input.tag'],
+      ['untagResident', 'UNKNOWN { tag: "disabled" }', 'NOT_FOUND', 'input.residentId'],
+      ['startServiceRequest', '{ id: "x" }', 'BAD_USER_INPUT', 'input.id'],
+      ['resolveServiceRequest', 'UNKNOWN { resolution: "Done" }', 'NOT_FOUND', 'input.id'],
+      ['rejectServiceRequest', '{ id: "x", reason: "" }', 'BAD_USER_INPUT', 'input.id'],
+    ])(
+      'when %s gets %s, then %s names %s and nothing is written',
+      async (mutation, input, code, field) => {
+        const key = ['tagResident', 'untagResident'].includes(mutation) ? 'residentId' : 'id';
+        const fields = input
+          .replace('RESIDENT_ONLY', `{ id: "${residentId}" }`)
+          .replace('RESIDENT {', `{ ${key}: "${residentId}",`)
+          .replace('UNKNOWN {', `{ ${key}: "${randomUUID()}",`);
+        const before = await counts();
+        const res = await asStaff(`mutation { ${mutation}(input: ${fields}) { id } }`);
+        expect(res.errors?.[0]?.extensions).toEqual({ code, field });
+        expect(await counts()).toEqual(before);
+      },
+    );
   });
 
   describe('personal data', () => {
@@ -478,6 +515,26 @@ describe('residents subgraph', () => {
       expect(seen).toEqual(['An Lan', 'Bai Yu', 'Cao Min', 'Du Feng', 'E Xiao']);
     });
 
+    it('when a grid is read a page at a time, then the pages cover it once in name order, one statement each, counted only when asked', async () => {
+      const args = `filter: { gridId: "${gridId}" }`;
+      const nodes = await readAllPages<{ id: string }>(asStaff, 'residents', {
+        first: 2,
+        args,
+        node: 'id',
+        statements: 1,
+      });
+      const byName = (await service.db.dataSource.query(
+        `SELECT r.id FROM residents r JOIN households h ON h.id = r.household_id
+          WHERE h.grid_id = $1 ORDER BY r.name, r.id`,
+        [gridId],
+      )) as { id: string }[];
+      expect(nodes.map((n) => n.id)).toEqual(byName.map((r) => r.id));
+      const counted = await asStaff(`{ residents(${args}) { totalCount } }`);
+      expect(counted.data).toEqual({ residents: { totalCount: 5 } });
+      expect(counted.statements).toBe(2);
+      await expectPageBoundsRefused(asStaff, 'residents', args);
+    });
+
     it('when filtering by tag, age range and name, then only matching residents are returned', async () => {
       const byTag = (await asStaff(list, { filter: { gridId, tag: 'low_income' } })).data as Page;
       expect(byTag.residents.edges.map((e) => e.node.name)).toEqual(['Du Feng']);
@@ -537,14 +594,14 @@ describe('residents subgraph', () => {
 
     it('when callers ask who they are, then a resident gets their own record, others none, anonymous callers UNAUTHENTICATED', async () => {
       const me = ids[1]!;
-      const query = `{ me { roles gridIds resident { id } } }`;
+      const query = `{ me { id roles gridIds resident { id } } }`;
       const asResident = await callSubgraph(
         service,
         caller(['resident'], { residentId: me }),
         query,
       );
       expect(asResident.data).toEqual({
-        me: { roles: ['resident'], gridIds: [], resident: { id: me } },
+        me: { id: 'user-resident', roles: ['resident'], gridIds: [], resident: { id: me } },
       });
       const grid = randomUUID();
       const asMember = await callSubgraph(
@@ -553,7 +610,7 @@ describe('residents subgraph', () => {
         query,
       );
       expect(asMember.data).toEqual({
-        me: { roles: ['grid_member'], gridIds: [grid], resident: null },
+        me: { id: 'user-grid_member', roles: ['grid_member'], gridIds: [grid], resident: null },
       });
       const anonymous = await callSubgraph(
         service,
@@ -616,7 +673,7 @@ describe('residents subgraph', () => {
       });
 
       const upd = await asStaff(
-        `mutation($id: ID!) { updateResident(id: $id, input: { name: "Wen Shu", tags: [] }) { name tags } }`,
+        `mutation($id: ID!) { updateResident(input: { id: $id, name: "Wen Shu", tags: [] }) { name tags } }`,
         { id: r.id },
       );
       expect(upd.data).toEqual({ updateResident: { name: 'Wen Shu', tags: [] } });

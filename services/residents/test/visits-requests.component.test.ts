@@ -30,6 +30,7 @@ import {
   startTestResidents,
   type GqlResult,
 } from '@liyuan/test-support/stack';
+import { expectPageBoundsRefused, readAllPages } from '@liyuan/test-support/pages';
 import { waitFor } from '@liyuan/test-support/wait';
 
 const DAY = 86_400_000;
@@ -75,12 +76,32 @@ describe('residents: visits, tags, service requests, audit', () => {
       'registerHousehold',
     );
   const RECORD_VISIT = `mutation($input: RecordVisitInput!) { recordVisit(input: $input) { id followUpNeeded } }`;
+  /**
+   * Calls a field of one entity as if it were a root field (for the page helpers): the operation's
+   * `{ field(...) ... }` is sent inside `_entities`, and the entity's value is answered as `data`.
+   */
+  const nestedCall =
+    (who: ReturnType<typeof caller>, typename: string, id: string, field: string) =>
+    async (query: string, variables: Record<string, unknown> = {}) => {
+      const open = query.indexOf('{');
+      const head = query.slice(0, open).trim();
+      const vars = head.startsWith('query(') ? head.slice('query('.length, -1) : '';
+      const res = await callSubgraph(
+        service,
+        who,
+        `query($reps: [_Any!]!${vars ? `, ${vars}` : ''}) { _entities(representations: $reps) {
+          ... on ${typename} ${query.slice(open)} } }`,
+        { ...variables, reps: [{ __typename: typename, id }] },
+      );
+      const entity = (res.data as { _entities?: Record<string, unknown>[] } | null)?._entities?.[0];
+      return { ...res, data: entity ? { [field]: entity[field] } : res.data };
+    };
 
   describe('key-group tags', () => {
     it('when a resident is tagged, then one ResidentTagged is written, and tagging again writes nothing', async () => {
       const { householdId } = await seedHousehold(asStaff);
       const r = await register(householdId, { tags: [] });
-      const tag = `mutation($id: ID!, $tag: String!) { tagResident(residentId: $id, tag: $tag) { tags } }`;
+      const tag = `mutation($id: ID!, $tag: String!) { tagResident(input: { residentId: $id, tag: $tag }) { tags } }`;
       expect((await asStaff(tag, { id: r.id, tag: 'disabled' })).data).toEqual({
         tagResident: { tags: ['disabled'] },
       });
@@ -95,10 +116,10 @@ describe('residents: visits, tags, service requests, audit', () => {
     it('when the tag is not configured, then BAD_USER_INPUT names it; once configured it can be used', async () => {
       const { householdId } = await seedHousehold(asStaff);
       const r = await register(householdId, { tags: [] });
-      const tag = `mutation($id: ID!) { tagResident(residentId: $id, tag: "hearing_impaired") { tags } }`;
+      const tag = `mutation($id: ID!) { tagResident(input: { residentId: $id, tag: "hearing_impaired" }) { tags } }`;
       expect((await asStaff(tag, { id: r.id })).errors?.[0]?.extensions).toEqual({
         code: 'BAD_USER_INPUT',
-        field: 'tag',
+        field: 'input.tag',
       });
       const bad = await asStaff(REGISTER_RESIDENT, {
         input: residentInput(householdId, { tags: ['hearing_impaired'] }),
@@ -159,16 +180,23 @@ describe('residents: visits, tags, service requests, audit', () => {
       const res = await callSubgraph(
         service,
         member,
-        `query($g: ID!) { visitsDue(gridId: $g) { household { id } tags cadenceDays daysOverdue lastVisitedAt } }`,
+        `query($g: ID!) { visitsDue(gridId: $g) { edges { node {
+          id household { id } tags cadenceDays daysOverdue lastVisitedAt } } totalCount } }`,
         { g: gridId },
       );
       type Due = {
+        id: string;
         household: { id: string };
         tags: string[];
         cadenceDays: number;
         daysOverdue: number;
       };
-      const due = (res.data as { visitsDue: Due[] }).visitsDue;
+      const page = (res.data as { visitsDue: { edges: { node: Due }[]; totalCount: number } })
+        .visitsDue;
+      const due = page.edges.map((e) => e.node);
+      expect(page.totalCount).toBe(3);
+      // What is due is the household's next visit: it is keyed by the household.
+      expect(due.map((d) => d.id)).toEqual(due.map((d) => d.household.id));
       expect(due.map((d) => d.household.id)).toEqual([
         households.monthly,
         households.weekly,
@@ -187,7 +215,7 @@ describe('residents: visits, tags, service requests, audit', () => {
       const res = await callSubgraph(
         service,
         member,
-        `query($g: ID!) { visitsDue(gridId: $g) { household { id } } }`,
+        `query($g: ID!) { visitsDue(gridId: $g) { edges { node { household { id } } } } }`,
         {
           g: other.gridId,
         },
@@ -227,17 +255,20 @@ describe('residents: visits, tags, service requests, audit', () => {
         },
       });
       const visitId = dataOf<{ id: string }>(v, 'recordVisit').id;
-      const scheduledQuery = `query($g: ID!, $s: ScheduledVisitStatus) { scheduledVisits(gridId: $g, status: $s) {
-        id household { id } reason referenceId status } }`;
-      const open = (await callSubgraph(service, member, scheduledQuery, { g: gridId })).data as {
-        scheduledVisits: {
-          id: string;
-          household: { id: string };
-          reason: string;
-          referenceId: string;
-        }[];
+      const scheduledQuery = `query($g: ID!, $s: ScheduledVisitStatus) { scheduledVisits(gridId: $g, status: $s, first: 100) {
+        edges { node { id household { id } reason referenceId status } } } }`;
+      type Scheduled = {
+        id: string;
+        household: { id: string };
+        reason: string;
+        referenceId: string;
       };
-      const mine = open.scheduledVisits.filter((s) => s.referenceId === visitId);
+      const open = (await callSubgraph(service, member, scheduledQuery, { g: gridId })).data as {
+        scheduledVisits: { edges: { node: Scheduled }[] };
+      };
+      const mine = open.scheduledVisits.edges
+        .map((e) => e.node)
+        .filter((s) => s.referenceId === visitId);
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({
         household: { id: households.fortnightly },
@@ -267,9 +298,9 @@ describe('residents: visits, tags, service requests, audit', () => {
       });
       const done = (await callSubgraph(service, member, scheduledQuery, { g: gridId, s: 'DONE' }))
         .data as {
-        scheduledVisits: { id: string }[];
+        scheduledVisits: { edges: { node: { id: string } }[] };
       };
-      expect(done.scheduledVisits.map((s) => s.id)).toContain(mine[0]!.id);
+      expect(done.scheduledVisits.edges.map((e) => e.node.id)).toContain(mine[0]!.id);
     });
 
     it('when a visit is dated in the future, then BAD_USER_INPUT names visitedAt and nothing is written', async () => {
@@ -351,14 +382,16 @@ describe('residents: visits, tags, service requests, audit', () => {
       expect(rows.map((r) => r.household_id).sort()).toEqual([seeded.householdId, h2.id].sort());
       expect(rows.every((r) => r.due_on === '2026-11-27')).toBe(true);
       const follow = await asStaff(
-        `query($g: ID!) { scheduledVisits(gridId: $g) { reason referenceId } }`,
+        `query($g: ID!) { scheduledVisits(gridId: $g) { edges { node { reason referenceId } } } }`,
         {
           g: seeded.gridId,
         },
       );
-      expect((follow.data as { scheduledVisits: unknown[] }).scheduledVisits).toEqual([
-        { reason: 'MEDIATION_FOLLOW_UP', referenceId: agreementId },
-        { reason: 'MEDIATION_FOLLOW_UP', referenceId: agreementId },
+      expect(
+        (follow.data as { scheduledVisits: { edges: { node: unknown }[] } }).scheduledVisits.edges,
+      ).toEqual([
+        { node: { reason: 'MEDIATION_FOLLOW_UP', referenceId: agreementId } },
+        { node: { reason: 'MEDIATION_FOLLOW_UP', referenceId: agreementId } },
       ]);
     });
   });
@@ -508,19 +541,24 @@ describe('residents: visits, tags, service requests, audit', () => {
       );
       const moves: [string, Record<string, unknown>, string][] = [
         [
-          `mutation($id: ID!, $n: String) { startServiceRequest(id: $id, note: $n) { status } }`,
+          `mutation($id: ID!, $n: String) { startServiceRequest(input: { id: $id, note: $n }) { status } }`,
           { id: req.id, n: 'Taken\u0000up' },
-          'note',
+          'input.note',
         ],
         [
-          `mutation($id: ID!, $n: String!) { resolveServiceRequest(id: $id, resolution: $n) { status } }`,
+          `mutation($id: ID!, $n: String!) { resolveServiceRequest(input: { id: $id, resolution: $n }) { status } }`,
           { id: req.id, n: 'Done\ud800' },
-          'resolution',
+          'input.resolution',
         ],
         [
-          `mutation($id: ID!, $n: String!) { rejectServiceRequest(id: $id, reason: $n) { status } }`,
+          `mutation($id: ID!, $n: String!) { rejectServiceRequest(input: { id: $id, reason: $n }) { status } }`,
           { id: req.id, n: 'No\u0000' },
-          'reason',
+          'input.reason',
+        ],
+        [
+          `mutation($n: String!) { rejectServiceRequest(input: { id: "not-an-id", reason: $n }) { status } }`,
+          { n: 'Duplicate' },
+          'input.id',
         ],
       ];
       for (const [query, variables, field] of moves) {
@@ -549,9 +587,10 @@ describe('residents: visits, tags, service requests, audit', () => {
         }),
         'fileServiceRequest',
       );
-      const resolve = `mutation($id: ID!) { resolveServiceRequest(id: $id, resolution: "Transferred") { status } }`;
+      const resolve = `mutation($id: ID!) { resolveServiceRequest(input: { id: $id, resolution: "Transferred" }) {
+        status } }`;
       const early = await asStaff(resolve, { id: req.id });
-      expect(early.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'id' });
+      expect(early.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.id' });
       expect(early.errors?.[0]?.message).toBe('a filed request cannot become resolved');
       expect((await asStaff(STATUS, { id: req.id })).data).toEqual({
         serviceRequest: {
@@ -564,7 +603,7 @@ describe('residents: visits, tags, service requests, audit', () => {
       const byResident = await callSubgraph(
         service,
         self,
-        `mutation($id: ID!) { startServiceRequest(id: $id) { status } }`,
+        `mutation($id: ID!) { startServiceRequest(input: { id: $id }) { status } }`,
         {
           id: req.id,
         },
@@ -573,7 +612,7 @@ describe('residents: visits, tags, service requests, audit', () => {
       expect(
         (
           await asStaff(
-            `mutation($id: ID!) { startServiceRequest(id: $id, note: "taken") { status } }`,
+            `mutation($id: ID!) { startServiceRequest(input: { id: $id, note: "taken" }) { status } }`,
             { id: req.id },
           )
         ).data,
@@ -584,10 +623,12 @@ describe('residents: visits, tags, service requests, audit', () => {
         resolveServiceRequest: { status: 'RESOLVED' },
       });
       const reopen = await asStaff(
-        `mutation($id: ID!) { rejectServiceRequest(id: $id, reason: "no") { status } }`,
+        `mutation($id: ID!) { rejectServiceRequest(input: { id: $id, reason: "no" }) { status } }`,
         { id: req.id },
       );
-      expect(reopen.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'id' });
+      expect(reopen.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.id' });
+      const missing = await asStaff(resolve, { id: randomUUID() });
+      expect(missing.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'input.id' });
       const final = (await asStaff(STATUS, { id: req.id })).data as { serviceRequest: Req };
       expect(final.serviceRequest.history.map((h) => [h.from, h.to])).toEqual([
         [null, 'FILED'],
@@ -668,14 +709,20 @@ describe('residents: visits, tags, service requests, audit', () => {
       const res = await callSubgraph(
         service,
         self,
-        `query($id: ID!) { resident(id: $id) { id household { id } serviceRequests { id } } }`,
+        `query($id: ID!) { resident(id: $id) { id household { id } serviceRequests { edges { node { id } } totalCount } } }`,
         { id: residentId },
       );
       const r = (
-        res.data as { resident: { household: { id: string }; serviceRequests: unknown[] } }
+        res.data as {
+          resident: {
+            household: { id: string };
+            serviceRequests: { edges: unknown[]; totalCount: number };
+          };
+        }
       ).resident;
       expect(r.household.id).toBe(householdId);
-      expect(r.serviceRequests.length).toBeGreaterThanOrEqual(3);
+      expect(r.serviceRequests.edges.length).toBeGreaterThanOrEqual(3);
+      expect(r.serviceRequests.totalCount).toBe(r.serviceRequests.edges.length);
       const list = await callSubgraph(
         service,
         caller(['resident'], { residentId: randomUUID() }),
@@ -684,6 +731,262 @@ describe('residents: visits, tags, service requests, audit', () => {
       expect(
         (list.data as { serviceRequests: { edges: unknown[] } }).serviceRequests.edges,
       ).toEqual([]);
+    });
+  });
+
+  describe('pages', () => {
+    let gridId: string;
+    let households: string[];
+    let residents: string[];
+    const member = () => caller(['grid_member'], { userId: 'gm-pages', gridIds: [gridId] });
+    const asMember = (q: string, v?: Record<string, unknown>) =>
+      callSubgraph(service, member(), q, v);
+    // Rows whose sort keys tie within one millisecond, so pages must break ties by id.
+    const tied = `date_trunc('day', now()) - interval '30 days' + interval '123456 microseconds'
+      + $2 * interval '1 microsecond'`;
+
+    beforeAll(async () => {
+      const seeded = await seedHousehold(asStaff);
+      gridId = seeded.gridId;
+      households = [seeded.householdId];
+      for (let i = 1; i < 5; i++)
+        households.push((await addHousehold(seeded.buildingId, `paged-${i}`)).id);
+      residents = [];
+      for (const [i, h] of households.entries())
+        residents.push(
+          (
+            await register(h, {
+              tags: ['elderly_living_alone'],
+              idCardNumber: idCardFor(`194${i}-04-04`),
+              birthDate: `194${i}-04-04`,
+            })
+          ).id,
+        );
+      // The first household and its resident have five visits and five requests; the others were
+      // registered a month ago, all in one millisecond, and never visited. Every household is due
+      // a visit and has a follow-up scheduled.
+      for (let i = 0; i < 5; i++) {
+        await sql(
+          `INSERT INTO visits (id, household_id, grid_id, visitor_user_id, visited_at, notes)
+           VALUES ($1, $3, $4, 'gm-pages', ${tied} - interval '30 days', 'paged')`,
+          [randomUUID(), i % 2, households[0], gridId],
+        );
+        if (i > 0)
+          await sql(`UPDATE households SET created_at = ${tied} WHERE id = $1`, [
+            households[i],
+            i % 2,
+          ]);
+        await sql(
+          `INSERT INTO service_requests (id, resident_id, household_id, grid_id, type, description, status, filed_by, filed_at)
+           VALUES ($1, $3, $4, $5, 'other', 'paged', 'filed', 'staff-hall', ${tied})`,
+          [randomUUID(), i % 2, residents[0], households[0], gridId],
+        );
+        await sql(
+          `INSERT INTO scheduled_visits (id, household_id, grid_id, reason, reference_id, due_on)
+           VALUES ($1, $2, $3, 'follow_up', $4, DATE '2026-02-01' + $5::int)`,
+          [randomUUID(), households[i], gridId, randomUUID(), i % 2],
+        );
+      }
+    });
+
+    const ids = async (text: string, params: unknown[]) =>
+      (await sql<{ id: string }>(text, params)).map((r) => r.id);
+
+    it('when the households due a visit, the scheduled visits and the service requests of a grid are read a page at a time, then the pages cover every row once in order, one statement each, counted only when asked', async () => {
+      const listings: [string, string, string[]][] = [
+        // One cadence for all: due in the order of their last visit, else their registration.
+        [
+          'visitsDue',
+          `gridId: "${gridId}"`,
+          await ids(
+            `SELECT h.id FROM households h
+               LEFT JOIN (SELECT household_id, max(visited_at) AS at FROM visits GROUP BY household_id) l
+                 ON l.household_id = h.id
+              WHERE h.grid_id = $1 ORDER BY date_trunc('milliseconds', coalesce(l.at, h.created_at)), h.id`,
+            [gridId],
+          ),
+        ],
+        [
+          'scheduledVisits',
+          `gridId: "${gridId}"`,
+          await ids(
+            `SELECT id FROM scheduled_visits WHERE grid_id = $1 AND status = 'scheduled' ORDER BY due_on, id`,
+            [gridId],
+          ),
+        ],
+        [
+          'serviceRequests',
+          `filter: { gridId: "${gridId}" }`,
+          await ids(
+            `SELECT id FROM service_requests WHERE grid_id = $1 ORDER BY date_trunc('milliseconds', filed_at) DESC, id DESC`,
+            [gridId],
+          ),
+        ],
+      ];
+      for (const [field, args, expected] of listings) {
+        expect({ field, rows: expected.length }).toEqual({ field, rows: 5 });
+        const nodes = await readAllPages<{ id: string }>(asMember, field, {
+          first: 2,
+          args,
+          node: 'id',
+          statements: 1,
+        });
+        expect({ field, ids: nodes.map((n) => n.id) }).toEqual({ field, ids: expected });
+        const counted = await asMember(`{ ${field}(${args}) { totalCount } }`);
+        expect(counted.data).toEqual({ [field]: { totalCount: 5 } });
+        expect(counted.statements).toBe(2);
+        await expectPageBoundsRefused(asMember, field, args);
+      }
+    });
+
+    it('when a household’s visits and a resident’s service requests are read a page at a time, then the pages cover every row once, newest first, in one statement each', async () => {
+      const newestFirst = (table: string, parent: string, key: string, id: string) =>
+        ids(
+          `SELECT id FROM ${table} WHERE ${parent} = $1 ORDER BY date_trunc('milliseconds', ${key}) DESC, id DESC`,
+          [id],
+        );
+      const nested: [string, string, string, string[]][] = [
+        [
+          'Household',
+          households[0]!,
+          'visits',
+          await newestFirst('visits', 'household_id', 'visited_at', households[0]!),
+        ],
+        [
+          'Resident',
+          residents[0]!,
+          'serviceRequests',
+          await newestFirst('service_requests', 'resident_id', 'filed_at', residents[0]!),
+        ],
+      ];
+      for (const [type, id, field, expected] of nested) {
+        expect(expected).toHaveLength(5);
+        const through = nestedCall(member(), type, id, field);
+        // The entity is one statement, its page another.
+        const nodes = await readAllPages<{ id: string }>(through, field, {
+          first: 2,
+          node: 'id',
+          statements: 2,
+        });
+        expect(nodes.map((n) => n.id)).toEqual(expected);
+        const counted = await through(`{ ${field} { totalCount } }`);
+        expect(counted.data).toEqual({ [field]: { totalCount: 5 } });
+        expect(counted.statements).toBe(3);
+        await expectPageBoundsRefused(through, field);
+      }
+    });
+
+    it('when many households and residents are read with their visits and requests, then each page is one statement for one parent as for five, and the totals one more', async () => {
+      const households5 = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Household {
+        id visits(first: 2) { edges { node { id } } totalCount } } } }`;
+      const residents5 = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Resident {
+        id serviceRequests(first: 2) { edges { node { id } } totalCount } } } }`;
+      for (const [query, typename, parents, field] of [
+        [households5, 'Household', households, 'visits'],
+        [residents5, 'Resident', residents, 'serviceRequests'],
+      ] as const) {
+        for (const n of [1, 5]) {
+          const res = await asMember(query, {
+            reps: parents.slice(0, n).map((id) => ({ __typename: typename, id })),
+          });
+          const entities = (
+            res.data as {
+              _entities: Record<string, { edges: unknown[]; totalCount: number }>[];
+            }
+          )._entities;
+          expect(entities.map((e) => [e[field]!.edges.length, e[field]!.totalCount])).toEqual(
+            [
+              [2, 5],
+              [0, 0],
+              [0, 0],
+              [0, 0],
+              [0, 0],
+            ].slice(0, n),
+          );
+          // The parents, their pages, their totals: three statements however many parents.
+          expect({ typename, n, statements: res.statements }).toEqual({
+            typename,
+            n,
+            statements: 3,
+          });
+        }
+      }
+    });
+
+    it('when a caller may not read a household’s visits or some of a resident’s requests, then the page leaves them out', async () => {
+      const home = caller(['resident'], { userId: 'resident-paged', residentId: residents[0] });
+      const visits = await nestedCall(
+        home,
+        'Household',
+        households[0]!,
+        'visits',
+      )(`{ visits { edges { node { id } } pageInfo { hasNextPage } totalCount } }`);
+      expect(visits.data).toEqual({
+        visits: { edges: [], pageInfo: { hasNextPage: false }, totalCount: 0 },
+      });
+      // A request filed while the resident's household was in another grid: the grid member of
+      // this grid does not see it, the resident does.
+      await sql(
+        `INSERT INTO service_requests (id, resident_id, household_id, grid_id, type, description, status, filed_by)
+         VALUES ($1, $2, $3, $4, 'other', 'elsewhere', 'filed', 'staff-hall')`,
+        [randomUUID(), residents[1], households[1], (await seedHousehold(asStaff)).gridId],
+      );
+      const count = (who: ReturnType<typeof caller>) =>
+        nestedCall(
+          who,
+          'Resident',
+          residents[1]!,
+          'serviceRequests',
+        )(`{ serviceRequests { totalCount edges { node { id } } } }`);
+      const byMember = (await count(member())).data as {
+        serviceRequests: { totalCount: number; edges: unknown[] };
+      };
+      expect([byMember.serviceRequests.totalCount, byMember.serviceRequests.edges.length]).toEqual([
+        0, 0,
+      ]);
+      const self = caller(['resident'], { userId: 'resident-1', residentId: residents[1] });
+      const bySelf = (await count(self)).data as {
+        serviceRequests: { totalCount: number; edges: unknown[] };
+      };
+      expect([bySelf.serviceRequests.totalCount, bySelf.serviceRequests.edges.length]).toEqual([
+        1, 1,
+      ]);
+    });
+
+    it('when entities are read, then each has an id a client cache can key it by', async () => {
+      const res = await asStaff(
+        `query($r: ID!, $g: ID!) {
+          me { id }
+          keyGroupTags { id code }
+          visitsDue(gridId: $g, first: 1) { edges { node { id household { id } } } }
+          resident(id: $r) { serviceRequests(first: 1) { edges { node { history { id } } } } } }`,
+        { r: residents[0], g: gridId },
+      );
+      const data = res.data as {
+        me: { id: string };
+        keyGroupTags: { id: string; code: string }[];
+        visitsDue: { edges: { node: { id: string; household: { id: string } } }[] };
+        resident: { serviceRequests: { edges: { node: { history: { id: string }[] } }[] } };
+      };
+      expect(data.me.id).toBe('staff-hall');
+      expect(data.keyGroupTags.every((t) => t.id === t.code)).toBe(true);
+      expect(data.visitsDue.edges[0]!.node.id).toBe(data.visitsDue.edges[0]!.node.household.id);
+      // Inserted without a history; a request filed through the API has its first change.
+      expect(data.resident.serviceRequests.edges[0]!.node.history).toEqual([]);
+      const filed = dataOf<{ history: { id: string }[] }>(
+        await asStaff(
+          `mutation($r: ID!) { fileServiceRequest(input: { residentId: $r, type: OTHER, description: "Keyed" }) {
+            history { id } } }`,
+          { r: residents[2] },
+        ),
+        'fileServiceRequest',
+      );
+      const [change] = await sql<{ id: string }>(
+        `SELECT c.id::text FROM service_request_changes c JOIN service_requests r ON r.id = c.request_id
+          WHERE r.resident_id = $1`,
+        [residents[2]],
+      );
+      expect(filed.history).toEqual([{ id: change!.id }]);
     });
   });
 });

@@ -6,6 +6,7 @@ import {
   queryRows,
   type KeysetRange,
   type KnownResidentStatus,
+  type ParentRow,
   type Row,
 } from '@liyuan/kit';
 import type {
@@ -87,6 +88,74 @@ const toLoan = (r: Row): Loan => ({
   flaggedAt: (r.flagged_at as Date | null) ?? null,
 });
 
+const toInspection = (r: Row): Inspection => ({
+  id: String(r.id),
+  equipmentId: String(r.equipment_id),
+  inspectedAt: r.inspected_at as Date,
+  passed: Boolean(r.passed),
+  notes: String(r.notes),
+  inspectorUserId: String(r.inspector_user_id),
+});
+
+/** A listing nested under many parents: which rows, keyed how, belonging to which parent. */
+interface Nested {
+  /** The selected columns of `table` (its `id` among them). */
+  columns: string;
+  table: string;
+  /** The column naming the parent (a uuid). */
+  parent: string;
+  /** The sort key, a timestamp: newest first, to the millisecond (as cursors carry it), then id. */
+  key: string;
+}
+
+/**
+ * The first `range.limit` rows of each parent after the cursor's position, newest first: one
+ * statement for every parent, its rows numbered per parent by a window function. Rows come with
+ * `parent_id`, grouped by parent in page order.
+ */
+function nestedPageSql(n: Nested, parentIds: readonly string[], range: KeysetRange) {
+  const params = new Params();
+  const key = `date_trunc('milliseconds', ${n.key})`;
+  const cond = [`${n.parent} = ANY (${params.add(parentIds)}::uuid[])`];
+  if (range.after)
+    cond.push(
+      `(${key}, id) < (${params.add(range.after[0])}::timestamptz, ${params.add(range.after[1])}::uuid)`,
+    );
+  return {
+    sql: `SELECT * FROM (
+            SELECT ${n.columns}, ${n.parent}::text AS parent_id,
+                   row_number() OVER (PARTITION BY ${n.parent} ORDER BY ${key} DESC, id DESC) AS rn
+              FROM ${n.table} WHERE ${cond.join(' AND ')}
+          ) ranked WHERE rn <= ${params.add(range.limit)} ORDER BY parent_id, rn`,
+    params: params.values,
+  };
+}
+
+const BOOKINGS_OF_RESIDENT: Nested = {
+  columns: BOOKING_COLUMNS,
+  table: 'bookings',
+  parent: 'resident_id',
+  key: 'lower(during)',
+};
+const LOANS_OF_RESIDENT: Nested = {
+  columns: LOAN_COLUMNS,
+  table: 'loans',
+  parent: 'resident_id',
+  key: 'borrowed_at',
+};
+const INSPECTIONS_OF_DEVICE: Nested = {
+  columns: '*',
+  table: 'inspections',
+  parent: 'equipment_id',
+  key: 'inspected_at',
+};
+const REPAIR_ORDERS_OF_DEVICE: Nested = {
+  columns: '*',
+  table: 'repair_orders',
+  parent: 'equipment_id',
+  key: 'opened_at',
+};
+
 /** The facilities database over TypeORM's manager; every list read is one statement. */
 export class TypeOrmFacilitiesStore implements FacilitiesStore {
   constructor(private readonly m: EntityManager) {}
@@ -96,6 +165,33 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
   }
   private count(sql: string, params: unknown[] = []): Promise<number> {
     return queryCount(this.m, sql, params);
+  }
+  /** A page of each parent's rows of a nested listing, in one statement. */
+  private async nestedPage<T>(
+    n: Nested,
+    parentIds: readonly string[],
+    range: KeysetRange,
+    to: (r: Row) => T,
+  ): Promise<ParentRow<T>[]> {
+    if (!parentIds.length) return [];
+    const { sql, params } = nestedPageSql(n, parentIds, range);
+    return (await this.rows(sql, params)).map((r) => ({
+      parentId: String(r.parent_id),
+      row: to(r),
+    }));
+  }
+  /** How many rows of a nested listing each parent has, in one statement (parents with none left out). */
+  private async countPerParent(
+    n: Nested,
+    parentIds: readonly string[],
+  ): Promise<Map<string, number>> {
+    if (!parentIds.length) return new Map();
+    const rows = await this.rows(
+      `SELECT ${n.parent}::text AS parent_id, count(*)::int AS n FROM ${n.table}
+        WHERE ${n.parent} = ANY ($1::uuid[]) GROUP BY ${n.parent}`,
+      [parentIds],
+    );
+    return new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
   }
 
   async facilitiesByIds(ids: readonly string[]): Promise<Facility[]> {
@@ -202,23 +298,43 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
       )
     ).map(toBooking);
   }
-  async bookingsOverlapping(facilityId: string, from: Date, to: Date): Promise<Booking[]> {
+  async bookingsOverlapping(
+    facilityId: string,
+    from: Date,
+    to: Date,
+    range: KeysetRange,
+  ): Promise<Booking[]> {
+    const params = new Params();
+    const cond = [
+      `facility_id = ${params.add(facilityId)}`,
+      `during && tstzrange(${params.add(from)}, ${params.add(to)}, '[)')`,
+    ];
+    if (range.after)
+      cond.push(
+        `(date_trunc('milliseconds', lower(during)), id) > (${params.add(range.after[0])}::timestamptz, ${params.add(range.after[1])}::uuid)`,
+      );
     return (
       await this.rows(
-        `SELECT ${BOOKING_COLUMNS} FROM bookings WHERE facility_id = $1 AND during && tstzrange($2, $3, '[)')
-          ORDER BY lower(during), id`,
-        [facilityId, from, to],
+        `SELECT ${BOOKING_COLUMNS} FROM bookings WHERE ${cond.join(' AND ')}
+          ORDER BY date_trunc('milliseconds', lower(during)), id LIMIT ${params.add(range.limit)}`,
+        params.values,
       )
     ).map(toBooking);
   }
-  async bookingsOfResidents(residentIds: readonly string[]): Promise<Booking[]> {
-    if (!residentIds.length) return [];
-    return (
-      await this.rows(
-        `SELECT ${BOOKING_COLUMNS} FROM bookings WHERE resident_id = ANY ($1) ORDER BY lower(during) DESC, id`,
-        [residentIds],
-      )
-    ).map(toBooking);
+  countBookingsOverlapping(facilityId: string, from: Date, to: Date): Promise<number> {
+    return this.count(
+      `SELECT count(*)::int AS n FROM bookings WHERE facility_id = $1 AND during && tstzrange($2, $3, '[)')`,
+      [facilityId, from, to],
+    );
+  }
+  bookingsOfResidents(
+    residentIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<Booking>[]> {
+    return this.nestedPage(BOOKINGS_OF_RESIDENT, residentIds, range, toBooking);
+  }
+  countBookingsOfResidents(residentIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countPerParent(BOOKINGS_OF_RESIDENT, residentIds);
   }
   async cancelFutureBookingsOf(
     residentId: string,
@@ -266,20 +382,14 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
       [i.id, i.equipmentId, i.inspectedAt, i.passed, i.notes, i.inspectorUserId],
     );
   }
-  async inspectionsOf(equipmentIds: readonly string[]): Promise<Inspection[]> {
-    if (!equipmentIds.length) return [];
-    const rows = await this.rows(
-      `SELECT * FROM inspections WHERE equipment_id = ANY ($1) ORDER BY inspected_at DESC, id`,
-      [equipmentIds],
-    );
-    return rows.map((r) => ({
-      id: String(r.id),
-      equipmentId: String(r.equipment_id),
-      inspectedAt: r.inspected_at as Date,
-      passed: Boolean(r.passed),
-      notes: String(r.notes),
-      inspectorUserId: String(r.inspector_user_id),
-    }));
+  inspectionsOf(
+    equipmentIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<Inspection>[]> {
+    return this.nestedPage(INSPECTIONS_OF_DEVICE, equipmentIds, range, toInspection);
+  }
+  countInspectionsOf(equipmentIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countPerParent(INSPECTIONS_OF_DEVICE, equipmentIds);
   }
   async insertRepairOrder(o: RepairOrder): Promise<boolean> {
     const rows = await this.rows(
@@ -304,14 +414,14 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
       toRepair,
     );
   }
-  async repairOrdersOf(equipmentIds: readonly string[]): Promise<RepairOrder[]> {
-    if (!equipmentIds.length) return [];
-    return (
-      await this.rows(
-        `SELECT * FROM repair_orders WHERE equipment_id = ANY ($1) ORDER BY opened_at DESC, id`,
-        [equipmentIds],
-      )
-    ).map(toRepair);
+  repairOrdersOf(
+    equipmentIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<RepairOrder>[]> {
+    return this.nestedPage(REPAIR_ORDERS_OF_DEVICE, equipmentIds, range, toRepair);
+  }
+  countRepairOrdersOf(equipmentIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countPerParent(REPAIR_ORDERS_OF_DEVICE, equipmentIds);
   }
   async lockRepairOrder(id: string): Promise<RepairOrder | undefined> {
     const [row] = await this.rows(`SELECT * FROM repair_orders WHERE id = $1 FOR UPDATE`, [id]);
@@ -412,14 +522,11 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
   async returnLoan(id: string): Promise<void> {
     await this.m.query(`UPDATE loans SET returned_at = now() WHERE id = $1`, [id]);
   }
-  async loansOfResidents(residentIds: readonly string[]): Promise<Loan[]> {
-    if (!residentIds.length) return [];
-    return (
-      await this.rows(
-        `SELECT ${LOAN_COLUMNS} FROM loans WHERE resident_id = ANY ($1) ORDER BY borrowed_at DESC, id`,
-        [residentIds],
-      )
-    ).map(toLoan);
+  loansOfResidents(residentIds: readonly string[], range: KeysetRange): Promise<ParentRow<Loan>[]> {
+    return this.nestedPage(LOANS_OF_RESIDENT, residentIds, range, toLoan);
+  }
+  countLoansOfResidents(residentIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countPerParent(LOANS_OF_RESIDENT, residentIds);
   }
   async overdueLoans(today: string, range: KeysetRange): Promise<Loan[]> {
     const params = new Params();

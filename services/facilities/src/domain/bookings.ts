@@ -16,17 +16,21 @@ import {
   hasRole,
   isoInstant,
   line,
+  idArg,
   notFound,
   parseInput,
+  readPage,
   unauthenticated,
   uuid,
   type Caller,
 } from '@liyuan/kit';
 import { isManager, requireManager } from './access';
+import { KEYSETS } from './keysets';
 import {
   FACILITY_KINDS,
   FACILITY_STATUSES,
   type Booking,
+  type BookingPage,
   type Facility,
   type RejectionReason,
 } from './model';
@@ -57,6 +61,9 @@ const bookInput = z.object({
   residentId: uuid.nullish(),
   teamId: uuid.nullish(),
 });
+const setFacilityStatusInput = z.object({ id: uuid, status: z.enum(FACILITY_STATUSES) });
+/** The input of the mutations that act on one booking: its id. */
+const bookingInput = z.object({ id: uuid });
 
 /** How far ahead a booking may start: a year. */
 export const BOOKING_HORIZON_DAYS = 365;
@@ -120,15 +127,14 @@ export class Bookings {
     return facility;
   }
 
-  async setFacilityStatus(caller: Caller, id: string, status: string): Promise<Facility> {
+  async setFacilityStatus(caller: Caller, raw: unknown): Promise<Facility> {
     requireManager(caller);
-    const parsed = parseInput(z.enum(FACILITY_STATUSES), status, 'status');
-    if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
+    const { id, status } = parseInput(setFacilityStatusInput, raw, 'input');
     return this.transaction(async ({ store }) => {
       const [facility] = await store.facilitiesByIds([id]);
-      if (!facility) throw notFound('facility', id, 'id');
-      await store.setFacilityStatus(id, parsed);
-      return { ...facility, status: parsed };
+      if (!facility) throw notFound('facility', id, 'input.id');
+      await store.setFacilityStatus(id, status);
+      return { ...facility, status };
     });
   }
 
@@ -227,17 +233,18 @@ export class Bookings {
   }
 
   /** Cancels a future booking (its resident, or a manager). */
-  async cancel(caller: Caller, id: string): Promise<Booking> {
+  async cancel(caller: Caller, raw: unknown): Promise<Booking> {
     if (caller.userId === null) throw unauthenticated();
+    const { id } = parseInput(bookingInput, raw, 'input');
     return this.transaction(async (tx) => {
       const booking = await this.locked(tx, id);
       const own = booking.residentId !== null && booking.residentId === caller.residentId;
       if (!own && !isManager(caller))
         throw forbidden('only the booker or facility staff cancel a booking');
       if (booking.status !== 'confirmed')
-        throw conflict(`a ${booking.status} booking cannot be cancelled`, 'id');
+        throw conflict(`a ${booking.status} booking cannot be cancelled`, 'input.id');
       if (booking.startsAt.getTime() <= this.clock().getTime()) {
-        throw conflict('a booking that has started cannot be cancelled', 'id');
+        throw conflict('a booking that has started cannot be cancelled', 'input.id');
       }
       const reason = own ? 'by_booker' : 'by_staff';
       await tx.store.setBookingStatus(id, 'cancelled', reason);
@@ -247,15 +254,19 @@ export class Bookings {
   }
 
   /** Checks a confirmed booking in, from half an hour before its start until its end (managers). */
-  async checkIn(caller: Caller, id: string): Promise<Booking> {
+  async checkIn(caller: Caller, raw: unknown): Promise<Booking> {
     requireManager(caller);
+    const { id } = parseInput(bookingInput, raw, 'input');
     return this.transaction(async (tx) => {
       const booking = await this.locked(tx, id);
       if (booking.status !== 'confirmed')
-        throw conflict(`a ${booking.status} booking cannot be checked in`, 'id');
+        throw conflict(`a ${booking.status} booking cannot be checked in`, 'input.id');
       const now = this.clock().getTime();
       if (now < booking.startsAt.getTime() - 30 * 60_000 || now > booking.endsAt.getTime()) {
-        throw conflict('check-in opens half an hour before the start and closes at the end', 'id');
+        throw conflict(
+          'check-in opens half an hour before the start and closes at the end',
+          'input.id',
+        );
       }
       await tx.store.setBookingStatus(id, 'checked_in', null);
       return { ...booking, status: 'checked_in' };
@@ -263,14 +274,15 @@ export class Bookings {
   }
 
   /** Marks a confirmed booking whose start has passed as a no-show (managers); its slot is freed. */
-  async markNoShow(caller: Caller, id: string): Promise<Booking> {
+  async markNoShow(caller: Caller, raw: unknown): Promise<Booking> {
     requireManager(caller);
+    const { id } = parseInput(bookingInput, raw, 'input');
     return this.transaction(async (tx) => {
       const booking = await this.locked(tx, id);
       if (booking.status !== 'confirmed')
-        throw conflict(`a ${booking.status} booking cannot be a no-show`, 'id');
+        throw conflict(`a ${booking.status} booking cannot be a no-show`, 'input.id');
       if (booking.startsAt.getTime() > this.clock().getTime())
-        throw conflict('the booking has not started yet', 'id');
+        throw conflict('the booking has not started yet', 'input.id');
       await tx.store.setBookingStatus(id, 'no_show', null);
       return { ...booking, status: 'no_show' };
     });
@@ -287,16 +299,28 @@ export class Bookings {
     return booking;
   }
 
-  /** Bookings of a facility in a period (managers). */
+  /**
+   * A page of the bookings of a facility overlapping a period of at most 31 days, by start
+   * (managers; first: 1 to 100, default 20).
+   */
   async ofFacility(
     caller: Caller,
-    facilityId: string,
-    from: string,
-    to: string,
-  ): Promise<Booking[]> {
+    args: {
+      facilityId: string;
+      from: string;
+      to: string;
+      first?: number | null;
+      after?: string | null;
+    },
+  ): Promise<BookingPage> {
     requireManager(caller);
-    const period = parsePeriod(from, to);
-    return this.read.bookingsOverlapping(facilityId, period.from, period.to);
+    const facilityId = idArg(args.facilityId, 'facilityId');
+    const { from, to } = parsePeriod(args.from, args.to);
+    return readPage(args, KEYSETS.booking.parts, {
+      read: (range) => this.read.bookingsOverlapping(facilityId, from, to, range),
+      cursor: KEYSETS.booking.cursor,
+      count: () => this.read.countBookingsOverlapping(facilityId, from, to),
+    });
   }
 
   /** Free and booked time of a facility inside opening hours (public). */
@@ -387,9 +411,8 @@ export class Bookings {
   }
 
   private async locked(tx: Tx, id: string): Promise<Booking> {
-    if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
     const booking = await tx.store.lockBooking(id);
-    if (!booking) throw notFound('booking', id, 'id');
+    if (!booking) throw notFound('booking', id, 'input.id');
     return booking;
   }
 }

@@ -5,7 +5,6 @@ import {
   checkResidentReference,
   communityDate,
   conflict,
-  encodeCursor,
   isoDate,
   line,
   notFound,
@@ -16,6 +15,7 @@ import {
   type Caller,
 } from '@liyuan/kit';
 import { requireManager } from './access';
+import { KEYSETS } from './keysets';
 import type { Book, BookPage, Loan, LoanPage } from './model';
 import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 
@@ -28,6 +28,8 @@ const addBookInput = z.object({
     .nullish(),
   copies: z.number().int().min(1).max(100),
 });
+const lendInput = z.object({ bookId: uuid, residentId: uuid, dueOn: isoDate.nullish() });
+const returnInput = z.object({ loanId: uuid });
 
 /** Default loan period. */
 export const LOAN_DAYS = 30;
@@ -50,9 +52,9 @@ export class Library {
   }): Promise<BookPage> {
     const term =
       (args.search == null ? undefined : textArg(args.search, 'search', 100)) || undefined;
-    return readPage(args, [z.string(), uuid], {
+    return readPage(args, KEYSETS.book.parts, {
       read: (range) => this.read.searchBooks(term, range),
-      cursor: (b) => encodeCursor([b.title, b.id]),
+      cursor: KEYSETS.book.cursor,
       count: () => this.read.countBooks(term),
     });
   }
@@ -76,33 +78,28 @@ export class Library {
    * and at most {@link MAX_LOAN_DAYS} days ahead; the book row is locked, so concurrent loans never
    * exceed the copies.
    */
-  async lend(
-    caller: Caller,
-    bookId: string,
-    residentId: string,
-    dueOn?: string | null,
-  ): Promise<Loan> {
+  async lend(caller: Caller, raw: unknown): Promise<Loan> {
     requireManager(caller);
-    if (!uuid.safeParse(bookId).success) throw badInput('bookId', 'bookId: must be a valid id');
-    if (!uuid.safeParse(residentId).success)
-      throw badInput('residentId', 'residentId: must be a valid id');
+    const { bookId, residentId, dueOn } = parseInput(lendInput, raw, 'input');
     const now = this.clock();
     const today = communityDate(now);
-    const due = dueOn
-      ? parseInput(isoDate, dueOn, 'dueOn')
-      : communityDate(new Date(now.getTime() + LOAN_DAYS * 86_400_000));
-    if (due <= today) throw badInput('dueOn', 'dueOn: must be after today');
+    const due = dueOn ?? communityDate(new Date(now.getTime() + LOAN_DAYS * 86_400_000));
+    if (due <= today) throw badInput('input.dueOn', 'input.dueOn: must be after today');
     const latest = communityDate(new Date(now.getTime() + MAX_LOAN_DAYS * 86_400_000));
     if (due > latest)
-      throw badInput('dueOn', `dueOn: at most ${MAX_LOAN_DAYS} days ahead (${latest})`);
+      throw badInput('input.dueOn', `input.dueOn: at most ${MAX_LOAN_DAYS} days ahead (${latest})`);
     return this.transaction(async ({ store }) => {
-      checkResidentReference(await store.knownResidents([residentId]), residentId, 'residentId', {
-        activeOnly: true,
-      });
+      checkResidentReference(
+        await store.knownResidents([residentId]),
+        residentId,
+        'input.residentId',
+        { activeOnly: true },
+      );
       const book = await store.lockBook(bookId);
-      if (!book) throw badInput('bookId', 'bookId: no such book');
+      if (!book) throw badInput('input.bookId', 'input.bookId: no such book');
       const onLoan = (await store.copiesOnLoan([bookId])).get(bookId) ?? 0;
-      if (onLoan >= book.copies) throw conflict('every copy of this book is on loan', 'bookId');
+      if (onLoan >= book.copies)
+        throw conflict('every copy of this book is on loan', 'input.bookId');
       const loan: Loan = {
         id: randomUUID(),
         bookId,
@@ -117,13 +114,13 @@ export class Library {
     });
   }
 
-  async return(caller: Caller, loanId: string): Promise<Loan> {
+  async return(caller: Caller, raw: unknown): Promise<Loan> {
     requireManager(caller);
-    if (!uuid.safeParse(loanId).success) throw badInput('loanId', 'loanId: must be a valid id');
+    const { loanId } = parseInput(returnInput, raw, 'input');
     return this.transaction(async ({ store }) => {
       const loan = await store.lockLoan(loanId);
-      if (!loan) throw notFound('loan', loanId, 'loanId');
-      if (loan.returnedAt) throw conflict('the book was already returned', 'loanId');
+      if (!loan) throw notFound('loan', loanId, 'input.loanId');
+      if (loan.returnedAt) throw conflict('the book was already returned', 'input.loanId');
       await store.returnLoan(loanId);
       return { ...loan, returnedAt: new Date() };
     });
@@ -136,9 +133,9 @@ export class Library {
   ): Promise<LoanPage> {
     requireManager(caller);
     const today = communityDate(this.clock());
-    return readPage(args, [isoDate, uuid], {
+    return readPage(args, KEYSETS.loanDue.parts, {
       read: (range) => this.read.overdueLoans(today, range),
-      cursor: (l) => encodeCursor([l.dueOn, l.id]),
+      cursor: KEYSETS.loanDue.cursor,
       count: () => this.read.countOverdueLoans(today),
     });
   }

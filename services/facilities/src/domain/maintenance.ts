@@ -4,9 +4,7 @@ import { EquipmentFaultReported, EquipmentRestored, RepairOrderOpened } from '@l
 import {
   badInput,
   conflict,
-  encodeCursor,
   freeText,
-  isoInstant,
   line,
   notFound,
   parseInput,
@@ -16,10 +14,18 @@ import {
   type Caller,
 } from '@liyuan/kit';
 import { requireManager } from './access';
+import { KEYSETS } from './keysets';
 import type { Equipment, RepairOrder, RepairOrderPage } from './model';
 import type { FacilitiesStore, RunInTransaction, Tx } from './ports';
 
 const addEquipmentInput = z.object({ facilityId: uuid, name: line(100) });
+const recordInspectionInput = z.object({
+  equipmentId: uuid,
+  passed: z.boolean(),
+  notes: freeText(2000, 0),
+});
+const reportFaultInput = z.object({ equipmentId: uuid, description: freeText(2000) });
+const completeRepairInput = z.object({ id: uuid, resolution: freeText(2000) });
 
 /** Equipment, its inspections, and the repair orders that take it out of service and back. */
 export class Maintenance {
@@ -34,9 +40,9 @@ export class Maintenance {
     args: { first?: number | null; after?: string | null },
   ): Promise<RepairOrderPage> {
     requireManager(caller);
-    return readPage(args, [isoInstant, uuid], {
+    return readPage(args, KEYSETS.repairOrder.parts, {
       read: (range) => this.read.openRepairOrders(range),
-      cursor: (o) => encodeCursor([o.openedAt.toISOString(), o.id]),
+      cursor: KEYSETS.repairOrder.cursor,
       count: () => this.read.countOpenRepairOrders(),
     });
   }
@@ -60,14 +66,9 @@ export class Maintenance {
   }
 
   /** Records an inspection; a failure opens a repair order and takes the device out of service. */
-  async recordInspection(
-    caller: Caller,
-    equipmentId: string,
-    passed: boolean,
-    rawNotes: unknown,
-  ): Promise<Equipment> {
+  async recordInspection(caller: Caller, raw: unknown): Promise<Equipment> {
     requireManager(caller);
-    const notes = parseInput(freeText(2000, 0), rawNotes, 'notes');
+    const { equipmentId, passed, notes } = parseInput(recordInspectionInput, raw, 'input');
     return this.transaction(async (tx) => {
       const equipment = await locked(tx, equipmentId);
       await tx.store.insertInspection({
@@ -85,27 +86,23 @@ export class Maintenance {
   }
 
   /** Anyone signed in may report a faulty device. */
-  async reportFault(
-    caller: Caller,
-    equipmentId: string,
-    rawDescription: unknown,
-  ): Promise<RepairOrder> {
+  async reportFault(caller: Caller, raw: unknown): Promise<RepairOrder> {
     if (caller.userId === null) throw unauthenticated();
-    const description = parseInput(freeText(2000), rawDescription, 'description');
+    const { equipmentId, description } = parseInput(reportFaultInput, raw, 'input');
     return this.transaction(async (tx) =>
       openFault(tx, await locked(tx, equipmentId), 'fault_report', description),
     );
   }
 
   /** Completes a repair; the device returns to service once no other repair of it is open. */
-  async completeRepair(caller: Caller, id: string, rawResolution: unknown): Promise<RepairOrder> {
+  async completeRepair(caller: Caller, raw: unknown): Promise<RepairOrder> {
     requireManager(caller);
-    const resolution = parseInput(freeText(2000), rawResolution, 'resolution');
-    if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
+    const { id, resolution } = parseInput(completeRepairInput, raw, 'input');
     return this.transaction(async (tx) => {
       const order = await tx.store.lockRepairOrder(id);
-      if (!order) throw notFound('repair order', id, 'id');
-      if (order.status !== 'open') throw conflict('the repair order is already completed', 'id');
+      if (!order) throw notFound('repair order', id, 'input.id');
+      if (order.status !== 'open')
+        throw conflict('the repair order is already completed', 'input.id');
       await tx.store.completeRepairOrder(id, resolution);
       if (order.equipmentId) {
         const equipment = await tx.store.lockEquipment(order.equipmentId);
@@ -156,10 +153,8 @@ export class Maintenance {
 }
 
 async function locked(tx: Tx, equipmentId: string): Promise<Equipment> {
-  if (!uuid.safeParse(equipmentId).success)
-    throw badInput('equipmentId', 'equipmentId: must be a valid id');
   const equipment = await tx.store.lockEquipment(equipmentId);
-  if (!equipment) throw notFound('equipment', equipmentId, 'equipmentId');
+  if (!equipment) throw notFound('equipment', equipmentId, 'input.equipmentId');
   return equipment;
 }
 

@@ -86,12 +86,15 @@ export interface Inspection {
 
 export const REPAIR_ORDER_STATUSES = ['open', 'completed'] as const;
 export type RepairOrderStatus = (typeof REPAIR_ORDER_STATUSES)[number];
+/** What opened a repair order: a failed inspection, a fault report, a one-stop service request. */
+export const REPAIR_ORDER_SOURCES = ['inspection', 'fault_report', 'service_request'] as const;
+export type RepairOrderSource = (typeof REPAIR_ORDER_SOURCES)[number];
 
 export interface RepairOrder {
   id: string;
   equipmentId: string | null;
   facilityId: string | null;
-  source: 'inspection' | 'fault_report' | 'service_request';
+  source: RepairOrderSource;
   serviceRequestId: string | null;
   description: string;
   status: RepairOrderStatus;
@@ -126,3 +129,5 @@ export interface Interval {
 export type RepairOrderPage = Page<RepairOrder>;
 export type BookPage = Page<Book>;
 export type LoanPage = Page<Loan>;
+export type BookingPage = Page<Booking>;
+export type InspectionPage = Page<Inspection>;

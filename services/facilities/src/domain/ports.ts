@@ -1,4 +1,4 @@
-import type { KeysetRange, KnownResidentStatus, Publish } from '@liyuan/kit';
+import type { KeysetRange, KnownResidentStatus, ParentRow, Publish } from '@liyuan/kit';
 import type {
   Book,
   Booking,
@@ -31,8 +31,23 @@ export interface FacilitiesStore {
   bookingOfActivity(activityId: string): Promise<Booking | undefined>;
   /** Confirmed or checked-in bookings of a facility overlapping [from, to). */
   heldBookings(facilityId: string, from: Date, to: Date): Promise<Booking[]>;
-  bookingsOverlapping(facilityId: string, from: Date, to: Date): Promise<Booking[]>;
-  bookingsOfResidents(residentIds: readonly string[]): Promise<Booking[]>;
+  /** A page of a facility's bookings overlapping [from, to), by (start to the millisecond, id). */
+  bookingsOverlapping(
+    facilityId: string,
+    from: Date,
+    to: Date,
+    range: KeysetRange,
+  ): Promise<Booking[]>;
+  countBookingsOverlapping(facilityId: string, from: Date, to: Date): Promise<number>;
+  /**
+   * A page of each resident's bookings, newest first (start to the millisecond, id, both
+   * descending), in one statement for every resident.
+   */
+  bookingsOfResidents(
+    residentIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<Booking>[]>;
+  countBookingsOfResidents(residentIds: readonly string[]): Promise<Map<string, number>>;
   /** Cancels the resident's confirmed bookings starting after `after`; returns them. */
   cancelFutureBookingsOf(residentId: string, after: Date, reason: string): Promise<Booking[]>;
 
@@ -42,11 +57,21 @@ export interface FacilitiesStore {
   insertEquipment(e: Equipment): Promise<void>;
   setEquipmentStatus(id: string, status: Equipment['status']): Promise<void>;
   insertInspection(i: Inspection): Promise<void>;
-  inspectionsOf(equipmentIds: readonly string[]): Promise<Inspection[]>;
+  /** A page of each device's inspections, newest first, in one statement for every device. */
+  inspectionsOf(
+    equipmentIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<Inspection>[]>;
+  countInspectionsOf(equipmentIds: readonly string[]): Promise<Map<string, number>>;
   /** Inserts unless a repair order for the same service request exists; returns whether it inserted. */
   insertRepairOrder(o: RepairOrder): Promise<boolean>;
   repairOrdersByIds(ids: readonly string[]): Promise<RepairOrder[]>;
-  repairOrdersOf(equipmentIds: readonly string[]): Promise<RepairOrder[]>;
+  /** A page of each device's repair orders, newest first, in one statement for every device. */
+  repairOrdersOf(
+    equipmentIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<RepairOrder>[]>;
+  countRepairOrdersOf(equipmentIds: readonly string[]): Promise<Map<string, number>>;
   lockRepairOrder(id: string): Promise<RepairOrder | undefined>;
   completeRepairOrder(id: string, resolution: string): Promise<void>;
   /** The open repair orders of a device. */
@@ -66,7 +91,9 @@ export interface FacilitiesStore {
   insertLoan(l: Loan): Promise<void>;
   lockLoan(id: string): Promise<Loan | undefined>;
   returnLoan(id: string): Promise<void>;
-  loansOfResidents(residentIds: readonly string[]): Promise<Loan[]>;
+  /** A page of each resident's loans, newest first, in one statement for every resident. */
+  loansOfResidents(residentIds: readonly string[], range: KeysetRange): Promise<ParentRow<Loan>[]>;
+  countLoansOfResidents(residentIds: readonly string[]): Promise<Map<string, number>>;
   /** A page of loans not returned and due before `today`, by (due date, id). */
   overdueLoans(today: string, range: KeysetRange): Promise<Loan[]>;
   countOverdueLoans(today: string): Promise<number>;

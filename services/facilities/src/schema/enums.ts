@@ -5,6 +5,7 @@ import {
   EQUIPMENT_STATUSES,
   FACILITY_KINDS,
   FACILITY_STATUSES,
+  REPAIR_ORDER_SOURCES,
   REPAIR_ORDER_STATUSES,
 } from '../domain/model';
 
@@ -16,4 +17,5 @@ export const enums = {
   BookingStatus: enumValues(BOOKING_STATUSES),
   EquipmentStatus: enumValues(EQUIPMENT_STATUSES),
   RepairOrderStatus: enumValues(REPAIR_ORDER_STATUSES),
+  RepairOrderSource: enumValues(REPAIR_ORDER_SOURCES),
 };

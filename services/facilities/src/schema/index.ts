@@ -2,10 +2,12 @@ import { DateScalar, DateTimeScalar } from '@liyuan/kit';
 import { Book } from './book.resolvers';
 import { BookConnection } from './book-connection.resolvers';
 import { Booking } from './booking.resolvers';
+import { BookingConnection } from './booking-connection.resolvers';
 import { enums } from './enums';
 import { Equipment } from './equipment.resolvers';
 import { Facility } from './facility.resolvers';
 import type { Resolvers } from './generated/resolvers-types';
+import { InspectionConnection } from './inspection-connection.resolvers';
 import { Loan } from './loan.resolvers';
 import { LoanConnection } from './loan-connection.resolvers';
 import { Mutation } from './mutation.resolvers';
@@ -23,7 +25,9 @@ export const resolvers: Resolvers = {
   Mutation,
   Facility,
   Booking,
+  BookingConnection,
   Equipment,
+  InspectionConnection,
   RepairOrder,
   RepairOrderConnection,
   Book,

@@ -1,17 +1,14 @@
 import DataLoader from 'dataloader';
-import { byId, grouped } from '@liyuan/kit';
-import type {
-  Book,
-  Booking,
-  Equipment,
-  Facility,
-  Inspection,
-  Loan,
-  RepairOrder,
-} from '../domain/model';
+import { byId, grouped, nestedPages } from '@liyuan/kit';
+import { KEYSETS } from '../domain/keysets';
+import type { Book, Booking, Equipment, Facility, RepairOrder } from '../domain/model';
 import type { FacilitiesStore } from '../domain/ports';
 
-/** Per-request batch loaders: one statement per kind of row, however many parents ask. */
+/**
+ * Per-request batch loaders: one statement per kind of row, however many parents ask. A connection
+ * nested under many parents (a page of each resident's bookings) is one statement for every parent
+ * asking with the same `first` and `after`, and its `totalCount` one more, only when asked for.
+ */
 export function createLoaders(store: FacilitiesStore) {
   return {
     facility: new DataLoader<string, Facility | undefined>(async (ids) =>
@@ -26,15 +23,21 @@ export function createLoaders(store: FacilitiesStore) {
     equipmentOfFacility: new DataLoader<string, Equipment[]>(async (ids) =>
       grouped(ids, await store.equipmentOfFacilities(ids), (e) => e.facilityId),
     ),
-    inspectionsOf: new DataLoader<string, Inspection[]>(async (ids) =>
-      grouped(ids, await store.inspectionsOf(ids), (i) => i.equipmentId),
-    ),
+    /** A page of each device's inspections, newest first. */
+    inspectionsOf: nestedPages(KEYSETS.inspection.parts, {
+      read: (ids, range) => store.inspectionsOf(ids, range),
+      cursor: KEYSETS.inspection.cursor,
+      count: (ids) => store.countInspectionsOf(ids),
+    }),
     repairOrder: new DataLoader<string, RepairOrder | undefined>(async (ids) =>
       byId(ids, await store.repairOrdersByIds(ids)),
     ),
-    repairOrdersOf: new DataLoader<string, RepairOrder[]>(async (ids) =>
-      grouped(ids, await store.repairOrdersOf(ids), (o) => o.equipmentId ?? ''),
-    ),
+    /** A page of each device's repair orders, newest first. */
+    repairOrdersOf: nestedPages(KEYSETS.repairOrder.parts, {
+      read: (ids, range) => store.repairOrdersOf(ids, range),
+      cursor: KEYSETS.repairOrder.cursor,
+      count: (ids) => store.countRepairOrdersOf(ids),
+    }),
     book: new DataLoader<string, Book | undefined>(async (ids) =>
       byId(ids, await store.booksByIds(ids)),
     ),
@@ -42,12 +45,18 @@ export function createLoaders(store: FacilitiesStore) {
       const counts = await store.copiesOnLoan(ids);
       return ids.map((id) => counts.get(id) ?? 0);
     }),
-    bookingsOfResident: new DataLoader<string, Booking[]>(async (ids) =>
-      grouped(ids, await store.bookingsOfResidents(ids), (b) => b.residentId ?? ''),
-    ),
-    loansOfResident: new DataLoader<string, Loan[]>(async (ids) =>
-      grouped(ids, await store.loansOfResidents(ids), (l) => l.residentId),
-    ),
+    /** A page of each resident's bookings, newest first. */
+    bookingsOfResident: nestedPages(KEYSETS.booking.parts, {
+      read: (ids, range) => store.bookingsOfResidents(ids, range),
+      cursor: KEYSETS.booking.cursor,
+      count: (ids) => store.countBookingsOfResidents(ids),
+    }),
+    /** A page of each resident's loans, newest first. */
+    loansOfResident: nestedPages(KEYSETS.loanBorrowed.parts, {
+      read: (ids, range) => store.loansOfResidents(ids, range),
+      cursor: KEYSETS.loanBorrowed.cursor,
+      count: (ids) => store.countLoansOfResidents(ids),
+    }),
   };
 }
 

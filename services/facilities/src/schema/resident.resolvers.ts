@@ -8,8 +8,10 @@ export const Resident: ResidentResolvers = {
     if (ctx.caller.userId === null) throw unauthenticated();
     return { id: ref.id };
   },
-  bookings: (r, _, ctx) =>
-    mayReadResidentRecords(ctx.caller, r.id) ? ctx.loaders.bookingsOfResident.load(r.id) : null,
-  loans: (r, _, ctx) =>
-    mayReadResidentRecords(ctx.caller, r.id) ? ctx.loaders.loansOfResident.load(r.id) : null,
+  bookings: (r, args, ctx) =>
+    mayReadResidentRecords(ctx.caller, r.id)
+      ? ctx.loaders.bookingsOfResident.load(r.id, args)
+      : null,
+  loans: (r, args, ctx) =>
+    mayReadResidentRecords(ctx.caller, r.id) ? ctx.loaders.loansOfResident.load(r.id, args) : null,
 };

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Params, queryRows, type Row } from '@liyuan/kit';
+import { Params, queryRows, type KeysetRange, type Row } from '@liyuan/kit';
 import type { RegistryStore } from '../domain/ports';
 import type {
   Building,
@@ -217,7 +217,7 @@ export class TypeOrmRegistryStore implements RegistryStore {
   }
 
   /** The conditions of a resident query, over `residents r JOIN households h`. */
-  private static where(query: Omit<ResidentQuery, 'after' | 'limit'>, p: Params): string[] {
+  private static where(query: ResidentQuery, p: Params): string[] {
     const cond: string[] = [];
     if (query.gridIds) cond.push(`h.grid_id = ANY (${p.add(query.gridIds)}::uuid[])`);
     if (query.tag) cond.push(`${p.add(query.tag)}::text = ANY (r.tags)`);
@@ -229,19 +229,19 @@ export class TypeOrmRegistryStore implements RegistryStore {
     return cond;
   }
 
-  async listResidents(query: ResidentQuery): Promise<ResidentInGrid[]> {
+  async listResidents(query: ResidentQuery, range: KeysetRange): Promise<ResidentInGrid[]> {
     const p = new Params();
     const cond = TypeOrmRegistryStore.where(query, p);
-    if (query.after)
-      cond.push(`(r.name, r.id) > (${p.add(query.after.name)}, ${p.add(query.after.id)}::uuid)`);
+    if (range.after)
+      cond.push(`(r.name, r.id) > (${p.add(range.after[0])}, ${p.add(range.after[1])}::uuid)`);
     const rows = await this.rows(
       `${RESIDENT_IN_GRID} ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
-        ORDER BY r.name, r.id LIMIT ${p.add(query.limit)}`,
+        ORDER BY r.name, r.id LIMIT ${p.add(range.limit)}`,
       p.values,
     );
     return rows.map(toResidentInGrid);
   }
-  async countResidents(query: Omit<ResidentQuery, 'after' | 'limit'>): Promise<number> {
+  async countResidents(query: ResidentQuery): Promise<number> {
     const p = new Params();
     const cond = TypeOrmRegistryStore.where(query, p);
     const [row] = await this.rows(

@@ -1,12 +1,28 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows, type Row } from '@liyuan/kit';
+import {
+  Params,
+  queryCount,
+  queryRows,
+  type KeysetRange,
+  type ParentRow,
+  type Row,
+} from '@liyuan/kit';
 import type {
+  RequestVisibility,
   ServiceRequest,
   ServiceRequestChange,
   ServiceRequestStatus,
   ServiceRequestType,
 } from '../domain/model';
-import type { ServiceRequestStore } from '../domain/ports';
+import type { ServiceRequestQuery, ServiceRequestStore } from '../domain/ports';
+import {
+  countPerParentSql,
+  countsByParent,
+  nestedPageSql,
+  parentRows,
+  type Condition,
+  type Nested,
+} from './nested-page';
 
 const toRequest = (r: Row): ServiceRequest => ({
   id: String(r.id),
@@ -22,6 +38,7 @@ const toRequest = (r: Row): ServiceRequest => ({
   updatedAt: r.updated_at as Date,
 });
 const toChange = (r: Row): ServiceRequestChange => ({
+  id: String(r.id),
   requestId: String(r.request_id),
   from: (r.from_status as ServiceRequestStatus | null) ?? null,
   to: r.to_status as ServiceRequestStatus,
@@ -29,6 +46,31 @@ const toChange = (r: Row): ServiceRequestChange => ({
   note: (r.note as string | null) ?? null,
   at: r.at as Date,
 });
+
+const REQUESTS_OF_RESIDENT: Nested = {
+  columns: '*',
+  table: 'service_requests',
+  parent: 'resident_id',
+  key: 'filed_at',
+};
+
+/** The requests `visible` lets through, as a condition on `service_requests`. */
+const visibleTo =
+  (visible: RequestVisibility): Condition =>
+  (p) =>
+    visible.all
+      ? 'true'
+      : `(grid_id = ANY (${p.add(visible.gridIds)}::uuid[]) OR resident_id = ${p.add(visible.residentId)}::uuid)`;
+
+/** The conditions of a request listing. */
+function listing(query: ServiceRequestQuery, p: Params): string[] {
+  const cond: string[] = [];
+  if (query.gridIds) cond.push(`grid_id = ANY (${p.add(query.gridIds)}::uuid[])`);
+  if (query.residentId) cond.push(`resident_id = ${p.add(query.residentId)}`);
+  if (query.status) cond.push(`status = ${p.add(query.status)}`);
+  if (query.type) cond.push(`type = ${p.add(query.type)}`);
+  return cond;
+}
 
 /** Service requests over one connection or transaction. */
 export class TypeOrmServiceRequestStore implements ServiceRequestStore {
@@ -81,7 +123,7 @@ export class TypeOrmServiceRequestStore implements ServiceRequestStore {
     );
   }
 
-  async appendChange(c: Omit<ServiceRequestChange, 'at'>): Promise<void> {
+  async appendChange(c: Omit<ServiceRequestChange, 'id' | 'at'>): Promise<void> {
     await this.m.query(
       `INSERT INTO service_request_changes (request_id, from_status, to_status, actor, note) VALUES ($1, $2, $3, $4, $5)`,
       [c.requestId, c.from, c.to, c.actor, c.note],
@@ -91,49 +133,65 @@ export class TypeOrmServiceRequestStore implements ServiceRequestStore {
   async changesOf(requestIds: readonly string[]): Promise<ServiceRequestChange[]> {
     if (!requestIds.length) return [];
     const rows = await this.rows(
-      `SELECT request_id, from_status, to_status, actor, note, at FROM service_request_changes
+      `SELECT id::text, request_id, from_status, to_status, actor, note, at FROM service_request_changes
         WHERE request_id = ANY ($1) ORDER BY request_id, id`,
       [requestIds],
     );
     return rows.map(toChange);
   }
 
-  async ofResidents(residentIds: readonly string[]): Promise<ServiceRequest[]> {
+  async ofResidents(
+    residentIds: readonly string[],
+    visible: RequestVisibility,
+    range: KeysetRange,
+  ): Promise<ParentRow<ServiceRequest>[]> {
     if (!residentIds.length) return [];
+    const { sql, params } = nestedPageSql(
+      REQUESTS_OF_RESIDENT,
+      residentIds,
+      range,
+      visibleTo(visible),
+    );
+    return parentRows(await this.rows(sql, params), toRequest);
+  }
+
+  async countOfResidents(
+    residentIds: readonly string[],
+    visible: RequestVisibility,
+  ): Promise<Map<string, number>> {
+    if (!residentIds.length) return new Map();
+    const { sql, params } = countPerParentSql(
+      REQUESTS_OF_RESIDENT,
+      residentIds,
+      visibleTo(visible),
+    );
+    return countsByParent(await this.rows(sql, params));
+  }
+
+  async list(query: ServiceRequestQuery, range: KeysetRange): Promise<ServiceRequest[]> {
+    const p = new Params();
+    const cond = listing(query, p);
+    // Keyed to the millisecond, as cursors carry instants.
+    const key = `date_trunc('milliseconds', filed_at)`;
+    if (range.after)
+      cond.push(
+        `(${key}, id) < (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
+      );
     const rows = await this.rows(
-      `SELECT * FROM service_requests WHERE resident_id = ANY ($1) ORDER BY filed_at DESC, id DESC`,
-      [residentIds],
+      `SELECT * FROM service_requests ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
+        ORDER BY ${key} DESC, id DESC LIMIT ${p.add(range.limit)}`,
+      p.values,
     );
     return rows.map(toRequest);
   }
 
-  async list(query: {
-    gridIds?: string[];
-    residentId?: string;
-    status?: ServiceRequestStatus;
-    type?: ServiceRequestType;
-    after?: { filedAt: string; id: string };
-    limit: number;
-  }): Promise<ServiceRequest[]> {
-    const params: unknown[] = [];
-    const p = (v: unknown): string => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const cond: string[] = [];
-    if (query.gridIds) cond.push(`grid_id = ANY (${p(query.gridIds)})`);
-    if (query.residentId) cond.push(`resident_id = ${p(query.residentId)}`);
-    if (query.status) cond.push(`status = ${p(query.status)}`);
-    if (query.type) cond.push(`type = ${p(query.type)}`);
-    if (query.after)
-      cond.push(
-        `(filed_at, id) < (${p(query.after.filedAt)}::timestamptz, ${p(query.after.id)}::uuid)`,
-      );
-    const rows = await this.rows(
-      `SELECT * FROM service_requests ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
-        ORDER BY filed_at DESC, id DESC LIMIT ${p(query.limit)}`,
-      params,
+  count(query: ServiceRequestQuery): Promise<number> {
+    const p = new Params();
+    const cond = listing(query, p);
+    return queryCount(
+      this.m,
+      `SELECT count(*)::int AS n FROM service_requests ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}`,
+      p.values,
     );
-    return rows.map(toRequest);
   }
 }

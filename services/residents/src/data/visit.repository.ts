@@ -1,7 +1,21 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows, type Row } from '@liyuan/kit';
+import {
+  Params,
+  queryCount,
+  queryRows,
+  type KeysetRange,
+  type ParentRow,
+  type Row,
+} from '@liyuan/kit';
 import type { ScheduledVisit, ScheduledVisitReason, Visit, VisitDue } from '../domain/model';
 import type { VisitStore } from '../domain/ports';
+import {
+  countPerParentSql,
+  countsByParent,
+  nestedPageSql,
+  parentRows,
+  type Nested,
+} from './nested-page';
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -35,6 +49,34 @@ const toDue = (r: Row): VisitDue => ({
   dueAt: r.due_at as Date,
 });
 const SCHEDULED_COLUMNS = `id, household_id, grid_id, reason, reference_id, to_char(due_on, 'YYYY-MM-DD') AS due_on, status, visit_id`;
+const VISITS_OF_HOUSEHOLD: Nested = {
+  columns: '*',
+  table: 'visits',
+  parent: 'household_id',
+  key: 'visited_at',
+};
+
+/**
+ * The households of the grids `$1` due a visit at `$2`: the strictest cadence among the tags of a
+ * household's active residents, against its last visit (or, never visited, its registration).
+ */
+const VISITS_DUE = `WITH cadence AS (
+    SELECT r.household_id, min(t.visit_cadence_days)::int AS cadence_days,
+           array_agg(DISTINCT t.code ORDER BY t.code) AS tags
+      FROM residents r
+      JOIN households h ON h.id = r.household_id
+      JOIN key_group_tags t ON t.code = ANY (r.tags) AND t.visit_cadence_days IS NOT NULL
+     WHERE r.status = 'active' AND h.grid_id = ANY ($1)
+     GROUP BY r.household_id
+  ), last_visit AS (
+    SELECT household_id, max(visited_at) AS at FROM visits WHERE grid_id = ANY ($1) GROUP BY household_id
+  ), due AS (
+    SELECT h.id AS household_id, h.grid_id, c.tags, c.cadence_days, l.at AS last_visited_at,
+           coalesce(l.at, h.created_at) + make_interval(days => c.cadence_days) AS due_at
+      FROM cadence c
+      JOIN households h ON h.id = c.household_id
+      LEFT JOIN last_visit l ON l.household_id = h.id
+  )`;
 
 /** Visits over one connection or transaction; each read is one statement. */
 export class TypeOrmVisitStore implements VisitStore {
@@ -65,44 +107,42 @@ export class TypeOrmVisitStore implements VisitStore {
 
   async visitsOfHouseholds(
     householdIds: readonly string[],
-    perHousehold: number,
-  ): Promise<Visit[]> {
+    range: KeysetRange,
+  ): Promise<ParentRow<Visit>[]> {
     if (!householdIds.length) return [];
-    const rows = await this.rows(
-      `SELECT * FROM (
-         SELECT v.*, row_number() OVER (PARTITION BY household_id ORDER BY visited_at DESC, id DESC) AS n
-           FROM visits v WHERE household_id = ANY($1)
-       ) ranked WHERE n <= $2 ORDER BY household_id, visited_at DESC, id DESC`,
-      [householdIds, perHousehold],
-    );
-    return rows.map(toVisit);
+    const { sql, params } = nestedPageSql(VISITS_OF_HOUSEHOLD, householdIds, range);
+    return parentRows(await this.rows(sql, params), toVisit);
   }
 
-  async visitsDue(gridIds: string[], asOf: Date): Promise<VisitDue[]> {
-    // The strictest cadence among the tags of a household's active residents, against its last
-    // visit (or, never visited, its registration).
+  async countVisitsOfHouseholds(householdIds: readonly string[]): Promise<Map<string, number>> {
+    if (!householdIds.length) return new Map();
+    const { sql, params } = countPerParentSql(VISITS_OF_HOUSEHOLD, householdIds);
+    return countsByParent(await this.rows(sql, params));
+  }
+
+  async visitsDue(gridIds: string[], asOf: Date, range: KeysetRange): Promise<VisitDue[]> {
+    const p = new Params();
+    p.add(gridIds);
+    p.add(asOf);
+    const key = `date_trunc('milliseconds', due_at)`;
+    const after = range.after
+      ? `AND (${key}, household_id) > (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`
+      : '';
     const rows = await this.rows(
-      `WITH cadence AS (
-         SELECT r.household_id, min(t.visit_cadence_days)::int AS cadence_days,
-                array_agg(DISTINCT t.code ORDER BY t.code) AS tags
-           FROM residents r
-           JOIN households h ON h.id = r.household_id
-           JOIN key_group_tags t ON t.code = ANY (r.tags) AND t.visit_cadence_days IS NOT NULL
-          WHERE r.status = 'active' AND h.grid_id = ANY ($1)
-          GROUP BY r.household_id
-       ), last_visit AS (
-         SELECT household_id, max(visited_at) AS at FROM visits WHERE grid_id = ANY ($1) GROUP BY household_id
-       )
-       SELECT h.id AS household_id, h.grid_id, c.tags, c.cadence_days, l.at AS last_visited_at,
-              coalesce(l.at, h.created_at) + make_interval(days => c.cadence_days) AS due_at
-         FROM cadence c
-         JOIN households h ON h.id = c.household_id
-         LEFT JOIN last_visit l ON l.household_id = h.id
-        WHERE coalesce(l.at, h.created_at) + make_interval(days => c.cadence_days) < $2
-        ORDER BY due_at, h.id`,
-      [gridIds, asOf],
+      `${VISITS_DUE}
+       SELECT * FROM due WHERE due_at < $2 ${after}
+        ORDER BY ${key}, household_id LIMIT ${p.add(range.limit)}`,
+      p.values,
     );
     return rows.map(toDue);
+  }
+
+  countVisitsDue(gridIds: string[], asOf: Date): Promise<number> {
+    return queryCount(
+      this.m,
+      `${VISITS_DUE} SELECT count(*)::int AS n FROM due WHERE due_at < $2`,
+      [gridIds, asOf],
+    );
   }
 
   async insertScheduledVisit(v: ScheduledVisit): Promise<boolean> {
@@ -133,12 +173,25 @@ export class TypeOrmVisitStore implements VisitStore {
   async scheduledVisits(
     gridIds: string[],
     status: 'scheduled' | 'done',
+    range: KeysetRange,
   ): Promise<ScheduledVisit[]> {
+    const p = new Params();
+    const cond = [`grid_id = ANY (${p.add(gridIds)})`, `status = ${p.add(status)}`];
+    if (range.after)
+      cond.push(`(due_on, id) > (${p.add(range.after[0])}::date, ${p.add(range.after[1])}::uuid)`);
     const rows = await this.rows(
       `SELECT ${SCHEDULED_COLUMNS} FROM scheduled_visits
-        WHERE grid_id = ANY ($1) AND status = $2 ORDER BY due_on, id`,
-      [gridIds, status],
+        WHERE ${cond.join(' AND ')} ORDER BY due_on, id LIMIT ${p.add(range.limit)}`,
+      p.values,
     );
     return rows.map(toScheduled);
+  }
+
+  countScheduledVisits(gridIds: string[], status: 'scheduled' | 'done'): Promise<number> {
+    return queryCount(
+      this.m,
+      `SELECT count(*)::int AS n FROM scheduled_visits WHERE grid_id = ANY ($1) AND status = $2`,
+      [gridIds, status],
+    );
   }
 }

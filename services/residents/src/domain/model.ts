@@ -1,6 +1,6 @@
 /** The registry as the domain sees it: plain values, no ORM and no GraphQL. */
 
-import type { Caller } from '@liyuan/kit';
+import type { Caller, Page } from '@liyuan/kit';
 
 export const GENDERS = ['male', 'female'] as const;
 export type Gender = (typeof GENDERS)[number];
@@ -82,8 +82,6 @@ export interface ResidentQuery {
   bornOnOrBefore?: string;
   name?: string;
   onlyResidentId?: string;
-  after?: { name: string; id: string };
-  limit: number;
 }
 
 /** One unmasked read of a personal field, as audited (the value itself is never recorded). */
@@ -175,6 +173,7 @@ export interface ServiceRequest {
 }
 
 export interface ServiceRequestChange {
+  id: string;
   requestId: string;
   from: ServiceRequestStatus | null;
   to: ServiceRequestStatus;
@@ -190,5 +189,18 @@ export interface PersonalDataAccessRecord extends PersonalDataAccess {
   accessedAt: Date;
 }
 
+/**
+ * Which service requests a caller may read, as a listing filters them: every request, or those of
+ * the grids they look after and those filed for themself.
+ */
+export type RequestVisibility =
+  { all: true } | { all: false; gridIds: string[]; residentId: string | null };
+
 /** The signed-in caller as `Query.me` answers it: who they are and what they may do. */
 export type Viewer = Caller;
+
+export type ResidentPage = Page<ResidentInGrid>;
+export type VisitPage = Page<Visit>;
+export type VisitDuePage = Page<VisitDue>;
+export type ScheduledVisitPage = Page<ScheduledVisit>;
+export type ServiceRequestPage = Page<ServiceRequest>;

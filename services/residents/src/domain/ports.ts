@@ -1,4 +1,4 @@
-import type { Publish } from '@liyuan/kit';
+import type { KeysetRange, ParentRow, Publish } from '@liyuan/kit';
 import type {
   Building,
   Grid,
@@ -7,6 +7,7 @@ import type {
   KeyGroupTag,
   PersonalDataAccess,
   PersonalDataAccessRecord,
+  RequestVisibility,
   ScheduledVisit,
   ServiceRequest,
   ServiceRequestChange,
@@ -44,8 +45,9 @@ export interface RegistryStore {
   /** Reads the resident and locks its row until the transaction ends. */
   lockResident(id: string): Promise<ResidentInGrid | undefined>;
   residentsOfHouseholds(householdIds: readonly string[]): Promise<Resident[]>;
-  listResidents(query: ResidentQuery): Promise<ResidentInGrid[]>;
-  countResidents(query: Omit<ResidentQuery, 'after' | 'limit'>): Promise<number>;
+  /** A page of the matching residents by (name, id). */
+  listResidents(query: ResidentQuery, range: KeysetRange): Promise<ResidentInGrid[]>;
+  countResidents(query: ResidentQuery): Promise<number>;
   idCardNumberTaken(idCardNumber: string): Promise<boolean>;
   insertResident(resident: Resident): Promise<void>;
   updateResident(resident: Resident): Promise<void>;
@@ -76,14 +78,29 @@ export interface RegistryStore {
 /** Visits, the households due one, and scheduled follow-ups. */
 export interface VisitStore {
   insertVisit(visit: Visit): Promise<void>;
-  visitsOfHouseholds(householdIds: readonly string[], perHousehold: number): Promise<Visit[]>;
-  /** Households of `gridIds` whose last visit (or registration) plus their strictest cadence is before `asOf`, most overdue first. */
-  visitsDue(gridIds: string[], asOf: Date): Promise<VisitDue[]>;
+  /** A page of each household's visits, newest first, in one statement for every household. */
+  visitsOfHouseholds(
+    householdIds: readonly string[],
+    range: KeysetRange,
+  ): Promise<ParentRow<Visit>[]>;
+  countVisitsOfHouseholds(householdIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * A page of the households of `gridIds` whose last visit (or registration) plus their strictest
+   * cadence is before `asOf`, most overdue first: by (due instant to the millisecond, household id).
+   */
+  visitsDue(gridIds: string[], asOf: Date, range: KeysetRange): Promise<VisitDue[]>;
+  countVisitsDue(gridIds: string[], asOf: Date): Promise<number>;
   /** Inserts unless the same reason and reference already scheduled the household; returns whether it inserted. */
   insertScheduledVisit(visit: ScheduledVisit): Promise<boolean>;
   lockScheduledVisit(id: string): Promise<ScheduledVisit | undefined>;
   completeScheduledVisit(id: string, visitId: string): Promise<void>;
-  scheduledVisits(gridIds: string[], status: 'scheduled' | 'done'): Promise<ScheduledVisit[]>;
+  /** A page of the scheduled visits of `gridIds` with `status`, soonest first, by (due day, id). */
+  scheduledVisits(
+    gridIds: string[],
+    status: 'scheduled' | 'done',
+    range: KeysetRange,
+  ): Promise<ScheduledVisit[]>;
+  countScheduledVisits(gridIds: string[], status: 'scheduled' | 'done'): Promise<number>;
 }
 
 /** One-stop service requests and their history. */
@@ -96,18 +113,32 @@ export interface ServiceRequestStore {
     status: ServiceRequestStatus,
     referredTo: ServiceRequest['referredTo'],
   ): Promise<void>;
-  appendChange(change: Omit<ServiceRequestChange, 'at'>): Promise<void>;
+  appendChange(change: Omit<ServiceRequestChange, 'id' | 'at'>): Promise<void>;
   changesOf(requestIds: readonly string[]): Promise<ServiceRequestChange[]>;
-  ofResidents(residentIds: readonly string[]): Promise<ServiceRequest[]>;
-  /** Newest first, keyset-paginated on (filedAt, id). */
-  list(query: {
-    gridIds?: string[];
-    residentId?: string;
-    status?: ServiceRequestStatus;
-    type?: ServiceRequestType;
-    after?: { filedAt: string; id: string };
-    limit: number;
-  }): Promise<ServiceRequest[]>;
+  /**
+   * A page of each resident's requests that `visible` lets through, newest first (filed instant
+   * to the millisecond, id), in one statement for every resident.
+   */
+  ofResidents(
+    residentIds: readonly string[],
+    visible: RequestVisibility,
+    range: KeysetRange,
+  ): Promise<ParentRow<ServiceRequest>[]>;
+  countOfResidents(
+    residentIds: readonly string[],
+    visible: RequestVisibility,
+  ): Promise<Map<string, number>>;
+  /** A page of the matching requests, newest first, by (filed instant to the millisecond, id). */
+  list(query: ServiceRequestQuery, range: KeysetRange): Promise<ServiceRequest[]>;
+  count(query: ServiceRequestQuery): Promise<number>;
+}
+
+/** Filters of a service request listing, already validated and narrowed to what the caller sees. */
+export interface ServiceRequestQuery {
+  gridIds?: string[];
+  residentId?: string;
+  status?: ServiceRequestStatus;
+  type?: ServiceRequestType;
 }
 
 /** One transaction: the stores bound to it and the outbox writer. */

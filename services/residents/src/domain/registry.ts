@@ -15,7 +15,6 @@ import {
   badInput,
   conflict,
   decodeCursor,
-  encodeCursor,
   forbidden,
   hasRole,
   isoDate,
@@ -24,12 +23,14 @@ import {
   notFound,
   pageSize,
   parseInput,
+  readPage,
   unauthenticated,
   uuid,
   type Caller,
 } from '@liyuan/kit';
 import { requireManage, requireStaff, visibleGrids } from './access';
 import { ageOn, shift, today } from './dates';
+import { KEYSETS } from './keysets';
 import {
   GENDERS,
   RELATIONSHIPS,
@@ -43,6 +44,7 @@ import {
   type PersonalDataAccessRecord,
   type Resident,
   type ResidentInGrid,
+  type ResidentPage,
 } from './model';
 import { birthDateOfIdCard, isValidIdCardNumber, isValidPhone } from './personal-data';
 import type { RegistryStore, RunInTransaction, Tx } from './ports';
@@ -81,6 +83,7 @@ const registerResidentInput = z.object({
 });
 const updateResidentInput = z
   .object({
+    id: uuid,
     name: text(50).nullish(),
     phone: phone.nullish(),
     residencyType: z.enum(RESIDENCY_TYPES).nullish(),
@@ -88,9 +91,10 @@ const updateResidentInput = z
     tags: tags.nullish(),
   })
   .refine(
-    (v) => Object.values(v).some((x) => x !== undefined && x !== null),
+    ({ id: _, ...changes }) => Object.values(changes).some((x) => x !== undefined && x !== null),
     'must change at least one field',
   );
+const tagInput = z.object({ residentId: uuid, tag });
 const moveOutInput = z.object({ residentId: uuid, movedOutOn: isoDate });
 const assignGridMemberInput = z.object({ gridId: uuid, userId: text(100), name: text(50) });
 const keyGroupTagInput = z.object({
@@ -127,25 +131,6 @@ const residentFilter = z
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
 
 export type RegisterResidentInput = z.input<typeof registerResidentInput>;
-
-/** A page of residents and how to continue. */
-export interface ResidentPage {
-  items: ResidentInGrid[];
-  hasNextPage: boolean;
-  totalCount: () => Promise<number>;
-}
-
-/** Encodes a listing position (name, id) as an opaque cursor. */
-export const residentCursor = (r: { name: string; id: string }): string =>
-  encodeCursor([r.name, r.id]);
-
-function decodeResidentCursor(cursor: string): { name: string; id: string } {
-  const [name, id] = decodeCursor(cursor, 2);
-  if (typeof name !== 'string' || !uuid.safeParse(id).success) {
-    throw badInput('after', 'after: not a cursor returned by this field');
-  }
-  return { name, id: String(id) };
-}
 
 /** Throws BAD_USER_INPUT naming `field` when a tag is not configured. */
 async function assertKnownTags(store: RegistryStore, tags: string[], field: string): Promise<void> {
@@ -338,14 +323,14 @@ export class Registry {
     });
   }
 
-  async updateResident(caller: Caller, id: string, raw: unknown): Promise<ResidentInGrid> {
+  async updateResident(caller: Caller, raw: unknown): Promise<ResidentInGrid> {
     requireUser(caller);
-    if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
     const input = parseInput(updateResidentInput, raw, 'input');
+    const { id } = input;
     return this.transaction(async ({ store, publish }) => {
-      const current = await this.lockedResident(store, id, 'id');
+      const current = await this.lockedResident(store, id, 'input.id');
       requireManage(caller, current.gridId);
-      if (current.status !== 'active') throw conflict(`resident is ${current.status}`, 'id');
+      if (current.status !== 'active') throw conflict(`resident is ${current.status}`, 'input.id');
       const next: ResidentInGrid = {
         ...current,
         name: input.name ?? current.name,
@@ -459,22 +444,15 @@ export class Registry {
   }
 
   /** Adds (`add`) or removes a key-group tag of a resident; a no-op change publishes nothing. */
-  async setTag(
-    caller: Caller,
-    residentId: string,
-    rawTag: string,
-    add: boolean,
-  ): Promise<ResidentInGrid> {
+  async setTag(caller: Caller, raw: unknown, add: boolean): Promise<ResidentInGrid> {
     requireUser(caller);
-    if (!uuid.safeParse(residentId).success)
-      throw badInput('residentId', 'residentId: must be a valid id');
-    const code = parseInput(tag, rawTag, 'tag');
+    const { residentId, tag: code } = parseInput(tagInput, raw, 'input');
     return this.transaction(async (tx) => {
-      const current = await this.lockedResident(tx.store, residentId, 'residentId');
+      const current = await this.lockedResident(tx.store, residentId, 'input.residentId');
       requireManage(caller, current.gridId);
       if (current.status !== 'active')
-        throw conflict(`resident is ${current.status}`, 'residentId');
-      if (add) await assertKnownTags(tx.store, [code], 'tag');
+        throw conflict(`resident is ${current.status}`, 'input.residentId');
+      if (add) await assertKnownTags(tx.store, [code], 'input.tag');
       const tags = add
         ? [...new Set([...current.tags, code])]
         : current.tags.filter((t) => t !== code);
@@ -513,14 +491,15 @@ export class Registry {
     return { items: rows.slice(0, limit), hasNextPage: rows.length > limit };
   }
 
-  /** One page of the residents the caller may see, filtered; the count is computed only if asked. */
+  /**
+   * One page of the residents the caller may see, filtered, by name (first: 1 to 100, default 20);
+   * the count is computed only if asked.
+   */
   async listResidents(
     caller: Caller,
     args: { first?: number | null; after?: string | null; filter?: unknown },
   ): Promise<ResidentPage> {
     requireUser(caller);
-    const first = pageSize(args.first);
-    const after = args.after ? decodeResidentCursor(args.after) : undefined;
     const filter = parseInput(residentFilter, args.filter ?? {}, 'filter');
     // undefined: every grid; a list: those grids; empty: the caller's own record only.
     const grids = visibleGrids(caller);
@@ -544,12 +523,11 @@ export class Registry {
       bornOnOrBefore: filter.minAge != null ? shift(now, -filter.minAge) : undefined,
       bornOnOrAfter: filter.maxAge != null ? shift(now, -(filter.maxAge + 1), 1) : undefined,
     };
-    const rows = await this.read.listResidents({ ...query, after, limit: first + 1 });
-    return {
-      items: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      totalCount: () => this.read.countResidents(query),
-    };
+    return readPage(args, KEYSETS.resident.parts, {
+      read: (range) => this.read.listResidents(query, range),
+      cursor: KEYSETS.resident.cursor,
+      count: () => this.read.countResidents(query),
+    });
   }
 
   /** Age of a resident today in the community. */

@@ -4,23 +4,24 @@ import { ServiceRequestFiled, ServiceRequestResolved } from '@liyuan/schemas';
 import {
   badInput,
   conflict,
-  decodeCursor,
-  encodeCursor,
   forbidden,
   freeText,
   hasRole,
   notFound,
-  pageSize,
   parseInput,
+  readPage,
   unauthenticated,
   uuid,
   type Caller,
   type Logger,
 } from '@liyuan/kit';
+import { KEYSETS } from './keysets';
 import {
   SERVICE_REQUEST_STATUSES,
   SERVICE_REQUEST_TYPES,
+  type RequestVisibility,
   type ServiceRequest,
+  type ServiceRequestPage,
   type ServiceRequestStatus,
 } from './model';
 import type { RunInTransaction, ServiceRequestStore, Tx } from './ports';
@@ -31,8 +32,10 @@ const fileInput = z.object({
   type: z.enum(SERVICE_REQUEST_TYPES),
   description: freeText(2000),
 });
-/** A note on a move (free text): required for a resolution or a rejection, optional on starting. */
-const note = (required: boolean) => (required ? freeText(2000) : freeText(2000, 0).nullish());
+/** The moves hall staff make, each with a note (free text): optional on starting, else required. */
+const startInput = z.object({ id: uuid, note: freeText(2000, 0).nullish() });
+const resolveInput = z.object({ id: uuid, resolution: freeText(2000) });
+const rejectInput = z.object({ id: uuid, reason: freeText(2000) });
 const listFilter = z.object({
   status: z.enum(SERVICE_REQUEST_STATUSES).nullish(),
   type: z.enum(SERVICE_REQUEST_TYPES).nullish(),
@@ -48,9 +51,19 @@ export function canReadRequest(caller: Caller, r: { residentId: string; gridId: 
   return caller.residentId === r.residentId;
 }
 
-/** Encodes a request's listing position. */
-export const requestCursor = (r: ServiceRequest): string =>
-  encodeCursor([r.filedAt.toISOString(), r.id]);
+/**
+ * The requests a caller may read, as {@link canReadRequest} decides one by one, for a listing to
+ * filter: staff and admins every request; others those of their grids (grid members) and their own.
+ */
+export function requestVisibility(caller: Caller): RequestVisibility {
+  if (caller.userId === null) return { all: false, gridIds: [], residentId: null };
+  if (hasRole(caller, 'admin', 'staff')) return { all: true };
+  return {
+    all: false,
+    gridIds: hasRole(caller, 'grid_member') ? caller.gridIds : [],
+    residentId: caller.residentId ?? null,
+  };
+}
 
 const staffOnly = (caller: Caller): void => {
   if (caller.userId === null) throw unauthenticated();
@@ -131,26 +144,24 @@ export class ServiceRequests {
   }
 
   /** Hall staff take the request up. */
-  start(caller: Caller, id: string, rawNote: unknown): Promise<ServiceRequest> {
+  start(caller: Caller, raw: unknown): Promise<ServiceRequest> {
     staffOnly(caller);
-    return this.move(caller, id, 'in_progress', parseInput(note(false), rawNote, 'note') ?? null);
+    const input = parseInput(startInput, raw, 'input');
+    return this.move(caller, input.id, 'in_progress', input.note ?? null);
   }
 
   /** Hall staff resolve it, saying how. */
-  resolve(caller: Caller, id: string, resolution: unknown): Promise<ServiceRequest> {
+  resolve(caller: Caller, raw: unknown): Promise<ServiceRequest> {
     staffOnly(caller);
-    return this.move(
-      caller,
-      id,
-      'resolved',
-      parseInput(note(true), resolution, 'resolution') ?? null,
-    );
+    const input = parseInput(resolveInput, raw, 'input');
+    return this.move(caller, input.id, 'resolved', input.resolution);
   }
 
   /** Hall staff reject it, saying why. */
-  reject(caller: Caller, id: string, reason: unknown): Promise<ServiceRequest> {
+  reject(caller: Caller, raw: unknown): Promise<ServiceRequest> {
     staffOnly(caller);
-    return this.move(caller, id, 'rejected', parseInput(note(true), reason, 'reason') ?? null);
+    const input = parseInput(rejectInput, raw, 'input');
+    return this.move(caller, input.id, 'rejected', input.reason);
   }
 
   private async move(
@@ -160,11 +171,10 @@ export class ServiceRequests {
     text: string | null,
   ): Promise<ServiceRequest> {
     staffOnly(caller);
-    if (!uuid.safeParse(id).success) throw badInput('id', 'id: must be a valid id');
     return this.transaction(async (tx) => {
       const request = await tx.requests.lock(id);
-      if (!request) throw notFound('service request', id, 'id');
-      assertMove(request.status, to);
+      if (!request) throw notFound('service request', id, 'input.id');
+      assertMove(request.status, to, 'input.id');
       return applyMove(tx, request, to, null, caller.userId ?? '', text);
     });
   }
@@ -199,22 +209,13 @@ export class ServiceRequests {
     return request;
   }
 
-  /** Requests the caller may see, newest first. */
+  /** Requests the caller may see, newest first (first: 1 to 100, default 20). */
   async list(
     caller: Caller,
     args: { first?: number | null; after?: string | null; filter?: unknown },
-  ): Promise<{ items: ServiceRequest[]; hasNextPage: boolean }> {
+  ): Promise<ServiceRequestPage> {
     if (caller.userId === null) throw unauthenticated();
-    const limit = pageSize(args.first);
     const filter = parseInput(listFilter, args.filter ?? {}, 'filter');
-    let after: { filedAt: string; id: string } | undefined;
-    if (args.after) {
-      const [filedAt, id] = decodeCursor(args.after, 2);
-      if (!z.iso.datetime().safeParse(filedAt).success || !uuid.safeParse(id).success) {
-        throw badInput('after', 'after: not a cursor returned by this field');
-      }
-      after = { filedAt: String(filedAt), id: String(id) };
-    }
     let gridIds = filter.gridId ? [filter.gridId] : undefined;
     let residentId = filter.residentId ?? undefined;
     if (!hasRole(caller, 'admin', 'staff')) {
@@ -230,15 +231,17 @@ export class ServiceRequests {
         throw forbidden('service requests are not visible to this caller');
       }
     }
-    const rows = await this.read.list({
+    const query = {
       gridIds,
       residentId,
       status: filter.status ?? undefined,
       type: filter.type ?? undefined,
-      after,
-      limit: limit + 1,
+    };
+    return readPage(args, KEYSETS.serviceRequest.parts, {
+      read: (range) => this.read.list(query, range),
+      cursor: KEYSETS.serviceRequest.cursor,
+      count: () => this.read.count(query),
     });
-    return { items: rows.slice(0, limit), hasNextPage: rows.length > limit };
   }
 }
 

@@ -10,13 +10,15 @@ import {
   hasRole,
   isoInstant,
   parseInput,
+  readPage,
   unauthenticated,
   uuid,
   type Caller,
 } from '@liyuan/kit';
 import { requireManage } from './access';
 import { shift, today } from './dates';
-import type { ScheduledVisit, Visit, VisitDue } from './model';
+import { KEYSETS } from './keysets';
+import type { ScheduledVisit, ScheduledVisitPage, Visit, VisitDuePage } from './model';
 import type { RunInTransaction, Tx, VisitStore } from './ports';
 
 /** Days after a visit flagged "follow-up needed", or after a mediation agreement, that the follow-up is due. */
@@ -119,18 +121,40 @@ export class Visits {
     });
   }
 
-  /** Households of the grid due a visit, most overdue first. */
-  async visitsDue(caller: Caller, gridId: string): Promise<VisitDue[]> {
-    return this.read.visitsDue(gridsForVisits(caller, gridId), this.clock());
+  /** A page of the households of the grid due a visit, most overdue first (first: 1 to 100, default 20). */
+  async visitsDue(
+    caller: Caller,
+    args: { gridId: string; first?: number | null; after?: string | null },
+  ): Promise<VisitDuePage> {
+    const gridIds = gridsForVisits(caller, args.gridId);
+    const asOf = this.clock();
+    return readPage(args, KEYSETS.visitDue.parts, {
+      read: (range) => this.read.visitsDue(gridIds, asOf, range),
+      cursor: KEYSETS.visitDue.cursor,
+      count: () => this.read.countVisitsDue(gridIds, asOf),
+    });
   }
 
-  /** Follow-up visits scheduled in the grid (open ones by default), soonest first. */
+  /**
+   * A page of the follow-up visits scheduled in the grid (open ones unless `status` says), soonest
+   * first (first: 1 to 100, default 20).
+   */
   async scheduledVisits(
     caller: Caller,
-    gridId: string,
-    status: 'scheduled' | 'done',
-  ): Promise<ScheduledVisit[]> {
-    return this.read.scheduledVisits(gridsForVisits(caller, gridId), status);
+    args: {
+      gridId: string;
+      status?: 'scheduled' | 'done' | null;
+      first?: number | null;
+      after?: string | null;
+    },
+  ): Promise<ScheduledVisitPage> {
+    const gridIds = gridsForVisits(caller, args.gridId);
+    const status = args.status ?? 'scheduled';
+    return readPage(args, KEYSETS.scheduledVisit.parts, {
+      read: (range) => this.read.scheduledVisits(gridIds, status, range),
+      cursor: KEYSETS.scheduledVisit.cursor,
+      count: () => this.read.countScheduledVisits(gridIds, status),
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
-import { forbidden, loadExisting, unauthenticated } from '@liyuan/kit';
+import { forbidden, loadExisting, pageOf, unauthenticated } from '@liyuan/kit';
 import { canRead, mayReadVisits } from '../domain/access';
-import type { Household as HouseholdModel } from '../domain/model';
+import { KEYSETS } from '../domain/keysets';
+import type { Household as HouseholdModel, VisitPage } from '../domain/model';
 import type { ResidentsContext } from './context';
 import type { HouseholdResolvers } from './generated/resolvers-types';
 
@@ -17,6 +18,9 @@ export async function loadReadableHousehold(
   if (members.some((m) => m.id === ctx.caller.residentId)) return household;
   throw forbidden('this household is not visible to the caller');
 }
+
+/** The page a caller who may not read a household's visits gets: none, and none in all. */
+const noVisits = (): VisitPage => pageOf([], 1, KEYSETS.visit.cursor, () => Promise.resolve(0));
 
 export const Household: HouseholdResolvers = {
   __resolveReference: (ref, ctx) => loadReadableHousehold(ctx, ref.id),
@@ -36,6 +40,6 @@ export const Household: HouseholdResolvers = {
     return members.map((m) => ({ ...m, gridId: h.gridId })).filter((m) => canRead(ctx.caller, m));
   },
   grid: (h, _, ctx) => loadExisting(ctx.loaders.grid, h.gridId, 'grid'),
-  visits: async (h, _, ctx) =>
-    mayReadVisits(ctx.caller, h.gridId) ? ctx.loaders.householdVisits.load(h.id) : [],
+  visits: (h, args, ctx) =>
+    mayReadVisits(ctx.caller, h.gridId) ? ctx.loaders.householdVisits.load(h.id, args) : noVisits(),
 };

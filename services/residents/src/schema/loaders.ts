@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import { byId, groupedValues, type BaseRequestContext } from '@liyuan/kit';
+import { byId, groupedValues, nestedPages, type BaseRequestContext } from '@liyuan/kit';
 import type { ResidentsStores } from '../app';
+import { KEYSETS } from '../domain/keysets';
 import type {
   Building,
   Grid,
@@ -10,23 +11,24 @@ import type {
   ResidentInGrid,
   ServiceRequest,
   ServiceRequestChange,
-  Visit,
 } from '../domain/model';
+import { requestVisibility } from '../domain/service-requests';
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
   return () => (p ??= fn());
 }
 
-/** How many recent visits `Household.visits` returns. */
-export const RECENT_VISITS = 20;
-
 /**
  * Per-request batch loaders: every field that reaches another row goes through one of these, so
- * a page of 100 residents costs one statement per kind of row, not one per resident.
+ * a page of 100 residents costs one statement per kind of row, not one per resident. A connection
+ * nested under many parents (a page of each resident's requests) is one statement for every parent
+ * asking with the same `first` and `after`, and its `totalCount` one more, only when asked for.
  */
 export function createLoaders(stores: ResidentsStores, base: BaseRequestContext) {
   const { registry: store, visits, requests } = stores;
+  // Which requests the caller may read, decided once per request and applied in the query.
+  const visibleRequests = requestVisibility(base.caller);
   const building = new DataLoader<string, Building | undefined>(async (ids) =>
     byId(ids, await store.buildingsByIds(ids)),
   );
@@ -49,15 +51,12 @@ export function createLoaders(stores: ResidentsStores, base: BaseRequestContext)
         (await store.residentsOfHouseholds(ids)).map((r) => ({ key: r.householdId, value: r })),
       ),
     ),
-    householdVisits: new DataLoader<string, Visit[]>(async (ids) =>
-      groupedValues(
-        ids,
-        (await visits.visitsOfHouseholds(ids, RECENT_VISITS)).map((v) => ({
-          key: v.householdId,
-          value: v,
-        })),
-      ),
-    ),
+    /** A page of each household's visits, newest first. */
+    householdVisits: nestedPages(KEYSETS.visit.parts, {
+      read: (ids, range) => visits.visitsOfHouseholds(ids, range),
+      cursor: KEYSETS.visit.cursor,
+      count: (ids) => visits.countVisitsOfHouseholds(ids),
+    }),
     building,
     grid: new DataLoader<string, Grid | undefined>(async (ids) =>
       byId(ids, await store.gridsByIds(ids)),
@@ -80,12 +79,12 @@ export function createLoaders(stores: ResidentsStores, base: BaseRequestContext)
     serviceRequest: new DataLoader<string, ServiceRequest | undefined>(async (ids) =>
       byId(ids, await requests.byIds(ids)),
     ),
-    requestsOfResident: new DataLoader<string, ServiceRequest[]>(async (ids) =>
-      groupedValues(
-        ids,
-        (await requests.ofResidents(ids)).map((r) => ({ key: r.residentId, value: r })),
-      ),
-    ),
+    /** A page of each resident's requests the caller may read, newest first. */
+    requestsOfResident: nestedPages(KEYSETS.serviceRequest.parts, {
+      read: (ids, range) => requests.ofResidents(ids, visibleRequests, range),
+      cursor: KEYSETS.serviceRequest.cursor,
+      count: (ids) => requests.countOfResidents(ids, visibleRequests),
+    }),
     requestChanges: new DataLoader<string, ServiceRequestChange[]>(async (ids) =>
       groupedValues(
         ids,

@@ -1,10 +1,9 @@
 import { encodeCursor, idArg, unauthenticated } from '@liyuan/kit';
-import { requestCursor } from '../domain/service-requests';
 import { loadReadableHousehold } from './household.resolvers';
 import { loadReadableResident } from './resident.resolvers';
 import type { QueryResolvers } from './generated/resolvers-types';
 
-/** A Relay-style connection of one page. */
+/** A Relay-style connection of one page (the personal-data audit's, which has no total). */
 function connection<T>(page: { items: T[]; hasNextPage: boolean }, cursor: (item: T) => string) {
   const last = page.items[page.items.length - 1];
   return {
@@ -42,14 +41,10 @@ export const Query: QueryResolvers = {
   grid: (_, args, ctx) => ctx.loaders.grid.load(idArg(args.id, 'id')),
   grids: (_, __, ctx) => ctx.loaders.allGrids(),
   keyGroupTags: (_, __, ctx) => ctx.loaders.keyGroupTags(),
-  visitsDue: (_, args, ctx) => ctx.visits.visitsDue(ctx.caller, args.gridId),
-  scheduledVisits: (_, args, ctx) =>
-    ctx.visits.scheduledVisits(ctx.caller, args.gridId, args.status ?? 'scheduled'),
+  visitsDue: (_, args, ctx) => ctx.visits.visitsDue(ctx.caller, args),
+  scheduledVisits: (_, args, ctx) => ctx.visits.scheduledVisits(ctx.caller, args),
   serviceRequest: (_, args, ctx) => ctx.requests.get(ctx.caller, args.id),
-  serviceRequests: async (_, args, ctx) => {
-    const page = await ctx.requests.list(ctx.caller, args);
-    return connection(page, requestCursor);
-  },
+  serviceRequests: (_, args, ctx) => ctx.requests.list(ctx.caller, args),
   personalDataAudit: async (_, args, ctx) => {
     // Reads write to this log without any mutation or event: its answer is never kept.
     ctx.cacheHints.noStore = true;

@@ -2,7 +2,6 @@ import { forbidden, loadExisting, textArg, unauthenticated } from '@liyuan/kit';
 import { canRead, canSeeBirthDate, canSeeUnmasked } from '../domain/access';
 import type { ResidentInGrid } from '../domain/model';
 import { maskIdCardNumber, maskPhone } from '../domain/personal-data';
-import { canReadRequest } from '../domain/service-requests';
 import type { ResidentsContext } from './context';
 import type { ResidentResolvers } from './generated/resolvers-types';
 
@@ -46,8 +45,8 @@ export const Resident: ResidentResolvers = {
     personalField(r, 'idCardNumber', r.idCardNumber, args, ctx, maskIdCardNumber),
   phone: (r, args, ctx) =>
     r.phone === null ? null : personalField(r, 'phone', r.phone, args, ctx, maskPhone),
-  serviceRequests: async (r, _, ctx) =>
-    (await ctx.loaders.requestsOfResident.load(r.id)).filter((q) => canReadRequest(ctx.caller, q)),
+  /** Only the requests the caller may read (the loader filters them in its statement). */
+  serviceRequests: (r, args, ctx) => ctx.loaders.requestsOfResident.load(r.id, args),
   household: (r, _, ctx) => loadExisting(ctx.loaders.household, r.householdId, 'household'),
   grid: (r, _, ctx) => loadExisting(ctx.loaders.grid, r.gridId, 'grid'),
 };

@@ -5,6 +5,7 @@ import type { BookerType } from '../../domain/model';
 import type { BookingStatus } from '../../domain/model';
 import type { EquipmentStatus } from '../../domain/model';
 import type { RepairOrderStatus } from '../../domain/model';
+import type { RepairOrderSource } from '../../domain/model';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type {
   Facility as FacilityModel,
@@ -16,6 +17,8 @@ import type {
   Loan as LoanModel,
   Interval as IntervalModel,
   RepairOrderPage as RepairOrderPageModel,
+  BookingPage as BookingPageModel,
+  InspectionPage as InspectionPageModel,
   BookPage as BookPageModel,
   LoanPage as LoanPageModel,
 } from '../../domain/model';
@@ -168,7 +171,47 @@ export type Booking = {
   status: BookingStatus;
 };
 
+/** One page of bookings, in the order of the field that lists them. */
+export type BookingConnection = {
+  __typename?: 'BookingConnection';
+  /** The bookings of this page with their cursors. */
+  edges: Array<BookingEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many bookings the field lists in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A booking and the cursor that points at it. */
+export type BookingEdge = {
+  __typename?: 'BookingEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The booking. */
+  node: Booking;
+};
+
 export { BookingStatus };
+
+/** A booking to cancel. */
+export type CancelBookingInput = {
+  /** The booking; it must be confirmed and not yet started. */
+  id: Scalars['ID']['input'];
+};
+
+/** A booking to check in. */
+export type CheckInBookingInput = {
+  /** The booking; it must be confirmed, from half an hour before its start until its end. */
+  id: Scalars['ID']['input'];
+};
+
+/** A repair done. */
+export type CompleteRepairInput = {
+  /** The open repair order. */
+  id: Scalars['ID']['input'];
+  /** What was done, 1 to 2000 characters (line breaks allowed). */
+  resolution: Scalars['String']['input'];
+};
 
 /** A device at a facility (fitness equipment and the like). */
 export type Equipment = {
@@ -177,14 +220,26 @@ export type Equipment = {
   facility: Facility;
   /** Stable identifier. */
   id: Scalars['ID']['output'];
-  /** Inspections, newest first. */
-  inspections: Array<Inspection>;
+  /** Inspections, newest first, a page at a time (first: 1 to 100, default 20). */
+  inspections: InspectionConnection;
   /** Name, e.g. Twist Stepper 2. */
   name: Scalars['String']['output'];
-  /** Repair orders, newest first. */
-  repairOrders: Array<RepairOrder>;
+  /** Repair orders, newest first, a page at a time (first: 1 to 100, default 20). */
+  repairOrders: RepairOrderConnection;
   /** In service or out of service. */
   status: EquipmentStatus;
+};
+
+/** A device at a facility (fitness equipment and the like). */
+export type EquipmentInspectionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A device at a facility (fitness equipment and the like). */
+export type EquipmentRepairOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export { EquipmentStatus };
@@ -239,6 +294,26 @@ export type Inspection = {
   passed: Scalars['Boolean']['output'];
 };
 
+/** One page of a device's inspections, newest first. */
+export type InspectionConnection = {
+  __typename?: 'InspectionConnection';
+  /** The inspections of this page with their cursors. */
+  edges: Array<InspectionEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many inspections the device has had in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An inspection and the cursor that points at it. */
+export type InspectionEdge = {
+  __typename?: 'InspectionEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The inspection. */
+  node: Inspection;
+};
+
 /** A period of time. */
 export type Interval = {
   __typename?: 'Interval';
@@ -246,6 +321,16 @@ export type Interval = {
   end: Scalars['DateTime']['output'];
   /** Start, inclusive. */
   start: Scalars['DateTime']['output'];
+};
+
+/** A book to lend. */
+export type LendBookInput = {
+  /** The title; a copy must be free. */
+  bookId: Scalars['ID']['input'];
+  /** When it is due back: after today, at most 90 days ahead; 30 days from today when omitted. */
+  dueOn?: InputMaybe<Scalars['Date']['input']>;
+  /** The borrower: a resident who has not moved out. */
+  residentId: Scalars['ID']['input'];
 };
 
 /** A book lent to a resident. */
@@ -267,14 +352,14 @@ export type Loan = {
   returnedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
-/** One page of overdue loans, most overdue first. */
+/** One page of loans, in the order of the field that lists them. */
 export type LoanConnection = {
   __typename?: 'LoanConnection';
   /** The loans of this page with their cursors. */
   edges: Array<LoanEdge>;
   /** Where this page ends. */
   pageInfo: PageInfo;
-  /** How many loans are overdue in all. */
+  /** How many loans the field lists in all. */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -285,6 +370,12 @@ export type LoanEdge = {
   cursor: Scalars['String']['output'];
   /** The loan. */
   node: Loan;
+};
+
+/** A booking whose booker did not come. */
+export type MarkNoShowInput = {
+  /** The booking; it must be confirmed and have started. */
+  id: Scalars['ID']['input'];
 };
 
 export type Mutation = {
@@ -334,46 +425,39 @@ export type MutationBookFacilityArgs = {
 };
 
 export type MutationCancelBookingArgs = {
-  id: Scalars['ID']['input'];
+  input: CancelBookingInput;
 };
 
 export type MutationCheckInBookingArgs = {
-  id: Scalars['ID']['input'];
+  input: CheckInBookingInput;
 };
 
 export type MutationCompleteRepairArgs = {
-  id: Scalars['ID']['input'];
-  resolution: Scalars['String']['input'];
+  input: CompleteRepairInput;
 };
 
 export type MutationLendBookArgs = {
-  bookId: Scalars['ID']['input'];
-  dueOn?: InputMaybe<Scalars['Date']['input']>;
-  residentId: Scalars['ID']['input'];
+  input: LendBookInput;
 };
 
 export type MutationMarkNoShowArgs = {
-  id: Scalars['ID']['input'];
+  input: MarkNoShowInput;
 };
 
 export type MutationRecordInspectionArgs = {
-  equipmentId: Scalars['ID']['input'];
-  notes: Scalars['String']['input'];
-  passed: Scalars['Boolean']['input'];
+  input: RecordInspectionInput;
 };
 
 export type MutationReportEquipmentFaultArgs = {
-  description: Scalars['String']['input'];
-  equipmentId: Scalars['ID']['input'];
+  input: ReportEquipmentFaultInput;
 };
 
 export type MutationReturnBookArgs = {
-  loanId: Scalars['ID']['input'];
+  input: ReturnBookInput;
 };
 
 export type MutationSetFacilityStatusArgs = {
-  id: Scalars['ID']['input'];
-  status: FacilityStatus;
+  input: SetFacilityStatusInput;
 };
 
 /** Cursor pagination state. */
@@ -395,8 +479,8 @@ export type Query = {
   facilities: Array<Facility>;
   /** A facility by id; public. */
   facility?: Maybe<Facility>;
-  /** Bookings of a facility overlapping a period (staff, facility managers). */
-  facilityBookings: Array<Booking>;
+  /** Bookings of a facility overlapping a period (at most 31 days), by start, a page at a time (first: 1 to 100, default 20; staff, facility managers). */
+  facilityBookings: BookingConnection;
   /** Open repair orders, oldest first, a page at a time (first: 1 to 100, default 20; staff, facility managers). */
   openRepairOrders: RepairOrderConnection;
   /** Loans past their due date and not returned, most overdue first, a page at a time (first: 1 to 100, default 20; staff). */
@@ -422,7 +506,9 @@ export type QueryFacilityArgs = {
 };
 
 export type QueryFacilityBookingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   facilityId: Scalars['ID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
   from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
 };
@@ -435,6 +521,16 @@ export type QueryOpenRepairOrdersArgs = {
 export type QueryOverdueLoansArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** The result of checking a device. */
+export type RecordInspectionInput = {
+  /** The device inspected. */
+  equipmentId: Scalars['ID']['input'];
+  /** What was found, up to 2000 characters (line breaks allowed; may be empty). */
+  notes: Scalars['String']['input'];
+  /** Whether it passed. */
+  passed: Scalars['Boolean']['input'];
 };
 
 /** Work to repair equipment or a fault a resident reported. */
@@ -456,20 +552,20 @@ export type RepairOrder = {
   resolution?: Maybe<Scalars['String']['output']>;
   /** The one-stop service request that reported the fault, if any. */
   serviceRequestId?: Maybe<Scalars['ID']['output']>;
-  /** What opened it: INSPECTION, FAULT_REPORT or SERVICE_REQUEST. */
-  source: Scalars['String']['output'];
+  /** What opened it. */
+  source: RepairOrderSource;
   /** Open or completed. */
   status: RepairOrderStatus;
 };
 
-/** One page of open repair orders, oldest first. */
+/** One page of repair orders, in the order of the field that lists them. */
 export type RepairOrderConnection = {
   __typename?: 'RepairOrderConnection';
   /** The repair orders of this page with their cursors. */
   edges: Array<RepairOrderEdge>;
   /** Where this page ends. */
   pageInfo: PageInfo;
-  /** How many repair orders are open in all. */
+  /** How many repair orders the field lists in all. */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -482,17 +578,53 @@ export type RepairOrderEdge = {
   node: RepairOrder;
 };
 
+export { RepairOrderSource };
+
 export { RepairOrderStatus };
+
+/** A fault on a device. */
+export type ReportEquipmentFaultInput = {
+  /** What is wrong, 1 to 2000 characters (line breaks allowed). */
+  description: Scalars['String']['input'];
+  /** The faulty device. */
+  equipmentId: Scalars['ID']['input'];
+};
 
 /** A registered resident, as facilities knows them: their bookings and loans. */
 export type Resident = {
   __typename?: 'Resident';
-  /** The resident's bookings, newest first; null unless the caller is the resident, staff, an admin or a facility manager. */
-  bookings?: Maybe<Array<Booking>>;
+  /** The resident's bookings, newest first, a page at a time (first: 1 to 100, default 20); null unless the caller is the resident, staff, an admin or a facility manager. */
+  bookings?: Maybe<BookingConnection>;
   /** Stable identifier (owned by residents). */
   id: Scalars['ID']['output'];
-  /** The resident's library loans, newest first; null unless the caller is the resident, staff, an admin or a facility manager. */
-  loans?: Maybe<Array<Loan>>;
+  /** The resident's library loans, newest first, a page at a time (first: 1 to 100, default 20); null unless the caller is the resident, staff, an admin or a facility manager. */
+  loans?: Maybe<LoanConnection>;
+};
+
+/** A registered resident, as facilities knows them: their bookings and loans. */
+export type ResidentBookingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A registered resident, as facilities knows them: their bookings and loans. */
+export type ResidentLoansArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A book coming back. */
+export type ReturnBookInput = {
+  /** The loan, not yet returned. */
+  loanId: Scalars['ID']['input'];
+};
+
+/** A facility's new status. */
+export type SetFacilityStatusInput = {
+  /** The facility. */
+  id: Scalars['ID']['input'];
+  /** Open, closed or under maintenance. */
+  status: FacilityStatus;
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -659,7 +791,12 @@ export type ResolversTypes = {
   BookFacilityInput: BookFacilityInput;
   BookerType: BookerType;
   Booking: ResolverTypeWrapper<BookingModel>;
+  BookingConnection: ResolverTypeWrapper<BookingPageModel>;
+  BookingEdge: ResolverTypeWrapper<Omit<BookingEdge, 'node'> & { node: ResolversTypes['Booking'] }>;
   BookingStatus: BookingStatus;
+  CancelBookingInput: CancelBookingInput;
+  CheckInBookingInput: CheckInBookingInput;
+  CompleteRepairInput: CompleteRepairInput;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Equipment: ResolverTypeWrapper<EquipmentModel>;
@@ -669,20 +806,31 @@ export type ResolversTypes = {
   FacilityStatus: FacilityStatus;
   Inspection: ResolverTypeWrapper<InspectionModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  InspectionConnection: ResolverTypeWrapper<InspectionPageModel>;
+  InspectionEdge: ResolverTypeWrapper<
+    Omit<InspectionEdge, 'node'> & { node: ResolversTypes['Inspection'] }
+  >;
   Interval: ResolverTypeWrapper<IntervalModel>;
+  LendBookInput: LendBookInput;
   Loan: ResolverTypeWrapper<LoanModel>;
   LoanConnection: ResolverTypeWrapper<LoanPageModel>;
   LoanEdge: ResolverTypeWrapper<Omit<LoanEdge, 'node'> & { node: ResolversTypes['Loan'] }>;
+  MarkNoShowInput: MarkNoShowInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordInspectionInput: RecordInspectionInput;
   RepairOrder: ResolverTypeWrapper<RepairOrderModel>;
   RepairOrderConnection: ResolverTypeWrapper<RepairOrderPageModel>;
   RepairOrderEdge: ResolverTypeWrapper<
     Omit<RepairOrderEdge, 'node'> & { node: ResolversTypes['RepairOrder'] }
   >;
+  RepairOrderSource: RepairOrderSource;
   RepairOrderStatus: RepairOrderStatus;
+  ReportEquipmentFaultInput: ReportEquipmentFaultInput;
   Resident: ResolverTypeWrapper<{ id: string }>;
+  ReturnBookInput: ReturnBookInput;
+  SetFacilityStatusInput: SetFacilityStatusInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -702,23 +850,36 @@ export type ResolversParentTypes = {
   BookEdge: Omit<BookEdge, 'node'> & { node: ResolversParentTypes['Book'] };
   BookFacilityInput: BookFacilityInput;
   Booking: BookingModel;
+  BookingConnection: BookingPageModel;
+  BookingEdge: Omit<BookingEdge, 'node'> & { node: ResolversParentTypes['Booking'] };
+  CancelBookingInput: CancelBookingInput;
+  CheckInBookingInput: CheckInBookingInput;
+  CompleteRepairInput: CompleteRepairInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Equipment: EquipmentModel;
   Facility: FacilityModel;
   Inspection: InspectionModel;
   Boolean: Scalars['Boolean']['output'];
+  InspectionConnection: InspectionPageModel;
+  InspectionEdge: Omit<InspectionEdge, 'node'> & { node: ResolversParentTypes['Inspection'] };
   Interval: IntervalModel;
+  LendBookInput: LendBookInput;
   Loan: LoanModel;
   LoanConnection: LoanPageModel;
   LoanEdge: Omit<LoanEdge, 'node'> & { node: ResolversParentTypes['Loan'] };
+  MarkNoShowInput: MarkNoShowInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RecordInspectionInput: RecordInspectionInput;
   RepairOrder: RepairOrderModel;
   RepairOrderConnection: RepairOrderPageModel;
   RepairOrderEdge: Omit<RepairOrderEdge, 'node'> & { node: ResolversParentTypes['RepairOrder'] };
+  ReportEquipmentFaultInput: ReportEquipmentFaultInput;
   Resident: { id: string };
+  ReturnBookInput: ReturnBookInput;
+  SetFacilityStatusInput: SetFacilityStatusInput;
 };
 
 export type AvailabilityResolvers<
@@ -795,6 +956,24 @@ export type BookingResolvers<
   status?: Resolver<ResolversTypes['BookingStatus'], ParentType, ContextType>;
 };
 
+export type BookingConnectionResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['BookingConnection'] =
+    ResolversParentTypes['BookingConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['BookingEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BookingEdgeResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['BookingEdge'] = ResolversParentTypes['BookingEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Booking'], ParentType, ContextType>;
+};
+
 export type BookingStatusResolvers = EnumResolverSignature<
   {
     CANCELLED?: any;
@@ -831,9 +1010,19 @@ export type EquipmentResolvers<
   >;
   facility?: Resolver<ResolversTypes['Facility'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  inspections?: Resolver<Array<ResolversTypes['Inspection']>, ParentType, ContextType>;
+  inspections?: Resolver<
+    ResolversTypes['InspectionConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<EquipmentInspectionsArgs, 'first'>
+  >;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  repairOrders?: Resolver<Array<ResolversTypes['RepairOrder']>, ParentType, ContextType>;
+  repairOrders?: Resolver<
+    ResolversTypes['RepairOrderConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<EquipmentRepairOrdersArgs, 'first'>
+  >;
   status?: Resolver<ResolversTypes['EquipmentStatus'], ParentType, ContextType>;
 };
 
@@ -899,6 +1088,25 @@ export type InspectionResolvers<
   inspectorUserId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   passed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type InspectionConnectionResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['InspectionConnection'] =
+    ResolversParentTypes['InspectionConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['InspectionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InspectionEdgeResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['InspectionEdge'] =
+    ResolversParentTypes['InspectionEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Inspection'], ParentType, ContextType>;
 };
 
 export type IntervalResolvers<
@@ -979,55 +1187,55 @@ export type MutationResolvers<
     ResolversTypes['Booking'],
     ParentType,
     ContextType,
-    RequireFields<MutationCancelBookingArgs, 'id'>
+    RequireFields<MutationCancelBookingArgs, 'input'>
   >;
   checkInBooking?: Resolver<
     ResolversTypes['Booking'],
     ParentType,
     ContextType,
-    RequireFields<MutationCheckInBookingArgs, 'id'>
+    RequireFields<MutationCheckInBookingArgs, 'input'>
   >;
   completeRepair?: Resolver<
     ResolversTypes['RepairOrder'],
     ParentType,
     ContextType,
-    RequireFields<MutationCompleteRepairArgs, 'id' | 'resolution'>
+    RequireFields<MutationCompleteRepairArgs, 'input'>
   >;
   lendBook?: Resolver<
     ResolversTypes['Loan'],
     ParentType,
     ContextType,
-    RequireFields<MutationLendBookArgs, 'bookId' | 'residentId'>
+    RequireFields<MutationLendBookArgs, 'input'>
   >;
   markNoShow?: Resolver<
     ResolversTypes['Booking'],
     ParentType,
     ContextType,
-    RequireFields<MutationMarkNoShowArgs, 'id'>
+    RequireFields<MutationMarkNoShowArgs, 'input'>
   >;
   recordInspection?: Resolver<
     ResolversTypes['Equipment'],
     ParentType,
     ContextType,
-    RequireFields<MutationRecordInspectionArgs, 'equipmentId' | 'notes' | 'passed'>
+    RequireFields<MutationRecordInspectionArgs, 'input'>
   >;
   reportEquipmentFault?: Resolver<
     ResolversTypes['RepairOrder'],
     ParentType,
     ContextType,
-    RequireFields<MutationReportEquipmentFaultArgs, 'description' | 'equipmentId'>
+    RequireFields<MutationReportEquipmentFaultArgs, 'input'>
   >;
   returnBook?: Resolver<
     ResolversTypes['Loan'],
     ParentType,
     ContextType,
-    RequireFields<MutationReturnBookArgs, 'loanId'>
+    RequireFields<MutationReturnBookArgs, 'input'>
   >;
   setFacilityStatus?: Resolver<
     ResolversTypes['Facility'],
     ParentType,
     ContextType,
-    RequireFields<MutationSetFacilityStatusArgs, 'id' | 'status'>
+    RequireFields<MutationSetFacilityStatusArgs, 'input'>
   >;
 };
 
@@ -1068,10 +1276,10 @@ export type QueryResolvers<
     RequireFields<QueryFacilityArgs, 'id'>
   >;
   facilityBookings?: Resolver<
-    Array<ResolversTypes['Booking']>,
+    ResolversTypes['BookingConnection'],
     ParentType,
     ContextType,
-    RequireFields<QueryFacilityBookingsArgs, 'facilityId' | 'from' | 'to'>
+    RequireFields<QueryFacilityBookingsArgs, 'facilityId' | 'first' | 'from' | 'to'>
   >;
   openRepairOrders?: Resolver<
     ResolversTypes['RepairOrderConnection'],
@@ -1106,7 +1314,7 @@ export type RepairOrderResolvers<
   openedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   serviceRequestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
-  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RepairOrderSource'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RepairOrderStatus'], ParentType, ContextType>;
 };
 
@@ -1129,6 +1337,11 @@ export type RepairOrderEdgeResolvers<
   node?: Resolver<ResolversTypes['RepairOrder'], ParentType, ContextType>;
 };
 
+export type RepairOrderSourceResolvers = EnumResolverSignature<
+  { FAULT_REPORT?: any; INSPECTION?: any; SERVICE_REQUEST?: any },
+  ResolversTypes['RepairOrderSource']
+>;
+
 export type RepairOrderStatusResolvers = EnumResolverSignature<
   { COMPLETED?: any; OPEN?: any },
   ResolversTypes['RepairOrderStatus']
@@ -1145,9 +1358,19 @@ export type ResidentResolvers<
     FederationReferenceType,
     ContextType
   >;
-  bookings?: Resolver<Maybe<Array<ResolversTypes['Booking']>>, ParentType, ContextType>;
+  bookings?: Resolver<
+    Maybe<ResolversTypes['BookingConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<ResidentBookingsArgs, 'first'>
+  >;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  loans?: Resolver<Maybe<Array<ResolversTypes['Loan']>>, ParentType, ContextType>;
+  loans?: Resolver<
+    Maybe<ResolversTypes['LoanConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<ResidentLoansArgs, 'first'>
+  >;
 };
 
 export type Resolvers<ContextType = FacilitiesContext> = {
@@ -1157,6 +1380,8 @@ export type Resolvers<ContextType = FacilitiesContext> = {
   BookEdge?: BookEdgeResolvers<ContextType>;
   BookerType?: BookerTypeResolvers;
   Booking?: BookingResolvers<ContextType>;
+  BookingConnection?: BookingConnectionResolvers<ContextType>;
+  BookingEdge?: BookingEdgeResolvers<ContextType>;
   BookingStatus?: BookingStatusResolvers;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -1166,6 +1391,8 @@ export type Resolvers<ContextType = FacilitiesContext> = {
   FacilityKind?: FacilityKindResolvers;
   FacilityStatus?: FacilityStatusResolvers;
   Inspection?: InspectionResolvers<ContextType>;
+  InspectionConnection?: InspectionConnectionResolvers<ContextType>;
+  InspectionEdge?: InspectionEdgeResolvers<ContextType>;
   Interval?: IntervalResolvers<ContextType>;
   Loan?: LoanResolvers<ContextType>;
   LoanConnection?: LoanConnectionResolvers<ContextType>;
@@ -1176,6 +1403,7 @@ export type Resolvers<ContextType = FacilitiesContext> = {
   RepairOrder?: RepairOrderResolvers<ContextType>;
   RepairOrderConnection?: RepairOrderConnectionResolvers<ContextType>;
   RepairOrderEdge?: RepairOrderEdgeResolvers<ContextType>;
+  RepairOrderSource?: RepairOrderSourceResolvers;
   RepairOrderStatus?: RepairOrderStatusResolvers;
   Resident?: ResidentResolvers<ContextType>;
 };

@@ -10,20 +10,24 @@ import type { ServiceRequestStatus } from '../../domain/model';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type {
   ResidentInGrid as ResidentInGridModel,
+  ResidentPage as ResidentPageModel,
   Household as HouseholdModel,
   Building as BuildingModel,
   Grid as GridModel,
   GridMember as GridMemberModel,
   KeyGroupTag as KeyGroupTagModel,
   Visit as VisitModel,
+  VisitPage as VisitPageModel,
   VisitDue as VisitDueModel,
+  VisitDuePage as VisitDuePageModel,
   ScheduledVisit as ScheduledVisitModel,
+  ScheduledVisitPage as ScheduledVisitPageModel,
   ServiceRequest as ServiceRequestModel,
+  ServiceRequestPage as ServiceRequestPageModel,
   ServiceRequestChange as ServiceRequestChangeModel,
   PersonalDataAccessRecord as PersonalDataAccessRecordModel,
   Viewer as ViewerModel,
 } from '../../domain/model';
-import type { ResidentPage as ResidentPageModel } from '../../domain/registry';
 import type { ResidentsContext } from '../context';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -144,8 +148,14 @@ export type Household = {
   room: Scalars['String']['output'];
   /** Unit (entrance) within the building. */
   unit: Scalars['String']['output'];
-  /** The most recent visits (up to 20), newest first; for staff and the household's grid members. */
-  visits: Array<Visit>;
+  /** Visits, newest first, a page at a time (first: 1 to 100, default 20); for staff and the household's grid members (an empty page for others). */
+  visits: VisitConnection;
+};
+
+/** A dwelling and the people who live in it. */
+export type HouseholdVisitsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A key-group tag (elderly living alone, disabled, ...) and how often its households are visited. */
@@ -153,6 +163,8 @@ export type KeyGroupTag = {
   __typename?: 'KeyGroupTag';
   /** Code used in resident tags, lower_snake_case. */
   code: Scalars['String']['output'];
+  /** Stable identifier: the tag's code. */
+  id: Scalars['ID']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
   /** Days between routine visits to a household with this tag; null for none. */
@@ -238,32 +250,26 @@ export type MutationRegisterResidentArgs = {
 };
 
 export type MutationRejectServiceRequestArgs = {
-  id: Scalars['ID']['input'];
-  reason: Scalars['String']['input'];
+  input: RejectServiceRequestInput;
 };
 
 export type MutationResolveServiceRequestArgs = {
-  id: Scalars['ID']['input'];
-  resolution: Scalars['String']['input'];
+  input: ResolveServiceRequestInput;
 };
 
 export type MutationStartServiceRequestArgs = {
-  id: Scalars['ID']['input'];
-  note?: InputMaybe<Scalars['String']['input']>;
+  input: StartServiceRequestInput;
 };
 
 export type MutationTagResidentArgs = {
-  residentId: Scalars['ID']['input'];
-  tag: Scalars['String']['input'];
+  input: TagResidentInput;
 };
 
 export type MutationUntagResidentArgs = {
-  residentId: Scalars['ID']['input'];
-  tag: Scalars['String']['input'];
+  input: UntagResidentInput;
 };
 
 export type MutationUpdateResidentArgs = {
-  id: Scalars['ID']['input'];
   input: UpdateResidentInput;
 };
 
@@ -349,14 +355,14 @@ export type Query = {
   resident?: Maybe<Resident>;
   /** Residents matching a filter, a page at a time (first: 1 to 100, default 20). */
   residents: ResidentConnection;
-  /** Follow-up visits scheduled in a grid, soonest first (the grid's members, staff); status defaults to SCHEDULED. */
-  scheduledVisits: Array<ScheduledVisit>;
+  /** Follow-up visits scheduled in a grid, soonest first, a page at a time (first: 1 to 100, default 20; the grid's members, staff); status defaults to SCHEDULED. */
+  scheduledVisits: ScheduledVisitConnection;
   /** A service request by id (staff, its grid's members, the resident it is for). */
   serviceRequest?: Maybe<ServiceRequest>;
-  /** Service requests the caller may see, newest first (first: 1 to 100, default 20). */
+  /** Service requests the caller may see, newest first, a page at a time (first: 1 to 100, default 20). */
   serviceRequests: ServiceRequestConnection;
-  /** Households of a grid due a routine visit, most overdue first (the grid's members, staff). */
-  visitsDue: Array<VisitDue>;
+  /** Households of a grid due a routine visit, most overdue first, a page at a time (first: 1 to 100, default 20; the grid's members, staff). */
+  visitsDue: VisitDueConnection;
 };
 
 export type QueryBuildingArgs = {
@@ -392,6 +398,8 @@ export type QueryResidentsArgs = {
 };
 
 export type QueryScheduledVisitsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   gridId: Scalars['ID']['input'];
   status?: InputMaybe<ScheduledVisitStatus>;
 };
@@ -407,6 +415,8 @@ export type QueryServiceRequestsArgs = {
 };
 
 export type QueryVisitsDueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   gridId: Scalars['ID']['input'];
 };
 
@@ -470,6 +480,14 @@ export type RegisterResidentInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** Why a request is rejected. */
+export type RejectServiceRequestInput = {
+  /** The request, filed or in progress. */
+  id: Scalars['ID']['input'];
+  /** Why, 1 to 2000 characters (line breaks allowed). */
+  reason: Scalars['String']['input'];
+};
+
 export { Relationship };
 
 export { ResidencyType };
@@ -503,8 +521,8 @@ export type Resident = {
   relationshipToHead: Relationship;
   /** Registered, permanent or floating. */
   residencyType: ResidencyType;
-  /** One-stop service requests filed for the resident that the caller may see, newest first. */
-  serviceRequests: Array<ServiceRequest>;
+  /** One-stop service requests filed for the resident that the caller may see, newest first, a page at a time (first: 1 to 100, default 20). */
+  serviceRequests: ServiceRequestConnection;
   /** Active, moved out or deceased. */
   status: ResidentStatus;
   /** Key-group tags such as elderly_living_alone, disabled, low_income, left_behind_child. */
@@ -519,6 +537,12 @@ export type ResidentIdCardNumberArgs = {
 /** A person registered in the community. */
 export type ResidentPhoneArgs = {
   purpose?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A person registered in the community. */
+export type ResidentServiceRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** One page of residents, ordered by name then id. */
@@ -559,6 +583,14 @@ export type ResidentFilter = {
 
 export { ResidentStatus };
 
+/** How a request in progress was resolved. */
+export type ResolveServiceRequestInput = {
+  /** The request, in progress. */
+  id: Scalars['ID']['input'];
+  /** How it was resolved, 1 to 2000 characters (line breaks allowed). */
+  resolution: Scalars['String']['input'];
+};
+
 /** A follow-up visit a grid member is to make. */
 export type ScheduledVisit = {
   __typename?: 'ScheduledVisit';
@@ -574,6 +606,26 @@ export type ScheduledVisit = {
   referenceId?: Maybe<Scalars['String']['output']>;
   /** Scheduled or done. */
   status: ScheduledVisitStatus;
+};
+
+/** One page of scheduled visits, soonest first. */
+export type ScheduledVisitConnection = {
+  __typename?: 'ScheduledVisitConnection';
+  /** The scheduled visits of this page with their cursors. */
+  edges: Array<ScheduledVisitEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many scheduled visits the field lists in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A scheduled visit and the cursor that points at it. */
+export type ScheduledVisitEdge = {
+  __typename?: 'ScheduledVisitEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The scheduled visit. */
+  node: ScheduledVisit;
 };
 
 export { ScheduledVisitReason };
@@ -610,6 +662,8 @@ export type ServiceRequestConnection = {
   edges: Array<ServiceRequestEdge>;
   /** Where this page ends. */
   pageInfo: PageInfo;
+  /** How many requests the field lists in all. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A service request and its cursor. */
@@ -644,6 +698,8 @@ export type ServiceRequestStatusChange = {
   at: Scalars['DateTime']['output'];
   /** The status before; null when filed. */
   from?: Maybe<ServiceRequestStatus>;
+  /** Stable identifier. */
+  id: Scalars['ID']['output'];
   /** The note given (resolution, reason, referral reference). */
   note?: Maybe<Scalars['String']['output']>;
   /** The status after. */
@@ -652,8 +708,34 @@ export type ServiceRequestStatusChange = {
 
 export { ServiceRequestType };
 
+/** A filed request hall staff take up. */
+export type StartServiceRequestInput = {
+  /** The request, filed. */
+  id: Scalars['ID']['input'];
+  /** A note, up to 2000 characters (line breaks allowed). */
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A key-group tag to give a resident. */
+export type TagResidentInput = {
+  /** The resident, active. */
+  residentId: Scalars['ID']['input'];
+  /** A configured key-group tag's code. */
+  tag: Scalars['String']['input'];
+};
+
+/** A key-group tag to take from a resident. */
+export type UntagResidentInput = {
+  /** The resident, active. */
+  residentId: Scalars['ID']['input'];
+  /** The tag's code, lower_snake_case. */
+  tag: Scalars['String']['input'];
+};
+
 /** Changes to a resident; omitted fields stay as they are. */
 export type UpdateResidentInput = {
+  /** The resident, active. */
+  id: Scalars['ID']['input'];
   /** Full name, one line, 1 to 50 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** 11-digit mobile number. */
@@ -671,6 +753,8 @@ export type Viewer = {
   __typename?: 'Viewer';
   /** The grids the caller looks after as a grid member; empty for others. */
   gridIds: Array<Scalars['ID']['output']>;
+  /** The caller's user id in the identity provider. */
+  id: Scalars['ID']['output'];
   /** The caller's own resident record; null for a caller who is not a resident (staff, say). */
   resident?: Maybe<Resident>;
   /** The caller's roles, e.g. resident, grid_member, staff. */
@@ -696,6 +780,17 @@ export type Visit = {
   visitorUserId: Scalars['String']['output'];
 };
 
+/** One page of visits, newest first. */
+export type VisitConnection = {
+  __typename?: 'VisitConnection';
+  /** The visits of this page with their cursors. */
+  edges: Array<VisitEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many visits the field lists in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** A household due a routine visit: its last visit is older than the strictest cadence of its residents' tags. */
 export type VisitDue = {
   __typename?: 'VisitDue';
@@ -707,10 +802,41 @@ export type VisitDue = {
   dueAt: Scalars['DateTime']['output'];
   /** The household. */
   household: Household;
+  /** Stable identifier: the household's id (a household is due one visit at a time). */
+  id: Scalars['ID']['output'];
   /** The last visit; null when never visited. */
   lastVisitedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The tags with a visit cadence among its active residents. */
   tags: Array<Scalars['String']['output']>;
+};
+
+/** One page of households due a visit, most overdue first. */
+export type VisitDueConnection = {
+  __typename?: 'VisitDueConnection';
+  /** The households due of this page with their cursors. */
+  edges: Array<VisitDueEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many households are due a visit in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A household due a visit and the cursor that points at it. */
+export type VisitDueEdge = {
+  __typename?: 'VisitDueEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The household due a visit. */
+  node: VisitDue;
+};
+
+/** A visit and the cursor that points at it. */
+export type VisitEdge = {
+  __typename?: 'VisitEdge';
+  /** Opaque position; pass as `after` to continue. */
+  cursor: Scalars['String']['output'];
+  /** The visit. */
+  node: Visit;
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -891,6 +1017,7 @@ export type ResolversTypes = {
   RegisterBuildingInput: RegisterBuildingInput;
   RegisterHouseholdInput: RegisterHouseholdInput;
   RegisterResidentInput: RegisterResidentInput;
+  RejectServiceRequestInput: RejectServiceRequestInput;
   Relationship: Relationship;
   ResidencyType: ResidencyType;
   Resident: ResolverTypeWrapper<ResidentInGridModel>;
@@ -900,13 +1027,16 @@ export type ResolversTypes = {
   >;
   ResidentFilter: ResidentFilter;
   ResidentStatus: ResidentStatus;
+  ResolveServiceRequestInput: ResolveServiceRequestInput;
   ScheduledVisit: ResolverTypeWrapper<ScheduledVisitModel>;
+  ScheduledVisitConnection: ResolverTypeWrapper<ScheduledVisitPageModel>;
+  ScheduledVisitEdge: ResolverTypeWrapper<
+    Omit<ScheduledVisitEdge, 'node'> & { node: ResolversTypes['ScheduledVisit'] }
+  >;
   ScheduledVisitReason: ScheduledVisitReason;
   ScheduledVisitStatus: ScheduledVisitStatus;
   ServiceRequest: ResolverTypeWrapper<ServiceRequestModel>;
-  ServiceRequestConnection: ResolverTypeWrapper<
-    Omit<ServiceRequestConnection, 'edges'> & { edges: Array<ResolversTypes['ServiceRequestEdge']> }
-  >;
+  ServiceRequestConnection: ResolverTypeWrapper<ServiceRequestPageModel>;
   ServiceRequestEdge: ResolverTypeWrapper<
     Omit<ServiceRequestEdge, 'node'> & { node: ResolversTypes['ServiceRequest'] }
   >;
@@ -914,10 +1044,19 @@ export type ResolversTypes = {
   ServiceRequestStatus: ServiceRequestStatus;
   ServiceRequestStatusChange: ResolverTypeWrapper<ServiceRequestChangeModel>;
   ServiceRequestType: ServiceRequestType;
+  StartServiceRequestInput: StartServiceRequestInput;
+  TagResidentInput: TagResidentInput;
+  UntagResidentInput: UntagResidentInput;
   UpdateResidentInput: UpdateResidentInput;
   Viewer: ResolverTypeWrapper<ViewerModel>;
   Visit: ResolverTypeWrapper<VisitModel>;
+  VisitConnection: ResolverTypeWrapper<VisitPageModel>;
   VisitDue: ResolverTypeWrapper<VisitDueModel>;
+  VisitDueConnection: ResolverTypeWrapper<VisitDuePageModel>;
+  VisitDueEdge: ResolverTypeWrapper<
+    Omit<VisitDueEdge, 'node'> & { node: ResolversTypes['VisitDue'] }
+  >;
+  VisitEdge: ResolverTypeWrapper<Omit<VisitEdge, 'node'> & { node: ResolversTypes['Visit'] }>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -953,24 +1092,35 @@ export type ResolversParentTypes = {
   RegisterBuildingInput: RegisterBuildingInput;
   RegisterHouseholdInput: RegisterHouseholdInput;
   RegisterResidentInput: RegisterResidentInput;
+  RejectServiceRequestInput: RejectServiceRequestInput;
   Resident: ResidentInGridModel;
   ResidentConnection: ResidentPageModel;
   ResidentEdge: Omit<ResidentEdge, 'node'> & { node: ResolversParentTypes['Resident'] };
   ResidentFilter: ResidentFilter;
+  ResolveServiceRequestInput: ResolveServiceRequestInput;
   ScheduledVisit: ScheduledVisitModel;
-  ServiceRequest: ServiceRequestModel;
-  ServiceRequestConnection: Omit<ServiceRequestConnection, 'edges'> & {
-    edges: Array<ResolversParentTypes['ServiceRequestEdge']>;
+  ScheduledVisitConnection: ScheduledVisitPageModel;
+  ScheduledVisitEdge: Omit<ScheduledVisitEdge, 'node'> & {
+    node: ResolversParentTypes['ScheduledVisit'];
   };
+  ServiceRequest: ServiceRequestModel;
+  ServiceRequestConnection: ServiceRequestPageModel;
   ServiceRequestEdge: Omit<ServiceRequestEdge, 'node'> & {
     node: ResolversParentTypes['ServiceRequest'];
   };
   ServiceRequestFilter: ServiceRequestFilter;
   ServiceRequestStatusChange: ServiceRequestChangeModel;
+  StartServiceRequestInput: StartServiceRequestInput;
+  TagResidentInput: TagResidentInput;
+  UntagResidentInput: UntagResidentInput;
   UpdateResidentInput: UpdateResidentInput;
   Viewer: ViewerModel;
   Visit: VisitModel;
+  VisitConnection: VisitPageModel;
   VisitDue: VisitDueModel;
+  VisitDueConnection: VisitDuePageModel;
+  VisitDueEdge: Omit<VisitDueEdge, 'node'> & { node: ResolversParentTypes['VisitDue'] };
+  VisitEdge: Omit<VisitEdge, 'node'> & { node: ResolversParentTypes['Visit'] };
 };
 
 export type BuildingResolvers<
@@ -1060,7 +1210,12 @@ export type HouseholdResolvers<
   members?: Resolver<Array<ResolversTypes['Resident']>, ParentType, ContextType>;
   room?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  visits?: Resolver<Array<ResolversTypes['Visit']>, ParentType, ContextType>;
+  visits?: Resolver<
+    ResolversTypes['VisitConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<HouseholdVisitsArgs, 'first'>
+  >;
 };
 
 export type KeyGroupTagResolvers<
@@ -1068,6 +1223,7 @@ export type KeyGroupTagResolvers<
   ParentType extends ResolversParentTypes['KeyGroupTag'] = ResolversParentTypes['KeyGroupTag'],
 > = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   visitCadenceDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
@@ -1134,37 +1290,37 @@ export type MutationResolvers<
     ResolversTypes['ServiceRequest'],
     ParentType,
     ContextType,
-    RequireFields<MutationRejectServiceRequestArgs, 'id' | 'reason'>
+    RequireFields<MutationRejectServiceRequestArgs, 'input'>
   >;
   resolveServiceRequest?: Resolver<
     ResolversTypes['ServiceRequest'],
     ParentType,
     ContextType,
-    RequireFields<MutationResolveServiceRequestArgs, 'id' | 'resolution'>
+    RequireFields<MutationResolveServiceRequestArgs, 'input'>
   >;
   startServiceRequest?: Resolver<
     ResolversTypes['ServiceRequest'],
     ParentType,
     ContextType,
-    RequireFields<MutationStartServiceRequestArgs, 'id'>
+    RequireFields<MutationStartServiceRequestArgs, 'input'>
   >;
   tagResident?: Resolver<
     ResolversTypes['Resident'],
     ParentType,
     ContextType,
-    RequireFields<MutationTagResidentArgs, 'residentId' | 'tag'>
+    RequireFields<MutationTagResidentArgs, 'input'>
   >;
   untagResident?: Resolver<
     ResolversTypes['Resident'],
     ParentType,
     ContextType,
-    RequireFields<MutationUntagResidentArgs, 'residentId' | 'tag'>
+    RequireFields<MutationUntagResidentArgs, 'input'>
   >;
   updateResident?: Resolver<
     ResolversTypes['Resident'],
     ParentType,
     ContextType,
-    RequireFields<MutationUpdateResidentArgs, 'id' | 'input'>
+    RequireFields<MutationUpdateResidentArgs, 'input'>
   >;
 };
 
@@ -1259,10 +1415,10 @@ export type QueryResolvers<
     RequireFields<QueryResidentsArgs, 'first'>
   >;
   scheduledVisits?: Resolver<
-    Array<ResolversTypes['ScheduledVisit']>,
+    ResolversTypes['ScheduledVisitConnection'],
     ParentType,
     ContextType,
-    RequireFields<QueryScheduledVisitsArgs, 'gridId'>
+    RequireFields<QueryScheduledVisitsArgs, 'first' | 'gridId'>
   >;
   serviceRequest?: Resolver<
     Maybe<ResolversTypes['ServiceRequest']>,
@@ -1277,10 +1433,10 @@ export type QueryResolvers<
     RequireFields<QueryServiceRequestsArgs, 'first'>
   >;
   visitsDue?: Resolver<
-    Array<ResolversTypes['VisitDue']>,
+    ResolversTypes['VisitDueConnection'],
     ParentType,
     ContextType,
-    RequireFields<QueryVisitsDueArgs, 'gridId'>
+    RequireFields<QueryVisitsDueArgs, 'first' | 'gridId'>
   >;
 };
 
@@ -1338,7 +1494,12 @@ export type ResidentResolvers<
   registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   relationshipToHead?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType>;
   residencyType?: Resolver<ResolversTypes['ResidencyType'], ParentType, ContextType>;
-  serviceRequests?: Resolver<Array<ResolversTypes['ServiceRequest']>, ParentType, ContextType>;
+  serviceRequests?: Resolver<
+    ResolversTypes['ServiceRequestConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<ResidentServiceRequestsArgs, 'first'>
+  >;
   status?: Resolver<ResolversTypes['ResidentStatus'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -1377,6 +1538,25 @@ export type ScheduledVisitResolvers<
   reason?: Resolver<ResolversTypes['ScheduledVisitReason'], ParentType, ContextType>;
   referenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ScheduledVisitStatus'], ParentType, ContextType>;
+};
+
+export type ScheduledVisitConnectionResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['ScheduledVisitConnection'] =
+    ResolversParentTypes['ScheduledVisitConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['ScheduledVisitEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScheduledVisitEdgeResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['ScheduledVisitEdge'] =
+    ResolversParentTypes['ScheduledVisitEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ScheduledVisit'], ParentType, ContextType>;
 };
 
 export type ScheduledVisitReasonResolvers = EnumResolverSignature<
@@ -1419,6 +1599,7 @@ export type ServiceRequestConnectionResolvers<
 > = {
   edges?: Resolver<Array<ResolversTypes['ServiceRequestEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ServiceRequestEdgeResolvers<
@@ -1443,6 +1624,7 @@ export type ServiceRequestStatusChangeResolvers<
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   from?: Resolver<Maybe<ResolversTypes['ServiceRequestStatus']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   to?: Resolver<ResolversTypes['ServiceRequestStatus'], ParentType, ContextType>;
 };
@@ -1464,6 +1646,7 @@ export type ViewerResolvers<
   ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer'],
 > = {
   gridIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   resident?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -1481,6 +1664,16 @@ export type VisitResolvers<
   visitorUserId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type VisitConnectionResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['VisitConnection'] =
+    ResolversParentTypes['VisitConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['VisitEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type VisitDueResolvers<
   ContextType = ResidentsContext,
   ParentType extends ResolversParentTypes['VisitDue'] = ResolversParentTypes['VisitDue'],
@@ -1489,8 +1682,35 @@ export type VisitDueResolvers<
   daysOverdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   household?: Resolver<ResolversTypes['Household'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastVisitedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type VisitDueConnectionResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['VisitDueConnection'] =
+    ResolversParentTypes['VisitDueConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['VisitDueEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type VisitDueEdgeResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['VisitDueEdge'] = ResolversParentTypes['VisitDueEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['VisitDue'], ParentType, ContextType>;
+};
+
+export type VisitEdgeResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['VisitEdge'] = ResolversParentTypes['VisitEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Visit'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = ResidentsContext> = {
@@ -1515,6 +1735,8 @@ export type Resolvers<ContextType = ResidentsContext> = {
   ResidentEdge?: ResidentEdgeResolvers<ContextType>;
   ResidentStatus?: ResidentStatusResolvers;
   ScheduledVisit?: ScheduledVisitResolvers<ContextType>;
+  ScheduledVisitConnection?: ScheduledVisitConnectionResolvers<ContextType>;
+  ScheduledVisitEdge?: ScheduledVisitEdgeResolvers<ContextType>;
   ScheduledVisitReason?: ScheduledVisitReasonResolvers;
   ScheduledVisitStatus?: ScheduledVisitStatusResolvers;
   ServiceRequest?: ServiceRequestResolvers<ContextType>;
@@ -1525,5 +1747,9 @@ export type Resolvers<ContextType = ResidentsContext> = {
   ServiceRequestType?: ServiceRequestTypeResolvers;
   Viewer?: ViewerResolvers<ContextType>;
   Visit?: VisitResolvers<ContextType>;
+  VisitConnection?: VisitConnectionResolvers<ContextType>;
   VisitDue?: VisitDueResolvers<ContextType>;
+  VisitDueConnection?: VisitDueConnectionResolvers<ContextType>;
+  VisitDueEdge?: VisitDueEdgeResolvers<ContextType>;
+  VisitEdge?: VisitEdgeResolvers<ContextType>;
 };
