@@ -28,6 +28,7 @@ export * from './graphql-scalars';
 export * from './db/savepoint';
 export * from './demo-id';
 export * from './db/rows';
+export * from './db/nested-pages';
 export * from './loaders';
 export * from './db/append-only';
 export * from './profiler';

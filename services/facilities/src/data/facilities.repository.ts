@@ -1,11 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import {
+  queryNestedCounts,
+  queryNestedPage,
   knownResidentStatuses,
   Params,
   queryCount,
   queryRows,
   type KeysetRange,
   type KnownResidentStatus,
+  type NestedListing,
   type ParentRow,
   type Row,
 } from '@liyuan/kit';
@@ -97,63 +100,37 @@ const toInspection = (r: Row): Inspection => ({
   inspectorUserId: String(r.inspector_user_id),
 });
 
-/** A listing nested under many parents: which rows, keyed how, belonging to which parent. */
-interface Nested {
-  /** The selected columns of `table` (its `id` among them). */
-  columns: string;
-  table: string;
-  /** The column naming the parent (a uuid). */
-  parent: string;
-  /** The sort key, a timestamp: newest first, to the millisecond (as cursors carry it), then id. */
-  key: string;
-}
-
-/**
- * The first `range.limit` rows of each parent after the cursor's position, newest first: one
- * statement for every parent, its rows numbered per parent by a window function. Rows come with
- * `parent_id`, grouped by parent in page order.
- */
-function nestedPageSql(n: Nested, parentIds: readonly string[], range: KeysetRange) {
-  const params = new Params();
-  const key = `date_trunc('milliseconds', ${n.key})`;
-  const cond = [`${n.parent} = ANY (${params.add(parentIds)}::uuid[])`];
-  if (range.after)
-    cond.push(
-      `(${key}, id) < (${params.add(range.after[0])}::timestamptz, ${params.add(range.after[1])}::uuid)`,
-    );
-  return {
-    sql: `SELECT * FROM (
-            SELECT ${n.columns}, ${n.parent}::text AS parent_id,
-                   row_number() OVER (PARTITION BY ${n.parent} ORDER BY ${key} DESC, id DESC) AS rn
-              FROM ${n.table} WHERE ${cond.join(' AND ')}
-          ) ranked WHERE rn <= ${params.add(range.limit)} ORDER BY parent_id, rn`,
-    params: params.values,
-  };
-}
-
-const BOOKINGS_OF_RESIDENT: Nested = {
+const BOOKINGS_OF_RESIDENT: NestedListing = {
   columns: BOOKING_COLUMNS,
-  table: 'bookings',
+  from: 'bookings',
   parent: 'resident_id',
   key: 'lower(during)',
+  keyType: 'timestamptz',
+  order: 'desc',
 };
-const LOANS_OF_RESIDENT: Nested = {
+const LOANS_OF_RESIDENT: NestedListing = {
   columns: LOAN_COLUMNS,
-  table: 'loans',
+  from: 'loans',
   parent: 'resident_id',
   key: 'borrowed_at',
+  keyType: 'timestamptz',
+  order: 'desc',
 };
-const INSPECTIONS_OF_DEVICE: Nested = {
+const INSPECTIONS_OF_DEVICE: NestedListing = {
   columns: '*',
-  table: 'inspections',
+  from: 'inspections',
   parent: 'equipment_id',
   key: 'inspected_at',
+  keyType: 'timestamptz',
+  order: 'desc',
 };
-const REPAIR_ORDERS_OF_DEVICE: Nested = {
+const REPAIR_ORDERS_OF_DEVICE: NestedListing = {
   columns: '*',
-  table: 'repair_orders',
+  from: 'repair_orders',
   parent: 'equipment_id',
   key: 'opened_at',
+  keyType: 'timestamptz',
+  order: 'desc',
 };
 
 /** The facilities database over TypeORM's manager; every list read is one statement. */
@@ -165,33 +142,6 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
   }
   private count(sql: string, params: unknown[] = []): Promise<number> {
     return queryCount(this.m, sql, params);
-  }
-  /** A page of each parent's rows of a nested listing, in one statement. */
-  private async nestedPage<T>(
-    n: Nested,
-    parentIds: readonly string[],
-    range: KeysetRange,
-    to: (r: Row) => T,
-  ): Promise<ParentRow<T>[]> {
-    if (!parentIds.length) return [];
-    const { sql, params } = nestedPageSql(n, parentIds, range);
-    return (await this.rows(sql, params)).map((r) => ({
-      parentId: String(r.parent_id),
-      row: to(r),
-    }));
-  }
-  /** How many rows of a nested listing each parent has, in one statement (parents with none left out). */
-  private async countPerParent(
-    n: Nested,
-    parentIds: readonly string[],
-  ): Promise<Map<string, number>> {
-    if (!parentIds.length) return new Map();
-    const rows = await this.rows(
-      `SELECT ${n.parent}::text AS parent_id, count(*)::int AS n FROM ${n.table}
-        WHERE ${n.parent} = ANY ($1::uuid[]) GROUP BY ${n.parent}`,
-      [parentIds],
-    );
-    return new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
   }
 
   async facilitiesByIds(ids: readonly string[]): Promise<Facility[]> {
@@ -331,10 +281,10 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
     residentIds: readonly string[],
     range: KeysetRange,
   ): Promise<ParentRow<Booking>[]> {
-    return this.nestedPage(BOOKINGS_OF_RESIDENT, residentIds, range, toBooking);
+    return queryNestedPage(this.m, BOOKINGS_OF_RESIDENT, residentIds, range, toBooking);
   }
   countBookingsOfResidents(residentIds: readonly string[]): Promise<Map<string, number>> {
-    return this.countPerParent(BOOKINGS_OF_RESIDENT, residentIds);
+    return queryNestedCounts(this.m, BOOKINGS_OF_RESIDENT, residentIds);
   }
   async cancelFutureBookingsOf(
     residentId: string,
@@ -386,10 +336,10 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
     equipmentIds: readonly string[],
     range: KeysetRange,
   ): Promise<ParentRow<Inspection>[]> {
-    return this.nestedPage(INSPECTIONS_OF_DEVICE, equipmentIds, range, toInspection);
+    return queryNestedPage(this.m, INSPECTIONS_OF_DEVICE, equipmentIds, range, toInspection);
   }
   countInspectionsOf(equipmentIds: readonly string[]): Promise<Map<string, number>> {
-    return this.countPerParent(INSPECTIONS_OF_DEVICE, equipmentIds);
+    return queryNestedCounts(this.m, INSPECTIONS_OF_DEVICE, equipmentIds);
   }
   async insertRepairOrder(o: RepairOrder): Promise<boolean> {
     const rows = await this.rows(
@@ -418,10 +368,10 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
     equipmentIds: readonly string[],
     range: KeysetRange,
   ): Promise<ParentRow<RepairOrder>[]> {
-    return this.nestedPage(REPAIR_ORDERS_OF_DEVICE, equipmentIds, range, toRepair);
+    return queryNestedPage(this.m, REPAIR_ORDERS_OF_DEVICE, equipmentIds, range, toRepair);
   }
   countRepairOrdersOf(equipmentIds: readonly string[]): Promise<Map<string, number>> {
-    return this.countPerParent(REPAIR_ORDERS_OF_DEVICE, equipmentIds);
+    return queryNestedCounts(this.m, REPAIR_ORDERS_OF_DEVICE, equipmentIds);
   }
   async lockRepairOrder(id: string): Promise<RepairOrder | undefined> {
     const [row] = await this.rows(`SELECT * FROM repair_orders WHERE id = $1 FOR UPDATE`, [id]);
@@ -523,10 +473,10 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
     await this.m.query(`UPDATE loans SET returned_at = now() WHERE id = $1`, [id]);
   }
   loansOfResidents(residentIds: readonly string[], range: KeysetRange): Promise<ParentRow<Loan>[]> {
-    return this.nestedPage(LOANS_OF_RESIDENT, residentIds, range, toLoan);
+    return queryNestedPage(this.m, LOANS_OF_RESIDENT, residentIds, range, toLoan);
   }
   countLoansOfResidents(residentIds: readonly string[]): Promise<Map<string, number>> {
-    return this.countPerParent(LOANS_OF_RESIDENT, residentIds);
+    return queryNestedCounts(this.m, LOANS_OF_RESIDENT, residentIds);
   }
   async overdueLoans(today: string, range: KeysetRange): Promise<Loan[]> {
     const params = new Params();

@@ -1,9 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import {
   knownResidentStatuses,
+  queryNestedCounts,
+  queryNestedPage,
   Params,
   queryRows,
   type KnownResidentStatus,
+  type NestedListing,
   type ParentRow,
   type Row,
 } from '@liyuan/kit';
@@ -65,6 +68,17 @@ const toFollowUp = (r: Row): FollowUp => ({
   outcome: str(r.outcome),
 });
 const FOLLOW_UP_COLUMNS = `id, case_id, agreement_id, to_char(due_on, 'YYYY-MM-DD') AS due_on, done_at, outcome`;
+
+/** The cases a resident is party to, newest filed first. */
+const CASES_OF_RESIDENT: NestedListing = {
+  columns: 'c.*',
+  from: 'case_parties p JOIN cases c ON c.id = p.case_id',
+  parent: 'p.resident_id',
+  key: 'c.filed_at',
+  keyType: 'timestamptz',
+  id: 'c.id',
+  order: 'desc',
+};
 
 /** The mediation database over TypeORM's manager; every list read is one statement. */
 export class TypeOrmMediationStore implements MediationStore {
@@ -167,17 +181,6 @@ export class TypeOrmMediationStore implements MediationStore {
     return cond;
   }
   /** The cases of `residentIds` that `filter` lets through: `p` (their party rows) joined to `c` (the cases). */
-  private static ofResidents(
-    residentIds: readonly string[],
-    filter: CaseListing,
-    params: Params,
-  ): string {
-    const cond = [
-      `p.resident_id = ANY (${params.add(residentIds)}::uuid[])`,
-      ...TypeOrmMediationStore.listing(filter, params, 'c'),
-    ];
-    return `case_parties p JOIN cases c ON c.id = p.case_id WHERE ${cond.join(' AND ')}`;
-  }
   async listCases(
     filter: CaseListing,
     page: { after?: readonly [string, string]; limit: number },
@@ -223,36 +226,17 @@ export class TypeOrmMediationStore implements MediationStore {
     filter: CaseListing,
     page: { after?: readonly [string, string]; limit: number },
   ): Promise<ParentRow<DisputeCase>[]> {
-    if (!residentIds.length) return [];
-    const params = new Params();
-    const p = (v: unknown) => params.add(v);
-    const from = TypeOrmMediationStore.ofResidents(residentIds, filter, params);
-    const after = page.after
-      ? `AND (c.filed_at, c.id) < (${p(page.after[0])}::timestamptz, ${p(page.after[1])}::uuid)`
-      : '';
-    const rows = await this.rows(
-      `SELECT * FROM (
-         SELECT p.resident_id AS parent_id, c.*,
-                row_number() OVER (PARTITION BY p.resident_id ORDER BY c.filed_at DESC, c.id DESC) AS rn
-           FROM ${from} ${after}
-       ) page
-       WHERE rn <= ${p(page.limit)} ORDER BY parent_id, rn`,
-      params.values,
+    return queryNestedPage(this.m, CASES_OF_RESIDENT, residentIds, page, toCase, (params) =>
+      TypeOrmMediationStore.listing(filter, params, 'c'),
     );
-    return rows.map((r) => ({ parentId: String(r.parent_id), row: toCase(r) }));
   }
   async countCasesOfResidents(
     residentIds: readonly string[],
     filter: CaseListing,
   ): Promise<Map<string, number>> {
-    if (!residentIds.length) return new Map();
-    const params = new Params();
-    const from = TypeOrmMediationStore.ofResidents(residentIds, filter, params);
-    const rows = await this.rows(
-      `SELECT p.resident_id AS parent_id, count(*)::int AS n FROM ${from} GROUP BY p.resident_id`,
-      params.values,
+    return queryNestedCounts(this.m, CASES_OF_RESIDENT, residentIds, (params) =>
+      TypeOrmMediationStore.listing(filter, params, 'c'),
     );
-    return new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
   }
   async markRefused(caseId: string, residentId: string): Promise<void> {
     await this.m.query(

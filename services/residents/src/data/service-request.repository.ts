@@ -1,9 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import {
+  queryNestedCounts,
+  queryNestedPage,
   Params,
   queryCount,
   queryRows,
+  type Conditions,
   type KeysetRange,
+  type NestedListing,
   type ParentRow,
   type Row,
 } from '@liyuan/kit';
@@ -15,14 +19,6 @@ import type {
   ServiceRequestType,
 } from '../domain/model';
 import type { ServiceRequestQuery, ServiceRequestStore } from '../domain/ports';
-import {
-  countPerParentSql,
-  countsByParent,
-  nestedPageSql,
-  parentRows,
-  type Condition,
-  type Nested,
-} from './nested-page';
 
 const toRequest = (r: Row): ServiceRequest => ({
   id: String(r.id),
@@ -47,20 +43,24 @@ const toChange = (r: Row): ServiceRequestChange => ({
   at: r.at as Date,
 });
 
-const REQUESTS_OF_RESIDENT: Nested = {
+const REQUESTS_OF_RESIDENT: NestedListing = {
   columns: '*',
-  table: 'service_requests',
+  from: 'service_requests',
   parent: 'resident_id',
   key: 'filed_at',
+  keyType: 'timestamptz',
+  order: 'desc',
 };
 
 /** The requests `visible` lets through, as a condition on `service_requests`. */
 const visibleTo =
-  (visible: RequestVisibility): Condition =>
+  (visible: RequestVisibility): Conditions =>
   (p) =>
     visible.all
-      ? 'true'
-      : `(grid_id = ANY (${p.add(visible.gridIds)}::uuid[]) OR resident_id = ${p.add(visible.residentId)}::uuid)`;
+      ? []
+      : [
+          `(grid_id = ANY (${p.add(visible.gridIds)}::uuid[]) OR resident_id = ${p.add(visible.residentId)}::uuid)`,
+        ];
 
 /** The conditions of a request listing. */
 function listing(query: ServiceRequestQuery, p: Params): string[] {
@@ -145,27 +145,21 @@ export class TypeOrmServiceRequestStore implements ServiceRequestStore {
     visible: RequestVisibility,
     range: KeysetRange,
   ): Promise<ParentRow<ServiceRequest>[]> {
-    if (!residentIds.length) return [];
-    const { sql, params } = nestedPageSql(
+    return queryNestedPage(
+      this.m,
       REQUESTS_OF_RESIDENT,
       residentIds,
       range,
+      toRequest,
       visibleTo(visible),
     );
-    return parentRows(await this.rows(sql, params), toRequest);
   }
 
   async countOfResidents(
     residentIds: readonly string[],
     visible: RequestVisibility,
   ): Promise<Map<string, number>> {
-    if (!residentIds.length) return new Map();
-    const { sql, params } = countPerParentSql(
-      REQUESTS_OF_RESIDENT,
-      residentIds,
-      visibleTo(visible),
-    );
-    return countsByParent(await this.rows(sql, params));
+    return queryNestedCounts(this.m, REQUESTS_OF_RESIDENT, residentIds, visibleTo(visible));
   }
 
   async list(query: ServiceRequestQuery, range: KeysetRange): Promise<ServiceRequest[]> {

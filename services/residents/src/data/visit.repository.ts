@@ -1,21 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import {
+  queryNestedCounts,
+  queryNestedPage,
   Params,
   queryCount,
   queryRows,
   type KeysetRange,
+  type NestedListing,
   type ParentRow,
   type Row,
 } from '@liyuan/kit';
 import type { ScheduledVisit, ScheduledVisitReason, Visit, VisitDue } from '../domain/model';
 import type { VisitStore } from '../domain/ports';
-import {
-  countPerParentSql,
-  countsByParent,
-  nestedPageSql,
-  parentRows,
-  type Nested,
-} from './nested-page';
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -49,11 +45,13 @@ const toDue = (r: Row): VisitDue => ({
   dueAt: r.due_at as Date,
 });
 const SCHEDULED_COLUMNS = `id, household_id, grid_id, reason, reference_id, to_char(due_on, 'YYYY-MM-DD') AS due_on, status, visit_id`;
-const VISITS_OF_HOUSEHOLD: Nested = {
+const VISITS_OF_HOUSEHOLD: NestedListing = {
   columns: '*',
-  table: 'visits',
+  from: 'visits',
   parent: 'household_id',
   key: 'visited_at',
+  keyType: 'timestamptz',
+  order: 'desc',
 };
 
 /**
@@ -109,15 +107,11 @@ export class TypeOrmVisitStore implements VisitStore {
     householdIds: readonly string[],
     range: KeysetRange,
   ): Promise<ParentRow<Visit>[]> {
-    if (!householdIds.length) return [];
-    const { sql, params } = nestedPageSql(VISITS_OF_HOUSEHOLD, householdIds, range);
-    return parentRows(await this.rows(sql, params), toVisit);
+    return queryNestedPage(this.m, VISITS_OF_HOUSEHOLD, householdIds, range, toVisit);
   }
 
   async countVisitsOfHouseholds(householdIds: readonly string[]): Promise<Map<string, number>> {
-    if (!householdIds.length) return new Map();
-    const { sql, params } = countPerParentSql(VISITS_OF_HOUSEHOLD, householdIds);
-    return countsByParent(await this.rows(sql, params));
+    return queryNestedCounts(this.m, VISITS_OF_HOUSEHOLD, householdIds);
   }
 
   async visitsDue(gridIds: string[], asOf: Date, range: KeysetRange): Promise<VisitDue[]> {

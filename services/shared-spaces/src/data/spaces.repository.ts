@@ -1,12 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import {
   isKnownFacility,
+  queryNestedCounts,
+  queryNestedPage,
   knownResidentStatuses,
   Params,
   queryCount,
   queryRows,
   type KeysetRange,
+  type Conditions,
   type KnownResidentStatus,
+  type NestedListing,
   type ParentRow,
   type Row,
 } from '@liyuan/kit';
@@ -56,36 +60,53 @@ const toPointsEntry = (r: Row): PointsEntry => ({
   at: r.at as Date,
 });
 
-/** An activity's keyset: its start to the millisecond and its id (`alias.` prefixes the columns). */
-const activityKey = (alias = '') => `(date_trunc('milliseconds', ${alias}starts_at), ${alias}id)`;
-
-/**
- * One statement reading a page of a listing for each of many parents: `row_number()` over each
- * parent's rows (those matching `where`, after the cursor) in the listing's `order` keeps the first
- * `limit` of each. Rows come with the parent they belong to (`parent_id`), in order.
- */
-function pagesPerParent(q: {
-  columns: string;
-  from: string;
-  parent: string;
-  order: string;
-  where: string[];
-  limit: string;
-}): string {
-  return `SELECT * FROM (
-      SELECT ${q.columns}, ${q.parent} AS parent_id,
-             row_number() OVER (PARTITION BY ${q.parent} ORDER BY ${q.order}) AS rn
-        FROM ${q.from} WHERE ${q.where.join(' AND ')}) page
-    WHERE rn <= ${q.limit} ORDER BY parent_id, rn`;
-}
-
-const withParent =
-  <T>(to: (r: Row) => T) =>
-  (r: Row): ParentRow<T> => ({ parentId: String(r.parent_id), row: to(r) });
-
-/** Each parent's count from a `SELECT parent_id, count(*)::int AS n ... GROUP BY` statement. */
-const countsOf = (rows: Row[]): Map<string, number> =>
-  new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
+const MEMBERS_OF_BRANCH: NestedListing = {
+  columns: MEMBER_COLUMNS,
+  from: 'party_members m',
+  parent: 'm.branch_id',
+  key: 'm.joined_on',
+  keyType: 'date',
+  id: 'm.id',
+  order: 'asc',
+};
+const UPCOMING_AT_FACILITY: NestedListing = {
+  columns: '*',
+  from: 'activities',
+  parent: 'facility_id',
+  key: 'starts_at',
+  keyType: 'timestamptz',
+  order: 'asc',
+};
+const ACTIVITIES_OF_SPACE: NestedListing = { ...UPCOMING_AT_FACILITY, parent: 'space_id' };
+const ATTENDED_BY_RESIDENT: NestedListing = {
+  columns: 'a.*',
+  from: 'registrations r JOIN activities a ON a.id = r.activity_id',
+  parent: 'r.resident_id',
+  key: 'a.starts_at',
+  keyType: 'timestamptz',
+  id: 'a.id',
+  order: 'desc',
+};
+const LEDGER_OF_MEMBER: NestedListing = {
+  columns: '*',
+  from: 'points_ledger',
+  parent: 'member_id',
+  key: 'id',
+  keyType: 'bigint',
+  id: null,
+  order: 'desc',
+};
+/** An activity still ahead: planned or confirmed, starting after `now`. */
+const upcoming =
+  (now: Date): Conditions =>
+  (p) => [`starts_at > ${p.add(now)} AND status IN ('planned', 'confirmed')`];
+/** An activity the resident attended: checked in, and completed. */
+const attended: Conditions = () => [`r.status = 'checked_in' AND a.status = 'completed'`];
+/** Only these residents' memberships, when given. */
+const membersAmong =
+  (residentIds?: readonly string[]): Conditions =>
+  (p) =>
+    residentIds ? [`m.resident_id = ANY (${p.add(residentIds)})`] : [];
 
 /** The shared-spaces database over TypeORM's manager; every list read is one statement. */
 export class TypeOrmSpacesStore implements SpacesStore {
@@ -150,42 +171,20 @@ export class TypeOrmSpacesStore implements SpacesStore {
     range: KeysetRange,
     residentIds?: readonly string[],
   ): Promise<ParentRow<Member>[]> {
-    if (!branchIds.length) return [];
-    const p = new Params();
-    const where = [`m.branch_id = ANY (${p.add(branchIds)})`];
-    if (residentIds) where.push(`m.resident_id = ANY (${p.add(residentIds)})`);
-    if (range.after)
-      where.push(
-        `(m.joined_on, m.id) > (${p.add(range.after[0])}::date, ${p.add(range.after[1])}::uuid)`,
-      );
-    const rows = await this.rows(
-      pagesPerParent({
-        columns: MEMBER_COLUMNS,
-        from: 'party_members m',
-        parent: 'm.branch_id',
-        order: 'm.joined_on, m.id',
-        where,
-        limit: p.add(range.limit),
-      }),
-      p.values,
+    return queryNestedPage(
+      this.m,
+      MEMBERS_OF_BRANCH,
+      branchIds,
+      range,
+      toMember,
+      membersAmong(residentIds),
     );
-    return rows.map(withParent(toMember));
   }
   async countMembersOfBranches(
     branchIds: readonly string[],
     residentIds?: readonly string[],
   ): Promise<Map<string, number>> {
-    if (!branchIds.length) return new Map();
-    const p = new Params();
-    const where = [`branch_id = ANY (${p.add(branchIds)})`];
-    if (residentIds) where.push(`resident_id = ANY (${p.add(residentIds)})`);
-    return countsOf(
-      await this.rows(
-        `SELECT branch_id AS parent_id, count(*)::int AS n FROM party_members
-          WHERE ${where.join(' AND ')} GROUP BY branch_id`,
-        p.values,
-      ),
-    );
+    return queryNestedCounts(this.m, MEMBERS_OF_BRANCH, branchIds, membersAmong(residentIds));
   }
   async transferMember(residentId: string): Promise<number> {
     return (
@@ -262,42 +261,20 @@ export class TypeOrmSpacesStore implements SpacesStore {
     now: Date,
     range: KeysetRange,
   ): Promise<ParentRow<Activity>[]> {
-    if (!facilityIds.length) return [];
-    const p = new Params();
-    const where = [
-      `facility_id = ANY (${p.add(facilityIds)})`,
-      `starts_at > ${p.add(now)} AND status IN ('planned', 'confirmed')`,
-    ];
-    if (range.after)
-      where.push(
-        `${activityKey()} > (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
-      );
-    const rows = await this.rows(
-      pagesPerParent({
-        columns: '*',
-        from: 'activities',
-        parent: 'facility_id',
-        order: `date_trunc('milliseconds', starts_at), id`,
-        where,
-        limit: p.add(range.limit),
-      }),
-      p.values,
+    return queryNestedPage(
+      this.m,
+      UPCOMING_AT_FACILITY,
+      facilityIds,
+      range,
+      toActivity,
+      upcoming(now),
     );
-    return rows.map(withParent(toActivity));
   }
   async countUpcomingAtFacilities(
     facilityIds: readonly string[],
     now: Date,
   ): Promise<Map<string, number>> {
-    if (!facilityIds.length) return new Map();
-    return countsOf(
-      await this.rows(
-        `SELECT facility_id AS parent_id, count(*)::int AS n FROM activities
-          WHERE facility_id = ANY ($1) AND starts_at > $2 AND status IN ('planned', 'confirmed')
-          GROUP BY facility_id`,
-        [facilityIds, now],
-      ),
-    );
+    return queryNestedCounts(this.m, UPCOMING_AT_FACILITY, facilityIds, upcoming(now));
   }
   async upcomingPage(now: Date, range: KeysetRange): Promise<Activity[]> {
     const params = new Params();
@@ -325,35 +302,10 @@ export class TypeOrmSpacesStore implements SpacesStore {
     spaceIds: readonly string[],
     range: KeysetRange,
   ): Promise<ParentRow<Activity>[]> {
-    if (!spaceIds.length) return [];
-    const p = new Params();
-    const where = [`space_id = ANY (${p.add(spaceIds)})`];
-    if (range.after)
-      where.push(
-        `${activityKey()} > (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
-      );
-    const rows = await this.rows(
-      pagesPerParent({
-        columns: '*',
-        from: 'activities',
-        parent: 'space_id',
-        order: `date_trunc('milliseconds', starts_at), id`,
-        where,
-        limit: p.add(range.limit),
-      }),
-      p.values,
-    );
-    return rows.map(withParent(toActivity));
+    return queryNestedPage(this.m, ACTIVITIES_OF_SPACE, spaceIds, range, toActivity);
   }
   async countActivitiesOfSpaces(spaceIds: readonly string[]): Promise<Map<string, number>> {
-    if (!spaceIds.length) return new Map();
-    return countsOf(
-      await this.rows(
-        `SELECT space_id AS parent_id, count(*)::int AS n FROM activities
-          WHERE space_id = ANY ($1) GROUP BY space_id`,
-        [spaceIds],
-      ),
-    );
+    return queryNestedCounts(this.m, ACTIVITIES_OF_SPACE, spaceIds);
   }
 
   async registeredCounts(activityIds: readonly string[]): Promise<Map<string, number>> {
@@ -409,40 +361,10 @@ export class TypeOrmSpacesStore implements SpacesStore {
     residentIds: readonly string[],
     range: KeysetRange,
   ): Promise<ParentRow<Activity>[]> {
-    if (!residentIds.length) return [];
-    const p = new Params();
-    const where = [
-      `r.resident_id = ANY (${p.add(residentIds)})`,
-      `r.status = 'checked_in' AND a.status = 'completed'`,
-    ];
-    if (range.after)
-      where.push(
-        `${activityKey('a.')} < (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
-      );
-    const rows = await this.rows(
-      pagesPerParent({
-        columns: 'a.*',
-        from: 'registrations r JOIN activities a ON a.id = r.activity_id',
-        parent: 'r.resident_id',
-        order: `date_trunc('milliseconds', a.starts_at) DESC, a.id DESC`,
-        where,
-        limit: p.add(range.limit),
-      }),
-      p.values,
-    );
-    return rows.map(withParent(toActivity));
+    return queryNestedPage(this.m, ATTENDED_BY_RESIDENT, residentIds, range, toActivity, attended);
   }
   async countAttendedBy(residentIds: readonly string[]): Promise<Map<string, number>> {
-    if (!residentIds.length) return new Map();
-    return countsOf(
-      await this.rows(
-        `SELECT r.resident_id AS parent_id, count(*)::int AS n
-           FROM registrations r JOIN activities a ON a.id = r.activity_id
-          WHERE r.resident_id = ANY ($1) AND r.status = 'checked_in' AND a.status = 'completed'
-          GROUP BY r.resident_id`,
-        [residentIds],
-      ),
-    );
+    return queryNestedCounts(this.m, ATTENDED_BY_RESIDENT, residentIds, attended);
   }
 
   /** Appends a points entry unless the same member, reason and reference already earned it. */
@@ -458,42 +380,19 @@ export class TypeOrmSpacesStore implements SpacesStore {
     memberIds: readonly string[],
     range: KeysetRange<readonly [string]>,
   ): Promise<ParentRow<PointsEntry>[]> {
-    if (!memberIds.length) return [];
-    const p = new Params();
-    const where = [`member_id = ANY (${p.add(memberIds)})`];
-    if (range.after) where.push(`id < ${p.add(range.after[0])}::bigint`);
-    const rows = await this.rows(
-      pagesPerParent({
-        columns: '*',
-        from: 'points_ledger',
-        parent: 'member_id',
-        order: 'id DESC',
-        where,
-        limit: p.add(range.limit),
-      }),
-      p.values,
-    );
-    return rows.map(withParent(toPointsEntry));
+    return queryNestedPage(this.m, LEDGER_OF_MEMBER, memberIds, range, toPointsEntry);
   }
   async countLedgers(memberIds: readonly string[]): Promise<Map<string, number>> {
-    if (!memberIds.length) return new Map();
-    return countsOf(
-      await this.rows(
-        `SELECT member_id AS parent_id, count(*)::int AS n FROM points_ledger
-          WHERE member_id = ANY ($1) GROUP BY member_id`,
-        [memberIds],
-      ),
-    );
+    return queryNestedCounts(this.m, LEDGER_OF_MEMBER, memberIds);
   }
   /** Each member's points balance (members without entries are absent). */
   async pointsOf(memberIds: readonly string[]): Promise<Map<string, number>> {
     if (!memberIds.length) return new Map();
-    return countsOf(
-      await this.rows(
-        `SELECT member_id AS parent_id, sum(delta)::int AS n FROM points_ledger
-          WHERE member_id = ANY ($1) GROUP BY member_id`,
-        [memberIds],
-      ),
+    const rows = await this.rows(
+      `SELECT member_id, sum(delta)::int AS n FROM points_ledger
+        WHERE member_id = ANY ($1) GROUP BY member_id`,
+      [memberIds],
     );
+    return new Map(rows.map((r) => [String(r.member_id), Number(r.n)]));
   }
 }

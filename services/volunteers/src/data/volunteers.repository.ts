@@ -1,12 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import {
   isKnownFacility,
+  queryNestedCounts,
+  queryNestedPage,
   knownResidentStatuses,
   Params,
   queryCount,
   queryRows,
   type KeysetRange,
+  type Conditions,
   type KnownResidentStatus,
+  type NestedListing,
   type ParentRow,
   type Row,
 } from '@liyuan/kit';
@@ -75,36 +79,32 @@ const toRecord = (r: Row): ServiceRecord => ({
   status: r.status as ServiceRecord['status'],
 });
 
-/**
- * One statement reading a page of a listing for each of many parents: `row_number()` over each
- * parent's rows (those matching `where`, after the cursor) in the listing's `order` keeps the first
- * `limit` of each. Rows come with the parent they belong to (`parent_id`), in order.
- */
-function pagesPerParent(q: {
-  columns: string;
-  from: string;
-  parent: string;
-  order: string;
-  where: string[];
-  limit: string;
-}): string {
-  return `SELECT * FROM (
-      SELECT ${q.columns}, ${q.parent} AS parent_id,
-             row_number() OVER (PARTITION BY ${q.parent} ORDER BY ${q.order}) AS rn
-        FROM ${q.from} WHERE ${q.where.join(' AND ')}) page
-    WHERE rn <= ${q.limit} ORDER BY parent_id, rn`;
-}
-
-const withParent =
-  <T>(to: (r: Row) => T) =>
-  (r: Row): ParentRow<T> => ({ parentId: String(r.parent_id), row: to(r) });
-
-/** Each parent's count from a `SELECT parent_id, count(*)::int AS n ... GROUP BY` statement. */
-const countsOf = (rows: Row[]): Map<string, number> =>
-  new Map(rows.map((r) => [String(r.parent_id), Number(r.n)]));
-
 /** Sign-ups that hold a slot of a shift. */
 const HOLDING = `s.status IN ('signed_up', 'checked_in')`;
+
+/** A volunteer's shifts by start, soonest first. */
+const SHIFTS_OF_VOLUNTEER: NestedListing = {
+  columns: 'sh.*',
+  from: 'signups s JOIN shifts sh ON sh.id = s.shift_id',
+  parent: 's.volunteer_id',
+  key: 'sh.starts_at',
+  keyType: 'timestamptz',
+  id: 'sh.id',
+  order: 'asc',
+};
+/** A shift the volunteer holds a slot of that has not ended by `now`. */
+const heldAndAhead =
+  (now: Date): Conditions =>
+  (p) => [`${HOLDING} AND sh.ends_at > ${p.add(now)}`];
+/** A volunteer's service records by the time served, newest first. */
+const RECORDS_OF_VOLUNTEER: NestedListing = {
+  columns: '*',
+  from: 'service_records',
+  parent: 'volunteer_id',
+  key: 'served_on',
+  keyType: 'timestamptz',
+  order: 'desc',
+};
 
 /** The volunteers database over TypeORM's manager; every list read is one statement. */
 export class TypeOrmVolunteersStore implements VolunteersStore {
@@ -330,43 +330,20 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
     now: Date,
     range: KeysetRange,
   ): Promise<ParentRow<Shift>[]> {
-    if (!volunteerIds.length) return [];
-    const p = new Params();
-    const where = [
-      `s.volunteer_id = ANY (${p.add(volunteerIds)})`,
-      `${HOLDING} AND sh.ends_at > ${p.add(now)}`,
-    ];
-    if (range.after)
-      where.push(
-        `(date_trunc('milliseconds', sh.starts_at), sh.id) > (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
-      );
-    const rows = await this.rows(
-      pagesPerParent({
-        columns: 'sh.*',
-        from: 'signups s JOIN shifts sh ON sh.id = s.shift_id',
-        parent: 's.volunteer_id',
-        order: `date_trunc('milliseconds', sh.starts_at), sh.id`,
-        where,
-        limit: p.add(range.limit),
-      }),
-      p.values,
+    return queryNestedPage(
+      this.m,
+      SHIFTS_OF_VOLUNTEER,
+      volunteerIds,
+      range,
+      toShift,
+      heldAndAhead(now),
     );
-    return rows.map(withParent(toShift));
   }
   async countUpcomingShiftsOf(
     volunteerIds: readonly string[],
     now: Date,
   ): Promise<Map<string, number>> {
-    if (!volunteerIds.length) return new Map();
-    return countsOf(
-      await this.rows(
-        `SELECT s.volunteer_id AS parent_id, count(*)::int AS n
-           FROM signups s JOIN shifts sh ON sh.id = s.shift_id
-          WHERE s.volunteer_id = ANY ($1) AND ${HOLDING} AND sh.ends_at > $2
-          GROUP BY s.volunteer_id`,
-        [volunteerIds, now],
-      ),
-    );
+    return queryNestedCounts(this.m, SHIFTS_OF_VOLUNTEER, volunteerIds, heldAndAhead(now));
   }
   async cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<number> {
     return (
@@ -413,35 +390,10 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
     ids: readonly string[],
     range: KeysetRange,
   ): Promise<ParentRow<ServiceRecord>[]> {
-    if (!ids.length) return [];
-    const p = new Params();
-    const where = [`volunteer_id = ANY (${p.add(ids)})`];
-    if (range.after)
-      where.push(
-        `(date_trunc('milliseconds', served_on), id) < (${p.add(range.after[0])}::timestamptz, ${p.add(range.after[1])}::uuid)`,
-      );
-    const rows = await this.rows(
-      pagesPerParent({
-        columns: '*',
-        from: 'service_records',
-        parent: 'volunteer_id',
-        order: `date_trunc('milliseconds', served_on) DESC, id DESC`,
-        where,
-        limit: p.add(range.limit),
-      }),
-      p.values,
-    );
-    return rows.map(withParent(toRecord));
+    return queryNestedPage(this.m, RECORDS_OF_VOLUNTEER, ids, range, toRecord);
   }
   async countRecordsOfVolunteers(ids: readonly string[]): Promise<Map<string, number>> {
-    if (!ids.length) return new Map();
-    return countsOf(
-      await this.rows(
-        `SELECT volunteer_id AS parent_id, count(*)::int AS n FROM service_records
-          WHERE volunteer_id = ANY ($1) GROUP BY volunteer_id`,
-        [ids],
-      ),
-    );
+    return queryNestedCounts(this.m, RECORDS_OF_VOLUNTEER, ids);
   }
   /** Each volunteer's approved and pending hours (volunteers without records are absent). */
   async hoursOf(ids: readonly string[]): Promise<Map<string, Hours>> {
