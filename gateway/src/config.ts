@@ -61,7 +61,7 @@ const schema = z.object({
   MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   MAX_TOKENS: z.coerce.number().int().min(100).default(2000),
   MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
-  MAX_COST: z.coerce.number().int().min(100).default(20_000),
+  MAX_COST: z.coerce.number().int().min(100).default(30_000),
   /** Requests per minute per caller (user id, or address when anonymous), with bursts up to RATE_LIMIT_BURST. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(300),
