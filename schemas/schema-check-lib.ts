@@ -61,14 +61,48 @@ export async function checkSubgraph(
     result.compositionErrors.push(...(composed.errors ?? []).map((e) => e.message));
     return result;
   }
-  const changes = await diff(apiSchemaOf(committedSupergraph), apiSchemaOf(composed.supergraphSdl));
+  await classify(result, committedSupergraph, composed.supergraphSdl);
+  return result;
+}
+
+/**
+ * Composes every subgraph's SDL in `schemas/` and compares the API it would serve with
+ * `baseline` (the committed supergraph unless given): one report for a change across subgraphs.
+ */
+export async function checkAll(
+  baseline = readFileSync(SUPERGRAPH_PATH, 'utf8'),
+): Promise<SchemaCheck> {
+  const result: SchemaCheck = {
+    subgraph: 'every subgraph',
+    compositionErrors: [],
+    breaking: [],
+    dangerous: [],
+    safe: [],
+  };
+  const composed = composeServices(
+    SUBGRAPHS.map((s) => ({
+      name: s.name,
+      url: s.url,
+      typeDefs: parse(readFileSync(resolve(SCHEMAS_DIR, s.schema), 'utf8')),
+    })),
+  );
+  if (composed.errors?.length || !composed.supergraphSdl) {
+    result.compositionErrors.push(...(composed.errors ?? []).map((e) => e.message));
+    return result;
+  }
+  await classify(result, baseline, composed.supergraphSdl);
+  return result;
+}
+
+/** Sorts the changes between two supergraphs' APIs into breaking, dangerous and safe. */
+async function classify(result: SchemaCheck, before: string, after: string): Promise<void> {
+  const changes = await diff(apiSchemaOf(before), apiSchemaOf(after));
   for (const c of changes) {
     const line = `${c.path ?? ''}: ${c.message}`;
     if (c.criticality.level === CriticalityLevel.Breaking) result.breaking.push(line);
     else if (c.criticality.level === CriticalityLevel.Dangerous) result.dangerous.push(line);
     else result.safe.push(line);
   }
-  return result;
 }
 
 /** A readable report; `ok` is false on composition errors or breaking changes. */

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SCHEMAS_DIR, SUBGRAPHS, SUPERGRAPH_PATH } from '../schemas/compose-lib';
-import { checkSubgraph, report } from '../schemas/schema-check-lib';
+import { checkAll, checkSubgraph, report } from '../schemas/schema-check-lib';
 
 /**
  * `npm run schema:check -- <subgraph> [--sdl <file>]`: composes the supergraph with that
  * subgraph's SDL (its file in schemas/ unless --sdl names another) and compares it with the
  * committed supergraph. Exits 1 on composition errors or breaking changes; dangerous changes are
- * printed as warnings. `--all` checks every subgraph's file in schemas/.
+ * printed as warnings. `--all` composes every subgraph's file in schemas/ and reports the change once.
  *
  * `--against <file | git revision>` compares with another supergraph instead of the committed one:
  * a supergraph file, or the supergraph committed at a revision (`--against v1`, `--against HEAD~3`),
@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const sdlFile = sdlAt >= 0 ? args[sdlAt + 1] : undefined;
   const againstAt = args.indexOf('--against');
   const against = againstAt >= 0 ? args[againstAt + 1] : undefined;
-  const names = args.includes('--all')
+  const all = args.includes('--all');
+  const names = all
     ? SUBGRAPHS.map((s) => s.name)
     : args.filter(
         (a, i) =>
@@ -36,6 +37,13 @@ async function main(): Promise<void> {
     return;
   }
   const baseline = against ? baselineSupergraph(against) : readFileSync(SUPERGRAPH_PATH, 'utf8');
+  if (all) {
+    // Every subgraph's file at once: one composition, one report of the whole change.
+    const { ok, text } = report(await checkAll(baseline));
+    process.stdout.write(`${text}\n`);
+    process.exitCode = ok ? 0 : 1;
+    return;
+  }
   let failed = false;
   for (const name of names) {
     const own = SUBGRAPHS.find((s) => s.name === name);
