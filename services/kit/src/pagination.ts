@@ -3,7 +3,7 @@ import { badInput } from './errors';
 import { textProblem } from './validation';
 
 /** Encodes a keyset position (the sort key values of the last row) as an opaque cursor. */
-export const encodeCursor = (values: (string | number)[]): string =>
+export const encodeCursor = (values: readonly (string | number)[]): string =>
   Buffer.from(JSON.stringify(values)).toString('base64url');
 
 /**
@@ -37,21 +37,49 @@ export function pageSize(first: number | null | undefined, fallback = 20, max = 
   return n;
 }
 
+/** The schemas of a keyset cursor's values, in order: the listing's sort key and, usually, the id. */
+export type KeysetParts = readonly z.ZodType<string | number>[];
+
+/** The values of a keyset cursor whose parts are `S`, as {@link decodeKeyset} returns them. */
+export type KeysetValues<S extends KeysetParts> = { -readonly [K in keyof S]: z.output<S[K]> };
+
+/**
+ * How a listing served a page at a time is keyed: the schemas that check an `after` cursor's
+ * values before any statement runs, and the cursor of an item (the same values, encoded). Made by
+ * {@link keyset}; {@link readPage} and {@link nestedPages} take one.
+ */
+export interface Keyset<T, S extends KeysetParts = KeysetParts> {
+  /** The schemas of the cursor's values, checking each when a cursor comes back as `after`. */
+  readonly parts: S;
+  /** The cursor of an item: the values of its position in the listing, encoded. */
+  readonly cursor: (item: T) => string;
+}
+
+/**
+ * The keyset of a listing ordered by `parts`, an item's cursor being its `values` encoded by
+ * {@link encodeCursor}: `keyset([isoInstant, uuid], (b: Booking) => [b.startsAt.toISOString(), b.id])`
+ * is bookings by start, to the millisecond, and id.
+ */
+export const keyset = <T, const S extends KeysetParts>(
+  parts: S,
+  values: (item: T) => KeysetValues<S>,
+): Keyset<T, S> => ({ parts, cursor: (item) => encodeCursor(values(item)) });
+
 /**
  * Decodes an `after` cursor whose values are a listing's sort key and id, each checked by its
  * schema (e.g. `[isoInstant, uuid]`); undefined without a cursor, BAD_USER_INPUT naming `field`
  * for anything this listing did not hand out.
  */
-export function decodeKeyset<const S extends readonly z.ZodType<string | number>[]>(
+export function decodeKeyset<const S extends KeysetParts>(
   cursor: string | null | undefined,
   parts: S,
   field = 'after',
-): { -readonly [K in keyof S]: z.output<S[K]> } | undefined {
+): KeysetValues<S> | undefined {
   if (!cursor) return undefined;
   const values = decodeCursor(cursor, parts.length, field);
   if (!values.every((v, i) => parts[i]!.safeParse(v).success))
     throw badInput(field, `${field}: not a cursor returned by this field`);
-  return values as { -readonly [K in keyof S]: z.output<S[K]> };
+  return values as KeysetValues<S>;
 }
 
 /** One page of a keyset listing, as every `XConnection` type of the schema resolves it. */
@@ -95,27 +123,32 @@ export interface KeysetRange<K extends readonly (string | number)[] = readonly [
 
 /**
  * One page of a keyset listing from its `first` and `after` arguments: checks both (BAD_USER_INPUT
- * naming the argument), reads `first + 1` rows after the cursor in one statement and counts only
- * when `totalCount` is asked for.
+ * naming the argument; `after` against the listing's {@link Keyset}), reads `first + 1` rows after
+ * the cursor in one statement and counts only when `totalCount` is asked for.
  */
-export async function readPage<T, const S extends readonly z.ZodType<string | number>[]>(
+export async function readPage<T, const S extends KeysetParts>(
   args: { first?: number | null; after?: string | null },
-  parts: S,
+  keys: Keyset<T, S>,
   page: {
-    read: (range: KeysetRange<{ -readonly [K in keyof S]: z.output<S[K]> }>) => Promise<T[]>;
-    cursor: (item: T) => string;
+    read: (range: KeysetRange<KeysetValues<S>>) => Promise<T[]>;
     count: () => Promise<number>;
   },
 ): Promise<Page<T>> {
   const first = pageSize(args.first);
-  const after = decodeKeyset(args.after, parts);
-  return pageOf(await page.read({ after, limit: first + 1 }), first, page.cursor, page.count);
+  const after = decodeKeyset(args.after, keys.parts);
+  return pageOf(await page.read({ after, limit: first + 1 }), first, keys.cursor, page.count);
 }
 
 /** One row of a nested listing read for many parents at once: the parent it belongs to and the row. */
 export interface ParentRow<T> {
   parentId: string;
   row: T;
+}
+
+/** The pages of a connection nested under many parents, as {@link nestedPages} serves them. */
+export interface NestedPages<T> {
+  /** The page `args` ask for of one parent's rows. */
+  load(parentId: string, args: { first?: number | null; after?: string | null }): Promise<Page<T>>;
 }
 
 /**
@@ -125,21 +158,18 @@ export interface ParentRow<T> {
  * parent), and the `totalCount` of every parent asking for it is one more statement. `first` and
  * `after` are checked as {@link readPage} checks them.
  */
-export function nestedPages<T, const S extends readonly z.ZodType<string | number>[]>(
-  parts: S,
+export function nestedPages<T, const S extends KeysetParts>(
+  keys: Keyset<T, S>,
   page: {
     read: (
       parentIds: readonly string[],
-      range: KeysetRange<{ -readonly [K in keyof S]: z.output<S[K]> }>,
+      range: KeysetRange<KeysetValues<S>>,
     ) => Promise<ParentRow<T>[]>;
-    cursor: (item: T) => string;
     /** How many rows each parent has in all (parents with none may be left out). */
     count: (parentIds: readonly string[]) => Promise<Map<string, number>>;
   },
-): {
-  load(parentId: string, args: { first?: number | null; after?: string | null }): Promise<Page<T>>;
-} {
-  type Range = KeysetRange<{ -readonly [K in keyof S]: z.output<S[K]> }>;
+): NestedPages<T> {
+  type Range = KeysetRange<KeysetValues<S>>;
   const pending = new Map<
     string,
     {
@@ -191,7 +221,7 @@ export function nestedPages<T, const S extends readonly z.ZodType<string | numbe
   return {
     async load(parentId, args) {
       const first = pageSize(args.first);
-      const after = decodeKeyset(args.after, parts);
+      const after = decodeKeyset(args.after, keys.parts);
       const key = JSON.stringify([first, after ?? null]);
       const rows = await new Promise<T[]>((done, fail) => {
         let batch = pending.get(key);
@@ -202,7 +232,7 @@ export function nestedPages<T, const S extends readonly z.ZodType<string | numbe
         }
         batch.asks.push({ parentId, done, fail });
       });
-      return pageOf(rows, first, page.cursor, () => countOf(parentId));
+      return pageOf(rows, first, keys.cursor, () => countOf(parentId));
     },
   };
 }

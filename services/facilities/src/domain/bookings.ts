@@ -316,9 +316,8 @@ export class Bookings {
     requireManager(caller);
     const facilityId = idArg(args.facilityId, 'facilityId');
     const { from, to } = parsePeriod(args.from, args.to);
-    return readPage(args, KEYSETS.booking.parts, {
+    return readPage(args, KEYSETS.booking, {
       read: (range) => this.read.bookingsOverlapping(facilityId, from, to, range),
-      cursor: KEYSETS.booking.cursor,
       count: () => this.read.countBookingsOverlapping(facilityId, from, to),
     });
   }

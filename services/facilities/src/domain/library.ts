@@ -52,9 +52,8 @@ export class Library {
   }): Promise<BookPage> {
     const term =
       (args.search == null ? undefined : textArg(args.search, 'search', 100)) || undefined;
-    return readPage(args, KEYSETS.book.parts, {
+    return readPage(args, KEYSETS.book, {
       read: (range) => this.read.searchBooks(term, range),
-      cursor: KEYSETS.book.cursor,
       count: () => this.read.countBooks(term),
     });
   }
@@ -133,9 +132,8 @@ export class Library {
   ): Promise<LoanPage> {
     requireManager(caller);
     const today = communityDate(this.clock());
-    return readPage(args, KEYSETS.loanDue.parts, {
+    return readPage(args, KEYSETS.loanDue, {
       read: (range) => this.read.overdueLoans(today, range),
-      cursor: KEYSETS.loanDue.cursor,
       count: () => this.read.countOverdueLoans(today),
     });
   }

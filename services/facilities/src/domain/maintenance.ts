@@ -40,9 +40,8 @@ export class Maintenance {
     args: { first?: number | null; after?: string | null },
   ): Promise<RepairOrderPage> {
     requireManager(caller);
-    return readPage(args, KEYSETS.repairOrder.parts, {
+    return readPage(args, KEYSETS.repairOrder, {
       read: (range) => this.read.openRepairOrders(range),
-      cursor: KEYSETS.repairOrder.cursor,
       count: () => this.read.countOpenRepairOrders(),
     });
   }

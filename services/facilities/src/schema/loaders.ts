@@ -24,18 +24,16 @@ export function createLoaders(store: FacilitiesStore) {
       grouped(ids, await store.equipmentOfFacilities(ids), (e) => e.facilityId),
     ),
     /** A page of each device's inspections, newest first. */
-    inspectionsOf: nestedPages(KEYSETS.inspection.parts, {
+    inspectionsOf: nestedPages(KEYSETS.inspection, {
       read: (ids, range) => store.inspectionsOf(ids, range),
-      cursor: KEYSETS.inspection.cursor,
       count: (ids) => store.countInspectionsOf(ids),
     }),
     repairOrder: new DataLoader<string, RepairOrder | undefined>(async (ids) =>
       byId(ids, await store.repairOrdersByIds(ids)),
     ),
     /** A page of each device's repair orders, newest first. */
-    repairOrdersOf: nestedPages(KEYSETS.repairOrder.parts, {
+    repairOrdersOf: nestedPages(KEYSETS.repairOrder, {
       read: (ids, range) => store.repairOrdersOf(ids, range),
-      cursor: KEYSETS.repairOrder.cursor,
       count: (ids) => store.countRepairOrdersOf(ids),
     }),
     book: new DataLoader<string, Book | undefined>(async (ids) =>
@@ -46,15 +44,13 @@ export function createLoaders(store: FacilitiesStore) {
       return ids.map((id) => counts.get(id) ?? 0);
     }),
     /** A page of each resident's bookings, newest first. */
-    bookingsOfResident: nestedPages(KEYSETS.booking.parts, {
+    bookingsOfResident: nestedPages(KEYSETS.booking, {
       read: (ids, range) => store.bookingsOfResidents(ids, range),
-      cursor: KEYSETS.booking.cursor,
       count: (ids) => store.countBookingsOfResidents(ids),
     }),
     /** A page of each resident's loans, newest first. */
-    loansOfResident: nestedPages(KEYSETS.loanBorrowed.parts, {
+    loansOfResident: nestedPages(KEYSETS.loanBorrowed, {
       read: (ids, range) => store.loansOfResidents(ids, range),
-      cursor: KEYSETS.loanBorrowed.cursor,
       count: (ids) => store.countLoansOfResidents(ids),
     }),
   };

@@ -10,7 +10,6 @@ import {
   communityDate,
   conflict,
   decodeKeyset,
-  encodeCursor,
   distinct,
   forbidden,
   freeText,
@@ -27,6 +26,7 @@ import {
   type Caller,
 } from '@liyuan/kit';
 import { assertMove, isOpen, type CaseStatus, type Outcome } from './case-status';
+import { KEYSETS } from './keysets';
 import {
   AGREEMENT_FORMS,
   CATEGORIES,
@@ -40,11 +40,6 @@ import {
   type Party,
 } from './model';
 import type { CaseListing, MediationStore, RunInTransaction, Tx } from './ports';
-
-/** A case's position in a listing, newest first: its filing instant and id. */
-export const caseCursor = (c: DisputeCase): string => encodeCursor([c.filedAt.toISOString(), c.id]);
-/** What a case cursor holds, each part checked when it comes back: the filing instant and the id. */
-export const CASE_KEYSET = [isoInstant, uuid] as const;
 
 const fileInput = z
   .object({
@@ -434,12 +429,12 @@ export class Cases {
   ): Promise<CasePage> {
     if (caller.userId === null) throw unauthenticated();
     const first = pageSize(args.first);
-    const after = decodeKeyset(args.after, CASE_KEYSET);
+    const after = decodeKeyset(args.after, KEYSETS.case.parts);
     const visible = visibleCases(caller);
-    if (!visible) return pageOf([], first, caseCursor, () => Promise.resolve(0));
+    if (!visible) return pageOf([], first, KEYSETS.case.cursor, () => Promise.resolve(0));
     const filter: CaseListing = { ...visible, status: args.status ?? undefined };
     const rows = await this.read.listCases(filter, { after, limit: first + 1 });
-    return pageOf(rows, first, caseCursor, () => this.read.countCases(filter));
+    return pageOf(rows, first, KEYSETS.case.cursor, () => this.read.countCases(filter));
   }
 
   /** A page of accepted cases unresolved after a month, and late follow-ups (staff). */
@@ -449,19 +444,14 @@ export class Cases {
   ): Promise<OverdueCasePage> {
     requireStaff(caller);
     const first = pageSize(args.first);
-    const after = decodeKeyset(args.after, [isoInstant, uuid]);
+    const after = decodeKeyset(args.after, KEYSETS.overdue.parts);
     const now = this.clock();
     const rows = await this.read.overdue(now, { after, limit: first + 1 });
     const items = rows.map((r) => ({
       ...r,
       daysOverdue: Math.max(0, Math.floor((now.getTime() - r.since.getTime()) / DAY)),
     }));
-    return pageOf(
-      items,
-      first,
-      (o) => encodeCursor([o.since.toISOString(), o.itemId]),
-      () => this.read.countOverdue(now),
-    );
+    return pageOf(items, first, KEYSETS.overdue.cursor, () => this.read.countOverdue(now));
   }
 
   /** Counts by category and outcome, success rate and average days to resolve for cases filed in [from, to). */

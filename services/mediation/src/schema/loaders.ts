@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { byId, grouped, nestedPages, uuid, type Caller } from '@liyuan/kit';
-import { CASE_KEYSET, caseCursor, visibleCases } from '../domain/cases';
+import { visibleCases } from '../domain/cases';
+import { KEYSETS } from '../domain/keysets';
 import type { Agreement, DisputeCase, FollowUp, Mediator, Party, Session } from '../domain/model';
 import type { MediationStore } from '../domain/ports';
 
@@ -35,10 +36,9 @@ export function createLoaders(store: MediationStore, caller: Caller) {
       grouped(ids, await store.followUpsOf(ids), (f) => f.caseId),
     ),
     /** A page of each resident's cases the caller may see, newest first (Resident.mediationCases). */
-    casesOfResident: nestedPages(CASE_KEYSET, {
+    casesOfResident: nestedPages(KEYSETS.case, {
       read: async (residentIds, range) =>
         visible ? store.casesOfResidents(residents(residentIds), visible, range) : [],
-      cursor: caseCursor,
       count: async (residentIds) =>
         visible ? store.countCasesOfResidents(residents(residentIds), visible) : new Map(),
     }),

@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { encodeCursor, isoDate, isoInstant, uuid } from '@liyuan/kit';
-import type { ResidentInGrid, ScheduledVisit, ServiceRequest, Visit, VisitDue } from './model';
+import { isoDate, isoInstant, keyset, uuid } from '@liyuan/kit';
+import type {
+  PersonalDataAccessRecord,
+  ResidentInGrid,
+  ScheduledVisit,
+  ServiceRequest,
+  Visit,
+  VisitDue,
+} from './model';
 
 /**
  * How each listing is keyed: the cursor of a row (its sort key, instants to the millisecond, and
@@ -8,28 +15,24 @@ import type { ResidentInGrid, ScheduledVisit, ServiceRequest, Visit, VisitDue } 
  */
 export const KEYSETS = {
   /** Residents by name. */
-  resident: {
-    parts: [z.string(), uuid] as const,
-    cursor: (r: ResidentInGrid) => encodeCursor([r.name, r.id]),
-  },
+  resident: keyset([z.string(), uuid], (r: ResidentInGrid) => [r.name, r.id]),
   /** Service requests, newest first. */
-  serviceRequest: {
-    parts: [isoInstant, uuid] as const,
-    cursor: (r: ServiceRequest) => encodeCursor([r.filedAt.toISOString(), r.id]),
-  },
+  serviceRequest: keyset([isoInstant, uuid], (r: ServiceRequest) => [
+    r.filedAt.toISOString(),
+    r.id,
+  ]),
   /** A household's visits, newest first. */
-  visit: {
-    parts: [isoInstant, uuid] as const,
-    cursor: (v: Visit) => encodeCursor([v.visitedAt.toISOString(), v.id]),
-  },
+  visit: keyset([isoInstant, uuid], (v: Visit) => [v.visitedAt.toISOString(), v.id]),
   /** Households due a visit, most overdue first. */
-  visitDue: {
-    parts: [isoInstant, uuid] as const,
-    cursor: (d: VisitDue) => encodeCursor([d.dueAt.toISOString(), d.householdId]),
-  },
+  visitDue: keyset([isoInstant, uuid], (d: VisitDue) => [d.dueAt.toISOString(), d.householdId]),
   /** Scheduled visits, soonest first. */
-  scheduledVisit: {
-    parts: [isoDate, uuid] as const,
-    cursor: (s: ScheduledVisit) => encodeCursor([s.dueOn, s.id]),
-  },
+  scheduledVisit: keyset([isoDate, uuid], (s: ScheduledVisit) => [s.dueOn, s.id]),
+  /**
+   * The personal-data access log, newest first, by its serial id alone: up to 18 digits, which a
+   * cursor holds as a string (or, as this listing has always taken it, as a number).
+   */
+  personalDataAccess: keyset(
+    [z.union([z.string(), z.number()]).refine((id) => /^\d{1,18}$/.test(String(id)))],
+    (r: PersonalDataAccessRecord) => [r.id],
+  ),
 };

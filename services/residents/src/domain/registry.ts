@@ -14,7 +14,7 @@ import {
 import {
   badInput,
   conflict,
-  decodeCursor,
+  decodeKeyset,
   forbidden,
   hasRole,
   isoDate,
@@ -473,19 +473,13 @@ export class Registry {
     if (!hasRole(caller, 'admin')) throw forbidden('only an admin reads the personal-data audit');
     const limit = pageSize(args.first);
     const filter = parseInput(auditFilter, args.filter ?? {}, 'filter');
-    let afterId: string | undefined;
-    if (args.after) {
-      const [id] = decodeCursor(args.after, 1);
-      if (!/^\d{1,18}$/.test(String(id)))
-        throw badInput('after', 'after: not a cursor returned by this field');
-      afterId = String(id);
-    }
+    const after = decodeKeyset(args.after, KEYSETS.personalDataAccess.parts);
     const rows = await this.read.listPersonalDataAccess({
       residentId: filter.residentId ?? undefined,
       actorUserId: filter.actorUserId ?? undefined,
       from: filter.from ? new Date(filter.from) : undefined,
       to: filter.to ? new Date(filter.to) : undefined,
-      afterId,
+      afterId: after && String(after[0]),
       limit: limit + 1,
     });
     return { items: rows.slice(0, limit), hasNextPage: rows.length > limit };
@@ -523,9 +517,8 @@ export class Registry {
       bornOnOrBefore: filter.minAge != null ? shift(now, -filter.minAge) : undefined,
       bornOnOrAfter: filter.maxAge != null ? shift(now, -(filter.maxAge + 1), 1) : undefined,
     };
-    return readPage(args, KEYSETS.resident.parts, {
+    return readPage(args, KEYSETS.resident, {
       read: (range) => this.read.listResidents(query, range),
-      cursor: KEYSETS.resident.cursor,
       count: () => this.read.countResidents(query),
     });
   }

@@ -237,9 +237,8 @@ export class ServiceRequests {
       status: filter.status ?? undefined,
       type: filter.type ?? undefined,
     };
-    return readPage(args, KEYSETS.serviceRequest.parts, {
+    return readPage(args, KEYSETS.serviceRequest, {
       read: (range) => this.read.list(query, range),
-      cursor: KEYSETS.serviceRequest.cursor,
       count: () => this.read.count(query),
     });
   }

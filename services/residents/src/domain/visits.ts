@@ -128,9 +128,8 @@ export class Visits {
   ): Promise<VisitDuePage> {
     const gridIds = gridsForVisits(caller, args.gridId);
     const asOf = this.clock();
-    return readPage(args, KEYSETS.visitDue.parts, {
+    return readPage(args, KEYSETS.visitDue, {
       read: (range) => this.read.visitsDue(gridIds, asOf, range),
-      cursor: KEYSETS.visitDue.cursor,
       count: () => this.read.countVisitsDue(gridIds, asOf),
     });
   }
@@ -150,9 +149,8 @@ export class Visits {
   ): Promise<ScheduledVisitPage> {
     const gridIds = gridsForVisits(caller, args.gridId);
     const status = args.status ?? 'scheduled';
-    return readPage(args, KEYSETS.scheduledVisit.parts, {
+    return readPage(args, KEYSETS.scheduledVisit, {
       read: (range) => this.read.scheduledVisits(gridIds, status, range),
-      cursor: KEYSETS.scheduledVisit.cursor,
       count: () => this.read.countScheduledVisits(gridIds, status),
     });
   }

@@ -52,9 +52,8 @@ export function createLoaders(stores: ResidentsStores, base: BaseRequestContext)
       ),
     ),
     /** A page of each household's visits, newest first. */
-    householdVisits: nestedPages(KEYSETS.visit.parts, {
+    householdVisits: nestedPages(KEYSETS.visit, {
       read: (ids, range) => visits.visitsOfHouseholds(ids, range),
-      cursor: KEYSETS.visit.cursor,
       count: (ids) => visits.countVisitsOfHouseholds(ids),
     }),
     building,
@@ -80,9 +79,8 @@ export function createLoaders(stores: ResidentsStores, base: BaseRequestContext)
       byId(ids, await requests.byIds(ids)),
     ),
     /** A page of each resident's requests the caller may read, newest first. */
-    requestsOfResident: nestedPages(KEYSETS.serviceRequest.parts, {
+    requestsOfResident: nestedPages(KEYSETS.serviceRequest, {
       read: (ids, range) => requests.ofResidents(ids, visibleRequests, range),
-      cursor: KEYSETS.serviceRequest.cursor,
       count: (ids) => requests.countOfResidents(ids, visibleRequests),
     }),
     requestChanges: new DataLoader<string, ServiceRequestChange[]>(async (ids) =>

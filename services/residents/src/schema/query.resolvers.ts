@@ -1,4 +1,5 @@
-import { encodeCursor, idArg, unauthenticated } from '@liyuan/kit';
+import { idArg, unauthenticated } from '@liyuan/kit';
+import { KEYSETS } from '../domain/keysets';
 import { loadReadableHousehold } from './household.resolvers';
 import { loadReadableResident } from './resident.resolvers';
 import type { QueryResolvers } from './generated/resolvers-types';
@@ -49,6 +50,6 @@ export const Query: QueryResolvers = {
     // Reads write to this log without any mutation or event: its answer is never kept.
     ctx.cacheHints.noStore = true;
     const page = await ctx.registry.personalDataAudit(ctx.caller, args);
-    return connection(page, (r) => encodeCursor([r.id]));
+    return connection(page, KEYSETS.personalDataAccess.cursor);
   },
 };

@@ -19,8 +19,9 @@ import {
   unauthenticated,
   uuid,
   type Caller,
+  type NestedPages,
 } from '@liyuan/kit';
-import { ACTIVITY_KEYSET, type NestedListing } from './listings';
+import { KEYSETS } from './keysets';
 import type { RunInTransaction, SpacesStore, Tx } from './ports';
 import type { Activity, ActivityPage, Branch, Member, MemberPage, Space, Theme } from './model';
 
@@ -91,9 +92,8 @@ export class Spaces {
   /** A page of the activities still to come, soonest first (first: 1 to 100, default 20). */
   upcoming(args: PageArgs): Promise<ActivityPage> {
     const now = this.clock();
-    return readPage(args, ACTIVITY_KEYSET.parts, {
+    return readPage(args, KEYSETS.activity, {
       read: (range) => this.read.upcomingPage(now, range),
-      cursor: ACTIVITY_KEYSET.cursor,
       count: () => this.read.countUpcoming(now),
     });
   }
@@ -107,7 +107,7 @@ export class Spaces {
     caller: Caller,
     branchId: string,
     args: PageArgs,
-    roster: NestedListing<Member>,
+    roster: NestedPages<Member>,
   ): Promise<MemberPage> {
     requireUser(caller);
     return roster.load(branchId, args);

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { byId, grouped, nestedPages, type Caller } from '@liyuan/kit';
-import { ACTIVITY_KEYSET, LEDGER_KEYSET, MEMBER_KEYSET } from '../domain/listings';
+import { KEYSETS } from '../domain/keysets';
 import type { Activity, Branch, Member, Space } from '../domain/model';
 import type { SpacesStore } from '../domain/ports';
 import { rosterResidents } from '../domain/spaces';
@@ -24,18 +24,16 @@ export function createLoaders(store: SpacesStore, caller: Caller) {
     memberOfResident: new DataLoader<string, Member | undefined>(async (ids) =>
       grouped(ids, await store.membersOfResidents(ids), (m) => m.residentId).map((r) => r[0]),
     ),
-    membersOfBranch: nestedPages(MEMBER_KEYSET.parts, {
+    membersOfBranch: nestedPages(KEYSETS.member, {
       read: (ids, range) => store.membersOfBranches(ids, range, roster),
-      cursor: MEMBER_KEYSET.cursor,
       count: (ids) => store.countMembersOfBranches(ids, roster),
     }),
     points: new DataLoader<string, number>(async (ids) => {
       const points = await store.pointsOf(ids);
       return ids.map((id) => points.get(id) ?? 0);
     }),
-    ledger: nestedPages(LEDGER_KEYSET.parts, {
+    ledger: nestedPages(KEYSETS.ledger, {
       read: (ids, range) => store.ledgerOf(ids, range),
-      cursor: LEDGER_KEYSET.cursor,
       count: (ids) => store.countLedgers(ids),
     }),
     space: new DataLoader<string, Space | undefined>(async (ids) =>
@@ -47,23 +45,20 @@ export function createLoaders(store: SpacesStore, caller: Caller) {
     activity: new DataLoader<string, Activity | undefined>(async (ids) =>
       byId(ids, await store.activitiesByIds(ids)),
     ),
-    activitiesOfSpace: nestedPages(ACTIVITY_KEYSET.parts, {
+    activitiesOfSpace: nestedPages(KEYSETS.activity, {
       read: (ids, range) => store.activitiesOfSpaces(ids, range),
-      cursor: ACTIVITY_KEYSET.cursor,
       count: (ids) => store.countActivitiesOfSpaces(ids),
     }),
-    upcomingAtFacility: nestedPages(ACTIVITY_KEYSET.parts, {
+    upcomingAtFacility: nestedPages(KEYSETS.activity, {
       read: (ids, range) => store.upcomingAtFacilities(ids, now, range),
-      cursor: ACTIVITY_KEYSET.cursor,
       count: (ids) => store.countUpcomingAtFacilities(ids, now),
     }),
     registeredCount: new DataLoader<string, number>(async (ids) => {
       const counts = await store.registeredCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);
     }),
-    attendedBy: nestedPages(ACTIVITY_KEYSET.parts, {
+    attendedBy: nestedPages(KEYSETS.activity, {
       read: (ids, range) => store.attendedBy(ids, range),
-      cursor: ACTIVITY_KEYSET.cursor,
       count: (ids) => store.countAttendedBy(ids),
     }),
   };

@@ -8,7 +8,6 @@ import {
   checkResidentReference,
   conflict,
   distinct,
-  encodeCursor,
   forbidden,
   hasRole,
   isoInstant,
@@ -20,7 +19,7 @@ import {
   uuid,
   type Caller,
 } from '@liyuan/kit';
-import { OPPORTUNITY_KEYSET } from './listings';
+import { KEYSETS } from './keysets';
 import type {
   LeaderboardPage,
   Opportunity,
@@ -96,9 +95,8 @@ export class Volunteering {
     after?: string | null;
   }): Promise<OpportunityPage> {
     const now = this.clock();
-    return readPage(args, OPPORTUNITY_KEYSET.parts, {
+    return readPage(args, KEYSETS.opportunity, {
       read: (range) => this.read.openOpportunities(now, range),
-      cursor: OPPORTUNITY_KEYSET.cursor,
       count: () => this.read.countOpenOpportunities(now),
     });
   }
@@ -118,9 +116,8 @@ export class Volunteering {
     const to = new Date(parseInput(instant, args.to, 'to'));
     if (to <= from) throw badInput('to', 'to: must be after from');
     const listing = { from, to, gridId: args.gridId ? id(args.gridId, 'gridId') : null };
-    return readPage(args, [z.number(), uuid], {
+    return readPage(args, KEYSETS.leaderboard, {
       read: (range) => this.read.leaderboard(listing, range),
-      cursor: (e) => encodeCursor([e.hours, e.residentId]),
       count: () => this.read.countLeaderboard(listing),
     });
   }

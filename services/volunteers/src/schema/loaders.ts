@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { byId, grouped, keyed, nestedPages } from '@liyuan/kit';
-import { SERVICE_RECORD_KEYSET, SHIFT_KEYSET } from '../domain/listings';
+import { KEYSETS } from '../domain/keysets';
 import type { Hours, Opportunity, Shift, Team, Volunteer } from '../domain/model';
 import type { VolunteersStore } from '../domain/ports';
 
@@ -27,9 +27,8 @@ export function createLoaders(store: VolunteersStore) {
       const hours = await store.hoursOf(ids);
       return ids.map((id) => hours.get(id) ?? { approved: 0, pending: 0 });
     }),
-    recordsOf: nestedPages(SERVICE_RECORD_KEYSET.parts, {
+    recordsOf: nestedPages(KEYSETS.serviceRecord, {
       read: (ids, range) => store.recordsOfVolunteers(ids, range),
-      cursor: SERVICE_RECORD_KEYSET.cursor,
       count: (ids) => store.countRecordsOfVolunteers(ids),
     }),
     opportunity: new DataLoader<string, Opportunity | undefined>(async (ids) =>
@@ -45,9 +44,8 @@ export function createLoaders(store: VolunteersStore) {
       const n = await store.takenOfShifts(ids);
       return ids.map((id) => n.get(id) ?? 0);
     }),
-    upcomingShiftsOf: nestedPages(SHIFT_KEYSET.parts, {
+    upcomingShiftsOf: nestedPages(KEYSETS.shift, {
       read: (ids, range) => store.upcomingShiftsOf(ids, now, range),
-      cursor: SHIFT_KEYSET.cursor,
       count: (ids) => store.countUpcomingShiftsOf(ids, now),
     }),
     balance: new DataLoader<string, number>(async (ids) => {
