@@ -7,7 +7,7 @@
 # ---- Stage 1: every dependency (dev included), then the esbuild bundle (scripts/build.ts):
 # dist/$SERVICE/main.js with the @liyuan/* workspaces inlined, its source map and the files it
 # reads at run time.
-FROM node:20-bookworm-slim AS build
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 # Manifests first, so the npm ci layer is reused until a dependency changes (and shared by the six
 # images: SERVICE is declared after it). npm ci checks the lockfile against every workspace, so all
@@ -30,7 +30,7 @@ RUN npm run build -- "$SERVICE"
 
 # ---- Stage 2: production dependencies of this workspace only (its own and those of the workspaces
 # it uses, e.g. @liyuan/kit's; no TypeScript, tsx, esbuild or Jest), the bundle, a non-root user.
-FROM node:20-bookworm-slim
+FROM node:26-trixie-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

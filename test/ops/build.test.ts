@@ -336,10 +336,10 @@ describe('production build', () => {
       for (const { name, port } of IMAGES) expect(header).toContain(`${name} ${port}`);
     });
 
-    test('has two node:20-bookworm-slim stages: build (SERVICE named after npm ci), then production', () => {
+    test('has two node:26-trixie-slim stages: build (SERVICE named after npm ci), then production', () => {
       expect(stages).toHaveLength(2);
-      expect(build![0]).toMatch(/^FROM node:20-bookworm-slim AS build$/i);
-      expect(runtime![0]).toMatch(/^FROM node:20-bookworm-slim$/i);
+      expect(build![0]).toMatch(/^FROM node:26-trixie-slim AS build$/i);
+      expect(runtime![0]).toMatch(/^FROM node:26-trixie-slim$/i);
       const ci = build!.findIndex((l) => /^RUN npm ci\b/.test(l));
       expect(find(build, /^RUN npm ci\b/)).toHaveLength(1);
       expect(build!.indexOf('ARG SERVICE')).toBeGreaterThan(ci);
