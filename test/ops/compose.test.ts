@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ConfigError, createMetrics, type Env, type ServiceConfig } from '@liyuan/kit';
@@ -9,6 +10,22 @@ import { loadConfig as loadMediationConfig } from '../../services/mediation/src/
 import { loadConfig as loadResidentsConfig } from '../../services/residents/src/config';
 import { loadConfig as loadSharedSpacesConfig } from '../../services/shared-spaces/src/config';
 import { loadConfig as loadVolunteersConfig } from '../../services/volunteers/src/config';
+
+/** The parts of Prometheus's own PromQL parser (lezer) the alert checks read. */
+interface PromqlCursor {
+  type: { isError: boolean };
+  name: string;
+  from: number;
+  to: number;
+  node: { parent: { name: string } | null };
+  next(): boolean;
+}
+// The package ships CommonJS beside its ES module, but declares its types for the ES module only.
+const promql = (
+  createRequire(__filename)('@prometheus-io/lezer-promql') as {
+    parser: { parse(text: string): { cursor(): PromqlCursor } };
+  }
+).parser;
 
 /**
  * No Docker engine runs here, so docker-compose.yml and the Prometheus and Grafana files it mounts
@@ -395,7 +412,10 @@ describe('infra/prometheus/prometheus.yml', () => {
 
 describe('infra/prometheus/alerts.yml', () => {
   const rules = loadYaml<{
-    groups?: { name: string; rules?: { alert?: string; expr?: string; for?: string }[] }[];
+    groups?: {
+      name: string;
+      rules?: { alert?: string; expr?: string; for?: string; labels?: { severity?: string } }[];
+    }[];
   }>('infra/prometheus/alerts.yml');
   const all = (rules.groups ?? []).flatMap((g) => g.rules ?? []);
 
@@ -406,18 +426,56 @@ describe('infra/prometheus/alerts.yml', () => {
     expect(config.rule_files ?? []).toContain(at);
   });
 
-  it('when its rules are read, then a stuck consumer fires an alert on a metric every subgraph exports', async () => {
+  it('when its rules are read, then a stuck consumer fires an alert on a metric every subgraph exports', () => {
     const stalled = all.find((r) => r.alert === 'ConsumerStalled');
     expect(stalled?.expr).toMatch(/\bconsumer_stalled\b/);
-    const exported = await createMetrics('probe').registry.getMetricsAsJSON();
-    const names = new Set(exported.map((m) => m.name));
-    for (const rule of all) {
-      const metrics = [...(rule.expr ?? '').matchAll(/\b(consumer_[a-z_]+)\b/g)].map((m) => m[1]!);
-      expect({ alert: rule.alert, unknown: metrics.filter((m) => !names.has(m)) }).toEqual({
-        alert: rule.alert,
-        unknown: [],
-      });
+  });
+
+  it('when every expression is parsed as PromQL, then it parses and names only metrics the processes export (or Prometheus’s own up)', async () => {
+    const exported = new Set(['up']);
+    for (const m of await createMetrics('probe').registry.getMetricsAsJSON()) {
+      exported.add(m.name);
+      if (String(m.type) === 'histogram')
+        for (const suffix of ['_bucket', '_count', '_sum']) exported.add(`${m.name}${suffix}`);
     }
+    const problems: string[] = [];
+    for (const rule of all) {
+      const expr = rule.expr ?? '';
+      const cursor = promql.parse(expr).cursor();
+      do {
+        if (cursor.type.isError) problems.push(`${rule.alert}: syntax error at ${cursor.from}`);
+        if (cursor.name === 'Identifier' && cursor.node.parent?.name === 'VectorSelector') {
+          const metric = expr.slice(cursor.from, cursor.to);
+          if (!exported.has(metric)) problems.push(`${rule.alert}: unknown metric ${metric}`);
+        }
+      } while (cursor.next());
+      if (!rule.labels?.severity || !['page', 'ticket'].includes(rule.labels.severity))
+        problems.push(`${rule.alert}: severity must be page or ticket`);
+    }
+    expect(problems).toEqual([]);
+    // What the README's operators section promises to watch.
+    expect(all.map((r) => r.alert).sort()).toEqual(
+      expect.arrayContaining([
+        'ConsumerLagGrowing',
+        'ConsumerStalled',
+        'DeadLettersGrowing',
+        'HighServerErrorRatio',
+        'InternalErrorsRatio',
+        'LatencyBudgetBurningFast',
+        'LatencyBudgetBurningSlowly',
+        'OutboxPublishFailing',
+        'OutboxStuck',
+        'ServiceDown',
+      ]),
+    );
+  });
+
+  it('when a broken expression is parsed, then the check sees it', () => {
+    const cursor = promql.parse('sum(rate(outbox_backlog[5m]) >').cursor();
+    let broken = false;
+    do broken ||= cursor.type.isError;
+    while (cursor.next());
+    expect(broken).toBe(true);
   });
 });
 

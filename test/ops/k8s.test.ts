@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { ALERTS_PATH, PROMETHEUS_RULE_PATH, renderPrometheusRule } from '../../scripts/k8s-alerts';
 import { ConfigError, type Env } from '@liyuan/kit';
 import subgraphs from '../../schemas/subgraphs.json';
 import { loadConfig as loadGatewayConfig } from '../../gateway/src/config';
@@ -140,6 +141,7 @@ const API_VERSIONS: Record<string, string> = {
   Deployment: 'apps/v1',
   PodDisruptionBudget: 'policy/v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  PrometheusRule: 'monitoring.coreos.com/v1',
 };
 
 const SECRET_VARIABLES = ['DATABASE_URL', 'IDENTITY_SECRET', 'JWT_SECRET'];
@@ -333,7 +335,11 @@ describe('the Kubernetes manifests (infra/k8s)', () => {
     const names = ALL.map((l) => `${l.manifest.kind}/${l.manifest.metadata?.name}`);
     for (const dup of names.filter((n, i) => names.indexOf(n) !== i))
       problems.push(`${dup} is defined more than once`);
-    const expectedFiles = [...WORKLOADS.map((w) => `${w.name}.yaml`), 'namespace.yaml'].sort();
+    const expectedFiles = [
+      ...WORKLOADS.map((w) => `${w.name}.yaml`),
+      'namespace.yaml',
+      'alerts.yaml',
+    ].sort();
     expect({ files: FILES, problems }).toEqual({ files: expectedFiles, problems: [] });
   });
 
@@ -658,5 +664,12 @@ describe('the Kubernetes manifests (infra/k8s)', () => {
         if (!gatewayAdmitted) problems.push('no rule admits the gateway pods');
         expect(problems).toEqual([]);
       });
+  });
+
+  it('when operators load the alerts in a cluster, then alerts.yaml is the PrometheusRule of infra/prometheus/alerts.yml, current (npm run k8s:alerts)', () => {
+    expect(readFileSync(PROMETHEUS_RULE_PATH, 'utf8')).toBe(renderPrometheusRule());
+    const rule = one('alerts.yaml', 'PrometheusRule') as Manifest & { spec?: { groups?: unknown } };
+    const compose = parse(readFileSync(ALERTS_PATH, 'utf8')) as { groups: unknown };
+    expect(rule.spec?.groups).toEqual(compose.groups);
   });
 });
