@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseEnv, type Env } from '@liyuan/kit';
@@ -65,6 +66,36 @@ const schema = z.object({
   /** Requests per minute per caller (user id, or address when anonymous), with bursts up to RATE_LIMIT_BURST. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(3000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(300),
+  /**
+   * The PostgreSQL database the gateway replicas share their rate-limit buckets in (a table of its
+   * own, created on start); unset, each replica counts alone and N replicas allow N times the rate.
+   */
+  RATE_LIMIT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /**
+   * Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client: behind an
+   * ingress, anonymous callers are then limited by their own address, not the ingress's.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().refine((p) => {
+          const [address, prefix, ...rest] = p.split('/');
+          const family = isIP(address ?? '');
+          if (family === 0 || rest.length) return false;
+          if (prefix === undefined) return true;
+          const n = Number(prefix);
+          return /^\d+$/.test(prefix) && n >= 0 && n <= (family === 4 ? 32 : 128);
+        }, 'an IPv4 or IPv6 address, or a CIDR range'),
+      ),
+    ),
   /** Only the operations in OPERATIONS_DIR are served; on by default when NODE_ENV=production. */
   SAFELIST: z.enum(['true', 'false']).optional(),
   OPERATIONS_DIR: z.string().min(1).default(resolve(__dirname, '../../test/operations')),
@@ -147,7 +178,12 @@ export function loadConfig(env: Env = process.env) {
       maxDirectives: e.MAX_DIRECTIVES,
       maxCost: e.MAX_COST,
     },
-    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
+    rateLimit: {
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      burst: e.RATE_LIMIT_BURST,
+      databaseUrl: e.RATE_LIMIT_DATABASE_URL,
+      trustedProxies: e.TRUSTED_PROXIES,
+    },
     safelist: (e.SAFELIST ?? (e.NODE_ENV === 'production' ? 'true' : 'false')) === 'true',
     operationsDir: e.OPERATIONS_DIR,
     kafka: { brokers: e.KAFKA_BROKERS, topicPrefix: e.KAFKA_TOPIC_PREFIX },

@@ -31,7 +31,13 @@ import { callerFromAuthorization } from './auth';
 import type { GatewayConfig } from './config';
 import { graphiqlRoutes } from './graphiql';
 import { limitRules, withoutSuggestions } from './limits';
-import { RateLimiter } from './rate-limit';
+import {
+  clientAddress,
+  RateLimiter,
+  SharedRateLimiter,
+  trustedProxies,
+  type Limiter,
+} from './rate-limit';
 import { loadSafelist, safelistPlugin } from './safelist';
 import { StatusMonitor, statusRoutes, subgraphsOf } from './status';
 import { AnswerStore } from './answer-store';
@@ -141,7 +147,16 @@ export async function startGateway(
       ),
   });
   const production = config.nodeEnv === 'production';
-  const limiter = new RateLimiter(config.rateLimit.perMinute, config.rateLimit.burst);
+  const { perMinute, burst, databaseUrl } = config.rateLimit;
+  const limiter: Limiter = databaseUrl
+    ? new SharedRateLimiter(
+        databaseUrl,
+        perMinute,
+        burst,
+        logger.child({ component: 'rate-limit' }),
+      )
+    : new RateLimiter(perMinute, burst);
+  const proxies = trustedProxies(config.rateLimit.trustedProxies);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -171,7 +186,7 @@ export async function startGateway(
 
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const caller = await callerFromAuthorization(req.headers.authorization, config.jwt);
-    const wait = limiter.take(caller.userId ?? `address:${req.socket.remoteAddress ?? 'unknown'}`);
+    const wait = await limiter.take(caller.userId ?? `address:${clientAddress(req, proxies)}`);
     if (wait > 0) throw rateLimited(wait);
     // The gateway names every request itself: the id ends up in audit records, so a caller must
     // not choose it.
@@ -214,6 +229,7 @@ export async function startGateway(
       await http.close();
       await apollo.stop();
       await cache?.stop();
+      await limiter.stop();
       await tracing.shutdown();
       await stopProfiler?.();
     },

@@ -195,6 +195,7 @@ const GATEWAY: Workload = {
   secrets: {
     IDENTITY_SECRET: { secret: 'liyuan-identity', key: 'identity-secret' },
     JWT_SECRET: { secret: 'liyuan-identity', key: 'jwt-secret', optional: true },
+    RATE_LIMIT_DATABASE_URL: { secret: 'liyuan-gateway', key: 'database-url', optional: true },
   },
 };
 const WORKLOADS = [...SUBGRAPHS, GATEWAY];
