@@ -23,6 +23,7 @@ export * from './events/retry-policy';
 export * from './events/invalidation';
 export * from './events/replay';
 export * from './events/kit-tables.migration';
+export * from './events/kit-prune-indexes.migration';
 export * from './pagination';
 export * from './graphql-scalars';
 export * from './db/savepoint';
