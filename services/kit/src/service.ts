@@ -18,7 +18,12 @@ import { openDatabase, type Database, type DatabaseOptions } from './db/database
 import { formatGraphQLError } from './errors';
 import { EventConsumer, type BatchHandler, type EventHandler } from './events/consumer';
 import { CACHE_INVALIDATION_TOPIC, InvalidationAnnouncer } from './events/invalidation';
-import { createIdempotentProducer, createKafka, ensureTopics } from './events/kafka';
+import {
+  createIdempotentProducer,
+  createKafka,
+  ensureTopics,
+  topicsOutlasting,
+} from './events/kafka';
 import { OutboxRelay } from './events/relay';
 import { deadLetterTopic } from './events/retry-policy';
 import { startHttpServer, type RunningHttpServer } from './http';
@@ -194,6 +199,25 @@ export async function startService<TContext extends BaseRequestContext>(
     });
   });
 
+  /**
+   * Topics that existed before (created with other settings, or by a service configured
+   * otherwise) may keep events longer than this service's consumers remember them: said once at
+   * start, as the configuration check cannot see them.
+   */
+  const warnOfOutlastingTopics = async (): Promise<void> => {
+    const consumed = consumerDefs.flatMap((c) => [...c.topics, c.deadLetterTopic]);
+    try {
+      for (const t of await topicsOutlasting(admin, consumed, config.prune.dedupeWindowMs)) {
+        logger.warn(
+          { topic: t.topic, retentionMs: t.retentionMs, segmentMs: t.segmentMs },
+          'a consumed topic can keep events longer than DEDUPE_WINDOW_HOURS: a consumer re-reading it could apply an event twice',
+        );
+      }
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'could not read the retention of the consumed topics');
+    }
+  };
+
   let stopping = false;
   const stopSignal = new AbortController();
   const eventsReady = (async () => {
@@ -205,7 +229,11 @@ export async function startService<TContext extends BaseRequestContext>(
     for (let attempt = 1; !stopping; attempt++) {
       try {
         await admin.connect();
-        await ensureTopics(admin, topics);
+        await ensureTopics(admin, topics, undefined, undefined, {
+          retentionMs: config.kafka.topicRetentionMs,
+          segmentMs: config.kafka.topicSegmentMs,
+        });
+        await warnOfOutlastingTopics();
         await Promise.all(consumers.map((c) => c.start()));
         return;
       } catch (err) {
