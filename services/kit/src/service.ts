@@ -24,6 +24,7 @@ import {
   ensureTopics,
   topicsOutlasting,
 } from './events/kafka';
+import { EventTablePruner, type Clock } from './events/pruner';
 import { OutboxRelay } from './events/relay';
 import { deadLetterTopic } from './events/retry-policy';
 import { startHttpServer, type RunningHttpServer } from './http';
@@ -92,6 +93,8 @@ export interface RunningService {
   metrics: Metrics;
   db: Database;
   relay: OutboxRelay;
+  /** Deletes sent outbox rows and processed events past their retention. */
+  pruner: EventTablePruner;
   kafka: Kafka;
   /** Resolves once topics exist and every consumer has joined its group. */
   eventsReady: Promise<void>;
@@ -105,6 +108,8 @@ export interface StartOptions {
   afterPublish?: () => void | Promise<void>;
   /** Receives every span (tests use an in-memory exporter). */
   spanExporter?: SpanExporter;
+  /** The pruner's clock (tests move it forward). */
+  clock?: Clock;
 }
 
 /**
@@ -155,6 +160,15 @@ export async function startService<TContext extends BaseRequestContext>(
     tracer,
   });
   relay.start();
+  const pruner = new EventTablePruner({
+    databaseUrl: db.url,
+    logger: logger.child({ component: 'pruner' }),
+    metrics,
+    ...config.prune,
+    lockKey: def.relayLockKey,
+    clock: options.clock,
+  });
+  pruner.start();
 
   const topicPrefix = config.kafka.topicPrefix;
   const invalidationTopic = `${topicPrefix}${CACHE_INVALIDATION_TOPIC}`;
@@ -386,6 +400,7 @@ export async function startService<TContext extends BaseRequestContext>(
     stopSignal.abort();
     await Promise.race([eventsReady, sleep(10_000, undefined, { ref: false })]);
     await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
+    await pruner.stop();
     await relay.stop();
     await admin.disconnect().catch(() => undefined);
     await db.close();
@@ -401,6 +416,7 @@ export async function startService<TContext extends BaseRequestContext>(
     metrics,
     db,
     relay,
+    pruner,
     kafka,
     eventsReady,
     stop: async () => {
@@ -420,6 +436,7 @@ export async function startService<TContext extends BaseRequestContext>(
       );
       await step('consumers', () => Promise.all(consumers.map((c) => c.stop())));
       await step('outbox relay', () => relay.stop());
+      await step('pruner', () => pruner.stop());
       await step('dead-letter producer', () => deadLetterProducer.disconnect());
       await step('kafka admin', () => admin.disconnect());
       await step('database', () => db.close());
