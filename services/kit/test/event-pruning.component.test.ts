@@ -283,6 +283,49 @@ describe('pruning the kit tables after their retention', () => {
     for (const v of sizes) expect(v.value).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(/^event_table_prune_failures_total\{[^}]*\} 0$/m);
   });
+
+  it('when stopped while a statement waits on a lock, then stop returns within its grace, the statement gives up at the lock timeout, and the rows stay for a later run', async () => {
+    await addProcessed('blocked', 2, time.now() - 20 * DAY);
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    const waiting = async () =>
+      (
+        await query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'kit-table-pruner'
+              AND wait_event_type = 'Lock'`,
+        )
+      )[0]!.n;
+    const connected = async () =>
+      (
+        await query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'kit-table-pruner'`,
+        )
+      )[0]!.n;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE processed_events IN ACCESS EXCLUSIVE MODE');
+      const blocked = pruner({ lockTimeoutMs: 1000 });
+      blocked.start();
+      await waitFor('the pruner waiting on the lock', async () =>
+        (await waiting()) === 1 ? true : undefined,
+      );
+      const stopping = Date.now();
+      await blocked.stop(200);
+      expect(Date.now() - stopping).toBeLessThan(5000);
+      // The server notices the closed connection only when the wait ends: at the lock timeout.
+      await waitFor('the pruner connection gone', async () =>
+        (await connected()) === 0 ? true : undefined,
+      );
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect(await processedCount('blocked')).toBe(2);
+    await pruner().runOnce();
+    expect(await processedCount('blocked')).toBe(0);
+  });
 });
 
 describe('the dedupe window against redelivered events, on real Kafka', () => {

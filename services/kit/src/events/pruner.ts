@@ -30,6 +30,11 @@ export interface PrunerOptions {
   lockKey: number;
   /** `now()` of the retention arithmetic (tests move it forward). */
   clock?: Clock;
+  /**
+   * How long a DELETE may wait for a lock before the run gives up until the next interval (5 s):
+   * pruning never queues behind a migration or a long transaction.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** What a run did to one table. */
@@ -83,6 +88,8 @@ export class EventTablePruner {
   private timer: NodeJS.Timeout | undefined;
   /** The run in progress: runs never overlap, whether from the timer or `runOnce`. */
   private current: Promise<unknown> = Promise.resolve();
+  /** The connection of the run in progress. */
+  private client: Client | undefined;
 
   constructor(private readonly opts: PrunerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -96,13 +103,24 @@ export class EventTablePruner {
     this.schedule(0);
   }
 
-  /** Stops the timer and waits for a run in progress to finish its statement. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and lets a run in progress finish its statement, waiting at most `graceMs`
+   * before closing its connection under it (a batch not committed is simply deleted next time).
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.running = false;
     this.stopping = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.current.catch(() => undefined);
+    const current = this.current.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      current.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) await this.client?.end().catch(() => undefined);
+    await current;
   }
 
   /** One run, after any run in progress. */
@@ -139,13 +157,17 @@ export class EventTablePruner {
     const client = new Client({
       connectionString: databaseUrl,
       application_name: 'kit-table-pruner',
-      // A batch is small; one that takes this long is stuck behind a lock and better retried.
+      connectionTimeoutMillis: 10_000,
+      lock_timeout: this.opts.lockTimeoutMs ?? 5000,
+      // A batch is small; one that takes this long is better retried next time.
       statement_timeout: 60_000,
+      query_timeout: 70_000,
     });
+    this.client = client;
     // A connection the server ends mid-run fails that run's next query; it must not crash the process.
     client.on('error', () => undefined);
-    await client.connect();
     try {
+      await client.connect();
       const { rows } = await client.query<{ leader: boolean }>(
         'SELECT pg_try_advisory_lock($1, $2) AS leader',
         [PRUNE_LOCK_CLASS, lockKey],
@@ -174,6 +196,7 @@ export class EventTablePruner {
       }
       return { leader, cutoffs, outbox, processed };
     } finally {
+      this.client = undefined;
       await client.end().catch(() => undefined);
     }
   }
