@@ -165,6 +165,9 @@ async function main(): Promise<void> {
             DATA_DIR: join(config.dataDir, s.name),
             ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
             ...(s.demo ? { DEMO_DATA: 'true' } : {}),
+            // The local broker keeps a day (infra/kafka/server-config.ts): so do the topics the
+            // services create on it.
+            ...(config.kafkaBrokers?.length ? {} : { TOPIC_RETENTION_HOURS: '24' }),
           },
           logDir,
         );

@@ -70,6 +70,8 @@ const DASHBOARD_METRICS = [
   'outbox_backlog',
   'consumer_lag',
   'dead_letters_total',
+  'event_table_rows',
+  'event_table_rows_pruned_total',
 ];
 
 /** What a secret like `${IDENTITY_SECRET:?...}` stands for in these tests. */
@@ -220,6 +222,17 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('when the subgraphs’ environments are loaded, then they agree on how long topics keep events and how long consumers remember them (each creates topics the others consume)', () => {
+    const retention = Object.fromEntries(
+      SUBGRAPHS.map((name) => {
+        const c = loadSubgraph(name, environmentOf(name));
+        return [name, { topicsMs: c.kafka.topicRetentionMs, dedupeMs: c.prune.dedupeWindowMs }];
+      }),
+    );
+    const first = retention[SUBGRAPHS[0]!]!;
+    expect(retention).toEqual(Object.fromEntries(SUBGRAPHS.map((name) => [name, first])));
   });
 
   it('when a required secret is missing from an environment, then the config loaders refuse it (so the check above can fail)', () => {
@@ -461,6 +474,7 @@ describe('infra/prometheus/alerts.yml', () => {
         'DeadLettersGrowing',
         'HighServerErrorRatio',
         'InternalErrorsRatio',
+        'KitTablesNotPruned',
         'LatencyBudgetBurningFast',
         'LatencyBudgetBurningSlowly',
         'OutboxPublishFailing',

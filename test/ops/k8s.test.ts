@@ -153,6 +153,8 @@ interface LoadedConfig {
   databaseUrl?: string;
   subgraphUrls?: Record<string, string>;
   safelist?: boolean;
+  /** A subgraph's topic retention, dedupe window and outbox retention, in hours. */
+  retentionHours?: { topics: number; dedupeWindow: number; sentOutbox: number };
 }
 interface Workload {
   name: string;
@@ -169,7 +171,16 @@ const subgraph = (name: string, load: typeof loadResidentsConfig): Workload => (
   memoryLimitMi: 256,
   loadConfig: (env) => {
     const c = load(env);
-    return { port: c.port, nodeEnv: c.nodeEnv, databaseUrl: c.database.url };
+    return {
+      port: c.port,
+      nodeEnv: c.nodeEnv,
+      databaseUrl: c.database.url,
+      retentionHours: {
+        topics: c.kafka.topicRetentionMs / 3_600_000,
+        dedupeWindow: c.prune.dedupeWindowMs / 3_600_000,
+        sentOutbox: c.prune.outboxRetentionMs / 3_600_000,
+      },
+    };
   },
   secrets: {
     DATABASE_URL: { secret: `liyuan-${name}`, key: 'database-url' },
@@ -342,6 +353,27 @@ describe('the Kubernetes manifests (infra/k8s)', () => {
       'alerts.yaml',
     ].sort();
     expect({ files: FILES, problems }).toEqual({ files: expectedFiles, problems: [] });
+  });
+
+  it('when the subgraphs’ environments are loaded, then they state one retention for the topics (each creates topics the others consume) and one dedupe window, and do not leave them to defaults', () => {
+    const retention = Object.fromEntries(
+      SUBGRAPHS.map((w) => {
+        const { env } = podEnv(`${w.name}.yaml`);
+        const stated = ['TOPIC_RETENTION_HOURS', 'DEDUPE_WINDOW_HOURS', 'OUTBOX_RETENTION_HOURS'];
+        return [
+          w.name,
+          {
+            unstated: stated.filter((v) => env[v] === undefined),
+            hours: configVerdict(w, env).config?.retentionHours,
+          },
+        ];
+      }),
+    );
+    const first = retention[SUBGRAPHS[0]!.name]!;
+    expect(first.hours).toBeDefined();
+    expect(retention).toEqual(
+      Object.fromEntries(SUBGRAPHS.map((w) => [w.name, { unstated: [], hours: first.hours }])),
+    );
   });
 
   it('when values reach the API server, then ConfigMap data and env values are strings (a bare 4001 or true is rejected)', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'graphql';
 import {
+  KitPruneIndexes1765300000000,
   KitTables1764200000000,
   startService,
   type RunningService,
@@ -27,7 +28,12 @@ export const facilitiesService: ServiceDefinition<FacilitiesContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, Facilities1764400000000, KnownReferences1765100000000],
+  migrations: [
+    KitTables1764200000000,
+    Facilities1764400000000,
+    KnownReferences1765100000000,
+    KitPruneIndexes1765300000000,
+  ],
   publishes: Object.values(FACILITIES_TOPICS),
   consumers: facilitiesConsumers,
   createContext,

@@ -37,6 +37,38 @@ const csv = z
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The `segment.ms` the kit gives a topic it creates with `retentionHours`: a day, or the retention
+ * when shorter. Kafka deletes a whole segment once its newest record is older than the retention,
+ * so a record can outlive `retention.ms` by up to one segment.
+ */
+export function topicSegmentHours(retentionHours: number): number {
+  return Math.min(24, retentionHours);
+}
+
+/**
+ * The refusal the kit raises when `DEDUPE_WINDOW_HOURS` is shorter than the longest a topic keeps a
+ * record (`TOPIC_RETENTION_HOURS` plus one segment): a consumer re-reading a topic from the start
+ * (a new group, offsets expired) would meet events whose `processed_events` row is already gone,
+ * and apply them again. Undefined when the window is long enough.
+ */
+export function dedupeWindowProblem(
+  dedupeWindowHours: number,
+  topicRetentionHours: number,
+): string | undefined {
+  const segment = topicSegmentHours(topicRetentionHours);
+  const needed = topicRetentionHours + segment;
+  if (dedupeWindowHours >= needed) return undefined;
+  return (
+    `DEDUPE_WINDOW_HOURS (${dedupeWindowHours}) is shorter than TOPIC_RETENTION_HOURS ` +
+    `(${topicRetentionHours}) plus one log segment (${segment}): an event still on a topic could ` +
+    `be applied again once its processed_events row is pruned; set DEDUPE_WINDOW_HOURS to at ` +
+    `least ${needed} or shorten TOPIC_RETENTION_HOURS`
+  );
+}
+
 /**
  * Variables every subgraph process reads. Defaults exist only where a value is safe everywhere;
  * secrets and addresses of shared infrastructure have none.
@@ -75,6 +107,18 @@ export const serviceEnvShape = {
   CONSUMER_LAG_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
   /** Readiness fails, naming the consumer, when its lag has not moved for this long. */
   CONSUMER_STALL_SECONDS: z.coerce.number().min(1).default(60),
+  /** `retention.ms` of the topics the service creates (its own, dead-letter and announcement topics). */
+  TOPIC_RETENTION_HOURS: z.coerce.number().min(1).default(168),
+  /** Sent outbox rows are deleted once their `sent_at` is older than this. */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(168),
+  /** `processed_events` rows (the consumers' duplicate check) are deleted once older than this. */
+  DEDUPE_WINDOW_HOURS: z.coerce.number().min(1).default(336),
+  /** Rows one DELETE statement of the pruner removes at most. */
+  PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
+  /** Statements per table one prune run issues at most; the rest waits for the next run. */
+  PRUNE_MAX_BATCHES_PER_RUN: z.coerce.number().int().min(1).default(100),
+  /** How often a replica tries to prune (one replica at a time does, under an advisory lock). */
+  PRUNE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are exported when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
@@ -94,7 +138,15 @@ export interface ServiceConfig {
   host: string;
   port: number;
   database: { url?: string; dataDir: string; poolSize: number };
-  kafka: { brokers: string[]; clientId: string; consumerGroupPrefix: string; topicPrefix: string };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    consumerGroupPrefix: string;
+    topicPrefix: string;
+    /** `retention.ms` and `segment.ms` of the topics the service creates. */
+    topicRetentionMs: number;
+    topicSegmentMs: number;
+  };
   identity: { secret: string; maxSkewSeconds: number };
   outbox: { pollIntervalMs: number; batchSize: number; listen: boolean; stuckAfterSeconds: number };
   consumer: {
@@ -103,6 +155,14 @@ export interface ServiceConfig {
     partitionsConcurrently: number;
     lagIntervalMs: number;
     stallAfterMs: number;
+  };
+  /** Deleting old rows of the kit's tables (`EventTablePruner`). */
+  prune: {
+    outboxRetentionMs: number;
+    dedupeWindowMs: number;
+    batchSize: number;
+    maxBatchesPerRun: number;
+    intervalMs: number;
   };
   http: { bodyLimitBytes: number };
   demoData: boolean;
@@ -121,10 +181,26 @@ export function loadServiceConfig(
   defaultPort: number,
   env: Env,
 ): ServiceConfig {
-  const schema = z.object({
-    ...serviceEnvShape,
-    PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
-  });
+  const schema = z
+    .object({
+      ...serviceEnvShape,
+      PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
+    })
+    .superRefine(
+      (e, ctx) => {
+        const problem = dedupeWindowProblem(e.DEDUPE_WINDOW_HOURS, e.TOPIC_RETENTION_HOURS);
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: ['DEDUPE_WINDOW_HOURS'], message: problem });
+      },
+      // Checked alongside any other problem (every one is reported at once), unless one of the
+      // two variables is itself invalid.
+      {
+        when: ({ issues }) =>
+          !issues.some((i) =>
+            ['DEDUPE_WINDOW_HOURS', 'TOPIC_RETENTION_HOURS'].includes(String(i.path?.[0])),
+          ),
+      },
+    );
   const e = parseEnv(schema, env);
   return {
     serviceName,
@@ -142,6 +218,8 @@ export function loadServiceConfig(
       clientId: serviceName,
       consumerGroupPrefix: e.KAFKA_CONSUMER_GROUP_PREFIX,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      topicRetentionMs: Math.round(e.TOPIC_RETENTION_HOURS * HOUR_MS),
+      topicSegmentMs: Math.round(topicSegmentHours(e.TOPIC_RETENTION_HOURS) * HOUR_MS),
     },
     identity: { secret: e.IDENTITY_SECRET, maxSkewSeconds: e.IDENTITY_MAX_SKEW_SECONDS },
     outbox: {
@@ -156,6 +234,13 @@ export function loadServiceConfig(
       partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
       lagIntervalMs: e.CONSUMER_LAG_INTERVAL_MS,
       stallAfterMs: e.CONSUMER_STALL_SECONDS * 1000,
+    },
+    prune: {
+      outboxRetentionMs: Math.round(e.OUTBOX_RETENTION_HOURS * HOUR_MS),
+      dedupeWindowMs: Math.round(e.DEDUPE_WINDOW_HOURS * HOUR_MS),
+      batchSize: e.PRUNE_BATCH_SIZE,
+      maxBatchesPerRun: e.PRUNE_MAX_BATCHES_PER_RUN,
+      intervalMs: e.PRUNE_INTERVAL_MS,
     },
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
     demoData: e.DEMO_DATA === 'true',

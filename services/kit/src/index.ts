@@ -23,6 +23,8 @@ export * from './events/retry-policy';
 export * from './events/invalidation';
 export * from './events/replay';
 export * from './events/kit-tables.migration';
+export * from './events/kit-prune-indexes.migration';
+export * from './events/pruner';
 export * from './pagination';
 export * from './graphql-scalars';
 export * from './db/savepoint';

@@ -13,6 +13,9 @@ export interface Metrics {
   consumerLag: Gauge<'consumer' | 'topic' | 'partition'>;
   consumerStalled: Gauge<'consumer'>;
   deadLetters: Counter<'consumer'>;
+  eventTableRows: Gauge<'table'>;
+  eventTableRowsPruned: Counter<'table'>;
+  eventTablePruneFailures: Counter;
 }
 
 /** Creates the metric set for `service`, including Node's default process metrics. */
@@ -78,6 +81,23 @@ export function createMetrics(service: string): Metrics {
       name: 'dead_letters_total',
       help: 'Events sent to the dead-letter topic after exhausting retries',
       labelNames: ['consumer'],
+      registers: [registry],
+    }),
+    eventTableRows: new Gauge({
+      name: 'event_table_rows',
+      help: "Estimated rows of the kit's tables (outbox_events, processed_events) from PostgreSQL's statistics, read by each prune run",
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    eventTableRowsPruned: new Counter({
+      name: 'event_table_rows_pruned_total',
+      help: 'Rows deleted after their retention: sent outbox_events, processed_events past the dedupe window',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    eventTablePruneFailures: new Counter({
+      name: 'event_table_prune_failures_total',
+      help: 'Prune runs that failed (retried at the next interval)',
       registers: [registry],
     }),
   };

@@ -18,7 +18,13 @@ import { openDatabase, type Database, type DatabaseOptions } from './db/database
 import { formatGraphQLError } from './errors';
 import { EventConsumer, type BatchHandler, type EventHandler } from './events/consumer';
 import { CACHE_INVALIDATION_TOPIC, InvalidationAnnouncer } from './events/invalidation';
-import { createIdempotentProducer, createKafka, ensureTopics } from './events/kafka';
+import {
+  createIdempotentProducer,
+  createKafka,
+  ensureTopics,
+  topicsOutlasting,
+} from './events/kafka';
+import { EventTablePruner, type Clock } from './events/pruner';
 import { OutboxRelay } from './events/relay';
 import { deadLetterTopic } from './events/retry-policy';
 import { startHttpServer, type RunningHttpServer } from './http';
@@ -87,6 +93,8 @@ export interface RunningService {
   metrics: Metrics;
   db: Database;
   relay: OutboxRelay;
+  /** Deletes sent outbox rows and processed events past their retention. */
+  pruner: EventTablePruner;
   kafka: Kafka;
   /** Resolves once topics exist and every consumer has joined its group. */
   eventsReady: Promise<void>;
@@ -100,6 +108,8 @@ export interface StartOptions {
   afterPublish?: () => void | Promise<void>;
   /** Receives every span (tests use an in-memory exporter). */
   spanExporter?: SpanExporter;
+  /** The pruner's clock (tests move it forward). */
+  clock?: Clock;
 }
 
 /**
@@ -150,6 +160,15 @@ export async function startService<TContext extends BaseRequestContext>(
     tracer,
   });
   relay.start();
+  const pruner = new EventTablePruner({
+    databaseUrl: db.url,
+    logger: logger.child({ component: 'pruner' }),
+    metrics,
+    ...config.prune,
+    lockKey: def.relayLockKey,
+    clock: options.clock,
+  });
+  pruner.start();
 
   const topicPrefix = config.kafka.topicPrefix;
   const invalidationTopic = `${topicPrefix}${CACHE_INVALIDATION_TOPIC}`;
@@ -194,6 +213,25 @@ export async function startService<TContext extends BaseRequestContext>(
     });
   });
 
+  /**
+   * Topics that existed before (created with other settings, or by a service configured
+   * otherwise) may keep events longer than this service's consumers remember them: said once at
+   * start, as the configuration check cannot see them.
+   */
+  const warnOfOutlastingTopics = async (): Promise<void> => {
+    const consumed = consumerDefs.flatMap((c) => [...c.topics, c.deadLetterTopic]);
+    try {
+      for (const t of await topicsOutlasting(admin, consumed, config.prune.dedupeWindowMs)) {
+        logger.warn(
+          { topic: t.topic, retentionMs: t.retentionMs, segmentMs: t.segmentMs },
+          'a consumed topic can keep events longer than DEDUPE_WINDOW_HOURS: a consumer re-reading it could apply an event twice',
+        );
+      }
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'could not read the retention of the consumed topics');
+    }
+  };
+
   let stopping = false;
   const stopSignal = new AbortController();
   const eventsReady = (async () => {
@@ -205,7 +243,11 @@ export async function startService<TContext extends BaseRequestContext>(
     for (let attempt = 1; !stopping; attempt++) {
       try {
         await admin.connect();
-        await ensureTopics(admin, topics);
+        await ensureTopics(admin, topics, undefined, undefined, {
+          retentionMs: config.kafka.topicRetentionMs,
+          segmentMs: config.kafka.topicSegmentMs,
+        });
+        await warnOfOutlastingTopics();
         await Promise.all(consumers.map((c) => c.start()));
         return;
       } catch (err) {
@@ -358,6 +400,7 @@ export async function startService<TContext extends BaseRequestContext>(
     stopSignal.abort();
     await Promise.race([eventsReady, sleep(10_000, undefined, { ref: false })]);
     await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
+    await pruner.stop();
     await relay.stop();
     await admin.disconnect().catch(() => undefined);
     await db.close();
@@ -373,6 +416,7 @@ export async function startService<TContext extends BaseRequestContext>(
     metrics,
     db,
     relay,
+    pruner,
     kafka,
     eventsReady,
     stop: async () => {
@@ -392,6 +436,7 @@ export async function startService<TContext extends BaseRequestContext>(
       );
       await step('consumers', () => Promise.all(consumers.map((c) => c.stop())));
       await step('outbox relay', () => relay.stop());
+      await step('pruner', () => pruner.stop());
       await step('dead-letter producer', () => deadLetterProducer.disconnect());
       await step('kafka admin', () => admin.disconnect());
       await step('database', () => db.close());

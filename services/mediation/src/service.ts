@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'graphql';
 import {
+  KitPruneIndexes1765300000000,
   KitTables1764200000000,
   startService,
   type RunningService,
@@ -33,6 +34,7 @@ export const mediationService: ServiceDefinition<MediationContext> = {
     Mediation1764500000000,
     KnownResidents1765100000000,
     CasePartyIds1765200000000,
+    KitPruneIndexes1765300000000,
   ],
   publishes: Object.values(MEDIATION_TOPICS),
   consumers: mediationConsumers,

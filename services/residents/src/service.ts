@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'graphql';
 import {
+  KitPruneIndexes1765300000000,
   KitTables1764200000000,
   startService,
   type RunningService,
@@ -27,7 +28,12 @@ export const residentsService: ServiceDefinition<ResidentsContext> = {
   typeDefs: parse(readFileSync(TYPE_DEFS_PATH, 'utf8')),
   resolvers,
   entities: [],
-  migrations: [KitTables1764200000000, Registry1764200000100, VisitsAndRequests1764300000000],
+  migrations: [
+    KitTables1764200000000,
+    Registry1764200000100,
+    VisitsAndRequests1764300000000,
+    KitPruneIndexes1765300000000,
+  ],
   consumers: residentsConsumers,
   publishes: Object.values(RESIDENTS_TOPICS),
   createContext,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'graphql';
 import {
+  KitPruneIndexes1765300000000,
   KitTables1764200000000,
   startService,
   type RunningService,
@@ -35,6 +36,7 @@ export const volunteersService: ServiceDefinition<VolunteersContext> = {
     Shifts1764900000000,
     KnownResidents1765000000000,
     KnownFacilities1765100000000,
+    KitPruneIndexes1765300000000,
   ],
   publishes: Object.values(VOLUNTEERS_TOPICS),
   consumers: volunteersConsumers,

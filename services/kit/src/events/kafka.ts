@@ -1,4 +1,11 @@
-import { Kafka, logLevel, type LogEntry, type Producer, type Admin } from 'kafkajs';
+import {
+  ConfigResourceTypes,
+  Kafka,
+  logLevel,
+  type Admin,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from '../logger';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -61,14 +68,27 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
 }
 
 /**
+ * How long a topic keeps its records: Kafka deletes a segment once its newest record is older than
+ * `retentionMs`, so a record lives at most `retentionMs + segmentMs` (plus the broker's check
+ * interval, minutes).
+ */
+export interface TopicRetention {
+  retentionMs: number;
+  segmentMs: number;
+}
+
+/**
  * Creates `topics` when missing (idempotent) and returns once every partition of them has a
- * leader; partitions default to 3, replication to the broker's default.
+ * leader; partitions default to 3, replication to the broker's default, and with `retention` the
+ * new topics get its `retention.ms` and `segment.ms` (without it, the broker's defaults). Topics
+ * that exist already are left as they are.
  */
 export async function ensureTopics(
   admin: Admin,
   topics: string[],
   numPartitions = 3,
   timeoutMs = 30_000,
+  retention?: TopicRetention,
 ): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(topics)].filter((t) => !existing.has(t));
@@ -76,7 +96,16 @@ export async function ensureTopics(
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions })),
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions,
+        ...(retention && {
+          configEntries: [
+            { name: 'retention.ms', value: String(retention.retentionMs) },
+            { name: 'segment.ms', value: String(retention.segmentMs) },
+          ],
+        }),
+      })),
     });
   } catch (err) {
     // A KRaft broker can answer "does not host this topic-partition" for a topic it has just
@@ -98,6 +127,44 @@ export async function ensureTopics(
       throw new Error(`topics ${missing.join(', ')} have no leader after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The topics among `topics` that can keep a record longer than `windowMs` (their `retention.ms`
+ * plus one `segment.ms` as the broker reports them, its defaults included; `retention.ms` -1 keeps
+ * records for ever). A consumer of such a topic re-reading it from the start could meet an event
+ * whose `processed_events` row was pruned already.
+ */
+export async function topicsOutlasting(
+  admin: Admin,
+  topics: string[],
+  windowMs: number,
+): Promise<{ topic: string; retentionMs: number; segmentMs: number }[]> {
+  if (!topics.length) return [];
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [...new Set(topics)].map((name) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configNames: ['retention.ms', 'segment.ms'],
+    })),
+  });
+  return resources
+    .map((r) => {
+      const value = (name: string) =>
+        Number(r.configEntries.find((e) => e.configName === name)?.configValue ?? NaN);
+      return {
+        topic: r.resourceName,
+        retentionMs: value('retention.ms'),
+        segmentMs: value('segment.ms'),
+      };
+    })
+    .filter(
+      (t) =>
+        t.retentionMs < 0 ||
+        !Number.isFinite(t.retentionMs + t.segmentMs) ||
+        t.retentionMs + t.segmentMs > windowMs,
+    );
 }
 
 const connecting = new WeakMap<Producer, Promise<void>>();
