@@ -65,7 +65,7 @@ const REFILLED = `least($2::float8, b.tokens + extract(epoch FROM statement_time
  */
 export class SharedRateLimiter implements Limiter {
   private readonly pool: Pool;
-  private readonly ready: Promise<void>;
+  private ready: Promise<void> | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private lastFailureLog = 0;
 
@@ -77,22 +77,14 @@ export class SharedRateLimiter implements Limiter {
   ) {
     this.pool = new Pool({ connectionString: databaseUrl, max: 4 });
     this.pool.on('error', (err) => this.failed(err));
-    this.ready = this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS gateway_rate_limits (
-           key text PRIMARY KEY,
-           tokens double precision NOT NULL,
-           allowed boolean NOT NULL,
-           at timestamptz NOT NULL)`,
-      )
-      .then(() => undefined);
-    this.ready.catch((err: unknown) => this.failed(err));
     const fullAfterSeconds = burst / (perMinute / 60);
     this.sweeper = setInterval(() => {
-      this.pool
-        .query(
-          `DELETE FROM gateway_rate_limits WHERE at < statement_timestamp() - make_interval(secs => $1)`,
-          [fullAfterSeconds],
+      this.ensureTable()
+        .then(() =>
+          this.pool.query(
+            `DELETE FROM gateway_rate_limits WHERE at < statement_timestamp() - make_interval(secs => $1)`,
+            [fullAfterSeconds],
+          ),
         )
         .catch((err: unknown) => this.failed(err));
     }, 60_000);
@@ -102,7 +94,7 @@ export class SharedRateLimiter implements Limiter {
   async take(key: string): Promise<number> {
     const perSecond = this.perMinute / 60;
     try {
-      await this.ready;
+      await this.ensureTable();
       const { rows } = await this.pool.query<{ tokens: number; allowed: boolean }>(
         `INSERT INTO gateway_rate_limits AS b (key, tokens, allowed, at)
               VALUES ($1, $2::float8 - 1, true, statement_timestamp())
@@ -119,6 +111,31 @@ export class SharedRateLimiter implements Limiter {
       this.failed(err);
       return 0;
     }
+  }
+
+  /**
+   * Creates the buckets' table once. Replicas starting together race to create it: the loser's
+   * duplicate error means it exists. Any other failure is retried by the next request.
+   */
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS gateway_rate_limits (
+           key text PRIMARY KEY,
+           tokens double precision NOT NULL,
+           allowed boolean NOT NULL,
+           at timestamptz NOT NULL)`,
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          const code = (err as { code?: string }).code;
+          if (code === '23505' || code === '42P07') return;
+          this.ready = undefined;
+          throw err;
+        },
+      );
+    return this.ready;
   }
 
   async stop(): Promise<void> {

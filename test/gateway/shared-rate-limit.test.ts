@@ -1,4 +1,6 @@
+import { SharedRateLimiter } from '../../gateway/src/rate-limit';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { silentLogger } from '../support/stack';
 import {
   startTestGateway,
   startTestService,
@@ -99,5 +101,20 @@ describe('the rate limit across gateway replicas', () => {
     for (let i = 0; i < 6; i++) spoofed.push(await ask(direct, forwarded(`198.51.100.${i + 1}`)));
     // The peer (127.0.0.1) is not a trusted proxy: a caller cannot pick a new bucket per request.
     expect(spoofed.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('when replicas start together on an empty database, then both create the buckets’ table and draw from one bucket', async () => {
+    const fresh = await createTestDatabase('gateway_limits_race');
+    const replicas = [1, 2].map(() => new SharedRateLimiter(fresh.url, 1, 3, silentLogger()));
+    try {
+      const waits = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => replicas[i % 2]!.take('user:racing')),
+      );
+      expect(waits.filter((w) => w === 0)).toHaveLength(3);
+      expect(waits.filter((w) => w > 0)).toHaveLength(5);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+      await fresh.drop();
+    }
   });
 });
