@@ -19,22 +19,18 @@
  * and KRaft format), process.ts (spawn, stop, pid file, logs) and probe.ts (is it answering).
  */
 import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
-import { KafkaBrokerError } from './errors';
 import { assertJava } from './java';
 import { ensureKafkaJars } from './jars';
+import {
+  assertNoBrokerRunning,
+  DEFAULT_STOP_TIMEOUT_MS,
+  launchNode,
+  waitUntilNodeReady,
+} from './node';
 import { dataPaths, HOST } from './paths';
 import { choosePorts } from './ports';
-import { isKafkaAnswering, waitUntilAnswering } from './probe';
-import {
-  describeLogs,
-  fileSize,
-  readLivePid,
-  removePidFileIfOwned,
-  spawnBroker,
-  terminate,
-  watchExit,
-} from './process';
+import { isKafkaAnswering } from './probe';
+import { readLivePid, removePidFileIfOwned, terminate } from './process';
 import { readConfiguredPorts, renderServerProperties } from './server-config';
 import { formatStorageIfNeeded, loadOrCreateClusterId } from './storage';
 
@@ -42,9 +38,7 @@ export { KafkaBrokerError, KafkaPrerequisiteError } from './errors';
 export { ensureKafkaJars } from './jars';
 export { isKafkaAnswering } from './probe';
 
-const DEFAULT_START_TIMEOUT_MS = 60_000;
-
-const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+export const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 /** Options for {@link startKafkaBroker}. */
 export interface StartKafkaBrokerOptions {
@@ -113,81 +107,26 @@ export async function startKafkaBroker(opts: StartKafkaBrokerOptions): Promise<K
   const paths = dataPaths(opts.dataDir);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
-  await fsp.mkdir(paths.logsDir, { recursive: true });
-
-  const running = await readLivePid(paths);
-  if (running !== null) {
-    throw new KafkaBrokerError(
-      `A Kafka broker (pid ${running}) already runs on ${paths.dataDir}; stop it first ` +
-        '(`npx tsx infra/kafka/cli.ts stop --data-dir ...` or its handle).',
-    );
-  }
-  await fsp.rm(paths.pidFile, { force: true });
+  await assertNoBrokerRunning(paths);
 
   const { port, controllerPort } = await choosePorts(opts.port, opts.controllerPort);
   await fsp.writeFile(paths.serverProperties, renderServerProperties(paths, port, controllerPort));
   const clusterId = await loadOrCreateClusterId(paths);
   await formatStorageIfNeeded(java, libDir, paths, clusterId);
 
-  const stdoutLog = path.resolve(opts.logFile ?? paths.defaultStdoutLog);
-  await fsp.mkdir(path.dirname(stdoutLog), { recursive: true });
-  // Remember where this run's output starts so an error shows this run's lines, not an old run's.
-  const logOffsets = { stdout: await fileSize(stdoutLog), server: await fileSize(paths.serverLog) };
-
-  const detached = opts.detached ?? false;
-  const child = spawnBroker(java, libDir, paths, stdoutLog, detached);
-  const pid = child.pid;
-  if (pid === undefined) {
-    // spawn() reports ENOENT & co. asynchronously via 'error'; without a pid nothing started.
-    const error = await new Promise<unknown>((resolve) => child.once('error', resolve));
-    throw new KafkaBrokerError(`Could not spawn ${java}: ${String(error)}`);
-  }
-  const exit = watchExit(child);
-  await fsp.writeFile(paths.pidFile, `${pid}\n`);
-
-  // An embedded broker must not outlive a test run that forgot (or failed) to stop it.
-  // 'exit' handlers run synchronously, so only a signal can be sent; the JVM then shuts down on its own.
-  const onParentExit = (): void => {
-    if (!exit.exited) child.kill('SIGTERM');
-  };
-  if (detached) child.unref();
-  else process.on('exit', onParentExit);
-
-  let stopping: Promise<void> | null = null;
+  const node = await launchNode(java, libDir, paths, {
+    logFile: opts.logFile,
+    detached: opts.detached ?? false,
+  });
   const handle: KafkaBrokerHandle = {
     brokers: [`${HOST}:${port}`],
     port,
     controllerPort,
     dataDir: paths.dataDir,
-    pid,
-    stop: () => {
-      stopping ??= (async () => {
-        try {
-          await terminate(pid, exit, DEFAULT_STOP_TIMEOUT_MS);
-        } finally {
-          process.removeListener('exit', onParentExit);
-          await removePidFileIfOwned(paths.pidFile, pid);
-        }
-      })();
-      return stopping;
-    },
+    pid: node.pid,
+    stop: node.stop,
   };
-
-  try {
-    await waitUntilAnswering(handle.brokers, deadline, exit);
-  } catch (error) {
-    await handle.stop().catch(() => undefined);
-    const logs = await describeLogs(
-      stdoutLog,
-      logOffsets.stdout,
-      paths.serverLog,
-      logOffsets.server,
-    );
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new KafkaBrokerError(
-      `Kafka broker on ${handle.brokers[0]} did not start: ${reason}\n${logs}`,
-    );
-  }
+  await waitUntilNodeReady(node, handle.brokers, deadline);
   return handle;
 }
 
@@ -223,3 +162,14 @@ export async function readKafkaBrokerStatus(dataDir: string): Promise<KafkaBroke
   const answering = pid !== null && brokers.length > 0 && (await isKafkaAnswering(brokers));
   return { dataDir: paths.dataDir, pid, ...ports, brokers, answering };
 }
+
+export {
+  listClusterNodeIds,
+  readKafkaClusterStatus,
+  startKafkaCluster,
+  stopKafkaCluster,
+  type KafkaClusterHandle,
+  type KafkaClusterNode,
+  type KafkaClusterStatus,
+  type StartKafkaClusterOptions,
+} from './cluster';

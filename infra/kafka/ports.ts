@@ -5,16 +5,17 @@ import { isErrnoException, KafkaBrokerError } from './errors';
 import { HOST } from './paths';
 
 /**
- * The ports asked for (each checked free), else free ones from the OS; never the same port twice.
+ * The ports asked for (each checked free), else free ones from the OS; never the same port twice,
+ * nor one already in `taken` (which receives the chosen ones: several nodes share one set).
  */
 export async function choosePorts(
   port?: number,
   controllerPort?: number,
+  taken: Set<number> = new Set<number>(),
 ): Promise<{ port: number; controllerPort: number }> {
   if (port !== undefined && port === controllerPort) {
     throw new KafkaBrokerError(`port and controllerPort must differ (both ${port}).`);
   }
-  const taken = new Set<number>();
   const pick = async (wanted: number | undefined, role: string): Promise<number> => {
     if (wanted !== undefined) {
       await assertPortFree(wanted, role);

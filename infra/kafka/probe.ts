@@ -31,6 +31,7 @@ async function probeBroker(
   brokers: string[],
   timeoutMs: number,
   coordinators: boolean,
+  expectedBrokers = 1,
 ): Promise<string | null> {
   const kafka = new Kafka({
     clientId: 'dev-kafka-probe',
@@ -48,6 +49,8 @@ async function probeBroker(
     await admin.connect();
     const cluster = await admin.describeCluster();
     if (cluster.brokers.length === 0) return 'metadata lists no brokers yet';
+    if (cluster.brokers.length < expectedBrokers)
+      return `metadata lists ${cluster.brokers.length} of ${expectedBrokers} brokers`;
     // Also exercise a plain Metadata round trip, which is what producers/consumers do first.
     await admin.listTopics();
     if (coordinators) {
@@ -72,11 +75,15 @@ async function probeBroker(
   }
 }
 
-/** Polls until the broker answers, the JVM exits, or the deadline passes. */
+/**
+ * Polls until the broker answers, the JVM exits, or the deadline passes; with `expectedBrokers`, also
+ * until the metadata lists that many brokers (a cluster's node answers before its peers register).
+ */
 export async function waitUntilAnswering(
   brokers: string[],
   deadline: number,
   exit: ExitWatch,
+  expectedBrokers = 1,
 ): Promise<void> {
   let lastProblem = 'none completed';
   for (;;) {
@@ -87,7 +94,12 @@ export async function waitUntilAnswering(
         `timed out waiting for it to answer Kafka requests (last probe: ${lastProblem})`,
       );
     }
-    const problem = await probeBroker(brokers, Math.max(500, Math.min(3_000, remaining)), true);
+    const problem = await probeBroker(
+      brokers,
+      Math.max(500, Math.min(3_000, remaining)),
+      true,
+      expectedBrokers,
+    );
     if (problem === null) return;
     lastProblem = problem;
     await Promise.race([delay(READY_POLL_INTERVAL_MS), exit.promise]);

@@ -15,9 +15,9 @@ const KILL_GRACE_MS = 5_000;
 const EXIT_POLL_INTERVAL_MS = 100;
 
 /** JVM flags for the broker: a small heap suits a dev box; the GC flags are Kafka's own defaults. */
+const BROKER_HEAP = { min: '256m', max: '512m' };
+
 const BROKER_JVM_ARGS: readonly string[] = [
-  '-Xms256m',
-  '-Xmx512m',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
   '-XX:InitiatingHeapOccupancyPercent=35',
@@ -57,8 +57,11 @@ export function spawnBroker(
   paths: DataPaths,
   stdoutLog: string,
   detached: boolean,
+  heap: { min: string; max: string } = BROKER_HEAP,
 ): ChildProcess {
   const args = [
+    `-Xms${heap.min}`,
+    `-Xmx${heap.max}`,
     ...BROKER_JVM_ARGS,
     ...log4jArgs(paths),
     '-cp',

@@ -2,21 +2,54 @@
 import * as fsp from 'node:fs/promises';
 import { HOST, type DataPaths } from './paths';
 
-const NODE_ID = 1;
+const SINGLE_NODE_ID = 1;
 
+/** A node's place in a cluster of combined broker+controller nodes. */
+export interface ClusterMembership {
+  /** This node's `node.id`. */
+  nodeId: number;
+  /** Every node of the cluster (this one included) with its controller port: the static quorum. */
+  voters: ReadonlyArray<{ nodeId: number; controllerPort: number }>;
+}
+
+/**
+ * Replication for a cluster of `nodes` brokers: topics and the internal ones are replicated to up to
+ * three of them, and with three copies a write needs two in sync, so one node may fail.
+ */
+export function replicationFor(nodes: number): {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+} {
+  const replicationFactor = Math.max(1, Math.min(3, nodes));
+  return { replicationFactor, minInsyncReplicas: replicationFactor >= 3 ? 2 : 1 };
+}
+
+/**
+ * server.properties of one node. Without `cluster` it is the single broker (node 1, its own only
+ * controller, replication 1); with it, one node of a static KRaft quorum of combined nodes.
+ */
 export function renderServerProperties(
   paths: DataPaths,
   port: number,
   controllerPort: number,
+  cluster?: ClusterMembership,
 ): string {
+  const nodeId = cluster?.nodeId ?? SINGLE_NODE_ID;
+  const voters = cluster?.voters ?? [{ nodeId, controllerPort }];
+  const { replicationFactor, minInsyncReplicas } = replicationFor(voters.length);
   const settings: Array<[string, string | number | boolean] | string> = [
     '# Written by infra/kafka/broker.ts on every start; edits are overwritten.',
-    '# Single node, KRaft combined mode: this process is both the broker and the only controller.',
+    cluster
+      ? `# Node ${nodeId} of ${voters.length}, KRaft combined mode: each node is a broker and a controller voter.`
+      : '# Single node, KRaft combined mode: this process is both the broker and the only controller.',
     ['process.roles', 'broker,controller'],
-    ['node.id', NODE_ID],
+    ['node.id', nodeId],
     // Static quorum (not --standalone/dynamic): voters come from config, so the controller port
     // may change between restarts of the same data directory.
-    ['controller.quorum.voters', `${NODE_ID}@${HOST}:${controllerPort}`],
+    [
+      'controller.quorum.voters',
+      voters.map((v) => `${v.nodeId}@${HOST}:${v.controllerPort}`).join(','),
+    ],
     ['listeners', `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`],
     ['advertised.listeners', `PLAINTEXT://${HOST}:${port}`],
     ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
@@ -32,16 +65,18 @@ export function renderServerProperties(
     '# Topics: auto-created on first use with 3 partitions, like the services expect.',
     ['auto.create.topics.enable', true],
     ['num.partitions', 3],
-    ['default.replication.factor', 1],
-    ['min.insync.replicas', 1],
+    ['default.replication.factor', replicationFactor],
+    ['min.insync.replicas', minInsyncReplicas],
     ['delete.topic.enable', true],
     '',
-    '# Internal topics must fit on one broker (defaults assume three).',
-    ['offsets.topic.replication.factor', 1],
-    ['transaction.state.log.replication.factor', 1],
-    ['transaction.state.log.min.isr', 1],
-    ['share.coordinator.state.topic.replication.factor', 1],
-    ['share.coordinator.state.topic.min.isr', 1],
+    cluster
+      ? '# Internal topics replicated like the others.'
+      : '# Internal topics must fit on one broker (defaults assume three).',
+    ['offsets.topic.replication.factor', replicationFactor],
+    ['transaction.state.log.replication.factor', replicationFactor],
+    ['transaction.state.log.min.isr', minInsyncReplicas],
+    ['share.coordinator.state.topic.replication.factor', replicationFactor],
+    ['share.coordinator.state.topic.min.isr', minInsyncReplicas],
     '# Fewer internal partitions: created on first use, so this shortens the first group join.',
     ['offsets.topic.num.partitions', 1],
     ['transaction.state.log.num.partitions', 1],
@@ -56,6 +91,15 @@ export function renderServerProperties(
     ['log.retention.check.interval.ms', 60_000],
     ['log.cleaner.dedupe.buffer.size', 16 * 1024 * 1024],
     ['metadata.log.segment.bytes', 8 * 1024 * 1024],
+    ...(cluster
+      ? [
+          '',
+          '# Fence a node that stopped heartbeating after 4 s (default 9 s), so its partitions get',
+          '# a new leader sooner when it is killed.',
+          ['broker.heartbeat.interval.ms', 1_000] as [string, number],
+          ['broker.session.timeout.ms', 4_000] as [string, number],
+        ]
+      : []),
   ];
   return `${settings
     .map((entry) =>

@@ -37,6 +37,32 @@ export async function loadOrCreateClusterId(paths: DataPaths): Promise<string> {
 }
 
 /**
+ * The one cluster id of a cluster's nodes: the one their formatted storage records (they must agree),
+ * else the cluster directory's cluster.id, else a new one (written there).
+ */
+export async function loadOrCreateSharedClusterId(
+  cluster: DataPaths,
+  nodes: readonly DataPaths[],
+): Promise<string> {
+  const recorded = new Set<string>();
+  for (const node of nodes) {
+    const id = await readMetaProperty(node, 'cluster.id');
+    if (id) recorded.add(id);
+  }
+  if (recorded.size > 1) {
+    throw new KafkaBrokerError(
+      `The nodes in ${cluster.dataDir} were formatted for different clusters (${[...recorded].join(', ')}); delete the directory to start afresh.`,
+    );
+  }
+  const [fromMeta] = recorded;
+  if (fromMeta) {
+    await fsp.writeFile(cluster.clusterIdFile, `${fromMeta}\n`);
+    return fromMeta;
+  }
+  return loadOrCreateClusterId(cluster);
+}
+
+/**
  * Same shape as Kafka's `Uuid.randomUuid()` (what `kafka-storage random-uuid` prints): 16 random bytes,
  * base64url without padding, never starting with '-' (it would read as a CLI flag). Saves a JVM start.
  */

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import {
   FACILITIES_TOPICS,
@@ -8,6 +11,7 @@ import {
   VOLUNTEERS_TOPICS,
 } from '@liyuan/schemas';
 import { ensureTopics } from '@liyuan/kit';
+import { startKafkaCluster, type KafkaClusterHandle } from '../../infra/kafka/broker';
 import { testEnv } from './config';
 
 /**
@@ -133,4 +137,27 @@ export async function publishEnvelope(
       },
     ],
   });
+}
+
+/**
+ * A KRaft cluster of its own for a test file: three broker+controller nodes on random ports in a
+ * temporary directory; `stop()` stops every node and deletes the directory.
+ */
+export async function startTestKafkaCluster(brokers = 3): Promise<KafkaClusterHandle> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'liyuan-test-kafka-cluster-'));
+  let cluster: KafkaClusterHandle;
+  try {
+    cluster = await startKafkaCluster({ dataDir, brokers });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const stopNodes = cluster.stop;
+  return {
+    ...cluster,
+    stop: async () => {
+      await stopNodes();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ConfigResourceTypes } from 'kafkajs';
 import {
   ResidentMovedOut,
   ResidentRegistered,
@@ -273,6 +274,27 @@ describe('outbox relay and idempotent consumer', () => {
       await consumer.stop();
       await producer.disconnect();
       await deadLetterProducer.disconnect();
+    });
+
+    it('when the kit creates its topics on a single broker, then each partition has one replica and the broker default min ISR', async () => {
+      const admin = createKafka('kit-test-topics', testBrokers(), logger).admin();
+      await admin.connect();
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        expect(topics[0]!.partitions.map((p) => p.replicas.length)).toEqual([1, 1, 1]);
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [
+            { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] },
+          ],
+        });
+        const minIsr = resources[0]!.configEntries.find(
+          (c) => c.configName === 'min.insync.replicas',
+        );
+        expect(minIsr?.configValue).toBe('1');
+      } finally {
+        await admin.disconnect();
+      }
     });
 
     it('when the same event is delivered twice, then its effect is applied once', async () => {

@@ -1,5 +1,5 @@
 import { createLogger } from '../logger';
-import { createKafka } from './kafka';
+import { createKafka, topicReplication } from './kafka';
 
 describe('the kafkajs client logs through the process logger', () => {
   const capture = () => {
@@ -34,5 +34,17 @@ describe('the kafkajs client logs through the process logger', () => {
       ['error', 'Response SaslAuthenticate(key: 36, version: 1)'],
       ['error', 'Connection error: connect ECONNREFUSED 127.0.0.1:1'],
     ]);
+  });
+});
+
+describe('the replication of the topics the kit creates', () => {
+  it('when the cluster has one or two brokers, then every broker holds a copy and min ISR is the broker default', () => {
+    expect(topicReplication(1)).toEqual({ replicationFactor: 1 });
+    expect(topicReplication(2)).toEqual({ replicationFactor: 2 });
+  });
+
+  it('when the cluster has three brokers or more, then three copies of which two must be in sync', () => {
+    expect(topicReplication(3)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(topicReplication(5)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
   });
 });

@@ -78,10 +78,25 @@ export interface TopicRetention {
 }
 
 /**
+ * Replication for new topics on a cluster of `brokers` brokers: up to three copies, and with three a
+ * write needs two in sync (`min.insync.replicas` 2), so one broker may fail without losing an
+ * acknowledged record or stopping writes. With fewer brokers, the broker's default min ISR stays.
+ */
+export function topicReplication(brokers: number): {
+  replicationFactor: number;
+  minInsyncReplicas?: number;
+} {
+  const replicationFactor = Math.max(1, Math.min(3, brokers));
+  return replicationFactor === 3
+    ? { replicationFactor, minInsyncReplicas: 2 }
+    : { replicationFactor };
+}
+
+/**
  * Creates `topics` when missing (idempotent) and returns once every partition of them has a
- * leader; partitions default to 3, replication to the broker's default, and with `retention` the
- * new topics get its `retention.ms` and `segment.ms` (without it, the broker's defaults). Topics
- * that exist already are left as they are.
+ * leader; partitions default to 3, replication to {@link topicReplication} of the brokers the
+ * cluster reports, and with `retention` the new topics get its `retention.ms` and `segment.ms`
+ * (without it, the broker's defaults). Topics that exist already are left as they are.
  */
 export async function ensureTopics(
   admin: Admin,
@@ -93,18 +108,27 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(topics)].filter((t) => !existing.has(t));
   if (!missing.length) return;
+  const { brokers } = await admin.describeCluster();
+  const { replicationFactor, minInsyncReplicas } = topicReplication(brokers.length);
+  const configEntries = [
+    ...(minInsyncReplicas !== undefined
+      ? [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }]
+      : []),
+    ...(retention
+      ? [
+          { name: 'retention.ms', value: String(retention.retentionMs) },
+          { name: 'segment.ms', value: String(retention.segmentMs) },
+        ]
+      : []),
+  ];
   try {
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((topic) => ({
         topic,
         numPartitions,
-        ...(retention && {
-          configEntries: [
-            { name: 'retention.ms', value: String(retention.retentionMs) },
-            { name: 'segment.ms', value: String(retention.segmentMs) },
-          ],
-        }),
+        replicationFactor,
+        ...(configEntries.length > 0 && { configEntries }),
       })),
     });
   } catch (err) {
