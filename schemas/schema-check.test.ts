@@ -10,6 +10,19 @@ import { checkSubgraph, report } from './schema-check-lib';
 const sdlOf = (name: string) =>
   readFileSync(resolve(SCHEMAS_DIR, SUBGRAPHS.find((s) => s.name === name)!.schema), 'utf8');
 
+/** `npm run schema:check -- <args>`: its exit status and what it printed. */
+function schemaCheck(...args: string[]): { status: number; out: string } {
+  try {
+    const out = execFileSync('npx', ['tsx', 'scripts/schema-check.ts', ...args], {
+      cwd: resolve(__dirname, '..'),
+      encoding: 'utf8',
+    });
+    return { status: 0, out };
+  } catch (err) {
+    return { status: (err as { status: number }).status, out: (err as { stdout: string }).stdout };
+  }
+}
+
 /** One subgraph's SDL checked against the committed supergraph before it rolls out alone. */
 describe('schema check', () => {
   it.each(SUBGRAPHS.map((s) => [s.name]))(
@@ -79,17 +92,7 @@ describe('schema check', () => {
     const file = join(dir, 'volunteers.graphql');
     writeFileSync(file, sdlOf('volunteers').replace(/\n {2}"Name\."\n {2}name: String!\n/, '\n'));
     try {
-      let status = 0;
-      let out = '';
-      try {
-        execFileSync('npx', ['tsx', 'scripts/schema-check.ts', 'volunteers', '--sdl', file], {
-          cwd: resolve(__dirname, '..'),
-          encoding: 'utf8',
-        });
-      } catch (err) {
-        status = (err as { status: number }).status;
-        out = (err as { stdout: string }).stdout;
-      }
+      const { status, out } = schemaCheck('volunteers', '--sdl', file);
       expect(status).toBe(1);
       expect(out).toContain("Field 'name' was removed from object type 'Team'");
     } finally {
@@ -114,17 +117,7 @@ describe('schema check', () => {
     const file = join(dir, 'earlier-supergraph.graphql');
     writeFileSync(file, earlier);
     try {
-      let status = 0;
-      let out = '';
-      try {
-        execFileSync('npx', ['tsx', 'scripts/schema-check.ts', '--all', '--against', file], {
-          cwd: resolve(__dirname, '..'),
-          encoding: 'utf8',
-        });
-      } catch (err) {
-        status = (err as { status: number }).status;
-        out = (err as { stdout: string }).stdout;
-      }
+      const { status, out } = schemaCheck('--all', '--against', file);
       expect(status).toBe(1);
       expect(out).toContain("Field 'retiredField' was removed from object type 'Query'");
     } finally {

@@ -22,13 +22,14 @@ import {
 import { dataPaths, HOST, type DataPaths } from './paths';
 import { choosePorts } from './ports';
 import { isKafkaAnswering } from './probe';
-import { readLivePid, removePidFileIfOwned, terminate } from './process';
+import { readLivePid } from './process';
 import {
   readConfiguredPorts,
   renderServerProperties,
   type ClusterMembership,
 } from './server-config';
 import { formatStorageIfNeeded, loadOrCreateSharedClusterId } from './storage';
+import { stopKafkaBroker } from './broker';
 
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 
@@ -249,18 +250,9 @@ export async function stopKafkaCluster(
   timeoutMs: number = DEFAULT_STOP_TIMEOUT_MS,
 ): Promise<number[]> {
   const ids = await listClusterNodeIds(dataDir);
+  // Each node is a broker of its own data directory, stopped as a lone broker is.
   const stopped = await Promise.all(
-    ids.map(async (id) => {
-      const paths = dataPaths(nodeDataDir(dataDir, id));
-      const pid = await readLivePid(paths);
-      if (pid === null) {
-        await fsp.rm(paths.pidFile, { force: true });
-        return null;
-      }
-      await terminate(pid, null, timeoutMs);
-      await removePidFileIfOwned(paths.pidFile, pid);
-      return pid;
-    }),
+    ids.map((id) => stopKafkaBroker(nodeDataDir(dataDir, id), timeoutMs)),
   );
   return stopped.filter((pid): pid is number => pid !== null);
 }
