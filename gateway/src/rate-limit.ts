@@ -24,11 +24,6 @@ export class RateLimiter implements Limiter {
   ) {}
 
   take(key: string): Promise<number> {
-    return Promise.resolve(this.takeNow(key));
-  }
-
-  /** {@link take}, synchronously. */
-  takeNow(key: string): number {
     const now = this.now();
     const rate = this.perMinute / 60_000;
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
@@ -38,9 +33,9 @@ export class RateLimiter implements Limiter {
     if (this.buckets.size > 100_000) this.prune(now);
     if (b.tokens >= 1) {
       b.tokens -= 1;
-      return 0;
+      return Promise.resolve(0);
     }
-    return Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000));
+    return Promise.resolve(Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000)));
   }
 
   stop(): Promise<void> {
