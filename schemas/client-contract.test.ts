@@ -60,6 +60,8 @@ const BOUNDED_LISTS: Record<string, string> = {
 const VALUE_TYPES: Record<string, string> = {
   Query: 'root',
   Mutation: 'root',
+  Subscription: 'root',
+  ServiceRequestChange: 'a change pushed to subscribers; the request is the entity',
   PageInfo: 'part of a connection',
   Interval: 'a span of time of an availability',
   Availability: "a venue's day, computed on request",

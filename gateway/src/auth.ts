@@ -65,7 +65,15 @@ export async function callerFromAuthorization(
   header: string | undefined,
   jwt: JwtSettings,
 ): Promise<Caller> {
-  if (!header) return ANONYMOUS;
+  return (await verifyAuthorization(header, jwt)).caller;
+}
+
+/** As {@link callerFromAuthorization}, with when the token expires (ms; null when anonymous). */
+export async function verifyAuthorization(
+  header: string | undefined,
+  jwt: JwtSettings,
+): Promise<{ caller: Caller; expiresAt: number | null }> {
+  if (!header) return { caller: ANONYMOUS, expiresAt: null };
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   if (!match?.[1]) throw unauthenticated('Authorization must be "Bearer <token>"');
   const token = match[1];
@@ -96,7 +104,10 @@ export async function callerFromAuthorization(
     if (payload.exp! - payload.iat! > maxLifetime)
       throw unauthenticated(`token lifetime exceeds the maximum of ${maxLifetime} s`);
     const c = claims.parse(payload);
-    return { userId: c.sub, roles: c.roles, residentId: c.residentId, gridIds: c.gridIds ?? [] };
+    return {
+      caller: { userId: c.sub, roles: c.roles, residentId: c.residentId, gridIds: c.gridIds ?? [] },
+      expiresAt: payload.exp! * 1000,
+    };
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw unauthenticated('token expired');
     if (err instanceof joseErrors.JWTClaimValidationFailed && err.reason === 'missing') {

@@ -113,6 +113,12 @@ const schema = z.object({
    * (under saturation a skipped cache only adds work: the wait is generous).
    */
   SUBGRAPH_CACHE_FENCE_MS: z.coerce.number().int().min(10).default(1000),
+  /** Subscriptions one WebSocket connection may hold open at once. */
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
+  /** Live-update connections (WebSocket or SSE streams) one caller may hold open on a replica. */
+  LIVE_MAX_CONNECTIONS_PER_CALLER: z.coerce.number().int().min(1).default(10),
+  /** Frames kept for a subscriber that does not read them; past this it is disconnected. */
+  LIVE_MAX_BUFFERED: z.coerce.number().int().min(1).default(256),
   KAFKA_BROKERS: z
     .string()
     .optional()
@@ -187,6 +193,11 @@ export function loadConfig(env: Env = process.env) {
     safelist: (e.SAFELIST ?? (e.NODE_ENV === 'production' ? 'true' : 'false')) === 'true',
     operationsDir: e.OPERATIONS_DIR,
     kafka: { brokers: e.KAFKA_BROKERS, topicPrefix: e.KAFKA_TOPIC_PREFIX },
+    live: {
+      maxSubscriptionsPerConnection: e.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxConnectionsPerCaller: e.LIVE_MAX_CONNECTIONS_PER_CALLER,
+      maxBuffered: e.LIVE_MAX_BUFFERED,
+    },
     cache:
       e.SUBGRAPH_CACHE === 'true'
         ? {

@@ -27,7 +27,7 @@ import {
   type Caller,
   type Logger,
 } from '@liyuan/kit';
-import { callerFromAuthorization } from './auth';
+import { verifyAuthorization } from './auth';
 import type { GatewayConfig } from './config';
 import { graphiqlRoutes } from './graphiql';
 import { limitRules, withoutSuggestions } from './limits';
@@ -38,7 +38,12 @@ import {
   trustedProxies,
   type Limiter,
 } from './rate-limit';
-import { loadSafelist, safelistPlugin } from './safelist';
+import { hashOf, loadSafelist, safelistPlugin } from './safelist';
+import { LiveEngine, type FederatedRunner } from './live/engine';
+import { LiveEventLog } from './live/event-log';
+import { liveFeedsOf } from './live/feeds';
+import { createLiveMetrics, liveStatus, type LiveStatus } from './live/metrics';
+import { LiveTransports } from './live/transports';
 import { StatusMonitor, statusRoutes, subgraphsOf } from './status';
 import { AnswerStore } from './answer-store';
 import { InvalidationFeed } from './invalidation-feed';
@@ -56,6 +61,8 @@ export interface GatewayContext {
   signed?: { at: number; headers: [string, string][] };
   /** Whether the subgraph cache is known current for this request (fenced once, at its first fetch). */
   cacheFence?: Promise<boolean>;
+  /** A query live updates run for a subscriber (its subscription passed the safelist). */
+  live?: boolean;
 }
 
 const SIGNATURE_REUSE_MS = 5_000;
@@ -129,7 +136,8 @@ export async function startGateway(
   const stopProfiler = config.cpuProfileDir
     ? profileOnSignal(config.cpuProfileDir, 'gateway', logger)
     : undefined;
-  const subgraphs = subgraphsOf(readFileSync(config.supergraphPath, 'utf8'), config.subgraphUrls);
+  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const subgraphs = subgraphsOf(supergraphSdl, config.subgraphUrls);
   const cache = config.cache
     ? startSubgraphCache(config, new Set(subgraphs.map((s) => s.name)), metrics.registry, logger)
     : undefined;
@@ -182,11 +190,17 @@ export async function startGateway(
         : []),
     ],
   });
+  let apiSchema: import('graphql').GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
   await apollo.start();
 
+  const bucketOf = (caller: Caller, req: IncomingMessage) =>
+    caller.userId ?? `address:${clientAddress(req, proxies)}`;
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
-    const caller = await callerFromAuthorization(req.headers.authorization, config.jwt);
-    const wait = await limiter.take(caller.userId ?? `address:${clientAddress(req, proxies)}`);
+    const { caller } = await verifyAuthorization(req.headers.authorization, config.jwt);
+    const wait = await limiter.take(bucketOf(caller, req));
     if (wait > 0) throw rateLimited(wait);
     // The gateway names every request itself: the id ends up in audit records, so a caller must
     // not choose it.
@@ -202,6 +216,30 @@ export async function startGateway(
   const requests = requestTracing<GatewayContext>(tracing.tracer, 'graphql gateway');
   const around = requests.around;
 
+  const live = startLive(config, supergraphSdl, metrics.registry, logger, {
+    schema: () => apiSchema,
+    run: async (document, variables, caller) => {
+      const requestId = randomUUID();
+      const response = await apollo.executeOperation(
+        { query: document, variables },
+        {
+          contextValue: {
+            caller,
+            requestId,
+            traceparent: '',
+            logger: logger.child({ requestId, component: 'live' }),
+            live: true,
+          },
+        },
+      );
+      if (response.body.kind !== 'single') throw new Error('live updates expect one result');
+      return response.body.singleResult;
+    },
+    authenticate: (header) => verifyAuthorization(header, config.jwt),
+    rateLimit: (caller, req) => limiter.take(bucketOf(caller, req)),
+    safelist: config.safelist ? loadSafelist(config.operationsDir) : undefined,
+  });
+
   const monitor = new StatusMonitor(subgraphs, config.statusPollMs, logger);
   monitor.start();
 
@@ -213,8 +251,14 @@ export async function startGateway(
     bodyLimitBytes: config.bodyLimitBytes,
     ready: async () => ({ supergraph: true }),
     graphql: { server: apollo, context, around },
+    upgrade: live?.transports.upgrade,
+    // Subscribers are told to reconnect and resume (elsewhere) before the server stops.
+    beforeClose: async () => {
+      await live?.transports.close();
+    },
     routes: {
-      ...statusRoutes(monitor, config.statusPollMs),
+      ...statusRoutes(monitor, config.statusPollMs, live ? () => live.status() : undefined),
+      ...(live ? { '/graphql/stream': live.transports.sse } : {}),
       // GraphiQL for development, from the installed packages; production leaves it out.
       ...(production ? {} : graphiqlRoutes()),
     },
@@ -227,6 +271,7 @@ export async function startGateway(
     stop: async () => {
       monitor.stop();
       await http.close();
+      await live?.log.stop();
       await apollo.stop();
       await cache?.stop();
       await limiter.stop();
@@ -256,4 +301,54 @@ function startSubgraphCache(
   );
   feed.startInBackground();
   return new SubgraphCache(store, feed, settings.fenceMs, registry, log);
+}
+
+/**
+ * Live updates: the event log of the topics that feed `@live` Subscription fields, the engine that
+ * serves them and the WebSocket and SSE transports; none without a broker.
+ */
+function startLive(
+  config: GatewayConfig,
+  supergraphSdl: string,
+  registry: import('prom-client').Registry,
+  logger: Logger,
+  io: {
+    schema: () => import('graphql').GraphQLSchema | undefined;
+    run: FederatedRunner;
+    authenticate: (
+      header: string | undefined,
+    ) => Promise<{ caller: Caller; expiresAt: number | null }>;
+    rateLimit: (caller: Caller, req: IncomingMessage) => Promise<number>;
+    safelist: Set<string> | undefined;
+  },
+): { log: LiveEventLog; transports: LiveTransports; status(): Promise<LiveStatus> } | undefined {
+  const feeds = liveFeedsOf(supergraphSdl);
+  if (!config.kafka.brokers.length || !feeds.size) return undefined;
+  const log = logger.child({ component: 'live' });
+  const metrics = createLiveMetrics(registry);
+  const eventLog = new LiveEventLog(
+    createKafka('gateway-live', config.kafka.brokers, log),
+    [...new Set([...feeds.values()].map((f) => f.topic))],
+    config.kafka.topicPrefix,
+    log,
+  );
+  eventLog.startInBackground();
+  const engine = new LiveEngine(eventLog, feeds, io.run, metrics, log, {
+    maxBuffered: config.live.maxBuffered,
+  });
+  const allowed = io.safelist;
+  const transports = new LiveTransports({
+    engine,
+    schema: io.schema,
+    authenticate: io.authenticate,
+    rateLimit: io.rateLimit,
+    rules: limitRules(config.limits),
+    maxTokens: config.limits.maxTokens,
+    safelist: allowed ? { allows: (doc) => allowed.has(hashOf(doc)) } : undefined,
+    maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
+    maxConnectionsPerCaller: config.live.maxConnectionsPerCaller,
+    metrics,
+    logger: log,
+  });
+  return { log: eventLog, transports, status: () => liveStatus(metrics) };
 }

@@ -5,7 +5,8 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { parse, print, type DocumentNode } from 'graphql';
 import { AppError } from '@liyuan/kit';
 
-const hashOf = (doc: DocumentNode) => createHash('sha256').update(print(doc)).digest('hex');
+/** The normalised hash a safelist keeps of an operation document. */
+export const hashOf = (doc: DocumentNode) => createHash('sha256').update(print(doc)).digest('hex');
 
 /** The normalised hashes of every operation document in `dir` (`*.graphql`). */
 export function loadSafelist(dir: string): Set<string> {
@@ -27,7 +28,9 @@ export function safelistPlugin<T extends BaseContext>(allowed: Set<string>): Apo
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ source, document }) {
+        async didResolveOperation({ source, document, contextValue }) {
+          // Live updates run queries of their own for a subscription the safelist already allowed.
+          if ((contextValue as { live?: boolean }).live) return;
           let ok = seen.get(source);
           if (ok === undefined) {
             ok = allowed.has(hashOf(document));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@liyuan/kit';
+import type { LiveStatus } from './live/metrics';
 
 /** What the status page shows of one subgraph. */
 export interface SubgraphStatus {
@@ -189,6 +190,7 @@ const PAGE = `<!doctype html>
 <style>
   body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2733; }
   h1 { font-size: 1.4rem; }
+  h2 { font-size: 1.1rem; margin-top: 1.5rem; }
   table { border-collapse: collapse; min-width: 60rem; }
   th, td { text-align: left; padding: .45rem .8rem; border-bottom: 1px solid #dde3ea; }
   th { font-weight: 600; background: #f3f6f9; }
@@ -208,6 +210,8 @@ const PAGE = `<!doctype html>
   <thead><tr><th>subgraph</th><th>state</th><th>version</th><th>schema</th><th>req/s</th><th>p95 ms</th><th>outbox backlog</th><th>consumer lag</th><th>dead letters</th></tr></thead>
   <tbody id="rows"></tbody>
 </table>
+<h2>Live updates</h2>
+<p id="live">–</p>
 <script>
   const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; return td; };
   const show = (v) => (v === null || v === undefined ? '–' : String(v));
@@ -229,6 +233,12 @@ const PAGE = `<!doctype html>
           lagCell(s), cell(show(s.deadLetters), 'num'));
         return tr;
       }));
+      const l = body.live;
+      document.getElementById('live').textContent = l
+        ? l.connections + ' connections, ' + l.subscriptions + ' subscriptions; events matched ' + l.matched +
+          ', pushed ' + l.pushed + ', withheld ' + l.withheld + '; push latency p95 ' +
+          (l.p95PushMs === null ? '–' : '≤ ' + l.p95PushMs + ' ms')
+        : 'not served (no KAFKA_BROKERS)';
       document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
     } catch (e) {
       document.getElementById('updated').textContent = 'the gateway does not answer';
@@ -245,7 +255,8 @@ const PAGE = `<!doctype html>
 export function statusRoutes(
   monitor: StatusMonitor,
   refreshMs: number,
-): Record<string, (req: IncomingMessage, res: ServerResponse) => void> {
+  live?: () => Promise<LiveStatus>,
+): Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> {
   const page = PAGE.replace('REFRESH_MS', String(refreshMs));
   return {
     '/status': (_req, res) => {
@@ -255,9 +266,10 @@ export function statusRoutes(
       });
       res.end(page);
     },
-    '/status.json': (_req, res) => {
+    '/status.json': async (_req, res) => {
+      const body = { subgraphs: monitor.snapshot(), live: live ? await live() : null };
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ subgraphs: monitor.snapshot() }));
+      res.end(JSON.stringify(body));
     },
   };
 }

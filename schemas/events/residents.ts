@@ -136,6 +136,30 @@ export const ServiceRequestResolved = defineEvent(
   },
 );
 
+export const SERVICE_REQUEST_STATUSES = [
+  'filed',
+  'in_progress',
+  'resolved',
+  'referred',
+  'rejected',
+] as const;
+
+/**
+ * A service request moved from one status to another (taken up, resolved, rejected, referred):
+ * what the grid's live views follow. Nothing consumes it between services.
+ */
+export const ServiceRequestStatusChanged = defineEvent(
+  'ServiceRequestStatusChanged',
+  RESIDENTS_TOPICS.serviceRequest,
+  {
+    requestId: id,
+    residentId: id,
+    gridId: id,
+    from: z.enum(SERVICE_REQUEST_STATUSES),
+    to: z.enum(SERVICE_REQUEST_STATUSES),
+  },
+);
+
 export const residentsEvents = [
   ResidentTagged,
   ResidentUntagged,
@@ -143,6 +167,7 @@ export const residentsEvents = [
   FollowUpVisitScheduled,
   ServiceRequestFiled,
   ServiceRequestResolved,
+  ServiceRequestStatusChanged,
   ResidentRegistered,
   ResidentUpdated,
   ResidentMovedOut,

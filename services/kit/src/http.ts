@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { requestStatements } from './db/query-counter';
 import { AppError } from './errors';
@@ -30,6 +31,10 @@ export interface HttpServerOptions<TContext extends BaseContext> {
     around?: <T>(context: TContext, execute: () => Promise<T>) => Promise<T>;
   };
   routes?: Record<string, RouteHandler>;
+  /** Handles protocol upgrades (the gateway's WebSocket subscriptions). */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Runs first when the server closes (ends long-lived streams so the close is not held up). */
+  beforeClose?: () => Promise<void>;
   /** What /health/live reports besides `status` (service name, version, schema hash). */
   info?: Record<string, string>;
 }
@@ -190,6 +195,7 @@ export async function startHttpServer<TContext extends BaseContext>(
       });
   });
   server.keepAliveTimeout = 65_000;
+  if (opts.upgrade) server.on('upgrade', opts.upgrade);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -206,6 +212,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     url: `http://${host}:${port}/graphql`,
     close: async (graceMs = 10_000) => {
       shuttingDown = true;
+      await opts.beforeClose?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);

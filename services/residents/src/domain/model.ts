@@ -1,6 +1,7 @@
 /** The registry as the domain sees it: plain values, no ORM and no GraphQL. */
 
 import type { Caller, Page } from '@liyuan/kit';
+import { SERVICE_REQUEST_STATUSES } from '@liyuan/schemas';
 
 export const GENDERS = ['male', 'female'] as const;
 export type Gender = (typeof GENDERS)[number];
@@ -149,13 +150,7 @@ export const SERVICE_REQUEST_TYPES = [
 ] as const;
 export type ServiceRequestType = (typeof SERVICE_REQUEST_TYPES)[number];
 
-export const SERVICE_REQUEST_STATUSES = [
-  'filed',
-  'in_progress',
-  'resolved',
-  'referred',
-  'rejected',
-] as const;
+export { SERVICE_REQUEST_STATUSES };
 export type ServiceRequestStatus = (typeof SERVICE_REQUEST_STATUSES)[number];
 
 export interface ServiceRequest {

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ServiceRequestFiled, ServiceRequestResolved } from '@liyuan/schemas';
+import {
+  ServiceRequestFiled,
+  ServiceRequestResolved,
+  ServiceRequestStatusChanged,
+} from '@liyuan/schemas';
 import {
   badInput,
   conflict,
@@ -259,6 +263,13 @@ async function applyMove(
     to,
     actor,
     note: text,
+  });
+  await tx.publish(ServiceRequestStatusChanged, request.id, {
+    requestId: request.id,
+    residentId: request.residentId,
+    gridId: request.gridId,
+    from: request.status,
+    to,
   });
   if (to === 'resolved' || to === 'rejected' || to === 'referred') {
     await tx.publish(ServiceRequestResolved, request.id, {

@@ -655,6 +655,19 @@ export type ServiceRequest = {
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/** A change to a service request, pushed to subscribers. */
+export type ServiceRequestChange = {
+  __typename?: 'ServiceRequestChange';
+  /** The domain event: ServiceRequestFiled, or ServiceRequestStatusChanged when it is taken up, resolved, rejected or referred. */
+  event: Scalars['String']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
+  /** The request as the subscriber may read it now. */
+  serviceRequest: ServiceRequest;
+};
+
 /** One page of service requests, newest first. */
 export type ServiceRequestConnection = {
   __typename?: 'ServiceRequestConnection';
@@ -714,6 +727,18 @@ export type StartServiceRequestInput = {
   id: Scalars['ID']['input'];
   /** A note, up to 2000 characters (line breaks allowed). */
   note?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Service requests of a grid as they are filed, started, resolved, rejected or referred (the grid's members, staff). */
+  gridServiceRequestChanged: ServiceRequestChange;
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionGridServiceRequestChangedArgs = {
+  gridId: Scalars['ID']['input'];
 };
 
 /** A key-group tag to give a resident. */
@@ -985,7 +1010,6 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   AssignGridMemberInput: AssignGridMemberInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Building: ResolverTypeWrapper<BuildingModel>;
   ConfigureKeyGroupTagInput: ConfigureKeyGroupTagInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -1036,6 +1060,11 @@ export type ResolversTypes = {
   ScheduledVisitReason: ScheduledVisitReason;
   ScheduledVisitStatus: ScheduledVisitStatus;
   ServiceRequest: ResolverTypeWrapper<ServiceRequestModel>;
+  ServiceRequestChange: ResolverTypeWrapper<
+    Omit<ServiceRequestChange, 'serviceRequest'> & {
+      serviceRequest: ResolversTypes['ServiceRequest'];
+    }
+  >;
   ServiceRequestConnection: ResolverTypeWrapper<ServiceRequestPageModel>;
   ServiceRequestEdge: ResolverTypeWrapper<
     Omit<ServiceRequestEdge, 'node'> & { node: ResolversTypes['ServiceRequest'] }
@@ -1045,6 +1074,7 @@ export type ResolversTypes = {
   ServiceRequestStatusChange: ResolverTypeWrapper<ServiceRequestChangeModel>;
   ServiceRequestType: ServiceRequestType;
   StartServiceRequestInput: StartServiceRequestInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TagResidentInput: TagResidentInput;
   UntagResidentInput: UntagResidentInput;
   UpdateResidentInput: UpdateResidentInput;
@@ -1057,13 +1087,13 @@ export type ResolversTypes = {
     Omit<VisitDueEdge, 'node'> & { node: ResolversTypes['VisitDue'] }
   >;
   VisitEdge: ResolverTypeWrapper<Omit<VisitEdge, 'node'> & { node: ResolversTypes['Visit'] }>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AssignGridMemberInput: AssignGridMemberInput;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   Building: BuildingModel;
   ConfigureKeyGroupTagInput: ConfigureKeyGroupTagInput;
   Int: Scalars['Int']['output'];
@@ -1104,6 +1134,9 @@ export type ResolversParentTypes = {
     node: ResolversParentTypes['ScheduledVisit'];
   };
   ServiceRequest: ServiceRequestModel;
+  ServiceRequestChange: Omit<ServiceRequestChange, 'serviceRequest'> & {
+    serviceRequest: ResolversParentTypes['ServiceRequest'];
+  };
   ServiceRequestConnection: ServiceRequestPageModel;
   ServiceRequestEdge: Omit<ServiceRequestEdge, 'node'> & {
     node: ResolversParentTypes['ServiceRequest'];
@@ -1111,6 +1144,7 @@ export type ResolversParentTypes = {
   ServiceRequestFilter: ServiceRequestFilter;
   ServiceRequestStatusChange: ServiceRequestChangeModel;
   StartServiceRequestInput: StartServiceRequestInput;
+  Subscription: Record<PropertyKey, never>;
   TagResidentInput: TagResidentInput;
   UntagResidentInput: UntagResidentInput;
   UpdateResidentInput: UpdateResidentInput;
@@ -1121,7 +1155,23 @@ export type ResolversParentTypes = {
   VisitDueConnection: VisitDuePageModel;
   VisitDueEdge: Omit<VisitDueEdge, 'node'> & { node: ResolversParentTypes['VisitDue'] };
   VisitEdge: Omit<VisitEdge, 'node'> & { node: ResolversParentTypes['Visit'] };
+  String: Scalars['String']['output'];
 };
+
+export type LiveDirectiveArgs = {
+  authorize: Scalars['String']['input'];
+  entity: Scalars['String']['input'];
+  events: Array<Scalars['String']['input']>;
+  match: Array<Scalars['String']['input']>;
+  topic: Scalars['String']['input'];
+};
+
+export type LiveDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = ResidentsContext,
+  Args = LiveDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type BuildingResolvers<
   ContextType = ResidentsContext,
@@ -1592,6 +1642,17 @@ export type ServiceRequestResolvers<
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type ServiceRequestChangeResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['ServiceRequestChange'] =
+    ResolversParentTypes['ServiceRequestChange'],
+> = {
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  serviceRequest?: Resolver<ResolversTypes['ServiceRequest'], ParentType, ContextType>;
+};
+
 export type ServiceRequestConnectionResolvers<
   ContextType = ResidentsContext,
   ParentType extends ResolversParentTypes['ServiceRequestConnection'] =
@@ -1640,6 +1701,19 @@ export type ServiceRequestTypeResolvers = EnumResolverSignature<
   },
   ResolversTypes['ServiceRequestType']
 >;
+
+export type SubscriptionResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  gridServiceRequestChanged?: SubscriptionResolver<
+    ResolversTypes['ServiceRequestChange'],
+    'gridServiceRequestChanged',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionGridServiceRequestChangedArgs, 'gridId'>
+  >;
+};
 
 export type ViewerResolvers<
   ContextType = ResidentsContext,
@@ -1740,11 +1814,13 @@ export type Resolvers<ContextType = ResidentsContext> = {
   ScheduledVisitReason?: ScheduledVisitReasonResolvers;
   ScheduledVisitStatus?: ScheduledVisitStatusResolvers;
   ServiceRequest?: ServiceRequestResolvers<ContextType>;
+  ServiceRequestChange?: ServiceRequestChangeResolvers<ContextType>;
   ServiceRequestConnection?: ServiceRequestConnectionResolvers<ContextType>;
   ServiceRequestEdge?: ServiceRequestEdgeResolvers<ContextType>;
   ServiceRequestStatus?: ServiceRequestStatusResolvers;
   ServiceRequestStatusChange?: ServiceRequestStatusChangeResolvers<ContextType>;
   ServiceRequestType?: ServiceRequestTypeResolvers;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   Visit?: VisitResolvers<ContextType>;
   VisitConnection?: VisitConnectionResolvers<ContextType>;
@@ -1752,4 +1828,8 @@ export type Resolvers<ContextType = ResidentsContext> = {
   VisitDueConnection?: VisitDueConnectionResolvers<ContextType>;
   VisitDueEdge?: VisitDueEdgeResolvers<ContextType>;
   VisitEdge?: VisitEdgeResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = ResidentsContext> = {
+  live?: LiveDirectiveResolver<any, any, ContextType>;
 };

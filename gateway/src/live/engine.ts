@@ -1,0 +1,477 @@
+import {
+  Kind,
+  getNamedType,
+  getOperationAST,
+  isObjectType,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FormattedExecutionResult,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
+import type { Caller, Logger } from '@liyuan/kit';
+import type { Frontier, LiveEventLog, LoggedEvent } from './event-log';
+import { bindField, type LiveFeed } from './feeds';
+import type { LiveMetrics } from './metrics';
+import { formatPosition, parsePosition } from './position';
+
+/** Runs a query through the federation under a caller's identity (what an HTTP request would do). */
+export type FederatedRunner = (
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  caller: Caller,
+) => Promise<FormattedExecutionResult>;
+
+/** One frame for a subscriber: the GraphQL result, and the position it stands for. */
+export interface LiveMessage {
+  id: string;
+  result: FormattedExecutionResult;
+  /** When the broker appended the event (ms since the epoch), for the push-latency histogram. */
+  appendedAt: number;
+}
+
+/** Why a subscription ended other than by its client. */
+export type CloseReason = 'token_expired' | 'slow_consumer' | 'shutdown' | 'error';
+
+export interface LiveRequest {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  caller: Caller;
+  /** When the caller's token expires (ms since the epoch). */
+  expiresAt: number | null;
+  /** The last position the client saw (SSE Last-Event-ID, or `resumeFrom` over WebSocket). */
+  resumeFrom?: string | null;
+}
+
+export interface LiveSettings {
+  /** Frames kept for a subscriber that has not taken them; one more ends it as too slow. */
+  maxBuffered: number;
+}
+
+const GATEWAY_FIELDS = new Set(['position', 'event', 'occurredAt', '__typename']);
+const WITHHOLD = new Set(['FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED']);
+
+const bad = (message: string, field?: string): GraphQLFormattedError => ({
+  message,
+  extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) },
+});
+
+/**
+ * Serves `@live` Subscription fields: checks and authorises a subscription, matches every event of
+ * the log against it, resolves the changed entity through the federation under the subscriber's
+ * identity, and hands the frames out in order, resuming from a position when asked.
+ */
+export class LiveEngine {
+  private readonly open = new Set<LiveSubscription>();
+
+  constructor(
+    private readonly log: LiveEventLog,
+    private readonly feeds: ReadonlyMap<string, LiveFeed>,
+    private readonly run: FederatedRunner,
+    private readonly metrics: LiveMetrics,
+    private readonly logger: Logger,
+    private readonly settings: LiveSettings,
+  ) {}
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Whether the document is a subscription (the transports send anything else to HTTP). */
+  static isSubscription(document: DocumentNode, operationName?: string | null): boolean {
+    return getOperationAST(document, operationName ?? undefined)?.operation === 'subscription';
+  }
+
+  /**
+   * Starts a subscription for a document already validated against `schema`, or answers the
+   * errors that refuse it (UNAUTHENTICATED, FORBIDDEN from the authorising query, BAD_USER_INPUT).
+   */
+  async subscribe(
+    req: LiveRequest,
+  ): Promise<LiveSubscription | { errors: readonly GraphQLFormattedError[] }> {
+    const op = getOperationAST(req.document, req.operationName ?? undefined);
+    if (!op || op.operation !== 'subscription')
+      return { errors: [bad('the document has no such subscription operation')] };
+    const roots = flatten(op.selectionSet, req.document).filter(
+      (s) => s.name.value !== '__typename',
+    );
+    if (roots.length !== 1) return { errors: [bad('a subscription selects exactly one field')] };
+    const root = roots[0]!;
+    const feed = this.feeds.get(root.name.value);
+    const fieldDef = req.schema.getSubscriptionType()?.getFields()[root.name.value];
+    if (!feed || !fieldDef) return { errors: [bad(`no live feed serves ${root.name.value}`)] };
+    if (req.caller.userId === null)
+      return {
+        errors: [{ message: 'sign in to subscribe', extensions: { code: 'UNAUTHENTICATED' } }],
+      };
+
+    const coerced = getVariableValues(
+      req.schema,
+      op.variableDefinitions ?? [],
+      req.variables ?? {},
+    );
+    if (coerced.errors) return { errors: coerced.errors.map((e) => bad(e.message)) };
+    const variables = coerced.coerced;
+    const args = getArgumentValues(fieldDef, root, variables);
+
+    // Authorised as the equivalent query would be, by the subgraph that owns the data.
+    const auth = await this.run(
+      {
+        kind: Kind.DOCUMENT,
+        definitions: [
+          {
+            kind: Kind.OPERATION_DEFINITION,
+            operation: 'query' as never,
+            selectionSet: {
+              kind: Kind.SELECTION_SET,
+              selections: [bindField(feed.authorize, args)],
+            },
+          },
+        ],
+      },
+      {},
+      req.caller,
+    );
+    if (auth.errors?.length) return { errors: auth.errors };
+
+    let resume: Frontier | undefined;
+    if (req.resumeFrom) {
+      const position = parsePosition(req.resumeFrom);
+      if (!position || position.topic !== feed.topic)
+        return {
+          errors: [bad(`resumeFrom: not a position of ${root.name.value}`, 'resumeFrom')],
+        };
+      const starts = await this.log.starts(feed.topic);
+      if (starts.some((low, p) => (position.frontier[p] ?? 0n) < low))
+        return {
+          errors: [
+            bad(
+              'resumeFrom: the event log no longer holds every event since this position; ' +
+                'refetch and subscribe without it',
+              'resumeFrom',
+            ),
+          ],
+        };
+      resume = position.frontier;
+    }
+
+    const changeType = getNamedType(fieldDef.type);
+    if (!isObjectType(changeType))
+      return { errors: [bad(`${root.name.value} does not return an object`)] };
+    const sub = new LiveSubscription(
+      {
+        feed,
+        args,
+        alias: root.alias?.value ?? root.name.value,
+        selections: flatten(root.selectionSet!, req.document),
+        op,
+        document: req.document,
+        variables,
+        caller: req.caller,
+        expiresAt: req.expiresAt,
+        typeName: changeType.name,
+      },
+      this.log,
+      this.run,
+      this.metrics,
+      this.logger,
+      this.settings,
+      () => this.open.delete(sub),
+    );
+    this.open.add(sub);
+    sub.begin(resume);
+    return sub;
+  }
+
+  /** Ends every subscription (a gateway stopping): clients reconnect elsewhere and resume. */
+  closeAll(reason: CloseReason): void {
+    for (const s of [...this.open]) s.close(reason);
+  }
+}
+
+interface SubscriptionPlan {
+  feed: LiveFeed;
+  args: Record<string, unknown>;
+  alias: string;
+  /** The selections on the change type, fragments flattened. */
+  selections: FieldNode[];
+  op: OperationDefinitionNode;
+  document: DocumentNode;
+  variables: Record<string, unknown>;
+  caller: Caller;
+  expiresAt: number | null;
+  /** The change type's name, for `__typename`. */
+  typeName: string;
+}
+
+/** One open subscription: an async iterable of frames, ended by its client or by the gateway. */
+export class LiveSubscription implements AsyncIterable<LiveMessage> {
+  private readonly queue: LiveMessage[] = [];
+  private waiting: ((r: IteratorResult<LiveMessage>) => void) | undefined;
+  private frontier: Frontier = [];
+  private chain: Promise<void> = Promise.resolve();
+  private listener: ((e: LoggedEvent) => void) | undefined;
+  private expiry: NodeJS.Timeout | undefined;
+  private ended = false;
+  /** Why the gateway ended it (undefined while open or when its client ended it). */
+  closeReason: CloseReason | undefined;
+  private readonly closeListeners: ((reason: CloseReason | undefined) => void)[] = [];
+
+  constructor(
+    private readonly plan: SubscriptionPlan,
+    private readonly log: LiveEventLog,
+    private readonly run: FederatedRunner,
+    private readonly metrics: LiveMetrics,
+    private readonly logger: Logger,
+    private readonly settings: LiveSettings,
+    private readonly onEnd: () => void,
+  ) {}
+
+  get field(): string {
+    return this.plan.feed.field;
+  }
+
+  /** Called once it ends, with the gateway's reason (none when its client ended it). */
+  onClose(listener: (reason: CloseReason | undefined) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  begin(resume: Frontier | undefined): void {
+    this.metrics.subscriptions.inc({ field: this.field });
+    const { topic } = this.plan.feed;
+    this.listener = (event) => {
+      if (event.topic !== topic) return;
+      this.chain = this.chain.then(() => this.handle(event));
+    };
+    const from = this.log.listen(this.listener).get(topic) ?? [];
+    this.frontier = resume ? [...resume] : [...from];
+    if (resume) {
+      // Everything between the client's position and where the live reading stands, first.
+      this.chain = this.chain.then(async () => {
+        const missed = await this.log.replay(topic, resume, from);
+        for (const e of missed) await this.handle(e);
+      });
+    }
+    this.chain = this.chain.catch((err: unknown) => {
+      this.logger.error({ err, field: this.field }, 'live subscription failed');
+      this.close('error');
+    });
+    if (this.plan.expiresAt !== null) {
+      const ms = this.plan.expiresAt - Date.now();
+      if (ms <= 0) queueMicrotask(() => this.close('token_expired'));
+      else this.expiry = setTimeout(() => this.close('token_expired'), Math.min(ms, 2 ** 31 - 1));
+    }
+  }
+
+  private async handle(event: LoggedEvent): Promise<void> {
+    if (this.ended) return;
+    const p = event.partition;
+    if (event.offset < (this.frontier[p] ?? 0n)) return;
+    for (let i = 0; i < p; i++) this.frontier[i] ??= 0n;
+    this.frontier[p] = event.offset + 1n;
+    const { feed, args } = this.plan;
+    const { envelope } = event;
+    if (!feed.events.has(envelope.type)) return;
+    if (
+      !feed.match.every((m) => m in envelope.data && String(envelope.data[m]) === String(args[m]))
+    )
+      return;
+    this.metrics.matched.inc({ field: this.field });
+    if (this.plan.expiresAt !== null && Date.now() >= this.plan.expiresAt) {
+      this.close('token_expired');
+      return;
+    }
+    const position = formatPosition({
+      topic: feed.topic,
+      partition: p,
+      offset: event.offset,
+      frontier: [...this.frontier],
+    });
+    const result = await this.resolve(event, position);
+    if (!result) {
+      this.metrics.withheld.inc({ field: this.field });
+      return;
+    }
+    this.push({ id: position, result, appendedAt: event.appendedAt });
+  }
+
+  /** The frame for an event, or null when this subscriber may not read what changed. */
+  private async resolve(
+    event: LoggedEvent,
+    position: string,
+  ): Promise<FormattedExecutionResult | null> {
+    const { envelope } = event;
+    const entityFields = this.plan.selections.filter((s) => !GATEWAY_FIELDS.has(s.name.value));
+    let fetched: FormattedExecutionResult = { data: {} };
+    if (entityFields.length) {
+      const selections = entityFields.map((f) => ({
+        ...bindField(this.plan.feed.entity, envelope.data),
+        alias: { kind: Kind.NAME, value: f.alias?.value ?? f.name.value },
+        selectionSet: f.selectionSet,
+        directives: f.directives,
+      })) as FieldNode[];
+      fetched = await this.run(
+        queryFor(selections, this.plan.op, this.plan.document),
+        this.plan.variables,
+        this.plan.caller,
+      );
+      const refused = fetched.errors?.some((e) => WITHHOLD.has(String(e.extensions?.code)));
+      const data = fetched.data as Record<string, unknown> | null | undefined;
+      if (refused || entityFields.some((f) => data?.[f.alias?.value ?? f.name.value] == null))
+        return fetched.errors?.length && !refused ? { data: null, errors: fetched.errors } : null;
+    }
+    const data = fetched.data as Record<string, unknown>;
+    const change: Record<string, unknown> = {};
+    for (const f of this.plan.selections) {
+      const key = f.alias?.value ?? f.name.value;
+      switch (f.name.value) {
+        case '__typename':
+          change[key] = this.plan.typeName;
+          break;
+        case 'position':
+          change[key] = position;
+          break;
+        case 'event':
+          change[key] = envelope.type;
+          break;
+        case 'occurredAt':
+          change[key] = envelope.occurredAt;
+          break;
+        default:
+          change[key] = data[key];
+      }
+    }
+    return {
+      data: { [this.plan.alias]: change },
+      ...(fetched.errors?.length ? { errors: fetched.errors } : {}),
+      extensions: {
+        position: { topic: event.topic, partition: event.partition, offset: String(event.offset) },
+      },
+    };
+  }
+
+  private push(message: LiveMessage): void {
+    if (this.ended) return;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      this.metrics.pushed.inc({ field: this.field });
+      w({ value: message, done: false });
+      return;
+    }
+    if (this.queue.length >= this.settings.maxBuffered) {
+      this.logger.warn(
+        { field: this.field, buffered: this.queue.length },
+        'live subscriber too slow; ended',
+      );
+      this.close('slow_consumer');
+      return;
+    }
+    this.queue.push(message);
+  }
+
+  /** Ends it; a reason says the gateway did (expired token, slow client, shutdown). */
+  close(reason?: CloseReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closeReason = reason;
+    clearTimeout(this.expiry);
+    if (this.listener) this.log.unlisten(this.listener);
+    this.metrics.subscriptions.dec({ field: this.field });
+    this.queue.length = 0;
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = undefined;
+    this.onEnd();
+    for (const l of this.closeListeners) l(reason);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<LiveMessage> {
+    return {
+      next: () => {
+        const value = this.queue.shift();
+        if (value) {
+          this.metrics.pushed.inc({ field: this.field });
+          return Promise.resolve({ value, done: false });
+        }
+        if (this.ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.waiting = resolve));
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
+
+/** Fields of a selection set with inline fragments and fragment spreads taken in. */
+function flatten(set: SelectionSetNode, document: DocumentNode): FieldNode[] {
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const out: FieldNode[] = [];
+  const walk = (selections: readonly SelectionNode[]) => {
+    for (const s of selections) {
+      if (s.kind === Kind.FIELD) out.push(s);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet.selections);
+      else {
+        const f = fragments.get(s.name.value);
+        if (f) walk(f.selectionSet.selections);
+      }
+    }
+  };
+  walk(set.selections);
+  return out;
+}
+
+/** A query of `selections` with the variables and fragments of the subscription they use. */
+function queryFor(
+  selections: FieldNode[],
+  op: OperationDefinitionNode,
+  document: DocumentNode,
+): DocumentNode {
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const usedVars = new Set<string>();
+  const usedFragments = new Set<string>();
+  const collect = (node: FieldNode | FragmentDefinitionNode) =>
+    visit(node, {
+      Variable(v) {
+        usedVars.add(v.name.value);
+      },
+      FragmentSpread(s) {
+        if (usedFragments.has(s.name.value)) return;
+        usedFragments.add(s.name.value);
+        const f = fragments.get(s.name.value);
+        if (f) collect(f);
+      },
+    });
+  for (const s of selections) collect(s);
+  return {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: 'query' as never,
+        variableDefinitions: (op.variableDefinitions ?? []).filter((d) =>
+          usedVars.has(d.variable.name.value),
+        ),
+        selectionSet: { kind: Kind.SELECTION_SET, selections },
+      },
+      ...[...usedFragments].flatMap((n) => (fragments.get(n) ? [fragments.get(n)!] : [])),
+    ],
+  };
+}
