@@ -6,7 +6,8 @@ import {
   seedHousehold,
 } from '../support/registry-fixtures';
 import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
-import { startSystem, type TestSystem } from '../support/system';
+import { startTestGateway } from '../support/stack';
+import { ALL_SERVICES, startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
 import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
 
@@ -228,7 +229,15 @@ describe('live updates: service requests of a grid', () => {
         const w = window as unknown as { received: string[]; source: EventSource };
         w.received = [];
         w.source = new EventSource(url);
-        w.source.addEventListener('next', (e) => w.received.push((e as MessageEvent).data));
+        w.source.addEventListener('next', (e) => {
+          const data = (e as MessageEvent<string>).data;
+          w.received.push(data);
+          const change = JSON.parse(data).data.gridServiceRequestChanged;
+          const li = document.createElement('li');
+          li.className = 'change';
+          li.textContent = `${change.event}: ${change.serviceRequest.resident.name}`;
+          document.body.append(li);
+        });
       }, `/graphql/stream?${params}`);
       await waitFor('the browser subscribed', async () =>
         (await subscriptions()) === 1 ? true : undefined,
@@ -238,11 +247,67 @@ describe('live updates: service requests of a grid', () => {
         page.evaluate(() => (window as unknown as { received: string[] }).received[0]),
       );
       expect(changeOf(JSON.parse(data)).serviceRequest.id).toBe(filed);
+      expect(await page.locator('li.change').first().textContent()).toBe(
+        'ServiceRequestFiled: Grid a',
+      );
       await page.evaluate(() => (window as unknown as { source: EventSource }).source.close());
     } finally {
       await browser.close();
     }
   });
+
+  it('when the gateway serving a stream stops mid-stream, then the client resumes on another and the sequence is whole', async () => {
+    const second = await startTestGateway(
+      Object.fromEntries(ALL_SERVICES.map((n) => [n, sys.services[n].service])),
+      { env: { KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: TOPIC_PREFIX } },
+    );
+    let stopped = false;
+    try {
+      const first = await sseSubscribe(second.url, memberA, SUBSCRIPTION, { gridId: grid.a });
+      open.push(first);
+      await waitFor('subscribed on the second gateway', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${second.gateway.port}/metrics`)).text();
+        return /^live_subscriptions\{[^}]*\} 1$/m.test(text) ? true : undefined;
+      });
+      const filed: string[] = [];
+      let filing = true;
+      const writer = (async () => {
+        for (let i = 0; filing && i < 200; i++) filed.push(await file(resident.a, `Rollout ${i}`));
+      })();
+      const next = (s: SseStream) => s.frames.filter((f) => f.event === 'next');
+      await waitFor('some changes on the first gateway', () =>
+        next(first).length >= 10 ? true : undefined,
+      );
+      await second.stop();
+      stopped = true;
+      await waitFor('the first stream ended', () => (first.ended ? true : undefined));
+      expect(first.frames.some((f) => f.event === 'complete')).toBe(false);
+      const last = next(first).at(-1)!.id!;
+      const resumed = await sseSubscribe(
+        sys.gw.url,
+        memberA,
+        SUBSCRIPTION,
+        { gridId: grid.a },
+        last,
+      );
+      open.push(resumed);
+      await waitFor('more changes on the other gateway', () =>
+        next(resumed).length >= 10 ? true : undefined,
+      );
+      filing = false;
+      await writer;
+      const ids = () =>
+        [...next(first), ...next(resumed)].map(
+          (f) => changeOf(JSON.parse(f.data)).serviceRequest.id,
+        );
+      await waitFor('every change received', () =>
+        ids().length >= filed.length ? true : undefined,
+      );
+      expect(ids()).toEqual(filed);
+    } finally {
+      if (!stopped) await second.stop();
+    }
+  }, 180_000);
 
   it('when a resume position is not one the gateway wrote, then it is refused naming resumeFrom', async () => {
     const s = ws(memberA, grid.a, { resumeFrom: 'residents.service-request.v1:0:5@1.2' });

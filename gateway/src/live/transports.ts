@@ -65,7 +65,8 @@ const errorOf = (code: string, message: string): GraphQLFormattedError => ({
 export class LiveTransports {
   private readonly wss: WebSocketServer;
   private readonly perCaller = new Map<string, number>();
-  private readonly streams = new Set<ServerResponse>();
+  /** Open SSE streams, each settled once its response has ended. */
+  private readonly streams = new Set<Promise<void>>();
   private readonly disposeWs: { dispose(): Promise<void> | void };
 
   constructor(private readonly o: LiveTransportOptions) {
@@ -85,10 +86,11 @@ export class LiveTransports {
 
   /** Ends every connection with a reconnect hint (the gateway is stopping). */
   async close(): Promise<void> {
+    // Each SSE stream writes its reconnect hint and ends as its subscription closes.
     this.o.engine.closeAll('shutdown');
     for (const ws of this.wss.clients)
       ws.close(LIVE_CLOSE.shutdown.code, LIVE_CLOSE.shutdown.reason);
-    for (const res of this.streams) res.end();
+    await Promise.all(this.streams);
     await this.disposeWs.dispose();
     await new Promise<void>((r) => this.wss.close(() => r()));
   }
@@ -354,7 +356,14 @@ export class LiveTransports {
           started.errors,
         );
       }
-      await this.stream(req, res, started);
+      const streaming = this.stream(req, res, started);
+      const settled = streaming.catch(() => undefined);
+      this.streams.add(settled);
+      try {
+        await streaming;
+      } finally {
+        this.streams.delete(settled);
+      }
     } finally {
       this.release(caller.userId);
     }
@@ -373,7 +382,6 @@ export class LiveTransports {
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
-    this.streams.add(res);
     metrics.connections.inc({ transport: 'sse' });
     const heartbeat = setInterval(() => res.write(':\n\n'), 15_000);
     req.socket.on('close', () => sub.close());
@@ -400,7 +408,6 @@ export class LiveTransports {
       }
     } finally {
       clearInterval(heartbeat);
-      this.streams.delete(res);
       metrics.connections.dec({ transport: 'sse' });
       res.end();
     }
