@@ -65,6 +65,11 @@ export interface SoakOptions {
   sampleMs: number;
   /** Skip `npm run build` (the bundles in dist/ are current). */
   skipBuild: boolean;
+  /**
+   * DATABASE_POOL_SIZE of every subgraph; the service's default (10) unless given. The test sets a
+   * smaller one: it shares the PostgreSQL server's 100 connections with the other test files.
+   */
+  databasePoolSize?: number;
   log: (line: string) => void;
 }
 
@@ -134,6 +139,8 @@ export interface SoakReport {
   invariants: InvariantResult[];
   deliveries: GroupDelivery[];
   rss: Record<string, RssFigures>;
+  /** Every process the soak started (its last pid), so a caller can check none is left. */
+  processes: Record<string, number>;
   alerts?: { factor: number; fired: FiredAlert[]; unexpected: FiredAlert[] };
   /** Problems that make the run fail: broken invariants, faults not injected, errors. */
   failures: string[];
@@ -285,6 +292,7 @@ export async function runSoak(
           IDENTITY_SECRET: identitySecret,
           DEMO_DATA: 'true',
           NODE_OPTIONS: deployedNodeOptions(name),
+          ...(opts.databasePoolSize ? { DATABASE_POOL_SIZE: String(opts.databasePoolSize) } : {}),
         },
         proc: undefined as unknown as BenchProcess,
       };
@@ -600,6 +608,14 @@ export async function runSoak(
       invariants,
       deliveries: groups,
       rss: sampler.figures(warmupMs),
+      processes: Object.fromEntries(
+        Object.entries({
+          ...Object.fromEntries(Object.values(managed).map((m) => [m.name, m.proc.child.pid])),
+          kafka: broker?.pid,
+          ...Object.fromEntries((cluster?.nodes ?? []).map((n) => [`kafka-${n.nodeId}`, n.pid])),
+          prometheus: prometheus?.pid,
+        }).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0),
+      ),
       alerts,
       failures,
     };
