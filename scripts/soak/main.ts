@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_OPTIONS, runSoak } from './soak';
+import { DEFAULT_OPTIONS, runSoak, stopRunningSoak } from './soak';
 
 // npm run soak -- --minutes N [--brokers 3] [--seed S] [--rate R] [--no-prometheus] [--skip-build]
 // Starts the whole system as real processes, runs the W1/W2/W3 mix and the event load through the
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   process.exit(report.failures.length ? 1 : 0);
 }
 
-const stop = () => process.exit(130);
+// Ctrl-C stops every process the soak started before exiting.
+const stop = () => void stopRunningSoak().finally(() => process.exit(130));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 main().catch((err: unknown) => {

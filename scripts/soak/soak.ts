@@ -94,7 +94,7 @@ export interface InjectedFault extends PlannedFault {
   restoredMs: number;
   /** When the target answered /health/ready again. */
   readyMs: number;
-  /** Requests answered with an error between the start and readiness plus the grace. */
+  /** Requests under way between the start and readiness plus the grace, and how many failed. */
   errors: number;
   requests: number;
   /** Alerts this fault should fire, and whether each did and resolved afterwards. */
@@ -238,6 +238,26 @@ export async function runSoak(
   let prometheus: SoakPrometheus | undefined;
   let load: SoakLoad | undefined;
   let sampler: RssSampler | undefined;
+
+  let stopping: Promise<void> | undefined;
+  const stopEverything = (): Promise<void> =>
+    (stopping ??= (async () => {
+      sampler?.stop();
+      await load?.stop().catch(() => undefined);
+      await prometheus?.stop().catch(() => undefined);
+      if (managed.gateway?.proc) await stopProcess(managed.gateway.proc).catch(() => undefined);
+      await Promise.all(
+        SUBGRAPHS.filter((s) => managed[s]?.proc).map((s) =>
+          stopProcess(managed[s]!.proc).catch(() => undefined),
+        ),
+      );
+      for (const p of Object.values(proxies)) await p?.close().catch(() => undefined);
+      await broker?.stop().catch(() => undefined);
+      await cluster?.stop().catch(() => undefined);
+      rmSync(kafkaDir, { recursive: true, force: true });
+      if (opts.dropDatabases) await dropDatabases(opts.databasePrefix).catch(() => undefined);
+    })());
+  stopRunning = stopEverything;
 
   const start = (m: Managed): BenchProcess => {
     m.proc = spawnProcess(m.name, m.args, m.port, m.env, logDir);
@@ -507,8 +527,10 @@ export async function runSoak(
 
     // Requests and errors: per workload, inside and outside the fault windows.
     const records = load.records;
+    // A request belongs to a fault when it was under way at any time of the fault's window (one
+    // sent just before the fault may be answered during it).
     const inFault = (r: RequestRecord) =>
-      injected.find((f) => r.t >= f.startedMs && r.t <= f.readyMs + GRACE_MS);
+      injected.find((f) => r.t + r.ms >= f.startedMs && r.t <= f.readyMs + GRACE_MS);
     for (const r of records) {
       const f = inFault(r);
       if (!f) continue;
@@ -626,21 +648,15 @@ export async function runSoak(
     say(text);
     return report;
   } finally {
-    sampler?.stop();
-    await load?.stop().catch(() => undefined);
-    await prometheus?.stop().catch(() => undefined);
-    if (managed.gateway?.proc) await stopProcess(managed.gateway.proc).catch(() => undefined);
-    await Promise.all(
-      SUBGRAPHS.filter((s) => managed[s]?.proc).map((s) =>
-        stopProcess(managed[s]!.proc).catch(() => undefined),
-      ),
-    );
-    for (const p of Object.values(proxies)) await p?.close().catch(() => undefined);
-    await broker?.stop().catch(() => undefined);
-    await cluster?.stop().catch(() => undefined);
-    rmSync(kafkaDir, { recursive: true, force: true });
-    if (opts.dropDatabases) await dropDatabases(opts.databasePrefix).catch(() => undefined);
+    await stopEverything();
+    stopRunning = undefined;
   }
+}
+
+/** Stops what the running soak started (for the command's Ctrl-C); nothing when none runs. */
+let stopRunning: (() => Promise<void>) | undefined;
+export async function stopRunningSoak(): Promise<void> {
+  await stopRunning?.();
 }
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
