@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { demoId, signCaller, type Caller } from '@liyuan/kit';
+import { signCaller, type Caller } from '@liyuan/kit';
 import { issueToken } from '../../gateway/src/auth';
 import { REPO_ROOT } from '../config';
 import {
@@ -15,6 +15,7 @@ import {
   type RawKafka,
 } from './events';
 import { runLoad, type LoadResult, type LoadSpec } from './load';
+import { loadDataSet, type Bodies } from './workloads';
 import { writeReport } from './report';
 import {
   databaseUrl,
@@ -46,34 +47,6 @@ const JWT = {
 };
 const IDENTITY_SECRET = randomBytes(32).toString('hex');
 const STAFF: Caller = { userId: 'bench-staff', roles: ['staff'], gridIds: [] };
-
-const WHOLE_RESIDENT = readFileSync(
-  join(REPO_ROOT, 'test/operations/WholeResident.graphql'),
-  'utf8',
-);
-const RESIDENT_REGISTRY = `query ResidentRegistry($id: ID!) {
-  resident(id: $id) {
-    name age phone(purpose: "service desk") status tags
-    household { address members { name relationshipToHead } }
-    grid { name }
-    serviceRequests { edges { node { type status } } }
-  }
-}`;
-const GRID_LIST = `query GridList($gridId: ID!) {
-  residents(first: 50, filter: { gridId: $gridId }) {
-    edges { node {
-      id name
-      bookings { edges { node { startsAt status } } }
-      loans { edges { node { dueOn } } }
-      partyMembership { points }
-      volunteerProfile { points approvedHours }
-      mediationCases { edges { node { category status } } }
-    } }
-  }
-}`;
-const BOOK = `mutation Book($input: BookFacilityInput!) {
-  bookFacility(input: $input) { id status }
-}`;
 
 /** Memory of one process over one workload run (MiB). */
 export interface ProcessMemory {
@@ -149,8 +122,6 @@ async function settle(): Promise<void> {
     await Promise.all(clients.map((c) => c.end()));
   }
 }
-
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
 /** The command line: which workloads, how long, where the results go. */
 interface Options {
@@ -381,87 +352,6 @@ async function startStack(run: BenchRun): Promise<Stack> {
     body: JSON.stringify({ query: '{ __typename }' }),
   });
   return { broker, subgraphs, gateway, cachedGateway, peer };
-}
-
-/** Request bodies of the workloads, each call with a random resident, grid or booking slot. */
-interface Bodies {
-  whole: () => string;
-  registry: () => string;
-  list: () => string;
-  booking: () => string;
-}
-
-/** Reads the data set (residents, open facilities) from the running demo data, into `results`. */
-async function loadDataSet(
-  gateway: BenchProcess,
-  ourHeaders: Record<string, string>,
-  results: Results,
-): Promise<Bodies> {
-  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-    const res = await fetch(gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...ourHeaders },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-    if (body.errors) throw new Error(`setup query failed: ${JSON.stringify(body.errors)}`);
-    return body.data!;
-  };
-  const counted = (await gql('{ residents(first: 1) { totalCount } }')) as {
-    residents: { totalCount: number };
-  };
-  results.data.residents = counted.residents.totalCount;
-  const residentIds = Array.from({ length: results.data.residents }, (_, i) =>
-    demoId('resident', i + 1),
-  );
-  const gridIds = Array.from({ length: 8 }, (_, i) => demoId('grid', i + 1));
-  const { facilities } = (await gql('{ facilities { id capacity opensAt closesAt status } }')) as {
-    facilities: {
-      id: string;
-      capacity: number;
-      opensAt: string;
-      closesAt: string;
-      status: string;
-    }[];
-  };
-  const open = facilities.filter((f) => f.status === 'OPEN' || f.status === 'open');
-  results.data.facilities = open.length;
-  say(
-    `data set: ${results.data.residents} residents, ${gridIds.length} grids, ${open.length} open facilities`,
-  );
-  const clock = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-  const DAY = 86_400_000;
-  const today = Math.floor(Date.now() / DAY) * DAY;
-  const booking = () => {
-    const f = pick(open);
-    const opens = clock(f.opensAt);
-    const closes = clock(f.closesAt);
-    // Half-hour slots on a random day 100 to 1,900 days ahead (Beijing time is UTC+8).
-    const slots = Math.max(1, Math.floor((closes - opens - 30) / 30));
-    const startMin = opens + 30 * Math.floor(Math.random() * slots);
-    const day = today + DAY * (100 + Math.floor(Math.random() * 1800));
-    const startsAt = new Date(day + (startMin - 8 * 60) * 60_000);
-    return JSON.stringify({
-      query: BOOK,
-      variables: {
-        input: {
-          facilityId: f.id,
-          startsAt: startsAt.toISOString(),
-          endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
-          attendees: 1,
-          purpose: 'benchmark',
-          residentId: pick(residentIds),
-        },
-      },
-    });
-  };
-  return {
-    whole: () => JSON.stringify({ query: WHOLE_RESIDENT, variables: { id: pick(residentIds) } }),
-    registry: () =>
-      JSON.stringify({ query: RESIDENT_REGISTRY, variables: { id: pick(residentIds) } }),
-    list: () => JSON.stringify({ query: GRID_LIST, variables: { gridId: pick(gridIds) } }),
-    booking,
-  };
 }
 
 type Target = { target: WorkloadRun['target'] } & Omit<LoadSpec, 'connections' | 'durationS'>;
@@ -712,7 +602,11 @@ async function main(): Promise<void> {
     await settle();
     const token = await issueToken(JWT, { sub: 'bench-staff', roles: ['staff'] });
     const ourHeaders = { authorization: `Bearer ${token}` };
-    const bodies = await loadDataSet(stack.gateway, ourHeaders, results);
+    const { bodies, data } = await loadDataSet(stack.gateway.url, ourHeaders);
+    results.data = data;
+    say(
+      `data set: ${data.residents} residents, ${data.grids} grids, ${data.facilities} open facilities`,
+    );
     const bench: Bench = {
       run,
       stack,

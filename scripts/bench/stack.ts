@@ -24,24 +24,40 @@ export type SubgraphName = (typeof SUBGRAPHS)[number];
 const config = benchConfig();
 export const ADMIN_DATABASE_URL = config.adminDatabaseUrl;
 
-/** The benchmark's own database name for a service (dropped and recreated on every run). */
-export const benchDatabase = (service: string): string => `bench_${service.replace(/-/g, '_')}`;
+/**
+ * The run's own database name for a service (dropped and recreated on every run): `bench_<service>`
+ * for the benchmark, `<prefix>_<service>` for another tool (the soak).
+ */
+export const benchDatabase = (service: string, prefix = 'bench'): string =>
+  `${prefix}_${service.replace(/-/g, '_')}`;
 
-export function databaseUrl(service: string): string {
+export function databaseUrl(service: string, prefix = 'bench'): string {
   const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${benchDatabase(service)}`;
+  url.pathname = `/${benchDatabase(service, prefix)}`;
   return url.toString();
 }
 
-/** Drops and recreates `bench_<service>` for every subgraph. */
-export async function freshDatabases(): Promise<void> {
+/** Drops and recreates `<prefix>_<service>` for every subgraph. */
+export async function freshDatabases(prefix = 'bench'): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
   try {
     for (const s of SUBGRAPHS) {
-      await admin.query(`DROP DATABASE IF EXISTS ${benchDatabase(s)} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${benchDatabase(s)}`);
+      await admin.query(`DROP DATABASE IF EXISTS ${benchDatabase(s, prefix)} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${benchDatabase(s, prefix)}`);
     }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops `<prefix>_<service>` for every subgraph. */
+export async function dropDatabases(prefix: string): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    for (const s of SUBGRAPHS)
+      await admin.query(`DROP DATABASE IF EXISTS ${benchDatabase(s, prefix)} WITH (FORCE)`);
   } finally {
     await admin.end();
   }

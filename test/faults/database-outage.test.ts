@@ -79,6 +79,16 @@ describe('database outage under load', () => {
       failures.length >= 5 ? true : undefined,
     );
     const duringOutage = acknowledged.length;
+    // The failed writes count as internal errors (what InternalErrorsRatio alerts on), not under
+    // the driver's code (ECONNREFUSED), which no rule knows.
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${residents.service.port}/metrics`)
+    ).text();
+    const internal = /^graphql_errors_total\{[^}]*code="INTERNAL_SERVER_ERROR"[^}]*\} (\d+)/m.exec(
+      metrics,
+    );
+    expect(Number(internal?.[1] ?? 0)).toBeGreaterThanOrEqual(5);
+    expect(metrics).not.toMatch(/^graphql_errors_total\{[^}]*code="E[A-Z]+"/m);
 
     await proxy.restore();
     await waitFor('ready again', async () => ((await ready()) === 200 ? true : undefined), 60_000);

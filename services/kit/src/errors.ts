@@ -103,3 +103,17 @@ export function formatGraphQLError(
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
 }
+
+/**
+ * The code an error is counted under in `graphql_errors_total`: the one the caller sees (see
+ * formatGraphQLError): an AppError's own, a GraphQL error's `extensions.code`, and
+ * INTERNAL_SERVER_ERROR for everything else. A driver's or the system's code on the original error
+ * (ECONNREFUSED, a SQLSTATE) is not one: counted under it, a database outage never reached the
+ * InternalErrorsRatio alert (found by the soak, `npm run soak`).
+ */
+export function errorMetricCode(error: GraphQLError): string {
+  const original = error.originalError;
+  if (original instanceof AppError) return original.code;
+  const code = error.extensions?.code;
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+}

@@ -15,7 +15,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from './config';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
-import { formatGraphQLError } from './errors';
+import { errorMetricCode, formatGraphQLError } from './errors';
 import { EventConsumer, type BatchHandler, type EventHandler } from './events/consumer';
 import { CACHE_INVALIDATION_TOPIC, InvalidationAnnouncer } from './events/invalidation';
 import {
@@ -316,11 +316,7 @@ export async function startService<TContext extends BaseRequestContext>(
       return {
         async didEncounterErrors({ errors }) {
           for (const e of errors) {
-            const original = e.originalError as { code?: string } | undefined;
-            const code =
-              original?.code ??
-              (e.extensions?.code as string | undefined) ??
-              'INTERNAL_SERVER_ERROR';
+            const code = errorMetricCode(e);
             metrics.graphqlErrors.inc({ code });
           }
         },

@@ -460,6 +460,8 @@ export class EventConsumer {
       {
         failed: (attempt, maxAttempts, err) =>
           log?.warn({ attempt, maxAttempts, err }, 'event handler failed'),
+        unavailable: (err) =>
+          log?.warn({ err }, 'database unreachable; the event waits for it without spending a try'),
         waited: heartbeat,
         stopping: () => this.stopped,
       },

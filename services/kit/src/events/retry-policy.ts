@@ -38,6 +38,43 @@ export interface RetryPolicyOptions {
   /** Producer of dead letters (connected on first use). */
   producer: Producer;
   metrics: Metrics;
+  /** The longest wait between tries while the database is unreachable; 5 s unless given. */
+  unavailableWaitMs?: number;
+}
+
+/** Node's codes for a connection that could not be made or was lost. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether an error says the database could not be reached (rather than that the event's work
+ * failed): a refused or dropped connection, PostgreSQL's connection-exception class (08xxx), the
+ * server shutting down or not yet accepting connections (57P01-57P03), or node-postgres's own
+ * words for a lost or timed-out connection. TypeORM keeps the driver's error as `driverError`.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as Record<string, unknown> | undefined, depth = 0; e && depth < 4; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (CONNECTION_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code))
+      return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(
+        message,
+      )
+    )
+      return true;
+    e = (e.driverError ?? e.cause) as Record<string, unknown> | undefined;
+  }
+  return false;
 }
 
 /** What became of a message under the policy. */
@@ -47,6 +84,8 @@ export type Settled<T> = { ok: true; value: T } | { ok: false; error: string; at
 export interface RetryHooks {
   /** A try failed (not called for a permanent failure). */
   failed(attempt: number, maxAttempts: number, error: string): void;
+  /** A try failed because the database is unreachable: it is tried again, spending no try. */
+  unavailable?(error: string): void;
   /** Between tries, after the backoff: keeps the caller's group membership alive. */
   waited(): Promise<void>;
   /** Whether the caller is stopping: the failure is then thrown, not retried or dead-lettered. */
@@ -58,6 +97,13 @@ export interface RetryHooks {
  * with exponential backoff, then the message goes to the group's dead-letter topic with headers
  * naming its origin, the last error and the tries, so one poison message does not stop the
  * messages behind it.
+ *
+ * A try that fails because the database is unreachable ({@link isDatabaseUnavailable}) is not the
+ * message's fault and spends no try: the policy waits (backoff doubling up to `unavailableWaitMs`)
+ * and tries again until the database answers or the consumer stops. Every message would fail the
+ * same way, so dead-lettering them would only lose their effects (the soak found a 3 s outage
+ * dead-lettering every event that arrived meanwhile); the partition waits instead, and a long
+ * outage shows as consumer lag and, after CONSUMER_STALL_SECONDS, a stalled consumer.
  */
 export class RetryPolicy {
   constructor(private readonly opts: RetryPolicyOptions) {}
@@ -77,7 +123,9 @@ export class RetryPolicy {
     hooks: RetryHooks,
   ): Promise<Settled<T>> {
     const { maxAttempts, backoffMs } = this.opts;
+    const unavailableWaitMs = this.opts.unavailableWaitMs ?? 5000;
     let lastError = '';
+    let unavailable = 0;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
         return { ok: true, value: await work() };
@@ -87,6 +135,15 @@ export class RetryPolicy {
           return { ok: false, error: err.message, attempts: attempt };
         }
         lastError = errorText(err);
+        if (isDatabaseUnavailable(err)) {
+          hooks.unavailable?.(lastError);
+          if (hooks.stopping()) throw err;
+          await delay(Math.min(unavailableWaitMs, Math.max(1, backoffMs) * 2 ** unavailable++));
+          await hooks.waited();
+          attempt--;
+          continue;
+        }
+        unavailable = 0;
         hooks.failed(attempt, maxAttempts, lastError);
         if (hooks.stopping()) throw err;
         if (attempt < maxAttempts) {
