@@ -10,6 +10,8 @@ export interface ClusterMembership {
   nodeId: number;
   /** Every node of the cluster (this one included) with its controller port: the static quorum. */
   voters: ReadonlyArray<{ nodeId: number; controllerPort: number }>;
+  /** The client port it advertises when other than its own (a proxy in front of it). */
+  advertisedPort?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export function renderServerProperties(
       voters.map((v) => `${v.nodeId}@${HOST}:${v.controllerPort}`).join(','),
     ],
     ['listeners', `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${HOST}:${port}`],
+    ['advertised.listeners', `PLAINTEXT://${HOST}:${cluster?.advertisedPort ?? port}`],
     ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['controller.listener.names', 'CONTROLLER'],
