@@ -100,6 +100,9 @@ export function renderServerProperties(
           '# a new leader sooner when it is killed.',
           ['broker.heartbeat.interval.ms', 1_000] as [string, number],
           ['broker.session.timeout.ms', 4_000] as [string, number],
+          '# A follower that has not caught up for 10 s (default 30 s) leaves the ISR: a node cut off',
+          '# shows as under-replicated partitions sooner.',
+          ['replica.lag.time.max.ms', 10_000] as [string, number],
         ]
       : []),
   ];
