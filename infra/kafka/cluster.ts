@@ -60,6 +60,18 @@ export interface StartKafkaClusterOptions {
    * starts; the node keeps it across restarts. Default: its own `port`.
    */
   advertise?: (node: { nodeId: number; port: number }) => number | Promise<number>;
+  /**
+   * The controller port node `from` uses for the controller of node `to` (in its
+   * `controller.quorum.voters`; every node has its own list), e.g. of a TCP proxy started here for
+   * that one link. Called once per ordered pair of distinct nodes, after `advertise`. With both, a
+   * test cuts a node off entirely (its client proxy and every link into and out of it): the others
+   * fence it and move its partitions. Default: `to`'s own controller port.
+   */
+  voterPort?: (link: {
+    from: number;
+    to: number;
+    controllerPort: number;
+  }) => number | Promise<number>;
 }
 
 /** One node of a running cluster. */
@@ -166,11 +178,23 @@ export async function startKafkaCluster(
     const port = ports[i]!.port;
     advertisedPorts.push(opts.advertise ? await opts.advertise({ nodeId, port }) : port);
   }
+  const votersOf: Array<ClusterMembership['voters']> = [];
+  for (const from of ids) {
+    const seen: Array<{ nodeId: number; controllerPort: number }> = [];
+    for (const v of voters) {
+      const controllerPort =
+        v.nodeId === from || !opts.voterPort
+          ? v.controllerPort
+          : await opts.voterPort({ from, to: v.nodeId, controllerPort: v.controllerPort });
+      seen.push({ nodeId: v.nodeId, controllerPort });
+    }
+    votersOf.push(seen);
+  }
   await Promise.all(
     ids.map((nodeId, i) => {
       const membership: ClusterMembership = {
         nodeId,
-        voters,
+        voters: votersOf[i]!,
         advertisedPort: advertisedPorts[i]!,
       };
       const { port, controllerPort } = ports[i]!;

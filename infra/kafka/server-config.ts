@@ -8,7 +8,10 @@ const SINGLE_NODE_ID = 1;
 export interface ClusterMembership {
   /** This node's `node.id`. */
   nodeId: number;
-  /** Every node of the cluster (this one included) with its controller port: the static quorum. */
+  /**
+   * Every node of the cluster (this one included) with the controller port this node reaches it at
+   * (its own, or a proxy's): the static quorum.
+   */
   voters: ReadonlyArray<{ nodeId: number; controllerPort: number }>;
   /** The client port it advertises when other than its own (a proxy in front of it). */
   advertisedPort?: number;
