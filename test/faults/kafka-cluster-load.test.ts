@@ -184,6 +184,36 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
   };
   type Load = ReturnType<typeof startLoad>;
 
+  /** Everything written so far published and applied by both consumers (a scenario starts clean). */
+  const settled = () =>
+    waitFor(
+      'earlier events published and applied',
+      async () => {
+        const ids = async (s: TestService, type: string) =>
+          (
+            await query<{ id: string }>(s, `SELECT id::text FROM outbox_events WHERE type = $1`, [
+              type,
+            ])
+          ).map((r) => r.id);
+        const unapplied = async (s: TestService, eventIds: string[]) =>
+          (
+            await query<{ n: number }>(
+              s,
+              `SELECT count(*)::int AS n FROM unnest($1::uuid[]) AS e(id) WHERE NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.event_id = e.id)`,
+              [eventIds],
+            )
+          )[0]!.n;
+        const residentIds = await ids(residents, 'ResidentRegistered');
+        const facilityIds = await ids(facilities, 'FacilityAdded');
+        const waiting =
+          (await unapplied(volunteers, [...residentIds, ...facilityIds])) +
+          (await unapplied(facilities, residentIds));
+        return waiting === 0 ? true : undefined;
+      },
+      180_000,
+      500,
+    );
+
   /** Counters of both consumers before a scenario, to compare with after it. */
   const consumerCounters = async () => ({
     volunteersResidents: await applied(volunteers.service, 'ResidentRegistered'),
@@ -454,14 +484,15 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
   const ms = (n: number) => `${(n / 1000).toFixed(1)} s`;
 
   it(`when the leader of the busiest partition is SIGKILLed under load (≥ ${MIN_EVENTS} events), then kafka_under_replicated_partitions rises, publishing and consuming resume, and every event is applied once per consumer`, async () => {
+    await settled();
     const before = await consumerCounters();
     const load = startLoad('Kill');
     let killed: number | undefined;
     try {
       await waitFor(
         'load under way',
-        () => (load.acknowledged() >= 400 ? true : undefined),
-        60_000,
+        () => (load.acknowledged() >= 300 ? true : undefined),
+        180_000,
       );
       const busiest = await busiestPartition();
       killed = busiest.leader;
@@ -519,6 +550,7 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
 
   it(`when all three brokers are restarted one after another under load (≥ ${MIN_EVENTS} events), then every event is applied once per consumer`, async () => {
     await waitFor('a full ISR before the rolling restart', fullIsr, 90_000);
+    await settled();
     const before = await consumerCounters();
     const load = startLoad('Roll');
     const steps: string[] = [];
