@@ -53,6 +53,25 @@ export interface StartKafkaClusterOptions {
   timeoutMs?: number;
   /** Run the nodes in their own sessions so they outlive this process (used by `cli.ts start`). */
   detached?: boolean;
+  /**
+   * The client port node `nodeId` (listening on `port`) advertises to clients and to the other
+   * nodes (replication), e.g. of a TCP proxy started here in front of it: cutting the proxy cuts
+   * the node off from both. Called once per node after the ports are chosen and before any node
+   * starts; the node keeps it across restarts. Default: its own `port`.
+   */
+  advertise?: (node: { nodeId: number; port: number }) => number | Promise<number>;
+  /**
+   * The controller port node `from` uses for the controller of node `to` (in its
+   * `controller.quorum.voters`; every node has its own list), e.g. of a TCP proxy started here for
+   * that one link. Called once per ordered pair of distinct nodes, after `advertise`. With both, a
+   * test cuts a node off entirely (its client proxy and every link into and out of it): the others
+   * fence it and move its partitions. Default: `to`'s own controller port.
+   */
+  voterPort?: (link: {
+    from: number;
+    to: number;
+    controllerPort: number;
+  }) => number | Promise<number>;
 }
 
 /** One node of a running cluster. */
@@ -64,6 +83,8 @@ export interface KafkaClusterNode {
   controllerPort: number;
   /** `127.0.0.1:<port>`. */
   address: string;
+  /** The client port it advertises (`port` unless {@link StartKafkaClusterOptions.advertise} says otherwise). */
+  advertisedPort: number;
   /** This node's data directory. */
   dataDir: string;
   /** Pid of the node's current JVM (changes on {@link restart}). */
@@ -80,7 +101,7 @@ export interface KafkaClusterNode {
 
 /** A running cluster started by {@link startKafkaCluster}. */
 export interface KafkaClusterHandle {
-  /** Bootstrap servers: every node's client address. */
+  /** Bootstrap servers: every node's advertised client address. */
   brokers: string[];
   clusterId: string;
   /** Absolute cluster directory. */
@@ -152,9 +173,30 @@ export async function startKafkaCluster(
     ports.push(await choosePorts(base, base === undefined ? undefined : base + 1, taken));
   }
   const voters = ids.map((nodeId, i) => ({ nodeId, controllerPort: ports[i]!.controllerPort }));
+  const advertisedPorts: number[] = [];
+  for (const [i, nodeId] of ids.entries()) {
+    const port = ports[i]!.port;
+    advertisedPorts.push(opts.advertise ? await opts.advertise({ nodeId, port }) : port);
+  }
+  const votersOf: Array<ClusterMembership['voters']> = [];
+  for (const from of ids) {
+    const seen: Array<{ nodeId: number; controllerPort: number }> = [];
+    for (const v of voters) {
+      const controllerPort =
+        v.nodeId === from || !opts.voterPort
+          ? v.controllerPort
+          : await opts.voterPort({ from, to: v.nodeId, controllerPort: v.controllerPort });
+      seen.push({ nodeId: v.nodeId, controllerPort });
+    }
+    votersOf.push(seen);
+  }
   await Promise.all(
     ids.map((nodeId, i) => {
-      const membership: ClusterMembership = { nodeId, voters };
+      const membership: ClusterMembership = {
+        nodeId,
+        voters: votersOf[i]!,
+        advertisedPort: advertisedPorts[i]!,
+      };
       const { port, controllerPort } = ports[i]!;
       return fsp.writeFile(
         paths[i]!.serverProperties,
@@ -166,10 +208,14 @@ export async function startKafkaCluster(
   await Promise.all(paths.map((p) => formatStorageIfNeeded(java, libDir, p, clusterId)));
 
   const detached = opts.detached ?? false;
-  const brokers = ports.map(({ port }) => `${HOST}:${port}`);
+  const brokers = advertisedPorts.map((port) => `${HOST}:${port}`);
   const nodes = ids.map((nodeId, i) =>
-    makeNode(nodeId, ports[i]!, paths[i]!, count, (nodePaths) =>
-      launchNode(java, libDir, nodePaths, { detached, heap: NODE_HEAP }),
+    makeNode(
+      nodeId,
+      { ...ports[i]!, advertisedPort: advertisedPorts[i]! },
+      paths[i]!,
+      count,
+      (nodePaths) => launchNode(java, libDir, nodePaths, { detached, heap: NODE_HEAP }),
     ),
   );
   let stopping: Promise<void> | null = null;
@@ -201,7 +247,7 @@ export async function startKafkaCluster(
 
 function makeNode(
   nodeId: number,
-  ports: { port: number; controllerPort: number },
+  ports: { port: number; controllerPort: number; advertisedPort: number },
   paths: DataPaths,
   clusterSize: number,
   launch: (paths: DataPaths) => Promise<LaunchedNode>,

@@ -8,8 +8,13 @@ const SINGLE_NODE_ID = 1;
 export interface ClusterMembership {
   /** This node's `node.id`. */
   nodeId: number;
-  /** Every node of the cluster (this one included) with its controller port: the static quorum. */
+  /**
+   * Every node of the cluster (this one included) with the controller port this node reaches it at
+   * (its own, or a proxy's): the static quorum.
+   */
   voters: ReadonlyArray<{ nodeId: number; controllerPort: number }>;
+  /** The client port it advertises when other than its own (a proxy in front of it). */
+  advertisedPort?: number;
 }
 
 /**
@@ -51,7 +56,7 @@ export function renderServerProperties(
       voters.map((v) => `${v.nodeId}@${HOST}:${v.controllerPort}`).join(','),
     ],
     ['listeners', `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${HOST}:${port}`],
+    ['advertised.listeners', `PLAINTEXT://${HOST}:${cluster?.advertisedPort ?? port}`],
     ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['controller.listener.names', 'CONTROLLER'],
@@ -98,6 +103,9 @@ export function renderServerProperties(
           '# a new leader sooner when it is killed.',
           ['broker.heartbeat.interval.ms', 1_000] as [string, number],
           ['broker.session.timeout.ms', 4_000] as [string, number],
+          '# A follower that has not caught up for 10 s (default 30 s) leaves the ISR: a node cut off',
+          '# shows as under-replicated partitions sooner.',
+          ['replica.lag.time.max.ms', 10_000] as [string, number],
         ]
       : []),
   ];

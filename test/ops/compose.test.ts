@@ -474,6 +474,7 @@ describe('infra/prometheus/alerts.yml', () => {
         'DeadLettersGrowing',
         'HighServerErrorRatio',
         'InternalErrorsRatio',
+        'KafkaUnderReplicatedPartitions',
         'KitTablesNotPruned',
         'LatencyBudgetBurningFast',
         'LatencyBudgetBurningSlowly',

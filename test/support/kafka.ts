@@ -11,7 +11,11 @@ import {
   VOLUNTEERS_TOPICS,
 } from '@liyuan/schemas';
 import { ensureTopics } from '@liyuan/kit';
-import { startKafkaCluster, type KafkaClusterHandle } from '../../infra/kafka/broker';
+import {
+  startKafkaCluster,
+  type KafkaClusterHandle,
+  type StartKafkaClusterOptions,
+} from '../../infra/kafka/broker';
 import { testEnv } from './config';
 
 /**
@@ -141,13 +145,17 @@ export async function publishEnvelope(
 
 /**
  * A KRaft cluster of its own for a test file: three broker+controller nodes on random ports in a
- * temporary directory; `stop()` stops every node and deletes the directory.
+ * temporary directory; `stop()` stops every node and deletes the directory. `options` as for
+ * `startKafkaCluster` (e.g. `advertise`, to put a proxy in front of each node).
  */
-export async function startTestKafkaCluster(brokers = 3): Promise<KafkaClusterHandle> {
+export async function startTestKafkaCluster(
+  brokers = 3,
+  options: Omit<StartKafkaClusterOptions, 'dataDir' | 'brokers'> = {},
+): Promise<KafkaClusterHandle> {
   const dataDir = mkdtempSync(join(tmpdir(), 'liyuan-test-kafka-cluster-'));
   let cluster: KafkaClusterHandle;
   try {
-    cluster = await startKafkaCluster({ dataDir, brokers });
+    cluster = await startKafkaCluster({ ...options, dataDir, brokers });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

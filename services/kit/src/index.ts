@@ -19,6 +19,7 @@ export * from './events/kafka';
 export * from './events/outbox';
 export * from './events/relay';
 export * from './events/consumer';
+export * from './events/replication-watch';
 export * from './events/retry-policy';
 export * from './events/invalidation';
 export * from './events/replay';

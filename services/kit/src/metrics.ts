@@ -12,6 +12,7 @@ export interface Metrics {
   eventsConsumed: Counter<'consumer' | 'type' | 'outcome'>;
   consumerLag: Gauge<'consumer' | 'topic' | 'partition'>;
   consumerStalled: Gauge<'consumer'>;
+  kafkaUnderReplicatedPartitions: Gauge<'topic'>;
   deadLetters: Counter<'consumer'>;
   eventTableRows: Gauge<'table'>;
   eventTableRowsPruned: Counter<'table'>;
@@ -75,6 +76,12 @@ export function createMetrics(service: string): Metrics {
       name: 'consumer_stalled',
       help: 'Whether the group has lag and its committed offsets have not moved for the stall threshold (1) or not (0)',
       labelNames: ['consumer'],
+      registers: [registry],
+    }),
+    kafkaUnderReplicatedPartitions: new Gauge({
+      name: 'kafka_under_replicated_partitions',
+      help: "Partitions of a topic the service publishes to or consumes whose in-sync replicas are fewer than their replicas, read from the broker's metadata on the consumer-lag timer",
+      labelNames: ['topic'],
       registers: [registry],
     }),
     deadLetters: new Counter({

@@ -17,6 +17,7 @@ import type { ServiceConfig } from './config';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { errorMetricCode, formatGraphQLError } from './errors';
 import { EventConsumer, type BatchHandler, type EventHandler } from './events/consumer';
+import { ReplicationWatch } from './events/replication-watch';
 import { CACHE_INVALIDATION_TOPIC, InvalidationAnnouncer } from './events/invalidation';
 import {
   createIdempotentProducer,
@@ -232,6 +233,18 @@ export async function startService<TContext extends BaseRequestContext>(
     }
   };
 
+  /** Under-replicated partitions of every topic the service publishes to or consumes. */
+  const replication = new ReplicationWatch({
+    kafka,
+    topics: [
+      ...def.publishes.map((t) => `${topicPrefix}${t}`),
+      ...consumerDefs.flatMap((c) => c.topics),
+    ],
+    metrics,
+    logger: logger.child({ component: 'replication-watch' }),
+    intervalMs: config.consumer.lagIntervalMs,
+  });
+
   let stopping = false;
   const stopSignal = new AbortController();
   const eventsReady = (async () => {
@@ -249,6 +262,7 @@ export async function startService<TContext extends BaseRequestContext>(
         });
         await warnOfOutlastingTopics();
         await Promise.all(consumers.map((c) => c.start()));
+        if (!stopping) replication.start();
         return;
       } catch (err) {
         logger.warn({ err: String(err), attempt }, 'Kafka not ready; retrying');
@@ -396,6 +410,7 @@ export async function startService<TContext extends BaseRequestContext>(
     stopSignal.abort();
     await Promise.race([eventsReady, sleep(10_000, undefined, { ref: false })]);
     await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
+    await replication.stop();
     await pruner.stop();
     await relay.stop();
     await admin.disconnect().catch(() => undefined);
@@ -431,6 +446,7 @@ export async function startService<TContext extends BaseRequestContext>(
         Promise.race([eventsReady, sleep(10_000, undefined, { ref: false })]),
       );
       await step('consumers', () => Promise.all(consumers.map((c) => c.stop())));
+      await step('replication watch', () => replication.stop());
       await step('outbox relay', () => relay.stop());
       await step('pruner', () => pruner.stop());
       await step('dead-letter producer', () => deadLetterProducer.disconnect());

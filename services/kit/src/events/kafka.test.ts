@@ -1,5 +1,11 @@
 import { createLogger } from '../logger';
-import { createKafka, topicReplication } from './kafka';
+import type { Kafka, ProducerBatch, ProducerConfig } from 'kafkajs';
+import {
+  createIdempotentProducer,
+  createKafka,
+  topicReplication,
+  UnacknowledgedPartitionsError,
+} from './kafka';
 
 describe('the kafkajs client logs through the process logger', () => {
   const capture = () => {
@@ -46,5 +52,58 @@ describe('the replication of the topics the kit creates', () => {
   it('when the cluster has three brokers or more, then three copies of which two must be in sync', () => {
     expect(topicReplication(3)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
     expect(topicReplication(5)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
+  });
+});
+
+describe("the relay's producer", () => {
+  const partitions = [0, 1, 2].map((partitionId) => ({
+    partitionId,
+    leader: 1,
+    partitionErrorCode: 0,
+    replicas: [1],
+    isr: [1],
+  }));
+  /** A client whose sendBatch places the messages with the producer's partitioner and acknowledges `answer` of the partitions. */
+  const fakeKafka = (answer: (written: number[]) => number[]) =>
+    ({
+      producer: (config: ProducerConfig) => {
+        const partitioner = config.createPartitioner!();
+        return {
+          sendBatch: async ({ topicMessages }: ProducerBatch) => {
+            const written = new Set<number>();
+            for (const { topic, messages } of topicMessages ?? [])
+              for (const message of messages)
+                written.add(partitioner({ topic, partitionMetadata: partitions, message }));
+            return answer([...written]).map((partition) => ({
+              topicName: 't',
+              partition,
+              errorCode: 0,
+            }));
+          },
+        };
+      },
+    }) as unknown as Kafka;
+  const batch: ProducerBatch = {
+    acks: -1,
+    topicMessages: [
+      { topic: 't', messages: ['a', 'b', 'c', 'd', 'e', 'f'].map((key) => ({ key, value: key })) },
+    ],
+  };
+
+  it('when every partition written is acknowledged, then the batch is sent', async () => {
+    const producer = createIdempotentProducer(fakeKafka((written) => written));
+    await expect(producer.sendBatch(batch)).resolves.toHaveLength(3);
+  });
+
+  it('when the client resolves a batch one of whose partitions was never acknowledged (kafkajs retrying after a leader moved), then it fails so that the relay re-sends it', async () => {
+    const producer = createIdempotentProducer(fakeKafka((written) => written.slice(1)));
+    await expect(producer.sendBatch(batch)).rejects.toBeInstanceOf(UnacknowledgedPartitionsError);
+  });
+
+  it('when made with kafkajs, then kafkajs accepts its settings', () => {
+    const logger = createLogger('test', 'silent');
+    expect(() =>
+      createIdempotentProducer(createKafka('test', ['127.0.0.1:1'], logger)),
+    ).not.toThrow();
   });
 });

@@ -2,6 +2,7 @@ import {
   ConfigResourceTypes,
   Kafka,
   logLevel,
+  Partitioners,
   type Admin,
   type LogEntry,
   type Producer,
@@ -58,13 +59,49 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
 /**
  * The idempotent producer every relay uses: `acks=-1` is required for idempotence, and one request
  * in flight keeps one aggregate's events in the order they were committed.
+ *
+ * Its `sendBatch` also checks that every partition the batch was written to was acknowledged, and
+ * throws when one was not (the relay then re-sends the whole batch with a new producer). kafkajs
+ * 2.2.4 retries a batch spanning several partitions by re-sending only to the brokers that have
+ * not answered yet, worked out from the metadata refreshed after the error: a partition whose
+ * leadership moved (its leader killed) to a broker that had already answered for other partitions
+ * is never sent, and the batch still resolves. Those events were marked sent and lost
+ * (`test/faults/kafka-cluster-load.test.ts`). One batch at a time per producer, as the relay sends.
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({
+  const written = new Set<string>();
+  const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // The default partitioner, noting where each message of the batch goes.
+    createPartitioner: () => {
+      const partition = Partitioners.DefaultPartitioner();
+      return (args) => {
+        const p = partition(args);
+        written.add(`${args.topic}[${p}]`);
+        return p;
+      };
+    },
   });
+  const sendBatch = producer.sendBatch.bind(producer);
+  producer.sendBatch = async (batch) => {
+    written.clear();
+    const acknowledged = await sendBatch(batch);
+    const answered = new Set(acknowledged.map((m) => `${m.topicName}[${m.partition}]`));
+    const missing = [...written].filter((tp) => !answered.has(tp));
+    if (missing.length > 0)
+      throw new UnacknowledgedPartitionsError(
+        `Kafka acknowledged the batch without ${missing.join(', ')}: re-send it`,
+      );
+    return acknowledged;
+  };
+  return producer;
+}
+
+/** A batch the client reported sent although some of its partitions were never acknowledged. */
+export class UnacknowledgedPartitionsError extends Error {
+  override name = 'UnacknowledgedPartitionsError';
 }
 
 /**
