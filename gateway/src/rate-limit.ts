@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { Pool } from 'pg';
@@ -109,27 +110,36 @@ export class SharedRateLimiter implements Limiter {
   }
 
   /**
-   * Creates the buckets' table once. Replicas starting together race to create it: the loser's
-   * duplicate error means it exists. Any other failure is retried by the next request.
+   * Creates the buckets' table once. Replicas starting together race to create it: the loser
+   * gets a duplicate error, or under load another catalog conflict, and tries again (by then
+   * `IF NOT EXISTS` sees the winner's table). A failure that persists is retried by the next
+   * request.
    */
   private ensureTable(): Promise<void> {
-    this.ready ??= this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS gateway_rate_limits (
-           key text PRIMARY KEY,
-           tokens double precision NOT NULL,
-           allowed boolean NOT NULL,
-           at timestamptz NOT NULL)`,
-      )
-      .then(
-        () => undefined,
-        (err: unknown) => {
+    const create = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.pool.query(
+            `CREATE TABLE IF NOT EXISTS gateway_rate_limits (
+               key text PRIMARY KEY,
+               tokens double precision NOT NULL,
+               allowed boolean NOT NULL,
+               at timestamptz NOT NULL)`,
+          );
+          return;
+        } catch (err) {
           const code = (err as { code?: string }).code;
           if (code === '23505' || code === '42P07') return;
-          this.ready = undefined;
-          throw err;
-        },
-      );
+          // A catalog conflict with a concurrent creator: the next attempt sees its table.
+          if (attempt >= 3 || code === undefined) throw err;
+          await sleep(100 * attempt);
+        }
+      }
+    };
+    this.ready ??= create().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
     return this.ready;
   }
 

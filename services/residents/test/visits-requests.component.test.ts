@@ -635,8 +635,10 @@ describe('residents: visits, tags, service requests, audit', () => {
         ['FILED', 'IN_PROGRESS'],
         ['IN_PROGRESS', 'RESOLVED'],
       ]);
-      expect((await outboxOf(req.id)).map((e) => [e.type, e.data.outcome])).toEqual([
+      expect((await outboxOf(req.id)).map((e) => [e.type, e.data.outcome ?? e.data.to])).toEqual([
         ['ServiceRequestFiled', undefined],
+        ['ServiceRequestStatusChanged', 'in_progress'],
+        ['ServiceRequestStatusChanged', 'resolved'],
         ['ServiceRequestResolved', 'resolved'],
       ]);
     });
