@@ -18,6 +18,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
+        // A connection accepted as the proxy is cut would outlive the cut: refuse it.
+        if (server !== s) {
+          client.destroy();
+          return;
+        }
         const upstream = connect(targetPort, targetHost);
         sockets.add(client);
         sockets.add(upstream);
