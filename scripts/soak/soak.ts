@@ -364,14 +364,7 @@ export async function runSoak(
     say('waiting for the demo events to be published and consumed...');
     await waitUntil(
       'the demo events to drain',
-      async () => {
-        const unsent = await unsentOutbox(directUrls);
-        const lag = await groupLag(brokers);
-        return Object.values(unsent).every((n) => n === 0) &&
-          Object.values(lag).every((n) => n === 0)
-          ? true
-          : undefined;
-      },
+      async () => ((await drainState(directUrls, brokers)).drained ? true : undefined),
       240_000,
       2000,
     );
@@ -501,12 +494,8 @@ export async function runSoak(
       await waitUntil(
         'every outbox empty and every group at the high watermark',
         async () => {
-          unsent = await unsentOutbox(directUrls);
-          lag = await groupLag(brokers);
-          return Object.values(unsent).every((n) => n === 0) &&
-            Object.values(lag).every((n) => n === 0)
-            ? true
-            : undefined;
+          ({ unsent, lag } = await drainState(directUrls, brokers));
+          return drainedOf(unsent, lag) ? true : undefined;
         },
         240_000,
         2000,
@@ -720,4 +709,17 @@ export function formatReport(r: SoakReport): string {
     r.failures.length ? `FAILED:\n  ${r.failures.join('\n  ')}` : 'all invariants hold',
   );
   return `${lines.join('\n')}\n`;
+}
+
+const drainedOf = (unsent: Record<string, number>, lag: Record<string, number>): boolean =>
+  Object.values(unsent).every((n) => n === 0) && Object.values(lag).every((n) => n === 0);
+
+/** Unsent outbox rows per service and uncommitted events per consumer group, and whether both are 0. */
+async function drainState(
+  urls: Parameters<typeof unsentOutbox>[0],
+  brokers: string[],
+): Promise<{ unsent: Record<string, number>; lag: Record<string, number>; drained: boolean }> {
+  const unsent = await unsentOutbox(urls);
+  const lag = await groupLag(brokers);
+  return { unsent, lag, drained: drainedOf(unsent, lag) };
 }
