@@ -142,6 +142,28 @@ describe('facilities: bookings', () => {
     },
   );
 
+  it('when a manager puts a facility under maintenance and opens it again, then FacilityStatusChanged is written for each change and none for setting the status it has', async () => {
+    const facilityId = await addFacility();
+    const SET = `mutation($input: SetFacilityStatusInput!) { setFacilityStatus(input: $input) { status } }`;
+    for (const status of ['MAINTENANCE', 'MAINTENANCE', 'OPEN']) {
+      const res = await asManager(SET, { input: { id: facilityId, status } });
+      expect(res.data).toEqual({ setFacilityStatus: { status } });
+    }
+    const refused = await callSubgraph(service, resident(), SET, {
+      input: { id: facilityId, status: 'CLOSED' },
+    });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const events = await sql<{ topic: string; data: Record<string, unknown> }>(
+      `SELECT topic, envelope->'data' AS data FROM outbox_events
+        WHERE type = 'FacilityStatusChanged' AND aggregate_id = $1 ORDER BY seq`,
+      [facilityId],
+    );
+    expect(events).toEqual([
+      { topic: FACILITIES_TOPICS.facility, data: { facilityId, from: 'open', to: 'maintenance' } },
+      { topic: FACILITIES_TOPICS.facility, data: { facilityId, from: 'maintenance', to: 'open' } },
+    ]);
+  });
+
   it('when a slot is booked, then availability shows it booked and the rest of the day free', async () => {
     const facilityId = await addFacility();
     const period = slot(4, 14, 2);
