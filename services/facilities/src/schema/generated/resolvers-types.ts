@@ -485,6 +485,8 @@ export type Query = {
   openRepairOrders: RepairOrderConnection;
   /** Loans past their due date and not returned, most overdue first, a page at a time (first: 1 to 100, default 20; staff). */
   overdueLoans: LoanConnection;
+  /** A resident's bookings, newest first, a page at a time (first: 1 to 100, default 20; the resident themself, staff, facility managers; anyone else FORBIDDEN). */
+  residentBookings: BookingConnection;
 };
 
 export type QueryBookingArgs = {
@@ -521,6 +523,12 @@ export type QueryOpenRepairOrdersArgs = {
 export type QueryOverdueLoansArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryResidentBookingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  residentId: Scalars['ID']['input'];
 };
 
 /** The result of checking a device. */
@@ -1292,6 +1300,12 @@ export type QueryResolvers<
     ParentType,
     ContextType,
     RequireFields<QueryOverdueLoansArgs, 'first'>
+  >;
+  residentBookings?: Resolver<
+    ResolversTypes['BookingConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryResidentBookingsArgs, 'first' | 'residentId'>
   >;
 };
 
