@@ -62,6 +62,8 @@ const VALUE_TYPES: Record<string, string> = {
   Mutation: 'root',
   Subscription: 'root',
   ServiceRequestChange: 'a change pushed to subscribers; the request is the entity',
+  BookingChange: 'a change pushed to subscribers; the booking is the entity',
+  FacilityChange: 'a change pushed to subscribers; the facility is the entity',
   PageInfo: 'part of a connection',
   Interval: 'a span of time of an availability',
   Availability: "a venue's day, computed on request",

@@ -18,6 +18,23 @@ export const FacilityAdded = defineEvent('FacilityAdded', FACILITIES_TOPICS.faci
   kind: z.string().min(1),
 });
 
+/** Whether a facility can be booked. */
+export const FACILITY_STATUSES = ['open', 'closed', 'maintenance'] as const;
+
+/**
+ * A facility was opened, closed or put under maintenance: what a facility's live view follows.
+ * Nothing consumes it between services.
+ */
+export const FacilityStatusChanged = defineEvent(
+  'FacilityStatusChanged',
+  FACILITIES_TOPICS.facility,
+  {
+    facilityId: id,
+    from: z.enum(FACILITY_STATUSES),
+    to: z.enum(FACILITY_STATUSES),
+  },
+);
+
 /** Who a booking is for: a resident, or an organiser (a shared-space activity, a volunteer team). */
 export const BOOKER_TYPES = ['resident', 'activity', 'team'] as const;
 
@@ -86,6 +103,7 @@ export const RepairOrderOpened = defineEvent('RepairOrderOpened', FACILITIES_TOP
 
 export const facilitiesEvents = [
   FacilityAdded,
+  FacilityStatusChanged,
   BookingConfirmed,
   BookingRejected,
   BookingCancelled,

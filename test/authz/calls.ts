@@ -571,6 +571,18 @@ export const CALLS: Record<string, CallSpec> = {
       };
     },
   },
+  'Query.residentBookings': {
+    select: '{ edges { node { id } } }',
+    setup: async (w) => {
+      const r = await w.sharedResident();
+      const id = await book(w, w.base.venue, r.id);
+      return {
+        owner: { residentId: r.id, gridId: r.gridId },
+        args: { first: 100, residentId: r.id },
+        shows: id,
+      };
+    },
+  },
   'Query.openRepairOrders': {
     select: '{ edges { node { id } } }',
     setup: async (w) => {

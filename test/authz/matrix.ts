@@ -114,6 +114,7 @@ export const MATRIX: Record<string, Rule> = {
   'Query.facilities': rule(EVERYONE),
   'Query.booking': rule(MANAGERS, ['resident']),
   'Query.facilityBookings': rule(MANAGERS),
+  'Query.residentBookings': rule(MANAGERS, ['resident']),
   'Query.openRepairOrders': rule(MANAGERS),
   'Query.books': rule(EVERYONE),
   'Query.overdueLoans': rule(MANAGERS),

@@ -142,6 +142,64 @@ describe('facilities: bookings', () => {
     },
   );
 
+  it('when a manager puts a facility under maintenance and opens it again, then FacilityStatusChanged is written for each change and none for setting the status it has', async () => {
+    const facilityId = await addFacility();
+    const SET = `mutation($input: SetFacilityStatusInput!) { setFacilityStatus(input: $input) { status } }`;
+    for (const status of ['MAINTENANCE', 'MAINTENANCE', 'OPEN']) {
+      const res = await asManager(SET, { input: { id: facilityId, status } });
+      expect(res.data).toEqual({ setFacilityStatus: { status } });
+    }
+    const refused = await callSubgraph(service, resident(), SET, {
+      input: { id: facilityId, status: 'CLOSED' },
+    });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const events = await sql<{ topic: string; data: Record<string, unknown> }>(
+      `SELECT topic, envelope->'data' AS data FROM outbox_events
+        WHERE type = 'FacilityStatusChanged' AND aggregate_id = $1 ORDER BY seq`,
+      [facilityId],
+    );
+    expect(events).toEqual([
+      { topic: FACILITIES_TOPICS.facility, data: { facilityId, from: 'open', to: 'maintenance' } },
+      { topic: FACILITIES_TOPICS.facility, data: { facilityId, from: 'maintenance', to: 'open' } },
+    ]);
+  });
+
+  it("when residentBookings is read, then the resident and managers get the resident's bookings newest first and anyone else is refused", async () => {
+    const facilityId = await addFacility();
+    const me = resident();
+    const ids: string[] = [];
+    for (const hour of [9, 11]) {
+      const res = await callSubgraph(service, me, BOOK, {
+        input: { facilityId, ...slot(6, hour), attendees: 2, purpose: 'Calligraphy' },
+      });
+      ids.push((res.data as { bookFacility: { id: string } }).bookFacility.id);
+    }
+    const READ = `query($r: ID!, $first: Int) { residentBookings(residentId: $r, first: $first) {
+      totalCount pageInfo { hasNextPage } edges { node { id } } } }`;
+    const page = { residentBookings: { totalCount: 2, pageInfo: { hasNextPage: false } } };
+    const newestFirst = [ids[1], ids[0]].map((id) => ({ node: { id } }));
+    for (const who of [me, manager]) {
+      const res = await callSubgraph(service, who, READ, { r: me.residentId });
+      expect(res.data).toEqual({
+        residentBookings: { ...page.residentBookings, edges: newestFirst },
+      });
+    }
+    const refusals = await Promise.all([
+      callSubgraph(service, resident(), READ, { r: me.residentId }),
+      callSubgraph(service, caller(['grid_member']), READ, { r: me.residentId }),
+      callSubgraph(service, { userId: null, roles: [], gridIds: [] }, READ, { r: me.residentId }),
+      callSubgraph(service, manager, READ, { r: 'not-an-id' }),
+      callSubgraph(service, me, READ, { r: me.residentId, first: 0 }),
+    ]);
+    expect(refusals.map((r) => r.errors?.[0]?.extensions)).toEqual([
+      { code: 'FORBIDDEN' },
+      { code: 'FORBIDDEN' },
+      { code: 'UNAUTHENTICATED' },
+      { code: 'BAD_USER_INPUT', field: 'residentId' },
+      { code: 'BAD_USER_INPUT', field: 'first' },
+    ]);
+  });
+
   it('when a slot is booked, then availability shows it booked and the rest of the day free', async () => {
     const facilityId = await addFacility();
     const period = slot(4, 14, 2);

@@ -187,6 +187,10 @@ export class TypeOrmFacilitiesStore implements FacilitiesStore {
     );
   }
 
+  async lockFacility(id: string): Promise<Facility | undefined> {
+    const [row] = await this.rows(`SELECT * FROM facilities WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? toFacility(row) : undefined;
+  }
   async setFacilityStatus(id: string, status: Facility['status']): Promise<void> {
     await this.m.query(`UPDATE facilities SET status = $2 WHERE id = $1`, [id, status]);
   }

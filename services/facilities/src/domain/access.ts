@@ -13,3 +13,10 @@ export function requireManager(caller: Caller): void {
 /** Whether the caller may see a resident's bookings and loans: the resident, or a manager. */
 export const mayReadResidentRecords = (caller: Caller, residentId: string): boolean =>
   caller.userId !== null && (isManager(caller) || caller.residentId === residentId);
+
+/** Throws unless the caller may see the resident's bookings and loans (UNAUTHENTICATED, FORBIDDEN). */
+export function requireResidentRecords(caller: Caller, residentId: string): void {
+  if (caller.userId === null) throw unauthenticated();
+  if (!mayReadResidentRecords(caller, residentId))
+    throw forbidden("only the resident or facility staff read a resident's bookings and loans");
+}

@@ -5,6 +5,7 @@ import {
   BookingConfirmed,
   BookingRejected,
   FacilityAdded,
+  FacilityStatusChanged,
 } from '@liyuan/schemas';
 import {
   addDays,
@@ -127,13 +128,23 @@ export class Bookings {
     return facility;
   }
 
+  /**
+   * Opens, closes or puts a facility under maintenance (managers); a change of status is announced
+   * (FacilityStatusChanged) in the same transaction, setting the status it has already is not.
+   */
   async setFacilityStatus(caller: Caller, raw: unknown): Promise<Facility> {
     requireManager(caller);
     const { id, status } = parseInput(setFacilityStatusInput, raw, 'input');
-    return this.transaction(async ({ store }) => {
-      const [facility] = await store.facilitiesByIds([id]);
+    return this.transaction(async ({ store, publish }) => {
+      const facility = await store.lockFacility(id);
       if (!facility) throw notFound('facility', id, 'input.id');
+      if (facility.status === status) return facility;
       await store.setFacilityStatus(id, status);
+      await publish(FacilityStatusChanged, id, {
+        facilityId: id,
+        from: facility.status,
+        to: status,
+      });
       return { ...facility, status };
     });
   }

@@ -1,5 +1,6 @@
 /** The facilities domain as plain values: no ORM, no GraphQL. */
 import type { Page } from '@liyuan/kit';
+import { FACILITY_STATUSES } from '@liyuan/schemas';
 
 export const FACILITY_KINDS = [
   'service_hall',
@@ -13,7 +14,7 @@ export const FACILITY_KINDS = [
   'fitness_area',
 ] as const;
 export type FacilityKind = (typeof FACILITY_KINDS)[number];
-export const FACILITY_STATUSES = ['open', 'closed', 'maintenance'] as const;
+export { FACILITY_STATUSES };
 export type FacilityStatus = (typeof FACILITY_STATUSES)[number];
 
 export interface Facility {

@@ -15,6 +15,8 @@ export interface FacilitiesStore {
   facilitiesByIds(ids: readonly string[]): Promise<Facility[]>;
   allFacilities(kind?: string): Promise<Facility[]>;
   insertFacility(f: Facility): Promise<void>;
+  /** The facility, its row locked until the transaction ends (status changes in order). */
+  lockFacility(id: string): Promise<Facility | undefined>;
   setFacilityStatus(id: string, status: Facility['status']): Promise<void>;
 
   /** The registry status of each resident the residents' events announced (others are absent). */

@@ -171,6 +171,19 @@ export type Booking = {
   status: BookingStatus;
 };
 
+/** A change to a booking, pushed to subscribers. */
+export type BookingChange = {
+  __typename?: 'BookingChange';
+  /** The booking as the subscriber may read it now. */
+  booking: Booking;
+  /** The domain event: BookingConfirmed or BookingCancelled. */
+  event: Scalars['String']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
+};
+
 /** One page of bookings, in the order of the field that lists them. */
 export type BookingConnection = {
   __typename?: 'BookingConnection';
@@ -273,6 +286,19 @@ export type Facility = {
 export type FacilityAvailabilityArgs = {
   from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
+};
+
+/** A change to a facility, pushed to subscribers. */
+export type FacilityChange = {
+  __typename?: 'FacilityChange';
+  /** The domain event: FacilityStatusChanged, or EquipmentFaultReported / EquipmentRestored for its equipment. */
+  event: Scalars['String']['output'];
+  /** The facility as it is now. */
+  facility: Facility;
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
 };
 
 export { FacilityKind };
@@ -485,6 +511,8 @@ export type Query = {
   openRepairOrders: RepairOrderConnection;
   /** Loans past their due date and not returned, most overdue first, a page at a time (first: 1 to 100, default 20; staff). */
   overdueLoans: LoanConnection;
+  /** A resident's bookings, newest first, a page at a time (first: 1 to 100, default 20; the resident themself, staff, facility managers; anyone else FORBIDDEN). */
+  residentBookings: BookingConnection;
 };
 
 export type QueryBookingArgs = {
@@ -521,6 +549,12 @@ export type QueryOpenRepairOrdersArgs = {
 export type QueryOverdueLoansArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryResidentBookingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  residentId: Scalars['ID']['input'];
 };
 
 /** The result of checking a device. */
@@ -625,6 +659,32 @@ export type SetFacilityStatusInput = {
   id: Scalars['ID']['input'];
   /** Open, closed or under maintenance. */
   status: FacilityStatus;
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** A facility's equipment taken out of service by a fault or failed inspection, or restored by a repair (any signed-in caller). */
+  facilityEquipmentChanged: FacilityChange;
+  /** A facility opened, closed or put under maintenance (any signed-in caller: facilities are public). */
+  facilityStatusChanged: FacilityChange;
+  /** A resident's bookings as they are confirmed or cancelled, also when facilities cancels them because the resident moved out (the resident themself, staff, facility managers). */
+  residentBookingsChanged: BookingChange;
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionFacilityEquipmentChangedArgs = {
+  facilityId: Scalars['ID']['input'];
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionFacilityStatusChangedArgs = {
+  facilityId: Scalars['ID']['input'];
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionResidentBookingsChangedArgs = {
+  residentId: Scalars['ID']['input'];
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -774,7 +834,6 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AddBookInput: AddBookInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AddEquipmentInput: AddEquipmentInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -791,6 +850,9 @@ export type ResolversTypes = {
   BookFacilityInput: BookFacilityInput;
   BookerType: BookerType;
   Booking: ResolverTypeWrapper<BookingModel>;
+  BookingChange: ResolverTypeWrapper<
+    Omit<BookingChange, 'booking'> & { booking: ResolversTypes['Booking'] }
+  >;
   BookingConnection: ResolverTypeWrapper<BookingPageModel>;
   BookingEdge: ResolverTypeWrapper<Omit<BookingEdge, 'node'> & { node: ResolversTypes['Booking'] }>;
   BookingStatus: BookingStatus;
@@ -802,6 +864,9 @@ export type ResolversTypes = {
   Equipment: ResolverTypeWrapper<EquipmentModel>;
   EquipmentStatus: EquipmentStatus;
   Facility: ResolverTypeWrapper<FacilityModel>;
+  FacilityChange: ResolverTypeWrapper<
+    Omit<FacilityChange, 'facility'> & { facility: ResolversTypes['Facility'] }
+  >;
   FacilityKind: FacilityKind;
   FacilityStatus: FacilityStatus;
   Inspection: ResolverTypeWrapper<InspectionModel>;
@@ -831,12 +896,13 @@ export type ResolversTypes = {
   Resident: ResolverTypeWrapper<{ id: string }>;
   ReturnBookInput: ReturnBookInput;
   SetFacilityStatusInput: SetFacilityStatusInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AddBookInput: AddBookInput;
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   AddEquipmentInput: AddEquipmentInput;
   ID: Scalars['ID']['output'];
@@ -850,6 +916,7 @@ export type ResolversParentTypes = {
   BookEdge: Omit<BookEdge, 'node'> & { node: ResolversParentTypes['Book'] };
   BookFacilityInput: BookFacilityInput;
   Booking: BookingModel;
+  BookingChange: Omit<BookingChange, 'booking'> & { booking: ResolversParentTypes['Booking'] };
   BookingConnection: BookingPageModel;
   BookingEdge: Omit<BookingEdge, 'node'> & { node: ResolversParentTypes['Booking'] };
   CancelBookingInput: CancelBookingInput;
@@ -859,6 +926,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Equipment: EquipmentModel;
   Facility: FacilityModel;
+  FacilityChange: Omit<FacilityChange, 'facility'> & { facility: ResolversParentTypes['Facility'] };
   Inspection: InspectionModel;
   Boolean: Scalars['Boolean']['output'];
   InspectionConnection: InspectionPageModel;
@@ -880,7 +948,24 @@ export type ResolversParentTypes = {
   Resident: { id: string };
   ReturnBookInput: ReturnBookInput;
   SetFacilityStatusInput: SetFacilityStatusInput;
+  Subscription: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
 };
+
+export type LiveDirectiveArgs = {
+  authorize: Scalars['String']['input'];
+  entity: Scalars['String']['input'];
+  events: Array<Scalars['String']['input']>;
+  match: Array<Scalars['String']['input']>;
+  topic: Scalars['String']['input'];
+};
+
+export type LiveDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = FacilitiesContext,
+  Args = LiveDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AvailabilityResolvers<
   ContextType = FacilitiesContext,
@@ -954,6 +1039,16 @@ export type BookingResolvers<
   resident?: Resolver<Maybe<ResolversTypes['Resident']>, ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BookingStatus'], ParentType, ContextType>;
+};
+
+export type BookingChangeResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['BookingChange'] = ResolversParentTypes['BookingChange'],
+> = {
+  booking?: Resolver<ResolversTypes['Booking'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type BookingConnectionResolvers<
@@ -1057,6 +1152,17 @@ export type FacilityResolvers<
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   opensAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['FacilityStatus'], ParentType, ContextType>;
+};
+
+export type FacilityChangeResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['FacilityChange'] =
+    ResolversParentTypes['FacilityChange'],
+> = {
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  facility?: Resolver<ResolversTypes['Facility'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type FacilityKindResolvers = EnumResolverSignature<
@@ -1293,6 +1399,12 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryOverdueLoansArgs, 'first'>
   >;
+  residentBookings?: Resolver<
+    ResolversTypes['BookingConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryResidentBookingsArgs, 'first' | 'residentId'>
+  >;
 };
 
 export type RepairOrderResolvers<
@@ -1373,6 +1485,33 @@ export type ResidentResolvers<
   >;
 };
 
+export type SubscriptionResolvers<
+  ContextType = FacilitiesContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  facilityEquipmentChanged?: SubscriptionResolver<
+    ResolversTypes['FacilityChange'],
+    'facilityEquipmentChanged',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionFacilityEquipmentChangedArgs, 'facilityId'>
+  >;
+  facilityStatusChanged?: SubscriptionResolver<
+    ResolversTypes['FacilityChange'],
+    'facilityStatusChanged',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionFacilityStatusChangedArgs, 'facilityId'>
+  >;
+  residentBookingsChanged?: SubscriptionResolver<
+    ResolversTypes['BookingChange'],
+    'residentBookingsChanged',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionResidentBookingsChangedArgs, 'residentId'>
+  >;
+};
+
 export type Resolvers<ContextType = FacilitiesContext> = {
   Availability?: AvailabilityResolvers<ContextType>;
   Book?: BookResolvers<ContextType>;
@@ -1380,6 +1519,7 @@ export type Resolvers<ContextType = FacilitiesContext> = {
   BookEdge?: BookEdgeResolvers<ContextType>;
   BookerType?: BookerTypeResolvers;
   Booking?: BookingResolvers<ContextType>;
+  BookingChange?: BookingChangeResolvers<ContextType>;
   BookingConnection?: BookingConnectionResolvers<ContextType>;
   BookingEdge?: BookingEdgeResolvers<ContextType>;
   BookingStatus?: BookingStatusResolvers;
@@ -1388,6 +1528,7 @@ export type Resolvers<ContextType = FacilitiesContext> = {
   Equipment?: EquipmentResolvers<ContextType>;
   EquipmentStatus?: EquipmentStatusResolvers;
   Facility?: FacilityResolvers<ContextType>;
+  FacilityChange?: FacilityChangeResolvers<ContextType>;
   FacilityKind?: FacilityKindResolvers;
   FacilityStatus?: FacilityStatusResolvers;
   Inspection?: InspectionResolvers<ContextType>;
@@ -1406,4 +1547,9 @@ export type Resolvers<ContextType = FacilitiesContext> = {
   RepairOrderSource?: RepairOrderSourceResolvers;
   RepairOrderStatus?: RepairOrderStatusResolvers;
   Resident?: ResidentResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = FacilitiesContext> = {
+  live?: LiveDirectiveResolver<any, any, ContextType>;
 };
