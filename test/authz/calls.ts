@@ -847,6 +847,9 @@ export const CALLS: Record<string, CallSpec> = {
       return { owner: { residentId: r.id, gridId: r.gridId }, args: { input: { activityId: id } } };
     },
   },
+  'Mutation.cancelActivity': {
+    setup: async (w) => ({ args: { input: { activityId: await activity(w, false) } } }),
+  },
   'Mutation.checkInAttendee': {
     setup: async (w) => {
       const [r, id] = await Promise.all([w.sharedResident(), activity(w, true)]);

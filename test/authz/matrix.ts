@@ -148,6 +148,7 @@ export const MATRIX: Record<string, Rule> = {
   'Mutation.scheduleActivity': rule(SECRETARIES),
   'Mutation.registerForActivity': rule(['resident']),
   'Mutation.cancelRegistration': rule(['resident']),
+  'Mutation.cancelActivity': rule(SECRETARIES),
   'Mutation.checkInAttendee': rule(SECRETARIES),
   'Mutation.completeActivity': rule(SECRETARIES),
 
