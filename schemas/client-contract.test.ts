@@ -63,6 +63,8 @@ const VALUE_TYPES: Record<string, string> = {
   Subscription: 'root',
   ServiceRequestChange: 'a change pushed to subscribers; the request is the entity',
   ActivityChange: 'a change pushed to subscribers; the activity is the entity',
+  ShiftChange: 'a change pushed to subscribers; the shift is the entity',
+  ServiceRecordChange: 'a change pushed to subscribers; the service record is the entity',
   PageInfo: 'part of a connection',
   Interval: 'a span of time of an availability',
   Availability: "a venue's day, computed on request",

@@ -893,6 +893,36 @@ export const CALLS: Record<string, CallSpec> = {
       };
     },
   },
+  'Query.shift': {
+    select: '{ id slots taken }',
+    setup: async (w) => {
+      const id = await shift(w, (await w.team()).id);
+      return { args: { id }, shows: id };
+    },
+  },
+  'Query.volunteer': {
+    select: '{ id points }',
+    setup: async (w) => {
+      const r = await w.knownResident();
+      const id = await registerVolunteer(w, r.id);
+      return {
+        owner: { residentId: r.id, gridId: r.gridId },
+        args: { residentId: r.id },
+        shows: id,
+      };
+    },
+  },
+  'Query.serviceRecord': {
+    select: '{ id hours status }',
+    setup: async (w) => {
+      const v = await volunteering(w, 'checkedOut');
+      return {
+        owner: { residentId: v.residentId, leadUserId: v.team.leadUserId },
+        args: { id: v.recordId },
+        shows: v.recordId,
+      };
+    },
+  },
   'Resident.volunteerProfile': {
     via: 'resident',
     select: '{ id volunteerProfile { id points } }',

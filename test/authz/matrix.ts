@@ -156,6 +156,9 @@ export const MATRIX: Record<string, Rule> = {
   'Query.teams': rule(EVERYONE),
   'Query.openOpportunities': rule(EVERYONE),
   'Query.leaderboard': rule(EVERYONE),
+  'Query.shift': rule(EVERYONE),
+  'Query.volunteer': rule([...STAFF, 'volunteer_lead'], ['resident']),
+  'Query.serviceRecord': rule([...STAFF, 'volunteer_lead'], ['resident']),
   'Resident.volunteerProfile': rule([...STAFF, 'volunteer_lead'], ['resident']),
   // volunteers: changes
   'Mutation.createTeam': rule(STAFF),
