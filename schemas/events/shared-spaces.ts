@@ -35,4 +35,35 @@ export const ActivityCompleted = defineEvent('ActivityCompleted', SHARED_SPACES_
   endsAt: z.iso.datetime({ offset: true }),
 });
 
-export const sharedSpacesEvents = [SpaceActivityScheduled, ActivityCompleted] as const;
+/**
+ * Residents registered for an activity or withdrew (themselves, or by moving out): how many places
+ * are taken now. Counts only, never who: what an activity's live view follows.
+ */
+export const ActivityRegistrationChanged = defineEvent(
+  'ActivityRegistrationChanged',
+  SHARED_SPACES_TOPICS.activity,
+  {
+    activityId: id,
+    registeredCount: z.number().int().min(0),
+    capacity: z.number().int().min(1),
+  },
+);
+
+/**
+ * An activity was called off before it started; facilities releases its venue (the booking made
+ * for it is cancelled).
+ */
+export const ActivityCancelled = defineEvent('ActivityCancelled', SHARED_SPACES_TOPICS.activity, {
+  activityId: id,
+  spaceId: id,
+  facilityId: id,
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }),
+});
+
+export const sharedSpacesEvents = [
+  SpaceActivityScheduled,
+  ActivityCompleted,
+  ActivityRegistrationChanged,
+  ActivityCancelled,
+] as const;

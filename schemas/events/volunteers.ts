@@ -5,6 +5,7 @@ import { defineEvent } from './envelope';
 export const VOLUNTEERS_TOPICS = {
   service: 'volunteers.service.v1',
   team: 'volunteers.team.v1',
+  opportunity: 'volunteers.opportunity.v1',
 } as const;
 
 /** A team was created with its lead; facilities lets that lead (and facility staff) book for it. */
@@ -26,4 +27,15 @@ export const VolunteerServiceApproved = defineEvent(
   },
 );
 
-export const volunteersEvents = [VolunteerServiceApproved, TeamCreated] as const;
+/**
+ * A volunteer signed up for a shift or withdrew (themselves, or by moving out): how many of its
+ * slots are taken now. Counts only, never who: what a shift's live view follows.
+ */
+export const ShiftSlotsChanged = defineEvent('ShiftSlotsChanged', VOLUNTEERS_TOPICS.opportunity, {
+  shiftId: z.uuid(),
+  opportunityId: z.uuid(),
+  slots: z.number().int().min(1),
+  taken: z.number().int().min(0),
+});
+
+export const volunteersEvents = [VolunteerServiceApproved, TeamCreated, ShiftSlotsChanged] as const;

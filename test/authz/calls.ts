@@ -859,6 +859,9 @@ export const CALLS: Record<string, CallSpec> = {
       return { owner: { residentId: r.id, gridId: r.gridId }, args: { input: { activityId: id } } };
     },
   },
+  'Mutation.cancelActivity': {
+    setup: async (w) => ({ args: { input: { activityId: await activity(w, false) } } }),
+  },
   'Mutation.checkInAttendee': {
     setup: async (w) => {
       const [r, id] = await Promise.all([w.sharedResident(), activity(w, true)]);
@@ -899,6 +902,36 @@ export const CALLS: Record<string, CallSpec> = {
           to: new Date(Date.now() + 24 * HOUR).toISOString(),
         },
         shows: v.residentId,
+      };
+    },
+  },
+  'Query.shift': {
+    select: '{ id slots taken }',
+    setup: async (w) => {
+      const id = await shift(w, (await w.team()).id);
+      return { args: { id }, shows: id };
+    },
+  },
+  'Query.volunteer': {
+    select: '{ id points }',
+    setup: async (w) => {
+      const r = await w.knownResident();
+      const id = await registerVolunteer(w, r.id);
+      return {
+        owner: { residentId: r.id, gridId: r.gridId },
+        args: { residentId: r.id },
+        shows: id,
+      };
+    },
+  },
+  'Query.serviceRecord': {
+    select: '{ id hours status }',
+    setup: async (w) => {
+      const v = await volunteering(w, 'checkedOut');
+      return {
+        owner: { residentId: v.residentId, leadUserId: v.team.leadUserId },
+        args: { id: v.recordId },
+        shows: v.recordId,
       };
     },
   },

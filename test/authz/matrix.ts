@@ -149,6 +149,7 @@ export const MATRIX: Record<string, Rule> = {
   'Mutation.scheduleActivity': rule(SECRETARIES),
   'Mutation.registerForActivity': rule(['resident']),
   'Mutation.cancelRegistration': rule(['resident']),
+  'Mutation.cancelActivity': rule(SECRETARIES),
   'Mutation.checkInAttendee': rule(SECRETARIES),
   'Mutation.completeActivity': rule(SECRETARIES),
 
@@ -156,6 +157,9 @@ export const MATRIX: Record<string, Rule> = {
   'Query.teams': rule(EVERYONE),
   'Query.openOpportunities': rule(EVERYONE),
   'Query.leaderboard': rule(EVERYONE),
+  'Query.shift': rule(EVERYONE),
+  'Query.volunteer': rule([...STAFF, 'volunteer_lead'], ['resident']),
+  'Query.serviceRecord': rule([...STAFF, 'volunteer_lead'], ['resident']),
   'Resident.volunteerProfile': rule([...STAFF, 'volunteer_lead'], ['resident']),
   // volunteers: changes
   'Mutation.createTeam': rule(STAFF),

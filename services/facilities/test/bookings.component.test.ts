@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { Caller, RunningService } from '@liyuan/kit';
 import {
+  ActivityCancelled,
   FACILITIES_TOPICS,
   RESIDENTS_TOPICS,
   ResidentMovedOut,
@@ -303,6 +304,51 @@ describe('facilities: bookings', () => {
         [activityId],
       );
       expect(rows).toEqual([{ status: 'confirmed' }]);
+    });
+
+    it('when a booked activity is cancelled (delivered twice), then its booking is cancelled once, by its booker, and the slot is free again', async () => {
+      const facilityId = await addFacility();
+      const activityId = randomUUID();
+      const period = slot(6, 18);
+      const activity = { activityId, spaceId: randomUUID(), facilityId, ...period };
+      await publishEnvelope(
+        producer,
+        SHARED_SPACES_TOPICS.activity,
+        envelopeFor(SpaceActivityScheduled, activityId, { ...activity, expectedAttendees: 10 }),
+      );
+      const cancelled = envelopeFor(ActivityCancelled, activityId, activity);
+      await publishEnvelope(producer, SHARED_SPACES_TOPICS.activity, cancelled);
+      await publishEnvelope(producer, SHARED_SPACES_TOPICS.activity, cancelled);
+      await waitFor('the booking confirmed, then cancelled', () =>
+        answers(activityId).length === 2 ? true : undefined,
+      );
+      await waitFor('both deliveries handled', async () => {
+        const rows = await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM processed_events WHERE event_id = $1`,
+          [cancelled.id],
+        );
+        return rows[0]!.n === 1 ? true : undefined;
+      });
+      await waitFor('the outbox drained', async () =>
+        (await service.relay.backlog()).count === 0 ? true : undefined,
+      );
+      expect(
+        answers(activityId).map((m) => [
+          m.value.type,
+          (m.value.data as { reason?: string }).reason,
+        ]),
+      ).toEqual([
+        ['BookingConfirmed', undefined],
+        ['BookingCancelled', 'by_booker'],
+      ]);
+      expect(
+        await sql(`SELECT status, reason FROM bookings WHERE organiser_id = $1`, [activityId]),
+      ).toEqual([{ status: 'cancelled', reason: 'by_booker' }]);
+      // The slot is free: a resident books it.
+      const res = await callSubgraph(service, resident(), BOOK, {
+        input: { facilityId, ...period, attendees: 2, purpose: 'Chess club' },
+      });
+      expect(res.errors).toBeUndefined();
     });
 
     it('when the venue is already booked, then BookingRejected answers with the activity id and reason slot_taken', async () => {

@@ -141,6 +141,70 @@ describe('shared spaces', () => {
     expect(rows[0]!.n).toBe(5);
   });
 
+  it('when residents register (one of them twice), withdraw and the activity is cancelled, then each change publishes one event with counts and no resident, and a cancelled activity takes nobody', async () => {
+    const id = await newActivity(4);
+    const [a, b] = [randomUUID(), randomUUID()];
+    const as = (r: string) => caller(['resident'], { residentId: r });
+    const register = `mutation($id: ID!) { registerForActivity(input: { activityId: $id }) { registeredCount } }`;
+    const withdraw = `mutation($id: ID!) { cancelRegistration(input: { activityId: $id }) { registeredCount } }`;
+    const cancel = `mutation($id: ID!) { cancelActivity(input: { activityId: $id }) { id status registeredCount } }`;
+    expect((await callSubgraph(service, as(a), register, { id })).data).toEqual({
+      registerForActivity: { registeredCount: 1 },
+    });
+    // Registering twice changes nothing and publishes nothing.
+    await callSubgraph(service, as(a), register, { id });
+    await callSubgraph(service, as(b), register, { id });
+    await callSubgraph(service, as(a), withdraw, { id });
+
+    // Only party secretaries, staff and admins call an activity off.
+    expect((await callSubgraph(service, as(a), cancel, { id })).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
+    expect(
+      (await callSubgraph(service, { ...caller([]), userId: null }, cancel, { id })).errors?.[0]
+        ?.extensions?.code,
+    ).toBe('UNAUTHENTICATED');
+    expect((await asSecretary(cancel, { id: 'nope' })).errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.activityId',
+    });
+    expect((await asSecretary(cancel, { id: randomUUID() })).errors?.[0]?.extensions).toMatchObject(
+      { code: 'NOT_FOUND', field: 'input.activityId' },
+    );
+    expect((await asSecretary(cancel, { id })).data).toEqual({
+      cancelActivity: { id, status: 'CANCELLED', registeredCount: 1 },
+    });
+    expect((await asSecretary(cancel, { id })).errors?.[0]?.extensions).toEqual({
+      code: 'CONFLICT',
+      field: 'input.activityId',
+    });
+    expect(
+      (await callSubgraph(service, as(a), register, { id })).errors?.[0]?.extensions?.code,
+    ).toBe('CONFLICT');
+
+    const events = await sql<{ type: string; data: Record<string, unknown> }>(
+      `SELECT type, envelope->'data' AS data FROM outbox_events WHERE aggregate_id = $1 ORDER BY seq`,
+      [id],
+    );
+    expect(events.map((e) => e.type)).toEqual([
+      'SpaceActivityScheduled',
+      'ActivityRegistrationChanged',
+      'ActivityRegistrationChanged',
+      'ActivityRegistrationChanged',
+      'ActivityCancelled',
+    ]);
+    expect(events.slice(1, 4).map((e) => e.data)).toEqual([
+      { activityId: id, registeredCount: 1, capacity: 4 },
+      { activityId: id, registeredCount: 2, capacity: 4 },
+      { activityId: id, registeredCount: 1, capacity: 4 },
+    ]);
+    expect(events[4]!.data).toEqual(
+      expect.objectContaining({ activityId: id, spaceId: expect.any(String), facilityId }),
+    );
+    expect(JSON.stringify(events)).not.toContain(a);
+    expect(JSON.stringify(events)).not.toContain(b);
+  });
+
   it('when an activity with party members attending is completed, then ActivityCompleted lists attendees and staff and each member earns points once', async () => {
     const branch = ok<{ id: string }>(
       await asSecretary(
@@ -307,6 +371,16 @@ describe('shared spaces', () => {
     expect(
       await sql(`SELECT status FROM registrations WHERE resident_id = $1`, [residentId]),
     ).toEqual([{ status: 'cancelled' }]);
+    // The place freed is published, counts only.
+    expect(
+      await sql(
+        `SELECT envelope->'data' AS data FROM outbox_events WHERE aggregate_id = $1 AND type = 'ActivityRegistrationChanged' ORDER BY seq`,
+        [id],
+      ),
+    ).toEqual([
+      { data: { activityId: id, registeredCount: 1, capacity: 10 } },
+      { data: { activityId: id, registeredCount: 0, capacity: 10 } },
+    ]);
   });
 
   describe('rosters, references, dates and text', () => {

@@ -201,6 +201,125 @@ describe('volunteers', () => {
     ok(await signUp(a, overlapping!), 'signUp');
   });
 
+  it('when volunteers sign up (one of them twice), withdraw and move out, then each change publishes one ShiftSlotsChanged with counts and no volunteer, and the shift reads as it stands', async () => {
+    const id = await post(3);
+    const [a, b] = await Promise.all([volunteer(), volunteer()]);
+    ok(await signUp(a, id), 'signUp');
+    ok(await signUp(a, id), 'signUp');
+    ok(await signUp(b, id), 'signUp');
+    ok(
+      await callSubgraph(
+        service,
+        a,
+        `mutation($id: ID!) { cancelSignUp(input: { shiftId: $id }) { taken } }`,
+        { id },
+      ),
+      'cancelSignUp',
+    );
+    await publishEnvelope(
+      producer,
+      RESIDENTS_TOPICS.resident,
+      envelopeFor(ResidentMovedOut, b.residentId!, {
+        residentId: b.residentId!,
+        householdId: randomUUID(),
+        gridId: randomUUID(),
+        movedOutOn: '2026-11-26',
+      }),
+    );
+    const events = () =>
+      sql<{ data: Record<string, unknown> }>(
+        `SELECT envelope->'data' AS data FROM outbox_events WHERE type = 'ShiftSlotsChanged' AND aggregate_id = $1 ORDER BY seq`,
+        [id],
+      );
+    await waitFor('the move-out published', async () =>
+      (await events()).length === 4 ? true : undefined,
+    );
+    const opportunityId = (
+      await sql<{ id: string }>(`SELECT opportunity_id AS id FROM shifts WHERE id = $1`, [id])
+    )[0]!.id;
+    expect((await events()).map((e) => e.data)).toEqual(
+      [1, 2, 1, 0].map((taken) => ({ shiftId: id, opportunityId, slots: 3, taken })),
+    );
+    const read = await callSubgraph(
+      service,
+      caller([]),
+      `query($id: ID!) { shift(id: $id) { id slots taken opportunity { id } } }`,
+      { id },
+    );
+    expect(read.data).toEqual({
+      shift: { id, slots: 3, taken: 0, opportunity: { id: opportunityId } },
+    });
+    expect(
+      (await callSubgraph(service, caller([]), `{ shift(id: "${randomUUID()}") { id } }`)).data,
+    ).toEqual({ shift: null });
+    expect(
+      (await callSubgraph(service, caller([]), `{ shift(id: "nope") { id } }`)).errors?.[0]
+        ?.extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+  });
+
+  it("when a volunteer's profile or service record is read by id, then the volunteer, leads and staff see it, another resident is FORBIDDEN and an anonymous caller UNAUTHENTICATED", async () => {
+    const me = await volunteer();
+    const [shift] = await postShifts([[2, 1]]);
+    ok(await signUp(me, shift!), 'signUp');
+    const pass = (q: string, v: Record<string, unknown>) => callSubgraph(service, lead, q, v);
+    ok(
+      await pass(
+        `mutation($id: ID!, $r: ID!) { checkInVolunteer(input: { shiftId: $id, residentId: $r }) { id } }`,
+        { id: shift, r: me.residentId },
+      ),
+      'checkInVolunteer',
+    );
+    const record = ok<{ id: string }>(
+      await pass(
+        `mutation($id: ID!, $r: ID!) { checkOutVolunteer(input: { shiftId: $id, residentId: $r }) { id } }`,
+        { id: shift, r: me.residentId },
+      ),
+      'checkOutVolunteer',
+    );
+    const PROFILE = `query($r: ID!) { volunteer(residentId: $r) { id status } }`;
+    const RECORD = `query($id: ID!) { serviceRecord(id: $id) { id status shift { id } } }`;
+    const anonymous: Caller = { userId: null, roles: [], gridIds: [] };
+    const otherLead = caller(['volunteer_lead'], { userId: 'lead-elsewhere' });
+    for (const who of [me, lead, otherLead, staff]) {
+      expect(
+        ok<{ status: string }>(
+          await callSubgraph(service, who, PROFILE, { r: me.residentId }),
+          'volunteer',
+        ).status,
+      ).toBe('ACTIVE');
+      expect(
+        ok(await callSubgraph(service, who, RECORD, { id: record.id }), 'serviceRecord'),
+      ).toEqual({ id: record.id, status: 'PENDING', shift: { id: shift } });
+    }
+    const stranger = await volunteer();
+    for (const [who, code] of [
+      [stranger, 'FORBIDDEN'],
+      [caller(['grid_member'], { gridIds: [randomUUID()] }), 'FORBIDDEN'],
+      [anonymous, 'UNAUTHENTICATED'],
+    ] as const) {
+      for (const res of [
+        await callSubgraph(service, who, PROFILE, { r: me.residentId }),
+        await callSubgraph(service, who, RECORD, { id: record.id }),
+      ]) {
+        expect(res.errors?.[0]?.extensions?.code).toBe(code);
+        expect(JSON.stringify(res.data)).not.toContain(record.id);
+      }
+    }
+    expect((await callSubgraph(service, staff, PROFILE, { r: randomUUID() })).data).toEqual({
+      volunteer: null,
+    });
+    expect((await callSubgraph(service, staff, RECORD, { id: randomUUID() })).data).toEqual({
+      serviceRecord: null,
+    });
+    expect(
+      (await callSubgraph(service, staff, PROFILE, { r: 'nope' })).errors?.[0]?.extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'residentId' });
+    expect(
+      (await callSubgraph(service, staff, RECORD, { id: 'nope' })).errors?.[0]?.extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+  });
+
   it('when an opportunity is posted with bad shifts, then it is refused naming the shift and nothing is written', async () => {
     const before = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM shifts`);
     const soon = (h: number) => new Date(Date.now() + h * HOUR).toISOString();

@@ -408,6 +408,20 @@ export class Bookings {
     return 'confirmed';
   }
 
+  /**
+   * A shared-space activity was called off: the booking made for it, confirmed and not started, is
+   * cancelled by its booker (BookingCancelled), freeing the slot; any other booking stays as it is.
+   * Returns whether it cancelled one.
+   */
+  static async activityCancelled(tx: Tx, activityId: string, now: Date): Promise<boolean> {
+    const found = await tx.store.bookingOfActivity(activityId);
+    const booking = found && (await tx.store.lockBooking(found.id));
+    if (!booking || booking.status !== 'confirmed' || booking.startsAt <= now) return false;
+    await tx.store.setBookingStatus(booking.id, 'cancelled', 'by_booker');
+    await publishCancelled(tx, booking, 'by_booker');
+    return true;
+  }
+
   /** Volunteers created a team: who leads it, so only that lead books for it. */
   static teamCreated(tx: Tx, teamId: string, leadUserId: string): Promise<void> {
     return tx.store.recordTeam(teamId, leadUserId);

@@ -1,5 +1,6 @@
 import { knownResidentHandlers, recordKnownResidents, type ConsumerDefinition } from '@liyuan/kit';
 import {
+  ActivityCancelled,
   RESIDENTS_TOPICS,
   ResidentMovedOut,
   SHARED_SPACES_TOPICS,
@@ -18,11 +19,12 @@ import { Maintenance } from '../domain/maintenance';
 export const FACILITIES_CONSUMER_GROUP = 'facilities';
 
 /**
- * What facilities reacts to: a shared-space activity's venue request (booked and answered), a
- * facility-fault service request (a repair order), residents registered, updated or moving out
- * (what it knows of the registry, to check the residents bookings and loans name; a move-out also
- * cancels future bookings and flags open loans) and teams created (who leads which team, to check
- * team bookings). Each runs in the consumer's transaction, so a redelivered event changes nothing.
+ * What facilities reacts to: a shared-space activity's venue request (booked and answered) and its
+ * cancellation (the booking released), a facility-fault service request (a repair order),
+ * residents registered, updated or moving out (what it knows of the registry, to check the
+ * residents bookings and loans name; a move-out also cancels future bookings and flags open loans)
+ * and teams created (who leads which team, to check team bookings). Each runs in the consumer's
+ * transaction, so a redelivered event changes nothing.
  */
 export function facilitiesConsumers(): ConsumerDefinition[] {
   const known = knownResidentHandlers();
@@ -45,6 +47,15 @@ export function facilitiesConsumers(): ConsumerDefinition[] {
             new Date(),
           );
           logger.info({ activityId: data.activityId, answer }, 'venue request answered');
+        },
+        [ActivityCancelled.type]: async (event, manager, { logger }) => {
+          const data = payloadOf(ActivityCancelled, event);
+          const released = await Bookings.activityCancelled(
+            createTx(manager, event.traceparent),
+            data.activityId,
+            new Date(),
+          );
+          logger.info({ activityId: data.activityId, released }, 'cancelled activity handled');
         },
         [ServiceRequestFiled.type]: async (event, manager) => {
           const data = payloadOf(ServiceRequestFiled, event);

@@ -348,14 +348,14 @@ export class TypeOrmSpacesStore implements SpacesStore {
       )
     ).map((r) => String(r.resident_id));
   }
-  async cancelFutureRegistrationsOf(residentId: string, after: Date): Promise<number> {
+  async cancelFutureRegistrationsOf(residentId: string, after: Date): Promise<string[]> {
     return (
       await this.rows(
         `UPDATE registrations r SET status = 'cancelled' FROM activities a
           WHERE a.id = r.activity_id AND r.resident_id = $1 AND r.status = 'registered' AND a.starts_at > $2 RETURNING r.activity_id`,
         [residentId, after],
       )
-    ).length;
+    ).map((r) => String(r.activity_id));
   }
   async attendedBy(
     residentIds: readonly string[],

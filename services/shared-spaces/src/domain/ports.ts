@@ -72,7 +72,8 @@ export interface SpacesStore {
     status: 'cancelled' | 'checked_in',
   ): Promise<void>;
   checkedIn(activityId: string): Promise<string[]>;
-  cancelFutureRegistrationsOf(residentId: string, after: Date): Promise<number>;
+  /** Cancels the resident's registrations for activities starting after `after`; returns those activities' ids. */
+  cancelFutureRegistrationsOf(residentId: string, after: Date): Promise<string[]>;
   /**
    * A page of the completed activities each resident was checked in to, latest first (start to the
    * millisecond, id), after the cursor's, at most `range.limit` per resident, in one statement.

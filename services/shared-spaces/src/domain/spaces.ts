@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ActivityCompleted, SpaceActivityScheduled } from '@liyuan/schemas';
+import {
+  ActivityCancelled,
+  ActivityCompleted,
+  ActivityRegistrationChanged,
+  SpaceActivityScheduled,
+} from '@liyuan/schemas';
 import {
   addDays,
   assertWithin,
@@ -261,7 +266,8 @@ export class Spaces {
     if (caller.userId === null) throw unauthenticated();
     if (!caller.residentId) throw forbidden('residents register themselves');
     const residentId = caller.residentId;
-    return this.transaction(async ({ store }) => {
+    return this.transaction(async (tx) => {
+      const { store } = tx;
       const a = await this.locked(store, input.activityId, 'input.activityId');
       if (!['planned', 'confirmed'].includes(a.status))
         throw conflict(
@@ -275,20 +281,49 @@ export class Spaces {
       const taken = (await store.registeredCounts([a.id])).get(a.id) ?? 0;
       if (taken >= a.capacity) throw conflict('the activity is full', 'input.activityId');
       await store.register(a.id, residentId);
+      await registrationChanged(tx, a);
       return a;
     });
   }
 
+  /** The calling resident withdraws their registration; the place is free again. */
   async cancelRegistration(caller: Caller, input: { activityId: string }): Promise<Activity> {
     if (caller.userId === null) throw unauthenticated();
     if (!caller.residentId) throw forbidden('residents cancel their own registration');
     const residentId = caller.residentId;
-    return this.transaction(async ({ store }) => {
+    return this.transaction(async (tx) => {
+      const { store } = tx;
       const a = await this.locked(store, input.activityId, 'input.activityId');
       if ((await store.registrationStatus(a.id, residentId)) !== 'registered')
         throw conflict('you are not registered', 'input.activityId');
       await store.setRegistration(a.id, residentId, 'cancelled');
+      await registrationChanged(tx, a);
       return a;
+    });
+  }
+
+  /**
+   * Calls off an activity that has not started (planned, confirmed or venue-rejected): it takes no
+   * more registrations, check-ins or completion, and ActivityCancelled lets facilities release its
+   * venue.
+   */
+  async cancelActivity(caller: Caller, input: { activityId: string }): Promise<Activity> {
+    requireSecretary(caller);
+    return this.transaction(async ({ store, publish }) => {
+      const a = await this.locked(store, input.activityId, 'input.activityId');
+      if (!['planned', 'confirmed', 'venue_rejected'].includes(a.status))
+        throw conflict(`a ${a.status} activity cannot be cancelled`, 'input.activityId');
+      if (a.startsAt <= this.clock())
+        throw conflict('an activity that has started cannot be cancelled', 'input.activityId');
+      await store.setActivityStatus(a.id, 'cancelled');
+      await publish(ActivityCancelled, a.id, {
+        activityId: a.id,
+        spaceId: a.spaceId,
+        facilityId: a.facilityId,
+        startsAt: a.startsAt.toISOString(),
+        endsAt: a.endsAt.toISOString(),
+      });
+      return { ...a, status: 'cancelled' };
     });
   }
 
@@ -350,7 +385,7 @@ export class Spaces {
 
   /**
    * A resident moved out: their membership is transferred out of the branch and their future
-   * registrations cancelled; returns how many of each.
+   * registrations cancelled (each activity's new count published); returns how many of each.
    */
   static async residentMovedOut(
     tx: Tx,
@@ -358,8 +393,9 @@ export class Spaces {
     now: Date,
   ): Promise<{ transferred: number; cancelled: number }> {
     const transferred = await tx.store.transferMember(residentId);
-    const cancelled = await tx.store.cancelFutureRegistrationsOf(residentId, now);
-    return { transferred, cancelled };
+    const activityIds = await tx.store.cancelFutureRegistrationsOf(residentId, now);
+    for (const a of await tx.store.activitiesByIds(activityIds)) await registrationChanged(tx, a);
+    return { transferred, cancelled: activityIds.length };
   }
 
   /** The facilities answer to a venue request moves a planned activity on; any other answer is ignored. */
@@ -397,4 +433,14 @@ export class Spaces {
     if (!a) throw notFound('activity', activityId, field);
     return a;
   }
+}
+
+/** Publishes how many places of an activity are taken now (counts only, never who). */
+async function registrationChanged(tx: Tx, a: Activity): Promise<void> {
+  const registeredCount = (await tx.store.registeredCounts([a.id])).get(a.id) ?? 0;
+  await tx.publish(ActivityRegistrationChanged, a.id, {
+    activityId: a.id,
+    registeredCount,
+    capacity: a.capacity,
+  });
 }

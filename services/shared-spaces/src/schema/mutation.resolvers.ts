@@ -8,6 +8,7 @@ export const Mutation: MutationResolvers = {
   scheduleActivity: (_, a, ctx) => ctx.spaces.schedule(ctx.caller, a.input),
   registerForActivity: (_, a, ctx) => ctx.spaces.register(ctx.caller, a.input),
   cancelRegistration: (_, a, ctx) => ctx.spaces.cancelRegistration(ctx.caller, a.input),
+  cancelActivity: (_, a, ctx) => ctx.spaces.cancelActivity(ctx.caller, a.input),
   checkInAttendee: (_, a, ctx) => ctx.spaces.checkIn(ctx.caller, a.input),
   completeActivity: (_, a, ctx) => ctx.spaces.complete(ctx.caller, a.input),
 };

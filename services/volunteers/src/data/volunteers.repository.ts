@@ -345,14 +345,14 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
   ): Promise<Map<string, number>> {
     return queryNestedCounts(this.m, SHIFTS_OF_VOLUNTEER, volunteerIds, heldAndAhead(now));
   }
-  async cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<number> {
+  async cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<string[]> {
     return (
       await this.rows(
         `UPDATE signups s SET status = 'cancelled' FROM shifts sh
-          WHERE sh.id = s.shift_id AND s.volunteer_id = $1 AND s.status = 'signed_up' AND sh.starts_at > $2 RETURNING s.id`,
+          WHERE sh.id = s.shift_id AND s.volunteer_id = $1 AND s.status = 'signed_up' AND sh.starts_at > $2 RETURNING s.shift_id`,
         [volunteerId, after],
       )
-    ).length;
+    ).map((r) => String(r.shift_id));
   }
 
   async insertRecord(r: ServiceRecord): Promise<boolean> {
@@ -379,6 +379,11 @@ export class TypeOrmVolunteersStore implements VolunteersStore {
   async lockRecord(id: string): Promise<ServiceRecord | undefined> {
     const [row] = await this.rows(`SELECT * FROM service_records WHERE id = $1 FOR UPDATE`, [id]);
     return row ? toRecord(row) : undefined;
+  }
+  async recordsByIds(ids: readonly string[]): Promise<ServiceRecord[]> {
+    return ids.length
+      ? (await this.rows(`SELECT * FROM service_records WHERE id = ANY ($1)`, [ids])).map(toRecord)
+      : [];
   }
   async approveRecord(id: string, by: string): Promise<void> {
     await this.rows(

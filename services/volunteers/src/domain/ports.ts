@@ -72,9 +72,11 @@ export interface VolunteersStore {
     range: KeysetRange,
   ): Promise<ParentRow<Shift>[]>;
   countUpcomingShiftsOf(volunteerIds: readonly string[], now: Date): Promise<Map<string, number>>;
-  cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<number>;
+  /** Cancels the volunteer's sign-ups for shifts starting after `after`; returns those shifts' ids. */
+  cancelFutureSignupsOf(volunteerId: string, after: Date): Promise<string[]>;
   insertRecord(r: ServiceRecord): Promise<boolean>;
   lockRecord(id: string): Promise<ServiceRecord | undefined>;
+  recordsByIds(ids: readonly string[]): Promise<ServiceRecord[]>;
   approveRecord(id: string, by: string): Promise<void>;
   /**
    * A page of each volunteer's service records, newest first (time served to the millisecond, id),

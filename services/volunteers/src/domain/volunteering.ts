@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { TeamCreated, VolunteerServiceApproved } from '@liyuan/schemas';
+import { ShiftSlotsChanged, TeamCreated, VolunteerServiceApproved } from '@liyuan/schemas';
 import {
   addDays,
   assertWithin,
@@ -264,12 +264,40 @@ export class Volunteering {
     });
   }
 
+  /**
+   * A resident's volunteer profile (undefined when they do not volunteer), for the volunteer
+   * themself, volunteer leads, staff and admins: anyone else is refused (FORBIDDEN), as
+   * {@link mayReadProfile} decides.
+   */
+  async volunteerOf(caller: Caller, residentId: string): Promise<Volunteer | undefined> {
+    requireUser(caller);
+    const resident = id(residentId, 'residentId');
+    if (!mayReadProfile(caller, resident))
+      throw forbidden("only the volunteer, volunteer leads and staff read a volunteer's profile");
+    return (await this.read.volunteersOfResidents([resident]))[0];
+  }
+
+  /**
+   * A service record (undefined when there is none), for whoever may read its volunteer's profile
+   * ({@link mayReadProfile}); anyone else is refused (FORBIDDEN).
+   */
+  async serviceRecord(caller: Caller, recordId: string): Promise<ServiceRecord | undefined> {
+    requireUser(caller);
+    const [record] = await this.read.recordsByIds([id(recordId, 'id')]);
+    if (!record) return undefined;
+    const [v] = await this.read.volunteersByIds([record.volunteerId]);
+    if (!v || !mayReadProfile(caller, v.residentId))
+      throw forbidden("only the volunteer, volunteer leads and staff read a volunteer's hours");
+    return record;
+  }
+
   /** The calling resident signs up for a shift, while its slots remain and it does not overlap another of theirs. */
   async signUp(caller: Caller, input: { shiftId: string }): Promise<Shift> {
     requireUser(caller);
     if (!caller.residentId) throw forbidden('residents sign themselves up');
     const residentId = caller.residentId;
-    return this.transaction(async ({ store }) => {
+    return this.transaction(async (tx) => {
+      const { store } = tx;
       const found = await store.lockShift(id(input.shiftId, 'input.shiftId'));
       if (!found) throw notFound('shift', input.shiftId, 'input.shiftId');
       const { shift, opportunity } = found;
@@ -284,6 +312,7 @@ export class Volunteering {
       if (((await store.takenOfShifts([shift.id])).get(shift.id) ?? 0) >= shift.slots)
         throw conflict('every slot is taken', 'input.shiftId');
       await store.signUp(randomUUID(), shift, v.id);
+      await slotsChanged(tx, shift);
       return shift;
     });
   }
@@ -293,7 +322,8 @@ export class Volunteering {
     requireUser(caller);
     if (!caller.residentId) throw forbidden('residents withdraw themselves');
     const residentId = caller.residentId;
-    return this.transaction(async ({ store }) => {
+    return this.transaction(async (tx) => {
+      const { store } = tx;
       const found = await store.lockShift(id(input.shiftId, 'input.shiftId'));
       if (!found) throw notFound('shift', input.shiftId, 'input.shiftId');
       const [v] = await store.volunteersOfResidents([residentId]);
@@ -303,6 +333,7 @@ export class Volunteering {
       if (s.status !== 'signed_up' || found.shift.startsAt <= this.clock())
         throw conflict('the shift has started', 'input.shiftId');
       await store.setSignup(found.shift.id, v.id, 'cancelled');
+      await slotsChanged(tx, found.shift);
       return found.shift;
     });
   }
@@ -425,10 +456,15 @@ export class Volunteering {
     });
   }
 
-  /** A resident moved out: their volunteering deactivated and future sign-ups cancelled. */
+  /**
+   * A resident moved out: their volunteering deactivated and future sign-ups cancelled (each
+   * shift's slots taken published).
+   */
   static async residentMovedOut(tx: Tx, residentId: string, now: Date): Promise<void> {
     const v = await tx.store.deactivate(residentId);
-    if (v) await tx.store.cancelFutureSignupsOf(v.id, now);
+    if (!v) return;
+    const shiftIds = await tx.store.cancelFutureSignupsOf(v.id, now);
+    for (const shift of await tx.store.shiftsByIds(shiftIds)) await slotsChanged(tx, shift);
   }
 
   /** Hours logged for the volunteers who staffed a completed activity, once per volunteer and activity. */
@@ -488,4 +524,15 @@ export class Volunteering {
       `repair-order:${fault.repairOrderId}`,
     );
   }
+}
+
+/** Publishes how many of a shift's slots are taken now (counts only, never who). */
+async function slotsChanged(tx: Tx, shift: Shift): Promise<void> {
+  const taken = (await tx.store.takenOfShifts([shift.id])).get(shift.id) ?? 0;
+  await tx.publish(ShiftSlotsChanged, shift.id, {
+    shiftId: shift.id,
+    opportunityId: shift.opportunityId,
+    slots: shift.slots,
+    taken,
+  });
 }

@@ -1,3 +1,4 @@
+import { idArg } from '@liyuan/kit';
 import type { QueryResolvers } from './generated/resolvers-types';
 
 export const Query: QueryResolvers = {
@@ -8,4 +9,9 @@ export const Query: QueryResolvers = {
     return page;
   },
   leaderboard: (_, a, ctx) => ctx.volunteering.leaderboard(a),
+  shift: async (_, a, ctx) => (await ctx.loaders.shift.load(idArg(a.id, 'id'))) ?? null,
+  volunteer: async (_, a, ctx) =>
+    (await ctx.volunteering.volunteerOf(ctx.caller, a.residentId)) ?? null,
+  serviceRecord: async (_, a, ctx) =>
+    (await ctx.volunteering.serviceRecord(ctx.caller, a.id)) ?? null,
 };

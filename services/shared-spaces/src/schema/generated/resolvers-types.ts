@@ -35,7 +35,26 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown };
 };
 
+/** A change to an activity, pushed to subscribers. */
+export type ActivityChange = {
+  __typename?: 'ActivityChange';
+  /** The activity as the subscriber may read it now. */
+  activity: SpaceActivity;
+  /** The domain event: ActivityRegistrationChanged (a resident registered or withdrew), ActivityCancelled or ActivityCompleted. */
+  event: Scalars['String']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
+};
+
 export { ActivityStatus };
+
+/** An activity to call off. */
+export type CancelActivityInput = {
+  /** The activity: planned, confirmed or venue-rejected, not started. */
+  activityId: Scalars['ID']['input'];
+};
 
 /** The activity whose registration the calling resident cancels. */
 export type CancelRegistrationInput = {
@@ -96,7 +115,9 @@ export type FacilityUpcomingActivitiesArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Cancels the calling resident's registration. */
+  /** Calls off an activity that has not started (party secretaries, staff, admins): it takes no more registrations and facilities releases its venue. Publishes ActivityCancelled. */
+  cancelActivity: SpaceActivity;
+  /** Cancels the calling resident's registration. Publishes ActivityRegistrationChanged (counts only). */
   cancelRegistration: SpaceActivity;
   /** Checks a registered resident in (party secretaries, staff, admins). */
   checkInAttendee: SpaceActivity;
@@ -106,12 +127,16 @@ export type Mutation = {
   createPartyBranch: PartyBranch;
   /** Creates a shared space in a facility (party secretaries, staff, admins). */
   createSharedSpace: SharedSpace;
-  /** Registers the calling resident for an activity, up to its capacity. */
+  /** Registers the calling resident for an activity, up to its capacity. Publishes ActivityRegistrationChanged (counts only). */
   registerForActivity: SpaceActivity;
   /** Registers a resident as a party member of a branch, once (party secretaries, staff, admins). */
   registerPartyMember: PartyMember;
   /** Schedules an activity; it is planned until facilities answers the venue request. Publishes SpaceActivityScheduled. */
   scheduleActivity: SpaceActivity;
+};
+
+export type MutationCancelActivityArgs = {
+  input: CancelActivityInput;
 };
 
 export type MutationCancelRegistrationArgs = {
@@ -402,6 +427,18 @@ export type SpaceActivityEdge = {
 
 export { SpaceTheme };
 
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** An activity as residents register for it or withdraw, and as it is cancelled or completed (whoever may read the activity: any signed-in caller). */
+  activityChanged: ActivityChange;
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionActivityChangedArgs = {
+  activityId: Scalars['ID']['input'];
+};
+
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
 export type ReferenceResolver<TResult, TReference, TContext> = (
@@ -549,14 +586,17 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ActivityChange: ResolverTypeWrapper<
+    Omit<ActivityChange, 'activity'> & { activity: ResolversTypes['SpaceActivity'] }
+  >;
   ActivityStatus: ActivityStatus;
-  CancelRegistrationInput: CancelRegistrationInput;
+  CancelActivityInput: CancelActivityInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CancelRegistrationInput: CancelRegistrationInput;
   CheckInAttendeeInput: CheckInAttendeeInput;
   CompleteActivityInput: CompleteActivityInput;
   CreatePartyBranchInput: CreatePartyBranchInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CreateSharedSpaceInput: CreateSharedSpaceInput;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -590,17 +630,22 @@ export type ResolversTypes = {
     Omit<SpaceActivityEdge, 'node'> & { node: ResolversTypes['SpaceActivity'] }
   >;
   SpaceTheme: SpaceTheme;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  CancelRegistrationInput: CancelRegistrationInput;
+  ActivityChange: Omit<ActivityChange, 'activity'> & {
+    activity: ResolversParentTypes['SpaceActivity'];
+  };
+  CancelActivityInput: CancelActivityInput;
   ID: Scalars['ID']['output'];
+  CancelRegistrationInput: CancelRegistrationInput;
   CheckInAttendeeInput: CheckInAttendeeInput;
   CompleteActivityInput: CompleteActivityInput;
   CreatePartyBranchInput: CreatePartyBranchInput;
   Boolean: Scalars['Boolean']['output'];
-  String: Scalars['String']['output'];
   CreateSharedSpaceInput: CreateSharedSpaceInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -626,6 +671,34 @@ export type ResolversParentTypes = {
   SpaceActivityEdge: Omit<SpaceActivityEdge, 'node'> & {
     node: ResolversParentTypes['SpaceActivity'];
   };
+  Subscription: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+};
+
+export type LiveDirectiveArgs = {
+  authorize: Scalars['String']['input'];
+  entity: Scalars['String']['input'];
+  events: Array<Scalars['String']['input']>;
+  match: Array<Scalars['String']['input']>;
+  topic: Scalars['String']['input'];
+};
+
+export type LiveDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = SpacesContext,
+  Args = LiveDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ActivityChangeResolvers<
+  ContextType = SpacesContext,
+  ParentType extends ResolversParentTypes['ActivityChange'] =
+    ResolversParentTypes['ActivityChange'],
+> = {
+  activity?: Resolver<ResolversTypes['SpaceActivity'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ActivityStatusResolvers = EnumResolverSignature<
@@ -669,6 +742,12 @@ export type MutationResolvers<
   ContextType = SpacesContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
 > = {
+  cancelActivity?: Resolver<
+    ResolversTypes['SpaceActivity'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCancelActivityArgs, 'input'>
+  >;
   cancelRegistration?: Resolver<
     ResolversTypes['SpaceActivity'],
     ParentType,
@@ -961,7 +1040,21 @@ export type SpaceThemeResolvers = EnumResolverSignature<
   ResolversTypes['SpaceTheme']
 >;
 
+export type SubscriptionResolvers<
+  ContextType = SpacesContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  activityChanged?: SubscriptionResolver<
+    ResolversTypes['ActivityChange'],
+    'activityChanged',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionActivityChangedArgs, 'activityId'>
+  >;
+};
+
 export type Resolvers<ContextType = SpacesContext> = {
+  ActivityChange?: ActivityChangeResolvers<ContextType>;
   ActivityStatus?: ActivityStatusResolvers;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -985,4 +1078,9 @@ export type Resolvers<ContextType = SpacesContext> = {
   SpaceActivityConnection?: SpaceActivityConnectionResolvers<ContextType>;
   SpaceActivityEdge?: SpaceActivityEdgeResolvers<ContextType>;
   SpaceTheme?: SpaceThemeResolvers;
+  Subscription?: SubscriptionResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = SpacesContext> = {
+  live?: LiveDirectiveResolver<any, any, ContextType>;
 };

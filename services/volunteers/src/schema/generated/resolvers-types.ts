@@ -122,7 +122,7 @@ export type Mutation = {
   addTeamMember: Team;
   /** Approves logged hours: points are earned (the team's lead, staff). Publishes VolunteerServiceApproved. */
   approveHours: ServiceRecord;
-  /** Withdraws the calling volunteer from a shift that has not started. */
+  /** Withdraws the calling volunteer from a shift that has not started. Publishes ShiftSlotsChanged (counts only). */
   cancelSignUp: Shift;
   /** Checks a signed-up volunteer in to a shift (the team's lead, staff). */
   checkInVolunteer: Shift;
@@ -136,7 +136,7 @@ export type Mutation = {
   redeemPoints: Scalars['Int']['output'];
   /** Registers a volunteer: a resident themself, or staff for a resident the registry has announced (BAD_USER_INPUT otherwise; CONFLICT once moved out). */
   registerVolunteer: VolunteerProfile;
-  /** Signs the calling volunteer up for a shift while its slots remain and it overlaps none of theirs. */
+  /** Signs the calling volunteer up for a shift while its slots remain and it overlaps none of theirs. Publishes ShiftSlotsChanged (counts only). */
   signUp: Shift;
 };
 
@@ -254,8 +254,14 @@ export type Query = {
   leaderboard: LeaderboardEntryConnection;
   /** Opportunities not yet over, soonest first, a page at a time (first: 1 to 100, default 20); public. */
   openOpportunities: OpportunityConnection;
+  /** A service record (null when there is none): its volunteer, volunteer leads, staff and admins; FORBIDDEN for anyone else. */
+  serviceRecord?: Maybe<ServiceRecord>;
+  /** A shift of an opportunity (null when there is none); public, as opportunities are. */
+  shift?: Maybe<Shift>;
   /** The teams; public. */
   teams: Array<Team>;
+  /** A resident's volunteer profile (null when they do not volunteer): the volunteer themself, volunteer leads, staff and admins; FORBIDDEN for anyone else. */
+  volunteer?: Maybe<VolunteerProfile>;
 };
 
 export type QueryLeaderboardArgs = {
@@ -269,6 +275,18 @@ export type QueryLeaderboardArgs = {
 export type QueryOpenOpportunitiesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryServiceRecordArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type QueryShiftArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type QueryVolunteerArgs = {
+  residentId: Scalars['ID']['input'];
 };
 
 /** Points the calling volunteer redeems. */
@@ -315,6 +333,19 @@ export type ServiceRecord = {
   status: ServiceRecordStatus;
 };
 
+/** A volunteer's hours approved, pushed to subscribers. */
+export type ServiceRecordChange = {
+  __typename?: 'ServiceRecordChange';
+  /** The domain event: VolunteerServiceApproved. */
+  event: Scalars['String']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
+  /** The service record approved, as the subscriber may read it now. */
+  serviceRecord: ServiceRecord;
+};
+
 /** One page of service records, newest first. */
 export type ServiceRecordConnection = {
   __typename?: 'ServiceRecordConnection';
@@ -354,6 +385,19 @@ export type Shift = {
   taken: Scalars['Int']['output'];
 };
 
+/** A change to a shift's slots, pushed to subscribers. */
+export type ShiftChange = {
+  __typename?: 'ShiftChange';
+  /** The domain event: ShiftSlotsChanged (a volunteer signed up or withdrew). */
+  event: Scalars['String']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
+  /** The shift as it stands now (slots, taken). */
+  shift: Shift;
+};
+
 /** One page of shifts, soonest first. */
 export type ShiftConnection = {
   __typename?: 'ShiftConnection';
@@ -388,6 +432,25 @@ export type ShiftInput = {
 export type SignUpInput = {
   /** The shift. */
   shiftId: Scalars['ID']['input'];
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** A shift as volunteers sign up or withdraw, with the slots taken (anyone signed in, as opportunities are public). */
+  shiftSlotsChanged: ShiftChange;
+  /** A volunteer's hours as a lead approves them, by the volunteer's resident id (the volunteer themself, volunteer leads, staff, admins; FORBIDDEN for anyone else). */
+  volunteerHoursApproved: ServiceRecordChange;
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionShiftSlotsChangedArgs = {
+  shiftId: Scalars['ID']['input'];
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionVolunteerHoursApprovedArgs = {
+  residentId: Scalars['ID']['input'];
 };
 
 /** One of the four teams (party members, grid members, volunteers, industry associations), the repair team, or a group such as the Mom's team. */
@@ -580,7 +643,6 @@ export type ResolversTypes = {
   CheckInVolunteerInput: CheckInVolunteerInput;
   CheckOutVolunteerInput: CheckOutVolunteerInput;
   CreateTeamInput: CreateTeamInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Facility: ResolverTypeWrapper<{ id: string }>;
   LeaderboardEntry: ResolverTypeWrapper<LeaderboardEntryModel>;
@@ -605,20 +667,26 @@ export type ResolversTypes = {
   RegisterVolunteerInput: RegisterVolunteerInput;
   Resident: ResolverTypeWrapper<{ id: string }>;
   ServiceRecord: ResolverTypeWrapper<ServiceRecordModel>;
+  ServiceRecordChange: ResolverTypeWrapper<
+    Omit<ServiceRecordChange, 'serviceRecord'> & { serviceRecord: ResolversTypes['ServiceRecord'] }
+  >;
   ServiceRecordConnection: ResolverTypeWrapper<ServiceRecordPageModel>;
   ServiceRecordEdge: ResolverTypeWrapper<
     Omit<ServiceRecordEdge, 'node'> & { node: ResolversTypes['ServiceRecord'] }
   >;
   ServiceRecordStatus: ServiceRecordStatus;
   Shift: ResolverTypeWrapper<ShiftModel>;
+  ShiftChange: ResolverTypeWrapper<Omit<ShiftChange, 'shift'> & { shift: ResolversTypes['Shift'] }>;
   ShiftConnection: ResolverTypeWrapper<ShiftPageModel>;
   ShiftEdge: ResolverTypeWrapper<Omit<ShiftEdge, 'node'> & { node: ResolversTypes['Shift'] }>;
   ShiftInput: ShiftInput;
   SignUpInput: SignUpInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Team: ResolverTypeWrapper<TeamModel>;
   TeamKind: TeamKind;
   VolunteerProfile: ResolverTypeWrapper<VolunteerModel>;
   VolunteerStatus: VolunteerStatus;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -630,7 +698,6 @@ export type ResolversParentTypes = {
   CheckInVolunteerInput: CheckInVolunteerInput;
   CheckOutVolunteerInput: CheckOutVolunteerInput;
   CreateTeamInput: CreateTeamInput;
-  String: Scalars['String']['output'];
   DateTime: Scalars['DateTime']['output'];
   Facility: { id: string };
   LeaderboardEntry: LeaderboardEntryModel;
@@ -652,18 +719,39 @@ export type ResolversParentTypes = {
   RegisterVolunteerInput: RegisterVolunteerInput;
   Resident: { id: string };
   ServiceRecord: ServiceRecordModel;
+  ServiceRecordChange: Omit<ServiceRecordChange, 'serviceRecord'> & {
+    serviceRecord: ResolversParentTypes['ServiceRecord'];
+  };
   ServiceRecordConnection: ServiceRecordPageModel;
   ServiceRecordEdge: Omit<ServiceRecordEdge, 'node'> & {
     node: ResolversParentTypes['ServiceRecord'];
   };
   Shift: ShiftModel;
+  ShiftChange: Omit<ShiftChange, 'shift'> & { shift: ResolversParentTypes['Shift'] };
   ShiftConnection: ShiftPageModel;
   ShiftEdge: Omit<ShiftEdge, 'node'> & { node: ResolversParentTypes['Shift'] };
   ShiftInput: ShiftInput;
   SignUpInput: SignUpInput;
+  Subscription: Record<PropertyKey, never>;
   Team: TeamModel;
   VolunteerProfile: VolunteerModel;
+  String: Scalars['String']['output'];
 };
+
+export type LiveDirectiveArgs = {
+  authorize: Scalars['String']['input'];
+  entity: Scalars['String']['input'];
+  events: Array<Scalars['String']['input']>;
+  match: Array<Scalars['String']['input']>;
+  topic: Scalars['String']['input'];
+};
+
+export type LiveDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = VolunteersContext,
+  Args = LiveDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
   ResolversTypes['DateTime'],
@@ -850,7 +938,25 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryOpenOpportunitiesArgs, 'first'>
   >;
+  serviceRecord?: Resolver<
+    Maybe<ResolversTypes['ServiceRecord']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryServiceRecordArgs, 'id'>
+  >;
+  shift?: Resolver<
+    Maybe<ResolversTypes['Shift']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryShiftArgs, 'id'>
+  >;
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
+  volunteer?: Resolver<
+    Maybe<ResolversTypes['VolunteerProfile']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryVolunteerArgs, 'residentId'>
+  >;
 };
 
 export type ResidentResolvers<
@@ -878,6 +984,17 @@ export type ServiceRecordResolvers<
   servedOn?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   shift?: Resolver<Maybe<ResolversTypes['Shift']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ServiceRecordStatus'], ParentType, ContextType>;
+};
+
+export type ServiceRecordChangeResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['ServiceRecordChange'] =
+    ResolversParentTypes['ServiceRecordChange'],
+> = {
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  serviceRecord?: Resolver<ResolversTypes['ServiceRecord'], ParentType, ContextType>;
 };
 
 export type ServiceRecordConnectionResolvers<
@@ -916,6 +1033,16 @@ export type ShiftResolvers<
   taken?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ShiftChangeResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['ShiftChange'] = ResolversParentTypes['ShiftChange'],
+> = {
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shift?: Resolver<ResolversTypes['Shift'], ParentType, ContextType>;
+};
+
 export type ShiftConnectionResolvers<
   ContextType = VolunteersContext,
   ParentType extends ResolversParentTypes['ShiftConnection'] =
@@ -932,6 +1059,26 @@ export type ShiftEdgeResolvers<
 > = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Shift'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<
+  ContextType = VolunteersContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  shiftSlotsChanged?: SubscriptionResolver<
+    ResolversTypes['ShiftChange'],
+    'shiftSlotsChanged',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionShiftSlotsChangedArgs, 'shiftId'>
+  >;
+  volunteerHoursApproved?: SubscriptionResolver<
+    ResolversTypes['ServiceRecordChange'],
+    'volunteerHoursApproved',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionVolunteerHoursApprovedArgs, 'residentId'>
+  >;
 };
 
 export type TeamResolvers<
@@ -1010,14 +1157,21 @@ export type Resolvers<ContextType = VolunteersContext> = {
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
   ServiceRecord?: ServiceRecordResolvers<ContextType>;
+  ServiceRecordChange?: ServiceRecordChangeResolvers<ContextType>;
   ServiceRecordConnection?: ServiceRecordConnectionResolvers<ContextType>;
   ServiceRecordEdge?: ServiceRecordEdgeResolvers<ContextType>;
   ServiceRecordStatus?: ServiceRecordStatusResolvers;
   Shift?: ShiftResolvers<ContextType>;
+  ShiftChange?: ShiftChangeResolvers<ContextType>;
   ShiftConnection?: ShiftConnectionResolvers<ContextType>;
   ShiftEdge?: ShiftEdgeResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   TeamKind?: TeamKindResolvers;
   VolunteerProfile?: VolunteerProfileResolvers<ContextType>;
   VolunteerStatus?: VolunteerStatusResolvers;
+};
+
+export type DirectiveResolvers<ContextType = VolunteersContext> = {
+  live?: LiveDirectiveResolver<any, any, ContextType>;
 };
