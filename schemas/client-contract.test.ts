@@ -62,6 +62,7 @@ const VALUE_TYPES: Record<string, string> = {
   Mutation: 'root',
   Subscription: 'root',
   ServiceRequestChange: 'a change pushed to subscribers; the request is the entity',
+  MediationCaseChange: 'a change pushed to subscribers; the case is the entity',
   PageInfo: 'part of a connection',
   Interval: 'a span of time of an availability',
   Availability: "a venue's day, computed on request",
