@@ -63,6 +63,7 @@ const VALUE_TYPES: Record<string, string> = {
   Subscription: 'root',
   ServiceRequestChange: 'a change pushed to subscribers; the request is the entity',
   MediationCaseChange: 'a change pushed to subscribers; the case is the entity',
+  VisitDueChange: 'a change pushed to subscribers; the household is the entity',
   PageInfo: 'part of a connection',
   Interval: 'a span of time of an availability',
   Availability: "a venue's day, computed on request",
