@@ -67,6 +67,8 @@ const VALUE_TYPES: Record<string, string> = {
   ActivityChange: 'a change pushed to subscribers; the activity is the entity',
   ShiftChange: 'a change pushed to subscribers; the shift is the entity',
   ServiceRecordChange: 'a change pushed to subscribers; the service record is the entity',
+  MediationCaseChange: 'a change pushed to subscribers; the case is the entity',
+  VisitDueChange: 'a change pushed to subscribers; the household is the entity',
   PageInfo: 'part of a connection',
   Interval: 'a span of time of an availability',
   Availability: "a venue's day, computed on request",

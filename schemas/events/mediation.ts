@@ -38,4 +38,38 @@ export const CaseClosed = defineEvent('CaseClosed', MEDIATION_TOPICS.case, {
   outcome: z.enum(['agreement_reached', 'failed', 'withdrawn', 'declined']),
 });
 
-export const mediationEvents = [CaseFiled, CaseAccepted, AgreementReached, CaseClosed] as const;
+export const CASE_STATUSES = [
+  'filed',
+  'accepted',
+  'declined',
+  'in_mediation',
+  'agreement_reached',
+  'failed',
+  'withdrawn',
+  'closed',
+] as const;
+
+/**
+ * A case moved from one status to another (every move, including those with an event of their own):
+ * what live views of a case follow. Nothing consumes it between services.
+ */
+export const CaseStatusChanged = defineEvent('CaseStatusChanged', MEDIATION_TOPICS.case, {
+  caseId: id,
+  from: z.enum(CASE_STATUSES),
+  to: z.enum(CASE_STATUSES),
+});
+
+/** Mediation staff removed a resident named in error from an open case's parties. */
+export const CasePartyRemoved = defineEvent('CasePartyRemoved', MEDIATION_TOPICS.case, {
+  caseId: id,
+  residentId: id,
+});
+
+export const mediationEvents = [
+  CaseFiled,
+  CaseAccepted,
+  AgreementReached,
+  CaseClosed,
+  CaseStatusChanged,
+  CasePartyRemoved,
+] as const;

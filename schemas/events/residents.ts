@@ -136,6 +136,19 @@ export const ServiceRequestResolved = defineEvent(
   },
 );
 
+/**
+ * A household of the grid fell due a routine visit (its last visit, or its registration, plus the
+ * strictest cadence of its residents' key-group tags passed): once per due instant, whatever the
+ * number of residents' replicas. What the grid's live views follow; nothing consumes it between
+ * services. No tags (they say who is disabled or low-income), no names.
+ */
+export const VisitFellDue = defineEvent('VisitFellDue', RESIDENTS_TOPICS.visit, {
+  householdId: id,
+  gridId: id,
+  dueAt: z.iso.datetime({ offset: true }),
+  cadenceDays: z.number().int().positive(),
+});
+
 export const SERVICE_REQUEST_STATUSES = [
   'filed',
   'in_progress',
@@ -168,6 +181,7 @@ export const residentsEvents = [
   ServiceRequestFiled,
   ServiceRequestResolved,
   ServiceRequestStatusChanged,
+  VisitFellDue,
   ResidentRegistered,
   ResidentUpdated,
   ResidentMovedOut,

@@ -1202,6 +1202,17 @@ export const CALLS: Record<string, CallSpec> = {
       return { owner: c.owner, args: { input: { caseId: c.caseId } } };
     },
   },
+  'Mutation.removeParty': {
+    setup: async (w) => {
+      const c = await mediationCase(w, 'filed');
+      const read = await w.ok(`query($id: ID!) { case(id: $id) { parties { id role } } }`, {
+        id: c.caseId,
+      });
+      const parties = read.parties as { id: string; role: string }[];
+      const partyId = parties.find((p) => p.role === 'RESPONDENT')!.id;
+      return { owner: c.owner, args: { input: { caseId: c.caseId, partyId } } };
+    },
+  },
   'Mutation.recordFollowUp': {
     setup: async (w) => {
       const c = await mediationCase(w, 'agreed');

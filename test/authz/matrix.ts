@@ -192,6 +192,7 @@ export const MATRIX: Record<string, Rule> = {
   'Mutation.withdrawCase': rule(STAFF, ['resident']),
   'Mutation.refuseMediation': rule([], ['resident']),
   'Mutation.closeCase': rule(STAFF),
+  'Mutation.removeParty': rule(STAFF),
   'Mutation.recordFollowUp': rule(STAFF, ['mediator']),
   'Mutation.addMediator': rule(STAFF),
 };

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ALERTS_PATH, PROMETHEUS_RULE_PATH, renderPrometheusRule } from '../../scripts/k8s-alerts';
-import { ConfigError, type Env } from '@liyuan/kit';
+import { ConfigError, type Env, type ServiceConfig } from '@liyuan/kit';
 import subgraphs from '../../schemas/subgraphs.json';
 import { loadConfig as loadGatewayConfig } from '../../gateway/src/config';
 import { loadConfig as loadFacilitiesConfig } from '../../services/facilities/src/config';
@@ -165,7 +165,7 @@ interface Workload {
   secrets: Record<string, { secret: string; key: string; optional?: boolean }>;
 }
 
-const subgraph = (name: string, load: typeof loadResidentsConfig): Workload => ({
+const subgraph = (name: string, load: (env: Env) => ServiceConfig): Workload => ({
   name,
   subgraph: true,
   memoryLimitMi: 256,

@@ -12,7 +12,7 @@ import {
   type StartOptions,
 } from '@liyuan/kit';
 import { loadConfig as loadResidentsConfig } from '../../services/residents/src/config';
-import { startResidents } from '../../services/residents/src/service';
+import { startResidents, type ResidentsStartOptions } from '../../services/residents/src/service';
 import { loadConfig as loadFacilitiesConfig } from '../../services/facilities/src/config';
 import { startFacilities } from '../../services/facilities/src/service';
 import { loadConfig as loadMediationConfig } from '../../services/mediation/src/config';
@@ -76,7 +76,12 @@ export interface TestService {
 /** Starts the named subgraph in this process on a random port, with a database of its own. */
 export async function startTestService(
   name: ServiceName,
-  opts: { brokers?: string[]; env?: Record<string, string>; start?: StartOptions } = {},
+  opts: {
+    brokers?: string[];
+    env?: Record<string, string>;
+    /** Start options; residents also takes its visits-due clock. */
+    start?: StartOptions & Pick<ResidentsStartOptions, 'visitsDueClock'>;
+  } = {},
 ): Promise<TestService> {
   const database = await createTestDatabase(name);
   const env = {

@@ -79,14 +79,27 @@ export interface TestSystem {
  * so that no event from other test files changes their databases while it counts rows.
  */
 export async function startSystem(
-  opts: { brokers?: string[]; gatewayEnv?: Record<string, string> } = {},
+  opts: {
+    brokers?: string[];
+    gatewayEnv?: Record<string, string>;
+    /** Environment of particular subgraphs, over the test defaults. */
+    serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+    /** Start options of particular subgraphs (e.g. the residents' visits-due clock). */
+    serviceStart?: Partial<
+      Record<ServiceName, NonNullable<Parameters<typeof startTestService>[1]>['start']>
+    >;
+  } = {},
 ): Promise<TestSystem> {
   const captured = Object.fromEntries(
     [...ALL_SERVICES, 'gateway'].map((name) => [name, capturingLogger(name)]),
   ) as Record<ServiceName | 'gateway', { logger: Logger; lines: LogLine[] }>;
   const started = await Promise.all(
     ALL_SERVICES.map((name) =>
-      startTestService(name, { brokers: opts.brokers, start: { logger: captured[name].logger } }),
+      startTestService(name, {
+        brokers: opts.brokers,
+        env: opts.serviceEnv?.[name],
+        start: { ...opts.serviceStart?.[name], logger: captured[name].logger },
+      }),
     ),
   );
   const services = Object.fromEntries(ALL_SERVICES.map((n, i) => [n, started[i]!])) as Record<

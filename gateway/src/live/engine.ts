@@ -141,6 +141,20 @@ export class LiveEngine {
       req.caller,
     );
     if (auth.errors?.length) return { errors: auth.errors };
+    // A null answer is what a subgraph gives for what the caller may not see (or that does not
+    // exist, which it does not tell apart): refused alike, revealing nothing.
+    const granted = (auth.data as Record<string, unknown> | null | undefined)?.[
+      feed.authorize.alias?.value ?? feed.authorize.name.value
+    ];
+    if (granted == null)
+      return {
+        errors: [
+          {
+            message: `not allowed to subscribe to ${root.name.value} with these arguments`,
+            extensions: { code: 'FORBIDDEN' },
+          },
+        ],
+      };
 
     let resume: Frontier | undefined;
     if (req.resumeFrom) {
@@ -323,10 +337,19 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
         this.plan.variables,
         this.plan.caller,
       );
-      const refused = fetched.errors?.some((e) => WITHHOLD.has(String(e.extensions?.code)));
+      // Withheld when the entity itself is refused or gone. A refusal further down (a field of it
+      // the subscriber may not read, e.g. another party of a case) is masked as a query masks it.
+      const refusals = (fetched.errors ?? []).filter((e) =>
+        WITHHOLD.has(String(e.extensions?.code)),
+      );
       const data = fetched.data as Record<string, unknown> | null | undefined;
-      if (refused || entityFields.some((f) => data?.[f.alias?.value ?? f.name.value] == null))
-        return fetched.errors?.length && !refused ? { data: null, errors: fetched.errors } : null;
+      if (
+        refusals.some((e) => (e.path?.length ?? 0) <= 1) ||
+        entityFields.some((f) => data?.[f.alias?.value ?? f.name.value] == null)
+      )
+        return fetched.errors?.length && !refusals.length
+          ? { data: null, errors: fetched.errors }
+          : null;
     }
     const data = fetched.data as Record<string, unknown>;
     const change: Record<string, unknown> = {};
@@ -351,7 +374,14 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
     }
     return {
       data: { [this.plan.alias]: change },
-      ...(fetched.errors?.length ? { errors: fetched.errors } : {}),
+      // Paths of the frame: the entity's fields sit under the subscription field.
+      ...(fetched.errors?.length
+        ? {
+            errors: fetched.errors.map((e) =>
+              e.path ? { ...e, path: [this.plan.alias, ...e.path] } : e,
+            ),
+          }
+        : {}),
       extensions: {
         position: { topic: event.topic, partition: event.partition, offset: String(event.offset) },
       },

@@ -420,7 +420,19 @@ async function* results(
 ): AsyncGenerator<import('graphql').ExecutionResult> {
   for await (const m of sub) {
     written(m);
-    yield m.result as import('graphql').ExecutionResult;
+    // graphql-ws writes errors with toJSON(): a frame's errors (a field masked further down) as
+    // GraphQLErrors that serialise to exactly what the federation answered.
+    const { errors, ...rest } = m.result;
+    yield {
+      ...rest,
+      ...(errors?.length
+        ? {
+            errors: errors.map(
+              (e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions ?? {} }),
+            ),
+          }
+        : {}),
+    } as import('graphql').ExecutionResult;
   }
 }
 

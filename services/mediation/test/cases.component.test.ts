@@ -199,6 +199,85 @@ describe('mediation: cases', () => {
     }
   });
 
+  it('when a case moves, then each move commits one CaseStatusChanged with both statuses and nothing personal', async () => {
+    const id = await caseAt('closed');
+    const moves = () =>
+      sql<{ data: { caseId: string; from: string; to: string } }>(
+        `SELECT envelope->'data' AS data FROM outbox_events
+          WHERE type = 'CaseStatusChanged' AND aggregate_id = $1 ORDER BY seq`,
+        [id],
+      );
+    expect((await moves()).map((r) => r.data)).toEqual([
+      { caseId: id, from: 'filed', to: 'accepted' },
+      { caseId: id, from: 'accepted', to: 'in_mediation' },
+      { caseId: id, from: 'in_mediation', to: 'agreement_reached' },
+      { caseId: id, from: 'agreement_reached', to: 'closed' },
+    ]);
+    // A refused move publishes nothing.
+    expect((await ACTIONS.accept!.run(id)).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(await moves()).toHaveLength(4);
+  });
+
+  it('when staff remove a party named in error, then the resident no longer sees the case; the applicant, a closed case and a stranger’s party are refused', async () => {
+    const id = await caseAt('accepted');
+    const parties = async (caseId = id) =>
+      (
+        (await asStaff(`query($id: ID!) { case(id: $id) { parties { id role } } }`, { id: caseId }))
+          .data as { case: { parties: { id: string; role: string }[] } }
+      ).case.parties;
+    const [applicant, respondent] = await parties();
+    const REMOVE = `mutation($c: ID!, $p: ID!) { removeParty(input: { caseId: $c, partyId: $p }) { id parties { role } } }`;
+    const remove = (c: string, p: string, who: Caller = staff) =>
+      callSubgraph(service, who, REMOVE, { c, p });
+    const asRespondent = caller(['resident'], { userId: 'respondent', residentId: usual[1] });
+    const sees = async () =>
+      (
+        (
+          await callSubgraph(service, asRespondent, `query($id: ID!) { case(id: $id) { id } }`, {
+            id,
+          })
+        ).data as { case: unknown }
+      ).case !== null;
+    expect(await sees()).toBe(true);
+
+    expect((await remove(id, respondent!.id, mediatorUser)).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await remove(id, applicant!.id)).errors?.[0]?.extensions).toEqual({
+      code: 'CONFLICT',
+      field: 'input.partyId',
+    });
+    const other = await fileCase();
+    expect((await remove(id, (await parties(other))[1]!.id)).errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.partyId',
+    });
+    expect((await remove(id, 'party-2')).errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.partyId',
+    });
+    expect(await parties()).toHaveLength(2);
+
+    const removed = ok<{ parties: { role: string }[] }>(
+      await remove(id, respondent!.id),
+      'removeParty',
+    );
+    expect(removed.parties).toEqual([{ role: 'APPLICANT' }]);
+    expect(await sees()).toBe(false);
+    const [event] = await sql<{ data: unknown }>(
+      `SELECT envelope->'data' AS data FROM outbox_events WHERE type = 'CasePartyRemoved' AND aggregate_id = $1`,
+      [id],
+    );
+    expect(event!.data).toEqual({ caseId: id, residentId: usual[1] });
+
+    const closed = await caseAt('closed');
+    const closedParties = await parties(closed);
+    expect((await remove(closed, closedParties[1]!.id)).errors?.[0]?.extensions).toEqual({
+      code: 'CONFLICT',
+      field: 'input.caseId',
+    });
+  });
+
   it('when a case is read, then each party has an id of its own, the same on every read, also for parties stored without one', async () => {
     const filed = await fileCase();
     // A party row written without an id (as rows before ids were) gets one from the database.

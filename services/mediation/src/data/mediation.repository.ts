@@ -244,6 +244,12 @@ export class TypeOrmMediationStore implements MediationStore {
       [caseId, residentId],
     );
   }
+  async removeParty(caseId: string, partyId: string): Promise<void> {
+    await this.m.query(`DELETE FROM case_parties WHERE case_id = $1 AND id = $2`, [
+      caseId,
+      partyId,
+    ]);
+  }
   knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>> {
     return knownResidentStatuses(this.m, ids);
   }

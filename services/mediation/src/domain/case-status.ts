@@ -1,15 +1,7 @@
 import { conflict } from '@liyuan/kit';
+import { CASE_STATUSES } from '@liyuan/schemas';
 
-export const CASE_STATUSES = [
-  'filed',
-  'accepted',
-  'declined',
-  'in_mediation',
-  'agreement_reached',
-  'failed',
-  'withdrawn',
-  'closed',
-] as const;
+export { CASE_STATUSES };
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
 /**

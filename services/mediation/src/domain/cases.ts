@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AgreementReached, CaseAccepted, CaseClosed, CaseFiled } from '@liyuan/schemas';
+import {
+  AgreementReached,
+  CaseAccepted,
+  CaseClosed,
+  CaseFiled,
+  CasePartyRemoved,
+  CaseStatusChanged,
+} from '@liyuan/schemas';
 import {
   addDays,
   assertRecentInstant,
@@ -379,6 +386,34 @@ export class Cases {
     );
   }
 
+  /**
+   * Removes a resident named in error from an open case's parties (mediation staff): they no longer
+   * see the case. The applicant stays (withdraw the case instead). Publishes CasePartyRemoved.
+   */
+  async removeParty(
+    caller: Caller,
+    input: { caseId: string; partyId: string },
+  ): Promise<DisputeCase> {
+    requireStaff(caller);
+    if (!uuid.safeParse(input.partyId).success)
+      throw badInput('input.partyId', 'input.partyId: must be a valid id');
+    return this.transaction(async (tx) => {
+      const c = await locked(tx, input.caseId, 'input.caseId');
+      const party = (await tx.store.partiesOf([c.id])).find((p) => p.id === input.partyId);
+      if (!party) throw badInput('input.partyId', 'input.partyId: not a party to this case');
+      if (!isOpen(c.status))
+        throw conflict(
+          `a case that is ${c.status.replace(/_/g, ' ')} keeps its parties`,
+          'input.caseId',
+        );
+      if (party.role === 'applicant')
+        throw conflict('the applicant stays a party; withdraw the case instead', 'input.partyId');
+      await tx.store.removeParty(c.id, party.id);
+      await tx.publish(CasePartyRemoved, c.id, { caseId: c.id, residentId: party.residentId });
+      return c;
+    });
+  }
+
   async recordFollowUp(
     caller: Caller,
     input: { followUpId: string; outcome: unknown },
@@ -557,6 +592,7 @@ export class Cases {
       c.status,
     );
     await effect?.(tx, c);
+    await tx.publish(CaseStatusChanged, c.id, { caseId: c.id, from: c.status, to });
     const now = new Date();
     return {
       ...c,

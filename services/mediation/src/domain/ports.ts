@@ -61,6 +61,8 @@ export interface MediationStore {
     filter: CaseListing,
   ): Promise<Map<string, number>>;
   markRefused(caseId: string, residentId: string): Promise<void>;
+  /** Deletes one party row of the case. */
+  removeParty(caseId: string, partyId: string): Promise<void>;
   /** The registry status of each resident the residents' events announced (others are absent). */
   knownResidents(ids: readonly string[]): Promise<Map<string, KnownResidentStatus>>;
   flagOpenCasesOf(residentId: string): Promise<number>;

@@ -13,5 +13,6 @@ export const Mutation: MutationResolvers = {
   refuseMediation: (_, a, ctx) => ctx.cases.refuse(ctx.caller, a.input),
   closeCase: (_, a, ctx) => ctx.cases.close(ctx.caller, a.input),
   recordFollowUp: (_, a, ctx) => ctx.cases.recordFollowUp(ctx.caller, a.input),
+  removeParty: (_, a, ctx) => ctx.cases.removeParty(ctx.caller, a.input),
   addMediator: (_, a, ctx) => ctx.cases.addMediator(ctx.caller, a.input),
 };

@@ -10,7 +10,13 @@ import {
   type ParentRow,
   type Row,
 } from '@liyuan/kit';
-import type { ScheduledVisit, ScheduledVisitReason, Visit, VisitDue } from '../domain/model';
+import type {
+  ScheduledVisit,
+  ScheduledVisitReason,
+  Visit,
+  VisitDue,
+  VisitDueNotice,
+} from '../domain/model';
 import type { VisitStore } from '../domain/ports';
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -58,16 +64,16 @@ const VISITS_OF_HOUSEHOLD: NestedListing = {
  * The households of the grids `$1` due a visit at `$2`: the strictest cadence among the tags of a
  * household's active residents, against its last visit (or, never visited, its registration).
  */
-const VISITS_DUE = `WITH cadence AS (
+const visitsDueOf = (grids: { households: string; visits: string }) => `WITH cadence AS (
     SELECT r.household_id, min(t.visit_cadence_days)::int AS cadence_days,
            array_agg(DISTINCT t.code ORDER BY t.code) AS tags
       FROM residents r
       JOIN households h ON h.id = r.household_id
       JOIN key_group_tags t ON t.code = ANY (r.tags) AND t.visit_cadence_days IS NOT NULL
-     WHERE r.status = 'active' AND h.grid_id = ANY ($1)
+     WHERE r.status = 'active' AND ${grids.households}
      GROUP BY r.household_id
   ), last_visit AS (
-    SELECT household_id, max(visited_at) AS at FROM visits WHERE grid_id = ANY ($1) GROUP BY household_id
+    SELECT household_id, max(visited_at) AS at FROM visits WHERE ${grids.visits} GROUP BY household_id
   ), due AS (
     SELECT h.id AS household_id, h.grid_id, c.tags, c.cadence_days, l.at AS last_visited_at,
            coalesce(l.at, h.created_at) + make_interval(days => c.cadence_days) AS due_at
@@ -75,6 +81,12 @@ const VISITS_DUE = `WITH cadence AS (
       JOIN households h ON h.id = c.household_id
       LEFT JOIN last_visit l ON l.household_id = h.id
   )`;
+const VISITS_DUE = visitsDueOf({
+  households: 'h.grid_id = ANY ($1)',
+  visits: 'grid_id = ANY ($1)',
+});
+/** Every grid's households with their due instant (the visits-due watch). */
+const VISITS_DUE_EVERYWHERE = visitsDueOf({ households: 'true', visits: 'true' });
 
 /** Visits over one connection or transaction; each read is one statement. */
 export class TypeOrmVisitStore implements VisitStore {
@@ -137,6 +149,27 @@ export class TypeOrmVisitStore implements VisitStore {
       `${VISITS_DUE} SELECT count(*)::int AS n FROM due WHERE due_at < $2`,
       [gridIds, asOf],
     );
+  }
+
+  async noticeNewlyDue(asOf: Date, limit: number): Promise<VisitDueNotice[]> {
+    const rows = await this.rows(
+      `${VISITS_DUE_EVERYWHERE}
+       INSERT INTO visit_due_notices (household_id, due_at, grid_id, cadence_days)
+       SELECT d.household_id, d.due_at, d.grid_id, d.cadence_days FROM due d
+        WHERE d.due_at < $1 AND d.due_at > (SELECT since FROM visit_due_watch)
+          AND NOT EXISTS (SELECT 1 FROM visit_due_notices n
+                           WHERE n.household_id = d.household_id AND n.due_at = d.due_at)
+        ORDER BY d.due_at, d.household_id LIMIT $2
+       ON CONFLICT DO NOTHING
+       RETURNING household_id, grid_id, due_at, cadence_days`,
+      [asOf, limit],
+    );
+    return rows.map((r) => ({
+      householdId: String(r.household_id),
+      gridId: String(r.grid_id),
+      dueAt: r.due_at as Date,
+      cadenceDays: Number(r.cadence_days),
+    }));
   }
 
   async insertScheduledVisit(v: ScheduledVisit): Promise<boolean> {

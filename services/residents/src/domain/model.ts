@@ -124,6 +124,14 @@ export interface VisitDue {
   dueAt: Date;
 }
 
+/** A household noticed falling due a routine visit at `dueAt` (the visits-due watch). */
+export interface VisitDueNotice {
+  householdId: string;
+  gridId: string;
+  dueAt: Date;
+  cadenceDays: number;
+}
+
 export const SCHEDULED_VISIT_REASONS = ['follow_up', 'mediation_follow_up'] as const;
 export const SCHEDULED_VISIT_STATUSES = ['scheduled', 'done'] as const;
 export type ScheduledVisitStatus = (typeof SCHEDULED_VISIT_STATUSES)[number];

@@ -15,6 +15,7 @@ import type {
   ServiceRequestType,
   Visit,
   VisitDue,
+  VisitDueNotice,
   Resident,
   ResidentInGrid,
   ResidentQuery,
@@ -90,6 +91,12 @@ export interface VisitStore {
    */
   visitsDue(gridIds: string[], asOf: Date, range: KeysetRange): Promise<VisitDue[]>;
   countVisitsDue(gridIds: string[], asOf: Date): Promise<number>;
+  /**
+   * Records a notice for (at most `limit`) households of every grid that fell due since the watch
+   * began and before `asOf` and have none for that due instant yet; returns those it recorded
+   * (none that another transaction recorded first).
+   */
+  noticeNewlyDue(asOf: Date, limit: number): Promise<VisitDueNotice[]>;
   /** Inserts unless the same reason and reference already scheduled the household; returns whether it inserted. */
   insertScheduledVisit(visit: ScheduledVisit): Promise<boolean>;
   lockScheduledVisit(id: string): Promise<ScheduledVisit | undefined>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { FollowUpVisitScheduled, VisitRecorded } from '@liyuan/schemas';
+import { FollowUpVisitScheduled, VisitFellDue, VisitRecorded } from '@liyuan/schemas';
 import {
   assertRecentInstant,
   badInput,
@@ -153,6 +153,24 @@ export class Visits {
       read: (range) => this.read.scheduledVisits(gridIds, status, range),
       count: () => this.read.countScheduledVisits(gridIds, status),
     });
+  }
+
+  /**
+   * Households of any grid that fell due a routine visit before `asOf` (and since the watch began),
+   * at most `limit` of them: each due instant is noticed once, and its VisitFellDue commits with the
+   * notice, so a second replica or a rerun finds nothing more to announce. Returns how many.
+   */
+  static async announceNewlyDue(tx: Tx, asOf: Date, limit: number): Promise<number> {
+    const due = await tx.visits.noticeNewlyDue(asOf, limit);
+    for (const d of due) {
+      await tx.publish(VisitFellDue, d.householdId, {
+        householdId: d.householdId,
+        gridId: d.gridId,
+        dueAt: d.dueAt.toISOString(),
+        cadenceDays: d.cadenceDays,
+      });
+    }
+    return due.length;
   }
 
   /**

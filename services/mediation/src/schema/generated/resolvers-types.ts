@@ -233,6 +233,19 @@ export type FollowUp = {
   outcome?: Maybe<Scalars['String']['output']>;
 };
 
+/** A change to a mediation case, pushed to subscribers. */
+export type MediationCaseChange = {
+  __typename?: 'MediationCaseChange';
+  /** The case as the subscriber may read it now. */
+  case: DisputeCase;
+  /** The domain event: CaseFiled, CaseStatusChanged (every move of its status), or CasePartyRemoved. */
+  event: Scalars['String']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
+};
+
 /** A mediation session. */
 export type MediationSession = {
   __typename?: 'MediationSession';
@@ -298,6 +311,8 @@ export type Mutation = {
   recordSession: DisputeCase;
   /** A party refuses mediation, which ends the case (the party themself). */
   refuseMediation: DisputeCase;
+  /** Removes a party named in error from an open case (mediation staff); the applicant stays. The resident no longer sees the case. Publishes CasePartyRemoved. */
+  removeParty: DisputeCase;
   /** Starts mediation of an accepted case with a mediator (its mediator or mediation staff). */
   startMediation: DisputeCase;
   /** Withdraws a case (its applicant or mediation staff). */
@@ -346,6 +361,10 @@ export type MutationRecordSessionArgs = {
 
 export type MutationRefuseMediationArgs = {
   input: RefuseMediationInput;
+};
+
+export type MutationRemovePartyArgs = {
+  input: RemovePartyInput;
 };
 
 export type MutationStartMediationArgs = {
@@ -466,6 +485,14 @@ export type RefuseMediationInput = {
   caseId: Scalars['ID']['input'];
 };
 
+/** A party named in error, to remove from an open case. */
+export type RemovePartyInput = {
+  /** The case, open (filed, accepted or in mediation). */
+  caseId: Scalars['ID']['input'];
+  /** The party (CaseParty.id); not the applicant. */
+  partyId: Scalars['ID']['input'];
+};
+
 /** A resident as mediation knows them. */
 export type Resident = {
   __typename?: 'Resident';
@@ -485,6 +512,20 @@ export type ResidentMediationCasesArgs = {
 export type StartMediationInput = {
   /** The case. */
   id: Scalars['ID']['input'];
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** A case as its status moves (accepted, declined, in mediation, agreement reached, failed, withdrawn, closed) or a party is removed (its parties, its mediators, mediation staff; others FORBIDDEN). A subscriber who loses sight of the case gets nothing more. */
+  mediationCaseChanged: MediationCaseChange;
+  /** Every case as it is filed, its status moves or a party is removed: the committee's board (mediation staff). */
+  mediationCasesChanged: MediationCaseChange;
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionMediationCaseChangedArgs = {
+  caseId: Scalars['ID']['input'];
 };
 
 /** A case its applicant withdraws. */
@@ -628,7 +669,6 @@ export type ResolversTypes = {
   AcceptCaseInput: AcceptCaseInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AddMediatorInput: AddMediatorInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Agreement: ResolverTypeWrapper<AgreementModel>;
   AgreementForm: AgreementForm;
   AgreementInput: AgreementInput;
@@ -653,6 +693,9 @@ export type ResolversTypes = {
   FailMediationInput: FailMediationInput;
   FileCaseInput: FileCaseInput;
   FollowUp: ResolverTypeWrapper<FollowUpModel>;
+  MediationCaseChange: ResolverTypeWrapper<
+    Omit<MediationCaseChange, 'case'> & { case: ResolversTypes['DisputeCase'] }
+  >;
   MediationSession: ResolverTypeWrapper<SessionModel>;
   MediationStats: ResolverTypeWrapper<MediationStats>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -670,9 +713,12 @@ export type ResolversTypes = {
   RecordFollowUpInput: RecordFollowUpInput;
   RecordSessionInput: RecordSessionInput;
   RefuseMediationInput: RefuseMediationInput;
+  RemovePartyInput: RemovePartyInput;
   Resident: ResolverTypeWrapper<{ id: string }>;
   StartMediationInput: StartMediationInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   WithdrawCaseInput: WithdrawCaseInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -680,7 +726,6 @@ export type ResolversParentTypes = {
   AcceptCaseInput: AcceptCaseInput;
   ID: Scalars['ID']['output'];
   AddMediatorInput: AddMediatorInput;
-  String: Scalars['String']['output'];
   Agreement: AgreementModel;
   AgreementInput: AgreementInput;
   AssignMediatorInput: AssignMediatorInput;
@@ -699,6 +744,9 @@ export type ResolversParentTypes = {
   FailMediationInput: FailMediationInput;
   FileCaseInput: FileCaseInput;
   FollowUp: FollowUpModel;
+  MediationCaseChange: Omit<MediationCaseChange, 'case'> & {
+    case: ResolversParentTypes['DisputeCase'];
+  };
   MediationSession: SessionModel;
   MediationStats: MediationStats;
   Float: Scalars['Float']['output'];
@@ -713,10 +761,28 @@ export type ResolversParentTypes = {
   RecordFollowUpInput: RecordFollowUpInput;
   RecordSessionInput: RecordSessionInput;
   RefuseMediationInput: RefuseMediationInput;
+  RemovePartyInput: RemovePartyInput;
   Resident: { id: string };
   StartMediationInput: StartMediationInput;
+  Subscription: Record<PropertyKey, never>;
   WithdrawCaseInput: WithdrawCaseInput;
+  String: Scalars['String']['output'];
 };
+
+export type LiveDirectiveArgs = {
+  authorize: Scalars['String']['input'];
+  entity: Scalars['String']['input'];
+  events: Array<Scalars['String']['input']>;
+  match: Array<Scalars['String']['input']>;
+  topic: Scalars['String']['input'];
+};
+
+export type LiveDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = MediationContext,
+  Args = LiveDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AgreementResolvers<
   ContextType = MediationContext,
@@ -846,6 +912,17 @@ export type FollowUpResolvers<
   outcome?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type MediationCaseChangeResolvers<
+  ContextType = MediationContext,
+  ParentType extends ResolversParentTypes['MediationCaseChange'] =
+    ResolversParentTypes['MediationCaseChange'],
+> = {
+  case?: Resolver<ResolversTypes['DisputeCase'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MediationSessionResolvers<
   ContextType = MediationContext,
   ParentType extends ResolversParentTypes['MediationSession'] =
@@ -956,6 +1033,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationRefuseMediationArgs, 'input'>
   >;
+  removeParty?: Resolver<
+    ResolversTypes['DisputeCase'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemovePartyArgs, 'input'>
+  >;
   startMediation?: Resolver<
     ResolversTypes['DisputeCase'],
     ParentType,
@@ -1062,6 +1145,25 @@ export type ResidentResolvers<
   >;
 };
 
+export type SubscriptionResolvers<
+  ContextType = MediationContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  mediationCaseChanged?: SubscriptionResolver<
+    ResolversTypes['MediationCaseChange'],
+    'mediationCaseChanged',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionMediationCaseChangedArgs, 'caseId'>
+  >;
+  mediationCasesChanged?: SubscriptionResolver<
+    ResolversTypes['MediationCaseChange'],
+    'mediationCasesChanged',
+    ParentType,
+    ContextType
+  >;
+};
+
 export type Resolvers<ContextType = MediationContext> = {
   Agreement?: AgreementResolvers<ContextType>;
   AgreementForm?: AgreementFormResolvers;
@@ -1076,6 +1178,7 @@ export type Resolvers<ContextType = MediationContext> = {
   DisputeCaseConnection?: DisputeCaseConnectionResolvers<ContextType>;
   DisputeCaseEdge?: DisputeCaseEdgeResolvers<ContextType>;
   FollowUp?: FollowUpResolvers<ContextType>;
+  MediationCaseChange?: MediationCaseChangeResolvers<ContextType>;
   MediationSession?: MediationSessionResolvers<ContextType>;
   MediationStats?: MediationStatsResolvers<ContextType>;
   Mediator?: MediatorResolvers<ContextType>;
@@ -1087,4 +1190,9 @@ export type Resolvers<ContextType = MediationContext> = {
   PartyRole?: PartyRoleResolvers;
   Query?: QueryResolvers<ContextType>;
   Resident?: ResidentResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = MediationContext> = {
+  live?: LiveDirectiveResolver<any, any, ContextType>;
 };

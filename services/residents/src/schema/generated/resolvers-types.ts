@@ -734,10 +734,17 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Service requests of a grid as they are filed, started, resolved, rejected or referred (the grid's members, staff). */
   gridServiceRequestChanged: ServiceRequestChange;
+  /** Households of a grid as they fall due a routine visit, once per due date (the grid's members, staff). */
+  gridVisitsDue: VisitDueChange;
 };
 
 /** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
 export type SubscriptionGridServiceRequestChangedArgs = {
+  gridId: Scalars['ID']['input'];
+};
+
+/** Live updates, served by the gateway over WebSocket and SSE (gateway/README.md, "Live updates"). */
+export type SubscriptionGridVisitsDueArgs = {
   gridId: Scalars['ID']['input'];
 };
 
@@ -833,6 +840,19 @@ export type VisitDue = {
   lastVisitedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The tags with a visit cadence among its active residents. */
   tags: Array<Scalars['String']['output']>;
+};
+
+/** A household of a grid falling due a routine visit, pushed to subscribers. */
+export type VisitDueChange = {
+  __typename?: 'VisitDueChange';
+  /** The domain event: VisitFellDue. */
+  event: Scalars['String']['output'];
+  /** The household due a visit, as the subscriber may read it now (visitsDue lists how overdue it is). */
+  household: Household;
+  /** When the service noticed it fell due (within a tick of VISITS_DUE_TICK_MS after it did). */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the change is in the event log; pass the last one seen to resume (SSE Last-Event-ID, or resumeFrom over WebSocket). */
+  position: Scalars['String']['output'];
 };
 
 /** One page of households due a visit, most overdue first. */
@@ -1082,6 +1102,9 @@ export type ResolversTypes = {
   Visit: ResolverTypeWrapper<VisitModel>;
   VisitConnection: ResolverTypeWrapper<VisitPageModel>;
   VisitDue: ResolverTypeWrapper<VisitDueModel>;
+  VisitDueChange: ResolverTypeWrapper<
+    Omit<VisitDueChange, 'household'> & { household: ResolversTypes['Household'] }
+  >;
   VisitDueConnection: ResolverTypeWrapper<VisitDuePageModel>;
   VisitDueEdge: ResolverTypeWrapper<
     Omit<VisitDueEdge, 'node'> & { node: ResolversTypes['VisitDue'] }
@@ -1152,6 +1175,9 @@ export type ResolversParentTypes = {
   Visit: VisitModel;
   VisitConnection: VisitPageModel;
   VisitDue: VisitDueModel;
+  VisitDueChange: Omit<VisitDueChange, 'household'> & {
+    household: ResolversParentTypes['Household'];
+  };
   VisitDueConnection: VisitDuePageModel;
   VisitDueEdge: Omit<VisitDueEdge, 'node'> & { node: ResolversParentTypes['VisitDue'] };
   VisitEdge: Omit<VisitEdge, 'node'> & { node: ResolversParentTypes['Visit'] };
@@ -1713,6 +1739,13 @@ export type SubscriptionResolvers<
     ContextType,
     RequireFields<SubscriptionGridServiceRequestChangedArgs, 'gridId'>
   >;
+  gridVisitsDue?: SubscriptionResolver<
+    ResolversTypes['VisitDueChange'],
+    'gridVisitsDue',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionGridVisitsDueArgs, 'gridId'>
+  >;
 };
 
 export type ViewerResolvers<
@@ -1759,6 +1792,17 @@ export type VisitDueResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastVisitedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type VisitDueChangeResolvers<
+  ContextType = ResidentsContext,
+  ParentType extends ResolversParentTypes['VisitDueChange'] =
+    ResolversParentTypes['VisitDueChange'],
+> = {
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  household?: Resolver<ResolversTypes['Household'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type VisitDueConnectionResolvers<
@@ -1825,6 +1869,7 @@ export type Resolvers<ContextType = ResidentsContext> = {
   Visit?: VisitResolvers<ContextType>;
   VisitConnection?: VisitConnectionResolvers<ContextType>;
   VisitDue?: VisitDueResolvers<ContextType>;
+  VisitDueChange?: VisitDueChangeResolvers<ContextType>;
   VisitDueConnection?: VisitDueConnectionResolvers<ContextType>;
   VisitDueEdge?: VisitDueEdgeResolvers<ContextType>;
   VisitEdge?: VisitEdgeResolvers<ContextType>;
