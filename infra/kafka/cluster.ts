@@ -9,6 +9,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { KafkaBrokerError } from './errors';
 import { assertJava } from './java';
 import { ensureKafkaJars } from './jars';
@@ -26,6 +27,7 @@ import { readLivePid } from './process';
 import {
   readConfiguredPorts,
   renderServerProperties,
+  peerName,
   type ClusterMembership,
 } from './server-config';
 import { formatStorageIfNeeded, loadOrCreateSharedClusterId } from './storage';
@@ -61,17 +63,21 @@ export interface StartKafkaClusterOptions {
    */
   advertise?: (node: { nodeId: number; port: number }) => number | Promise<number>;
   /**
-   * The controller port node `from` uses for the controller of node `to` (in its
-   * `controller.quorum.voters`; every node has its own list), e.g. of a TCP proxy started here for
-   * that one link. Called once per ordered pair of distinct nodes, after `advertise`. With both, a
-   * test cuts a node off entirely (its client proxy and every link into and out of it): the others
-   * fence it and move its partitions. Default: `to`'s own controller port.
+   * The address node `from` reaches node `to` at, e.g. a loopback address such as `127.0.1.2`
+   * where the caller listens on every port of `ports` (`to`'s replication and controller ports) and
+   * forwards to 127.0.0.1: a TCP proxy per link. With it the nodes address each other by name
+   * through a hosts file of their own (one per node, `-Djdk.net.hosts.file`), replicate over a
+   * listener of their own, and advertise both under that name; so every link between two nodes,
+   * the quorum's included, passes where the caller says. With `advertise` too, a test cuts a node
+   * off entirely (its client proxy and every link into and out of it): the others fence it and
+   * move its partitions. Called once per ordered pair of distinct nodes, after `advertise`.
+   * Default: the nodes reach each other on 127.0.0.1.
    */
-  voterPort?: (link: {
+  peerHost?: (link: {
     from: number;
     to: number;
-    controllerPort: number;
-  }) => number | Promise<number>;
+    ports: readonly number[];
+  }) => string | Promise<string>;
 }
 
 /** One node of a running cluster. */
@@ -172,30 +178,40 @@ export async function startKafkaCluster(
     const base = opts.port === undefined ? undefined : opts.port + 2 * i;
     ports.push(await choosePorts(base, base === undefined ? undefined : base + 1, taken));
   }
+  // Named peers replicate on a listener of their own, on a free port.
+  const replicationPorts: Array<number | undefined> = [];
+  for (const _ of ids)
+    replicationPorts.push(
+      opts.peerHost ? (await choosePorts(undefined, undefined, taken)).port : undefined,
+    );
   const voters = ids.map((nodeId, i) => ({ nodeId, controllerPort: ports[i]!.controllerPort }));
   const advertisedPorts: number[] = [];
   for (const [i, nodeId] of ids.entries()) {
     const port = ports[i]!.port;
     advertisedPorts.push(opts.advertise ? await opts.advertise({ nodeId, port }) : port);
   }
-  const votersOf: Array<ClusterMembership['voters']> = [];
-  for (const from of ids) {
-    const seen: Array<{ nodeId: number; controllerPort: number }> = [];
-    for (const v of voters) {
-      const controllerPort =
-        v.nodeId === from || !opts.voterPort
-          ? v.controllerPort
-          : await opts.voterPort({ from, to: v.nodeId, controllerPort: v.controllerPort });
-      seen.push({ nodeId: v.nodeId, controllerPort });
+  const jvmArgsOf: string[][] = ids.map(() => []);
+  if (opts.peerHost) {
+    for (const [i, from] of ids.entries()) {
+      const lines = [`${HOST} localhost ${os.hostname()} ${peerName(from)}`];
+      for (const [j, to] of ids.entries()) {
+        if (to === from) continue;
+        const linkPorts = [replicationPorts[j]!, ports[j]!.controllerPort];
+        lines.push(`${await opts.peerHost({ from, to, ports: linkPorts })} ${peerName(to)}`);
+      }
+      const hostsFile = path.join(paths[i]!.dataDir, 'hosts');
+      await fsp.mkdir(paths[i]!.dataDir, { recursive: true });
+      await fsp.writeFile(hostsFile, `${lines.join('\n')}\n`);
+      jvmArgsOf[i]!.push(`-Djdk.net.hosts.file=${hostsFile}`);
     }
-    votersOf.push(seen);
   }
   await Promise.all(
     ids.map((nodeId, i) => {
       const membership: ClusterMembership = {
         nodeId,
-        voters: votersOf[i]!,
+        voters,
         advertisedPort: advertisedPorts[i]!,
+        ...(replicationPorts[i] === undefined ? {} : { replicationPort: replicationPorts[i] }),
       };
       const { port, controllerPort } = ports[i]!;
       return fsp.writeFile(
@@ -215,7 +231,8 @@ export async function startKafkaCluster(
       { ...ports[i]!, advertisedPort: advertisedPorts[i]! },
       paths[i]!,
       count,
-      (nodePaths) => launchNode(java, libDir, nodePaths, { detached, heap: NODE_HEAP }),
+      (nodePaths) =>
+        launchNode(java, libDir, nodePaths, { detached, heap: NODE_HEAP, jvmArgs: jvmArgsOf[i]! }),
     ),
   );
   let stopping: Promise<void> | null = null;

@@ -48,14 +48,20 @@ export async function launchNode(
   java: string,
   libDir: string,
   paths: DataPaths,
-  opts: { logFile?: string; detached: boolean; heap?: { min: string; max: string } },
+  opts: {
+    logFile?: string;
+    detached: boolean;
+    heap?: { min: string; max: string };
+    /** Further JVM options, e.g. a cluster node's own hosts file. */
+    jvmArgs?: readonly string[];
+  },
 ): Promise<LaunchedNode> {
   const stdoutLog = path.resolve(opts.logFile ?? paths.defaultStdoutLog);
   await fsp.mkdir(path.dirname(stdoutLog), { recursive: true });
   // Remember where this run's output starts so an error shows this run's lines, not an old run's.
   const logOffsets = { stdout: await fileSize(stdoutLog), server: await fileSize(paths.serverLog) };
 
-  const child = spawnBroker(java, libDir, paths, stdoutLog, opts.detached, opts.heap);
+  const child = spawnBroker(java, libDir, paths, stdoutLog, opts.detached, opts.heap, opts.jvmArgs);
   const pid = child.pid;
   if (pid === undefined) {
     // spawn() reports ENOENT & co. asynchronously via 'error'; without a pid nothing started.

@@ -58,11 +58,13 @@ export function spawnBroker(
   stdoutLog: string,
   detached: boolean,
   heap: { min: string; max: string } = BROKER_HEAP,
+  jvmArgs: readonly string[] = [],
 ): ChildProcess {
   const args = [
     `-Xms${heap.min}`,
     `-Xmx${heap.max}`,
     ...BROKER_JVM_ARGS,
+    ...jvmArgs,
     ...log4jArgs(paths),
     '-cp',
     path.join(libDir, '*'),

@@ -8,14 +8,21 @@ const SINGLE_NODE_ID = 1;
 export interface ClusterMembership {
   /** This node's `node.id`. */
   nodeId: number;
-  /**
-   * Every node of the cluster (this one included) with the controller port this node reaches it at
-   * (its own, or a proxy's): the static quorum.
-   */
+  /** Every node of the cluster (this one included) and its controller port: the static quorum. */
   voters: ReadonlyArray<{ nodeId: number; controllerPort: number }>;
   /** The client port it advertises when other than its own (a proxy in front of it). */
   advertisedPort?: number;
+  /**
+   * When set, the nodes reach each other by name (`peerName(id)`, resolved by each node's own
+   * hosts file) on a REPLICATION listener on this port and on their CONTROLLER listener, both
+   * advertised under that name; clients keep the PLAINTEXT listener. Without it they reach each
+   * other on 127.0.0.1 and replicate over PLAINTEXT.
+   */
+  replicationPort?: number;
 }
+
+/** The name node `nodeId` is reached at by its peers when they address each other by name. */
+export const peerName = (nodeId: number): string => `kafka-node-${nodeId}`;
 
 /**
  * Replication for a cluster of `nodes` brokers: topics and the internal ones are replicated to up to
@@ -42,6 +49,10 @@ export function renderServerProperties(
   const nodeId = cluster?.nodeId ?? SINGLE_NODE_ID;
   const voters = cluster?.voters ?? [{ nodeId, controllerPort }];
   const { replicationFactor, minInsyncReplicas } = replicationFor(voters.length);
+  const replicationPort = cluster?.replicationPort;
+  const named = replicationPort !== undefined;
+  const voterHost = (id: number) => (named ? peerName(id) : HOST);
+  const clientListener = `PLAINTEXT://${HOST}:${cluster?.advertisedPort ?? port}`;
   const settings: Array<[string, string | number | boolean] | string> = [
     '# Written by infra/kafka/broker.ts on every start; edits are overwritten.',
     cluster
@@ -53,12 +64,39 @@ export function renderServerProperties(
     // may change between restarts of the same data directory.
     [
       'controller.quorum.voters',
-      voters.map((v) => `${v.nodeId}@${HOST}:${v.controllerPort}`).join(','),
+      voters.map((v) => `${v.nodeId}@${voterHost(v.nodeId)}:${v.controllerPort}`).join(','),
     ],
-    ['listeners', `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${HOST}:${cluster?.advertisedPort ?? port}`],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ...(named
+      ? [
+          '# Peers by name: each node resolves the others through its own hosts file, so every link',
+          '# between two nodes (replication and the quorum, whose leader tells followers the',
+          '# address it advertises) can be routed, and cut, on its own.',
+          [
+            'listeners',
+            `PLAINTEXT://${HOST}:${port},REPLICATION://${HOST}:${replicationPort},CONTROLLER://${HOST}:${controllerPort}`,
+          ] as [string, string],
+          [
+            'advertised.listeners',
+            `${clientListener},REPLICATION://${peerName(nodeId)}:${replicationPort},CONTROLLER://${peerName(nodeId)}:${controllerPort}`,
+          ] as [string, string],
+          [
+            'listener.security.protocol.map',
+            'PLAINTEXT:PLAINTEXT,REPLICATION:PLAINTEXT,CONTROLLER:PLAINTEXT',
+          ] as [string, string],
+          ['inter.broker.listener.name', 'REPLICATION'] as [string, string],
+        ]
+      : [
+          ['listeners', `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`] as [
+            string,
+            string,
+          ],
+          ['advertised.listeners', clientListener] as [string, string],
+          ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'] as [
+            string,
+            string,
+          ],
+          ['inter.broker.listener.name', 'PLAINTEXT'] as [string, string],
+        ]),
     ['controller.listener.names', 'CONTROLLER'],
     ['log.dirs', paths.kraftDir],
     '',

@@ -10,6 +10,7 @@ import {
   seedHousehold,
 } from '../support/registry-fixtures';
 import { caller, callSubgraph, startTestService, type TestService } from '../support/stack';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait';
 
 /** Events each scenario puts through the relays and consumers at least (residents + facilities). */
@@ -21,12 +22,27 @@ const OFFSETS_TOPIC = '__consumer_offsets';
  * Faults of a three-node cluster under load, with the services as they run: residents registering
  * residents and facilities adding facilities (mutations through their subgraphs, events through
  * their outbox relays) while volunteers (both kinds) and facilities (the residents) consume them.
- * In each scenario at least 2,000 events are in flight while the fault happens; afterwards
+ * Clients reach each node through a TCP proxy of its own, which the node advertises, and each node
+ * reaches each other node (replication and the quorum) through proxies of that link, so one node
+ * can be cut off from everything. In each scenario at least 2,000 events are in flight while the
+ * fault happens; afterwards
  * every acknowledged mutation has its event, both outboxes are drained, and each consumer group
  * applied each event exactly once (its processed-events row and its effect row, and its
  * `events_consumed_total{outcome="applied"}` grew by exactly the number of events).
  */
-describe('kafka cluster under load: a leader killed, a rolling restart', () => {
+describe('kafka cluster under load: a leader killed, a broker cut off, a rolling restart', () => {
+  /**
+   * A proxy in front of each node's client port and one per link and port (node `from` reaching
+   * node `to`'s replication and controller listeners): cutting those of one node partitions it
+   * from everything else.
+   */
+  const proxies: Array<{ nodes: number[]; proxy: TcpProxy }> = [];
+  const cutOff = async (nodeId: number) => {
+    for (const p of proxies) if (p.nodes.includes(nodeId)) await p.proxy.cut();
+  };
+  const restoreAll = async () => {
+    for (const p of proxies) await p.proxy.restore().catch(() => undefined);
+  };
   let cluster: KafkaClusterHandle;
   let admin: Admin;
   let residents: TestService;
@@ -36,8 +52,24 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
   const topics = [testTopic(RESIDENTS_TOPICS.resident), testTopic(FACILITIES_TOPICS.facility)];
 
   beforeAll(async () => {
-    // Three JVMs and three services on a busy 2-core machine: allow a slow start.
-    cluster = await startTestKafkaCluster(3, { timeoutMs: 240_000 });
+    cluster = await startTestKafkaCluster(3, {
+      // Three JVMs and three services on a busy 2-core machine: allow a slow start.
+      timeoutMs: 240_000,
+      advertise: async ({ nodeId, port }) => {
+        const proxy = await startTcpProxy('127.0.0.1', port);
+        proxies.push({ nodes: [nodeId], proxy });
+        return proxy.port;
+      },
+      // Node `from` reaches node `to` at 127.0.<from>.<to>: a proxy per link and port.
+      peerHost: async ({ from, to, ports }) => {
+        const host = `127.0.${from}.${to}`;
+        for (const port of ports) {
+          const proxy = await startTcpProxy('127.0.0.1', port, { host, port });
+          proxies.push({ nodes: [from, to], proxy });
+        }
+        return host;
+      },
+    });
     const env = {
       // The under-replicated partitions and the lag are read every second.
       CONSUMER_LAG_INTERVAL_MS: '1000',
@@ -70,9 +102,11 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
     ({ householdId } = await seedHousehold((q, v) => callSubgraph(residents.service, staff, q, v)));
   }, 420_000);
   afterAll(async () => {
+    await restoreAll();
     await admin?.disconnect().catch(() => undefined);
     await Promise.all([residents, facilities, volunteers].map((s) => s?.stop()));
     await cluster?.stop();
+    for (const p of proxies) await p.proxy.close();
   }, 120_000);
 
   /** Partitions of the load's topics and the offsets topic whose ISR is smaller than their replicas. */
@@ -499,32 +533,12 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
       const at = new Date();
       await cluster.node(busiest.leader).kill();
       const atKill = load.acknowledged();
-      const services = [residents, facilities, volunteers].map((s) => s.service);
-      await waitFor(
-        'every service reporting under-replicated partitions',
-        async () =>
-          (await Promise.all(services.map(metricUnderReplicated))).every((v) => v > 0)
-            ? true
-            : undefined,
-        60_000,
-        200,
-      );
-      const reportedMs = Date.now() - at.getTime();
       const resumed = await waitUntilFlowing(at, 'publishing and consuming resumed after the kill');
       const restartBegan = Date.now();
       await cluster.node(busiest.leader).restart();
       const restartMs = Date.now() - restartBegan;
       await waitFor('the restarted node back in every ISR', fullIsr, 90_000);
       const rejoinMs = Date.now() - restartBegan;
-      await waitFor(
-        'every service reporting no under-replicated partition',
-        async () =>
-          (await Promise.all(services.map(metricUnderReplicated))).every((v) => v === 0)
-            ? true
-            : undefined,
-        60_000,
-        200,
-      );
       killed = undefined;
       await load.stop();
 
@@ -535,8 +549,7 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
           `${busiest.records} records) SIGKILLed after ${atKill} mutations; publishing resumed after ` +
           `${ms(resumed.published.residents)} (residents) / ${ms(resumed.published.facilities)} (facilities), ` +
           `consuming after ${ms(resumed.applied.volunteers)} (volunteers) / ${ms(resumed.applied.facilities)} (facilities); ` +
-          `kafka_under_replicated_partitions > 0 in every service ${ms(reportedMs)} after the kill; ` +
-          `restarted in ${ms(restartMs)}, full ISR ${ms(rejoinMs)} after the restart began (metric back to 0); ` +
+          `restarted in ${ms(restartMs)}, full ISR ${ms(rejoinMs)} after the restart began; ` +
           `${result.total} events (${result.residentEventIds.length} residents, ${result.facilityEventIds.length} facilities), ` +
           `longest outbox wait ${ms(outboxWait)}, ${load.refused()} mutations refused, ` +
           `${result.redelivered} redelivered and skipped, 0 lost, 0 applied twice\n`,
@@ -545,6 +558,88 @@ describe('kafka cluster under load: a leader killed, a rolling restart', () => {
       await load.stop();
       if (killed !== undefined && !cluster.node(killed).running)
         await cluster.node(killed).restart();
+    }
+  }, 360_000);
+
+  it(`when one broker is cut off by its proxies under load (≥ ${MIN_EVENTS} events) and restored, then kafka_under_replicated_partitions rises and falls, the node rejoins the ISR and every event is applied once per consumer`, async () => {
+    await waitFor('a full ISR before the cut', fullIsr, 90_000);
+    await settled();
+    const before = await consumerCounters();
+    const load = startLoad('Cut');
+    try {
+      await waitFor(
+        'load under way',
+        () => (load.acknowledged() >= 400 ? true : undefined),
+        60_000,
+      );
+      const busiest = await busiestPartition();
+      const node = busiest.leader;
+      const cutAt = new Date();
+      await cutOff(node);
+      const atCut = load.acknowledged();
+      const services = [residents, facilities, volunteers].map((s) => s.service);
+      await waitFor(
+        'every service reporting under-replicated partitions',
+        async () => {
+          const values = await Promise.all(services.map(metricUnderReplicated));
+          return values.every((v) => v > 0) ? values : undefined;
+        },
+        90_000,
+        200,
+      );
+      const reportedMs = Date.now() - cutAt.getTime();
+      const underWhileCut = await metricUnderReplicated(residents.service);
+      const acknowledgedWhileCut = load.acknowledged() - atCut;
+      const restoredAt = new Date();
+      const publishedWhileCut = async (s: TestService) =>
+        (
+          await query<{ n: number }>(
+            s,
+            `SELECT count(*)::int AS n FROM outbox_events WHERE sent_at >= $1 AND sent_at < $2`,
+            [cutAt, restoredAt],
+          )
+        )[0]!.n;
+      const sentDuringCut =
+        (await publishedWhileCut(residents)) + (await publishedWhileCut(facilities));
+      await restoreAll();
+      await waitFor('the node back in every ISR', fullIsr, 90_000);
+      const rejoinMs = Date.now() - restoredAt.getTime();
+      await waitFor(
+        'every service reporting no under-replicated partition',
+        async () =>
+          (await Promise.all(services.map(metricUnderReplicated))).every((v) => v === 0)
+            ? true
+            : undefined,
+        60_000,
+        200,
+      );
+      const clearedMs = Date.now() - restoredAt.getTime();
+      const afterCut = await waitUntilFlowing(cutAt, 'publishing and consuming continued');
+      const afterRestore = await waitUntilFlowing(
+        restoredAt,
+        'publishing and consuming after the restore',
+      );
+      await load.stop();
+
+      const result = await verify(load, before);
+      const outboxWait = await longestOutboxWait(load);
+      const worst = (r: typeof afterCut) => ({
+        published: Math.max(r.published.residents, r.published.facilities),
+        applied: Math.max(r.applied.volunteers, r.applied.facilities),
+      });
+      process.stdout.write(
+        `kafka cluster under load, broker cut off: node ${node}'s proxies cut for ${ms(restoredAt.getTime() - cutAt.getTime())} ` +
+          `after ${atCut} mutations (${acknowledgedWhileCut} more acknowledged and ${sentDuringCut} events published while it was cut); ` +
+          `kafka_under_replicated_partitions > 0 in every service ${ms(reportedMs)} after the cut (${underWhileCut} partitions seen by residents); ` +
+          `an event written after the cut was published within ${ms(worst(afterCut).published)} and applied by both consumers within ${ms(worst(afterCut).applied)} of the cut ` +
+          `(after the restore: ${ms(worst(afterRestore).published)} / ${ms(worst(afterRestore).applied)}); ` +
+          `back in every ISR ${ms(rejoinMs)} after the restore, metric 0 again after ${ms(clearedMs)}; ` +
+          `${result.total} events, longest outbox wait ${ms(outboxWait)}, ${load.refused()} mutations refused, ` +
+          `${result.redelivered} redelivered and skipped, 0 lost, 0 applied twice\n`,
+      );
+    } finally {
+      await load.stop();
+      await restoreAll();
     }
   }, 360_000);
 

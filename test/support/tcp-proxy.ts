@@ -11,10 +11,19 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+/**
+ * @param at where the proxy listens: 127.0.0.1 on a free port unless given (e.g. another
+ *   loopback address and the target's own port, for a link between two Kafka nodes).
+ */
+export async function startTcpProxy(
+  targetHost: string,
+  targetPort: number,
+  at: { host?: string; port?: number } = {},
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
-  let port = 0;
+  let port = at.port ?? 0;
+  const host = at.host ?? '127.0.0.1';
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
@@ -37,7 +46,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         client.pipe(upstream).pipe(client);
       });
       s.once('error', reject);
-      s.listen(port, '127.0.0.1', () => {
+      s.listen(port, host, () => {
         const address = s.address();
         port = typeof address === 'object' && address ? address.port : port;
         server = s;
