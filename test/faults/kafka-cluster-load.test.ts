@@ -589,6 +589,36 @@ describe('kafka cluster under load: a leader killed, a broker cut off, a rolling
       );
       const reportedMs = Date.now() - cutAt.getTime();
       const underWhileCut = await metricUnderReplicated(residents.service);
+      // Still cut off: the others fenced it (it leads nothing any more) and the services publish
+      // and consume without it.
+      await waitFor(
+        'the cut node fenced: no partition of the load led by it',
+        async () => {
+          // Asked of the other nodes only: a client bootstrapped on the cut one would wait on it.
+          const others = new Kafka({
+            clientId: 'cluster-load-test-fenced',
+            brokers: cluster.nodes
+              .filter((n) => n.nodeId !== node)
+              .map((n) => `127.0.0.1:${n.advertisedPort}`),
+            logLevel: logLevel.NOTHING,
+            connectionTimeout: 1_000,
+            retry: { retries: 0 },
+          }).admin();
+          try {
+            await others.connect();
+            const { topics: meta } = await others.fetchTopicMetadata({ topics });
+            return meta.flatMap((t) => t.partitions).every((p) => p.leader !== node)
+              ? true
+              : undefined;
+          } finally {
+            await others.disconnect();
+          }
+        },
+        90_000,
+        200,
+      );
+      const fencedMs = Date.now() - cutAt.getTime();
+      const afterCut = await waitUntilFlowing(cutAt, 'publishing and consuming while it is cut');
       const acknowledgedWhileCut = load.acknowledged() - atCut;
       const restoredAt = new Date();
       const publishedWhileCut = async (s: TestService) =>
@@ -601,6 +631,7 @@ describe('kafka cluster under load: a leader killed, a broker cut off, a rolling
         )[0]!.n;
       const sentDuringCut =
         (await publishedWhileCut(residents)) + (await publishedWhileCut(facilities));
+      expect(sentDuringCut).toBeGreaterThan(0);
       await restoreAll();
       await waitFor('the node back in every ISR', fullIsr, 90_000);
       const rejoinMs = Date.now() - restoredAt.getTime();
@@ -614,7 +645,6 @@ describe('kafka cluster under load: a leader killed, a broker cut off, a rolling
         200,
       );
       const clearedMs = Date.now() - restoredAt.getTime();
-      const afterCut = await waitUntilFlowing(cutAt, 'publishing and consuming continued');
       const afterRestore = await waitUntilFlowing(
         restoredAt,
         'publishing and consuming after the restore',
@@ -631,7 +661,8 @@ describe('kafka cluster under load: a leader killed, a broker cut off, a rolling
         `kafka cluster under load, broker cut off: node ${node}'s proxies cut for ${ms(restoredAt.getTime() - cutAt.getTime())} ` +
           `after ${atCut} mutations (${acknowledgedWhileCut} more acknowledged and ${sentDuringCut} events published while it was cut); ` +
           `kafka_under_replicated_partitions > 0 in every service ${ms(reportedMs)} after the cut (${underWhileCut} partitions seen by residents); ` +
-          `an event written after the cut was published within ${ms(worst(afterCut).published)} and applied by both consumers within ${ms(worst(afterCut).applied)} of the cut ` +
+          `fenced (no leadership left) ${ms(fencedMs)} after the cut; ` +
+          `an event written after the cut was published within ${ms(worst(afterCut).published)} and applied by both consumers within ${ms(worst(afterCut).applied)} of the cut, while it was cut ` +
           `(after the restore: ${ms(worst(afterRestore).published)} / ${ms(worst(afterRestore).applied)}); ` +
           `back in every ISR ${ms(rejoinMs)} after the restore, metric 0 again after ${ms(clearedMs)}; ` +
           `${result.total} events, longest outbox wait ${ms(outboxWait)}, ${load.refused()} mutations refused, ` +
