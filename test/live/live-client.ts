@@ -32,6 +32,9 @@ export function wsSubscribe(
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
     lazy: false,
+    // The close is recorded below (`closed`) and asserted by the tests; graphql-ws would also
+    // print it to the console.
+    onNonLazyError: () => undefined,
     on: {
       closed: (e) => {
         const ev = e as { code: number; reason: string };

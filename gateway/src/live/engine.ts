@@ -58,6 +58,8 @@ export interface LiveSettings {
 
 const GATEWAY_FIELDS = new Set(['position', 'event', 'occurredAt', '__typename']);
 const WITHHOLD = new Set(['FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED']);
+/** How long a subscription waits for a gateway that is still starting to read the event log. */
+const LOG_READY_WAIT_MS = 10_000;
 
 const bad = (message: string, field?: string): GraphQLFormattedError => ({
   message,
@@ -88,6 +90,18 @@ export class LiveEngine {
   /** Whether the document is a subscription (the transports send anything else to HTTP). */
   static isSubscription(document: DocumentNode, operationName?: string | null): boolean {
     return getOperationAST(document, operationName ?? undefined)?.operation === 'subscription';
+  }
+
+  private async logReady(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), LOG_READY_WAIT_MS);
+    });
+    try {
+      return await Promise.race([this.log.ready.then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -152,6 +166,18 @@ export class LiveEngine {
           {
             message: `not allowed to subscribe to ${root.name.value} with these arguments`,
             extensions: { code: 'FORBIDDEN' },
+          },
+        ],
+      };
+
+    // Until the gateway reads the event log it cannot say from where a subscription is served:
+    // events of that moment would be lost.
+    if (!(await this.logReady()))
+      return {
+        errors: [
+          {
+            message: 'live updates are not reading the event log yet: subscribe again shortly',
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
           },
         ],
       };
