@@ -17,6 +17,7 @@ import {
 import { runLoad, type LoadResult, type LoadSpec } from './load';
 import { loadDataSet, type Bodies } from './workloads';
 import { writeReport } from './report';
+import { runS1, type S1Result } from './live';
 import {
   databaseUrl,
   ensureKafkaJars,
@@ -82,6 +83,8 @@ export interface Results {
   data: { residents: number; grids: number; facilities: number };
   runs: WorkloadRun[];
   events?: { raw: RawKafka; throughput: PipelineThroughput; latency: PipelineLatency };
+  /** S1: live updates, with CPU ms per push by process and the live gateway's memory. */
+  live?: S1Result & { cpuMsPerPush: Record<string, number>; gatewayMemory: ProcessMemory };
   failures: string[];
 }
 
@@ -143,7 +146,7 @@ function parseOptions(): Options {
     options: {
       quick: { type: 'boolean', default: false },
       'skip-build': { type: 'boolean', default: false },
-      /** Comma-separated workloads to run (W1, W2, W1-registry, W3, E1); results go to only.json. */
+      /** Comma-separated workloads to run (W1, W2, W1-registry, W3, E1, S1); results go to only.json. */
       only: { type: 'string' },
       /** CPU-profile the gateway and subgraphs during every measurement (bench/results/profiles/). */
       profile: { type: 'boolean', default: false },
@@ -247,6 +250,8 @@ interface Stack {
   gateway: BenchProcess;
   cachedGateway: BenchProcess;
   peer: BenchProcess;
+  /** The gateways' environment (S1 starts one more, serving live updates). */
+  gatewayEnv: Record<string, string>;
 }
 
 /** Builds the bundles, then starts the broker, the subgraphs (demo data), both gateways and the peer. */
@@ -351,7 +356,7 @@ async function startStack(run: BenchRun): Promise<Stack> {
     headers: { 'content-type': 'application/json', ...signCaller(STAFF, IDENTITY_SECRET) },
     body: JSON.stringify({ query: '{ __typename }' }),
   });
-  return { broker, subgraphs, gateway, cachedGateway, peer };
+  return { broker, subgraphs, gateway, cachedGateway, peer, gatewayEnv };
 }
 
 type Target = { target: WorkloadRun['target'] } & Omit<LoadSpec, 'connections' | 'durationS'>;
@@ -543,6 +548,91 @@ async function e1({ run, stack, results }: Bench): Promise<void> {
 }
 
 /**
+ * S1: live updates. A gateway of its own serving them (KAFKA_BROKERS, no subgraph cache), 1,000
+ * WebSocket subscribers on four kinds, 200 events/s from mutations sent to the subgraphs for at
+ * least 20 s; CPU per push by process and the live gateway's RSS over the drive.
+ */
+async function s1({ run, stack, results }: Bench): Promise<void> {
+  say("S1: waiting for the earlier workloads' events to be published and consumed...");
+  await settle();
+  const port = await freePort();
+  const gateway = spawnProcess(
+    'gateway-live',
+    [join(REPO_ROOT, 'dist', 'gateway', 'main.js')],
+    port,
+    { ...stack.gatewayEnv, PORT: String(port), KAFKA_BROKERS: stack.broker.brokers.join(',') },
+    run.options.logDir,
+  );
+  run.processes.push(gateway);
+  await waitHttpReady(gateway, '/health/ready');
+  const measured = [...run.processes.filter((p) => p.name !== 'peer')];
+  const cpuNow = (): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const p of measured) {
+      const c = cpuSecondsOf(p.child.pid);
+      if (c !== undefined) out[p.name] = c;
+    }
+    out.postgres = postgresCpuSeconds();
+    const k = cpuSecondsOf(stack.broker.pid);
+    if (k !== undefined) out.kafka = k;
+    const own = process.cpuUsage();
+    out.load = (own.user + own.system) / 1e6;
+    return out;
+  };
+  let before: Record<string, number> = {};
+  let after: Record<string, number> = {};
+  let rssMax = 0;
+  const sampler = setInterval(() => {
+    const m = memoryOf(gateway.child.pid);
+    if (m) rssMax = Math.max(rssMax, m.rss);
+  }, 250);
+  try {
+    const r = await run.profiledWindow('S1', () =>
+      runS1({
+        gatewayUrl: gateway.url,
+        subgraphUrls: {
+          facilities: stack.subgraphs.facilities!.url,
+          'shared-spaces': stack.subgraphs['shared-spaces']!.url,
+        },
+        identitySecret: IDENTITY_SECRET,
+        token: (claims) => issueToken(JWT, claims as Parameters<typeof issueToken>[1]),
+        say,
+        onDriveStart: () => (before = cpuNow()),
+        onDriveEnd: () => (after = cpuNow()),
+      }),
+    );
+    const cpuMsPerPush: Record<string, number> = {};
+    for (const [name, a] of Object.entries(after)) {
+      const b = before[name];
+      if (b !== undefined && r.received > 0) cpuMsPerPush[name] = ((a - b) * 1000) / r.received;
+    }
+    const m = memoryOf(gateway.child.pid);
+    const gatewayMemory: ProcessMemory = { rssMax, hwm: m?.hwm ?? 0, ...(await heapOf(gateway)) };
+    results.live = { ...r, cpuMsPerPush, gatewayMemory };
+    say(
+      `  ${r.subscribers} subscribers (${Object.entries(r.kinds)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}) on ${r.connections} connections of ${r.callers} callers`,
+    );
+    say(
+      `  ${r.events} events in ${r.durationS.toFixed(1)} s (${r.eventsPerSecond.toFixed(0)}/s; ${r.mutationErrors} mutation errors, ${r.skipped} skipped); ` +
+        `pushes ${r.received}/${r.expectedPushes} expected (${r.pushesPerSecond.toFixed(0)}/s), missed ${r.missed}, duplicated ${r.duplicated}, drained ${r.drainS.toFixed(1)} s after`,
+    );
+    say(
+      `  commit → push p50 ${r.latency.p50} p95 ${r.latency.p95} p99 ${r.latency.p99} max ${r.latency.max} ms; gateway RSS peak ${rssMax.toFixed(0)} MiB`,
+    );
+    say(
+      `  CPU ms/push: ${Object.entries(cpuMsPerPush)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}`,
+    );
+    for (const e of r.errorSamples.slice(0, 3)) say(`  sample: ${e}`);
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/**
  * The workloads in the order they run. Ours and the peer alternate in the same run, on the same
  * subgraphs and data.
  */
@@ -552,6 +642,7 @@ const WORKLOADS: [string, (bench: Bench) => Promise<void>][] = [
   ['W1-registry', w1Registry],
   ['W3', w3],
   ['E1', e1],
+  ['S1', s1],
 ];
 
 /** The PostgreSQL server's version, or '' when it cannot be read. */

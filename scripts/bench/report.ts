@@ -131,6 +131,29 @@ export function resultsMarkdown(r: Results): string {
     );
   }
 
+  const l = r.live;
+  if (l) {
+    lines.push(
+      '',
+      '### Live updates (S1)',
+      '',
+      '| measurement | figure |',
+      '|---|---|',
+      `| subscribers | ${l.subscribers} (${Object.entries(l.kinds)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}) on ${l.connections} WebSocket connections of ${l.callers} callers |`,
+      `| events | ${l.events} in ${l.durationS.toFixed(1)} s (${n0(l.eventsPerSecond)}/s of ${l.targetRate} asked; ${l.mutationErrors} mutation errors, ${l.skipped} skipped) |`,
+      `| pushes | ${l.received} of ${l.expectedPushes} expected, ${n0(l.pushesPerSecond)}/s; missed ${l.missed}, duplicated ${l.duplicated}, frames with errors ${l.errorFrames}; last frame ${l.drainS.toFixed(1)} s after the drive |`,
+      `| commit (event occurredAt) → frame received | p50 ${n0(l.latency.p50)} ms, p95 ${n0(l.latency.p95)} ms, p99 ${n0(l.latency.p99)} ms, max ${n0(l.latency.max)} ms |`,
+      `| CPU ms per push | ${Object.entries(l.cpuMsPerPush)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}; total ${Object.values(l.cpuMsPerPush)
+        .reduce((a, b) => a + b, 0)
+        .toFixed(2)} |`,
+      `| gateway-live memory | RSS peak ${n0(l.gatewayMemory.rssMax)} MiB (VmHWM ${n0(l.gatewayMemory.hwm)}), heap ${n0(l.gatewayMemory.heapUsed ?? 0)} / ${n0(l.gatewayMemory.heapTotal ?? 0)} MiB |`,
+    );
+  }
+
   // Targets.
   lines.push('', '### Targets', '', '| target | result | |', '|---|---|---|');
   for (const target of ['ours', 'cached'] as const) {
@@ -153,6 +176,13 @@ export function resultsMarkdown(r: Results): string {
     lines.push(
       `| E1 ≥ 2,000 events/s sustained, no loss, no doubles | ${n0(e.throughput.eventsPerSecond)} events/s, lost ${e.throughput.lost}, doubled ${e.throughput.doubled} | ${mark(e.throughput.eventsPerSecond >= 2000 && e.throughput.lost === 0 && e.throughput.doubled === 0)} |`,
       `| E1 p99 < 250 ms at 200 events/s | ${n0(e.latency.p99Ms)} ms | ${mark(e.latency.p99Ms < 250 && e.latency.processed === e.latency.events)} |`,
+    );
+  }
+  if (l) {
+    lines.push(
+      `| S1 p99 commit → push < 250 ms at 200 events/s | ${n0(l.latency.p99)} ms at ${n0(l.eventsPerSecond)} events/s | ${mark(l.latency.p99 < 250 && l.eventsPerSecond >= 190)} |`,
+      `| S1 zero missed, zero duplicated | missed ${l.missed}, duplicated ${l.duplicated} | ${mark(l.missed === 0 && l.duplicated === 0)} |`,
+      `| S1 gateway RSS < 400 MB | peak ${n0(Math.max(l.gatewayMemory.rssMax, l.gatewayMemory.hwm))} MiB | ${mark(Math.max(l.gatewayMemory.rssMax, l.gatewayMemory.hwm) < 400)} |`,
     );
   }
   const peak: Record<string, number> = {};

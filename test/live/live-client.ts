@@ -10,6 +10,8 @@ export interface WsSubscription {
   /** The close event of the connection, once it closed. */
   closed?: { code: number; reason: string };
   completed: boolean;
+  /** The underlying WebSocket once connected (a test may pause reading from it). */
+  socket?: WebSocket;
   dispose(): Promise<void>;
 }
 
@@ -32,10 +34,12 @@ export function wsSubscribe(
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
     lazy: false,
-    // The close is recorded below (`closed`) and asserted by the tests; graphql-ws would also
-    // print it to the console.
+    // The close is kept in `closed` for the test to assert, not logged.
     onNonLazyError: () => undefined,
     on: {
+      connected: (socket) => {
+        sub.socket = socket as WebSocket;
+      },
       closed: (e) => {
         const ev = e as { code: number; reason: string };
         sub.closed = { code: ev.code, reason: String(ev.reason) };

@@ -10,6 +10,8 @@ export interface LiveMetrics {
   /** Event appended to the log → frame written to the client. */
   latency: Histogram<'transport'>;
   refused: Counter<'reason'>;
+  /** Connections the gateway ended (slow client, expired token, error, shutdown). */
+  disconnects: Counter<'transport' | 'reason'>;
 }
 
 export function createLiveMetrics(registry: Registry): LiveMetrics {
@@ -56,6 +58,12 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
       name: 'live_refused_total',
       help: 'Subscriptions and connections refused, by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    disconnects: new Counter({
+      name: 'live_disconnects_total',
+      help: 'Connections the gateway ended, by transport and reason (slow_consumer, token_expired, error, shutdown)',
+      labelNames: ['transport', 'reason'],
       registers,
     }),
   };

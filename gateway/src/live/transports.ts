@@ -88,11 +88,19 @@ export class LiveTransports {
   async close(): Promise<void> {
     // Each SSE stream writes its reconnect hint and ends as its subscription closes.
     this.o.engine.closeAll('shutdown');
-    for (const ws of this.wss.clients)
-      ws.close(LIVE_CLOSE.shutdown.code, LIVE_CLOSE.shutdown.reason);
+    for (const ws of this.wss.clients) this.end(ws, 'shutdown');
     await Promise.all(this.streams);
     await this.disposeWs.dispose();
     await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+
+  /** Closes a WebSocket for a reason of the gateway's, once (its other subscriptions end with it). */
+  private end(ws: WebSocket, reason: CloseReason): void {
+    if (ws.readyState !== ws.OPEN) return;
+    this.o.metrics.disconnects.inc({ transport: 'ws', reason });
+    // A client that stopped reading gets the close frame behind what it has not read; `ws`
+    // destroys the socket if the closing handshake has not finished within 30 s.
+    ws.close(LIVE_CLOSE[reason].code, LIVE_CLOSE[reason].reason);
   }
 
   private admit(userId: string): boolean {
@@ -241,10 +249,7 @@ export class LiveTransports {
           subs.set(id, started);
           started.onClose((reason) => {
             subs.delete(id);
-            if (reason && reason !== 'shutdown') {
-              const how = LIVE_CLOSE[reason];
-              ctx.extra.socket.close(how.code, how.reason);
-            }
+            if (reason && reason !== 'shutdown') this.end(ctx.extra.socket, reason);
           });
           return {
             schema: checked.schema,
@@ -385,17 +390,27 @@ export class LiveTransports {
     metrics.connections.inc({ transport: 'sse' });
     const heartbeat = setInterval(() => res.write(':\n\n'), 15_000);
     req.socket.on('close', () => sub.close());
+    // A frame waits for the socket to drain (so a client that stops reading leaves its frames in
+    // the subscription's bounded buffer), or for the subscription to end.
+    const ended = new Promise<void>((r) => sub.onClose(() => r()));
     try {
       for await (const m of sub) {
         const frame = `id: ${m.id}\nevent: next\ndata: ${JSON.stringify(m.result)}\n\n`;
-        if (!res.write(frame)) await new Promise((r) => res.once('drain', r));
+        if (!res.write(frame))
+          await Promise.race([new Promise((r) => res.once('drain', r)), ended]);
         metrics.latency.observe(
           { transport: 'sse' },
           Math.max(0, Date.now() - m.appendedAt) / 1000,
         );
       }
       const reason = sub.closeReason;
-      if (reason === 'token_expired') {
+      if (reason) metrics.disconnects.inc({ transport: 'sse', reason });
+      if (reason === 'slow_consumer') {
+        // It has not read what is already written: nothing more would reach it. Dropped; its
+        // EventSource reconnects with Last-Event-ID and resumes.
+        res.destroy();
+        return;
+      } else if (reason === 'token_expired') {
         res.write(
           `event: next\ndata: ${JSON.stringify({ errors: [errorOf('UNAUTHENTICATED', 'token expired')] })}\n\n`,
         );
@@ -409,7 +424,7 @@ export class LiveTransports {
     } finally {
       clearInterval(heartbeat);
       metrics.connections.dec({ transport: 'sse' });
-      res.end();
+      if (!res.destroyed) res.end();
     }
   }
 }
