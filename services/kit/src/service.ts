@@ -235,7 +235,7 @@ export async function startService<TContext extends BaseRequestContext>(
 
   /** Under-replicated partitions of every topic the service publishes to or consumes. */
   const replication = new ReplicationWatch({
-    kafka,
+    admin,
     topics: [
       ...def.publishes.map((t) => `${topicPrefix}${t}`),
       ...consumerDefs.flatMap((c) => c.topics),

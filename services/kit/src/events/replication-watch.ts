@@ -1,9 +1,10 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 
 export interface ReplicationWatchOptions {
-  kafka: Kafka;
+  /** The service's own admin client, connected before {@link ReplicationWatch.start} and closed after {@link ReplicationWatch.stop}. */
+  admin: Admin;
   /** The topics the service publishes to and consumes (prefixed). */
   topics: string[];
   metrics: Metrics;
@@ -16,11 +17,10 @@ export interface ReplicationWatchOptions {
  * Reads the metadata of the service's topics from the broker on a timer (one metadata request)
  * and sets `kafka_under_replicated_partitions{topic}`: the partitions whose in-sync replicas are
  * fewer than their replicas, i.e. a broker is down, cut off or behind. On a single broker it
- * stays 0. When the broker does not answer, the last reading stays.
+ * stays 0. When the broker does not answer, the last reading stays. It asks through the service's
+ * admin client: no connection of its own.
  */
 export class ReplicationWatch {
-  private admin: Admin | undefined;
-  private connected: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
 
@@ -41,23 +41,12 @@ export class ReplicationWatch {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.inFlight;
-    const admin = this.admin;
-    this.admin = undefined;
-    this.connected = undefined;
-    await admin?.disconnect().catch(() => undefined);
   }
 
   /** One reading: every partition's ISR against its replica set. */
   async read(): Promise<void> {
-    const { topics, metrics } = this.opts;
+    const { topics, metrics, admin } = this.opts;
     try {
-      this.admin ??= this.opts.kafka.admin({ retry: { retries: 0 } });
-      const admin = this.admin;
-      this.connected ??= admin.connect().catch((err: unknown) => {
-        this.connected = undefined;
-        throw err;
-      });
-      await this.connected;
       const { topics: meta } = await admin.fetchTopicMetadata({ topics });
       for (const t of meta) {
         const under = t.partitions.filter((p) => p.isr.length < p.replicas.length).length;
