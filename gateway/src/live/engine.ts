@@ -270,6 +270,8 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
   private waiting: ((r: IteratorResult<LiveMessage>) => void) | undefined;
   private frontier: Frontier = [];
   private chain: Promise<void> = Promise.resolve();
+  /** Steps on the chain not yet through it. */
+  private queued = 0;
   private listener: ((e: LoggedEvent) => void) | undefined;
   private expiry: NodeJS.Timeout | undefined;
   private ended = false;
@@ -299,23 +301,33 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
   begin(resume: Frontier | undefined): void {
     this.metrics.subscriptions.inc({ field: this.field });
     const { topic } = this.plan.feed;
+    const fail = (err: unknown) => {
+      this.logger.error({ err, field: this.field }, 'live subscription failed');
+      this.close('error');
+    };
+    const then = (step: () => Promise<void>) => {
+      this.queued++;
+      this.chain = this.chain
+        .then(step)
+        .catch(fail)
+        .finally(() => this.queued--);
+    };
     this.listener = (event) => {
       if (event.topic !== topic) return;
-      this.chain = this.chain.then(() => this.handle(event));
+      // Most events of the topic are about other entities: with nothing before them in the queue,
+      // they only move the frontier, at once.
+      if (this.queued === 0 && !this.watches(event)) this.advance(event);
+      else then(() => this.handle(event));
     };
     const from = this.log.listen(this.listener).get(topic) ?? [];
     this.frontier = resume ? [...resume] : [...from];
     if (resume) {
       // Everything between the client's position and where the live reading stands, first.
-      this.chain = this.chain.then(async () => {
+      then(async () => {
         const missed = await this.log.replay(topic, resume, from);
         for (const e of missed) await this.handle(e);
       });
     }
-    this.chain = this.chain.catch((err: unknown) => {
-      this.logger.error({ err, field: this.field }, 'live subscription failed');
-      this.close('error');
-    });
     if (this.plan.expiresAt !== null) {
       const ms = this.plan.expiresAt - Date.now();
       if (ms <= 0) queueMicrotask(() => this.close('token_expired'));
@@ -323,19 +335,30 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
     }
   }
 
+  /** Whether the event is one this subscription pushes (its type, its arguments). */
+  private watches(event: LoggedEvent): boolean {
+    const { feed, args } = this.plan;
+    const { envelope } = event;
+    return (
+      feed.events.has(envelope.type) &&
+      feed.match.every((m) => m in envelope.data && String(envelope.data[m]) === String(args[m]))
+    );
+  }
+
+  /** Moves the frontier past the event; false when it was behind it already (seen before). */
+  private advance(event: LoggedEvent): boolean {
+    const p = event.partition;
+    if (event.offset < (this.frontier[p] ?? 0n)) return false;
+    for (let i = 0; i < p; i++) this.frontier[i] ??= 0n;
+    this.frontier[p] = event.offset + 1n;
+    return true;
+  }
+
   private async handle(event: LoggedEvent): Promise<void> {
     if (this.ended) return;
     const p = event.partition;
-    if (event.offset < (this.frontier[p] ?? 0n)) return;
-    for (let i = 0; i < p; i++) this.frontier[i] ??= 0n;
-    this.frontier[p] = event.offset + 1n;
-    const { feed, args } = this.plan;
-    const { envelope } = event;
-    if (!feed.events.has(envelope.type)) return;
-    if (
-      !feed.match.every((m) => m in envelope.data && String(envelope.data[m]) === String(args[m]))
-    )
-      return;
+    if (!this.advance(event) || !this.watches(event)) return;
+    const { feed } = this.plan;
     this.metrics.matched.inc({ field: this.field });
     if (this.plan.expiresAt !== null && Date.now() >= this.plan.expiresAt) {
       this.close('token_expired');
