@@ -55,6 +55,8 @@ export interface S1Scale {
   perConnection: number;
   ratePerSecond: number;
   durationS: number;
+  /** False: the same drive with no subscriber (what the mutations alone cost and reach). */
+  subscribe?: boolean;
 }
 
 /** 1,000 subscribers: 300 on a facility's status, 300 on its equipment, 200 on bookings, 200 on activities. */
@@ -287,15 +289,18 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
       },
     );
   };
-  say('S1: opening the subscriptions...');
+  const watching = scale.subscribe !== false;
+  say(watching ? 'S1: opening the subscriptions...' : 'S1: no subscribers (the drive alone)');
   const viewerSubs: [Kind, string][] = [];
-  for (const f of watched)
-    viewerSubs.push(['status', f.id], ['status', f.id], ['equipment', f.id], ['equipment', f.id]);
-  for (const a of activities)
-    for (let k = 0; k < scale.activityWatchers; k++) viewerSubs.push(['activity', a.id]);
+  if (watching)
+    for (const f of watched)
+      viewerSubs.push(['status', f.id], ['status', f.id], ['equipment', f.id], ['equipment', f.id]);
+  if (watching)
+    for (const a of activities)
+      for (let k = 0; k < scale.activityWatchers; k++) viewerSubs.push(['activity', a.id]);
   // Each viewer has two connections; the copies of a subscription go to different viewers.
   const viewerConns: Client[] = [];
-  for (let v = 0; v < scale.viewers; v++) {
+  for (let v = 0; v < (watching ? scale.viewers : 0); v++) {
     const residentId = randomUUID();
     const token = await env.token({ sub: `viewer-${v}`, roles: ['resident'], residentId });
     viewerConns.push(connect(token), connect(token));
@@ -316,7 +321,7 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
     perConn.set(client, n + 1);
     subscribe(client, kind, id);
   });
-  for (const residentId of bookers) {
+  for (const residentId of watching ? bookers : []) {
     const token = await env.token({
       sub: `resident-${residentId}`,
       roles: ['resident'],
@@ -328,7 +333,7 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
       subscribe(client, 'bookings', residentId);
     }
   }
-  const callers = scale.viewers + bookers.length;
+  const callers = watching ? scale.viewers + bookers.length : 0;
   // Open when the gateway counts them all.
   const liveSubscriptions = async () => {
     const text = await (await fetch(env.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
