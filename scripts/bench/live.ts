@@ -55,6 +55,14 @@ export interface S1Scale {
   perConnection: number;
   ratePerSecond: number;
   durationS: number;
+  /**
+   * Mutations in flight at most; a tick that finds this many still waiting is skipped (counted).
+   * 50 is a quarter second of the target rate: more only queues at the subgraph's connection pool,
+   * where the pushes' reads then wait behind the mutations (and time out).
+   */
+  maxInFlight: number;
+  /** False: the same drive with no subscriber (what the mutations alone cost and reach). */
+  subscribe?: boolean;
 }
 
 /** 1,000 subscribers: 300 on a facility's status, 300 on its equipment, 200 on bookings, 200 on activities. */
@@ -67,6 +75,7 @@ export const S1_SCALE: S1Scale = {
   perConnection: 10,
   ratePerSecond: 200,
   durationS: 20,
+  maxInFlight: 50,
 };
 
 /** Share of the events by kind (activities have more watchers each, so fewer of their events). */
@@ -84,6 +93,8 @@ export interface S1Result {
   kinds: Record<Kind, number>;
   durationS: number;
   targetRate: number;
+  /** Mutations in flight at most (the drive's bound). */
+  maxInFlight: number;
   /** Mutations that committed an event, per second of the drive. */
   eventsPerSecond: number;
   events: number;
@@ -287,15 +298,18 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
       },
     );
   };
-  say('S1: opening the subscriptions...');
+  const watching = scale.subscribe !== false;
+  say(watching ? 'S1: opening the subscriptions...' : 'S1: no subscribers (the drive alone)');
   const viewerSubs: [Kind, string][] = [];
-  for (const f of watched)
-    viewerSubs.push(['status', f.id], ['status', f.id], ['equipment', f.id], ['equipment', f.id]);
-  for (const a of activities)
-    for (let k = 0; k < scale.activityWatchers; k++) viewerSubs.push(['activity', a.id]);
+  if (watching)
+    for (const f of watched)
+      viewerSubs.push(['status', f.id], ['status', f.id], ['equipment', f.id], ['equipment', f.id]);
+  if (watching)
+    for (const a of activities)
+      for (let k = 0; k < scale.activityWatchers; k++) viewerSubs.push(['activity', a.id]);
   // Each viewer has two connections; the copies of a subscription go to different viewers.
   const viewerConns: Client[] = [];
-  for (let v = 0; v < scale.viewers; v++) {
+  for (let v = 0; v < (watching ? scale.viewers : 0); v++) {
     const residentId = randomUUID();
     const token = await env.token({ sub: `viewer-${v}`, roles: ['resident'], residentId });
     viewerConns.push(connect(token), connect(token));
@@ -316,7 +330,7 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
     perConn.set(client, n + 1);
     subscribe(client, kind, id);
   });
-  for (const residentId of bookers) {
+  for (const residentId of watching ? bookers : []) {
     const token = await env.token({
       sub: `resident-${residentId}`,
       roles: ['resident'],
@@ -328,7 +342,7 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
       subscribe(client, 'bookings', residentId);
     }
   }
-  const callers = scale.viewers + bookers.length;
+  const callers = watching ? scale.viewers + bookers.length : 0;
   // Open when the gateway counts them all.
   const liveSubscriptions = async () => {
     const text = await (await fetch(env.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
@@ -349,7 +363,8 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
     `S1: ${subs.length} subscriptions open on ${clients.length} connections of ${callers} callers`,
   );
 
-  // The drive: every 50 ms a tick of rate/20 mutations, each committing one event.
+  // The drive: every 50 ms a tick of rate/20 mutations, each committing one event (open loop, at
+  // most maxInFlight at once).
   const expected = new Map<string, number>();
   const committed = (kind: Kind, entity: string) => {
     const key = `${kind}:${entity}`;
@@ -493,7 +508,7 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
     ticks++;
     owed += perTick;
     for (; owed >= 1; owed--) {
-      if (inFlight >= 200) {
+      if (inFlight >= scale.maxInFlight) {
         skipped++;
         continue;
       }
@@ -544,6 +559,7 @@ export async function runS1(env: S1Env, scale: S1Scale = S1_SCALE): Promise<S1Re
     kinds,
     durationS: driveS,
     targetRate: scale.ratePerSecond,
+    maxInFlight: scale.maxInFlight,
     eventsPerSecond: events / driveS,
     events,
     mutationErrors,

@@ -17,7 +17,7 @@ import {
 import { runLoad, type LoadResult, type LoadSpec } from './load';
 import { loadDataSet, type Bodies } from './workloads';
 import { writeReport } from './report';
-import { runS1, type S1Result } from './live';
+import { runS1, S1_SCALE, type S1Result } from './live';
 import {
   databaseUrl,
   ensureKafkaJars,
@@ -84,7 +84,9 @@ export interface Results {
   runs: WorkloadRun[];
   events?: { raw: RawKafka; throughput: PipelineThroughput; latency: PipelineLatency };
   /** S1: live updates, with CPU ms per push by process and the live gateway's memory. */
-  live?: S1Result & { cpuMsPerPush: Record<string, number>; gatewayMemory: ProcessMemory };
+  live?: S1Live;
+  /** S1-drive (only when named in --only): S1's mutations with no subscriber. */
+  liveDrive?: S1Live;
   failures: string[];
 }
 
@@ -146,7 +148,7 @@ function parseOptions(): Options {
     options: {
       quick: { type: 'boolean', default: false },
       'skip-build': { type: 'boolean', default: false },
-      /** Comma-separated workloads to run (W1, W2, W1-registry, W3, E1, S1); results go to only.json. */
+      /** Comma-separated workloads to run (W1, W2, W1-registry, W3, E1, S1, S1-drive); results go to only.json. */
       only: { type: 'string' },
       /** CPU-profile the gateway and subgraphs during every measurement (bench/results/profiles/). */
       profile: { type: 'boolean', default: false },
@@ -552,7 +554,23 @@ async function e1({ run, stack, results }: Bench): Promise<void> {
  * WebSocket subscribers on four kinds, 200 events/s from mutations sent to the subgraphs for at
  * least 20 s; CPU per push by process and the live gateway's RSS over the drive.
  */
-async function s1({ run, stack, results }: Bench): Promise<void> {
+type S1Live = S1Result & {
+  cpuMsPerPush: Record<string, number>;
+  /** CPU ms per committed event by process (the only per-unit figure of S1-drive). */
+  cpuMsPerEvent: Record<string, number>;
+  gatewayMemory: ProcessMemory;
+};
+
+async function s1(bench: Bench): Promise<void> {
+  await s1Run(bench, true);
+}
+
+/** S1's drive alone: the same mutations at the same rate, with no subscriber open. */
+async function s1Drive(bench: Bench): Promise<void> {
+  await s1Run(bench, false);
+}
+
+async function s1Run({ run, stack, results }: Bench, subscribe: boolean): Promise<void> {
   say("S1: waiting for the earlier workloads' events to be published and consumed...");
   await settle();
   const port = await freePort();
@@ -587,28 +605,38 @@ async function s1({ run, stack, results }: Bench): Promise<void> {
     if (m) rssMax = Math.max(rssMax, m.rss);
   }, 250);
   try {
-    const r = await run.profiledWindow('S1', () =>
-      runS1({
-        gatewayUrl: gateway.url,
-        subgraphUrls: {
-          facilities: stack.subgraphs.facilities!.url,
-          'shared-spaces': stack.subgraphs['shared-spaces']!.url,
+    const r = await run.profiledWindow(subscribe ? 'S1' : 'S1-drive', () =>
+      runS1(
+        {
+          gatewayUrl: gateway.url,
+          subgraphUrls: {
+            facilities: stack.subgraphs.facilities!.url,
+            'shared-spaces': stack.subgraphs['shared-spaces']!.url,
+          },
+          identitySecret: IDENTITY_SECRET,
+          token: (claims) => issueToken(JWT, claims as Parameters<typeof issueToken>[1]),
+          say,
+          onDriveStart: () => (before = cpuNow()),
+          onDriveEnd: () => (after = cpuNow()),
         },
-        identitySecret: IDENTITY_SECRET,
-        token: (claims) => issueToken(JWT, claims as Parameters<typeof issueToken>[1]),
-        say,
-        onDriveStart: () => (before = cpuNow()),
-        onDriveEnd: () => (after = cpuNow()),
-      }),
+        { ...S1_SCALE, subscribe },
+      ),
     );
     const cpuMsPerPush: Record<string, number> = {};
+    const cpuMsPerEvent: Record<string, number> = {};
     for (const [name, a] of Object.entries(after)) {
       const b = before[name];
       if (b !== undefined && r.received > 0) cpuMsPerPush[name] = ((a - b) * 1000) / r.received;
+      if (b !== undefined && r.events > 0) cpuMsPerEvent[name] = ((a - b) * 1000) / r.events;
     }
     const m = memoryOf(gateway.child.pid);
     const gatewayMemory: ProcessMemory = { rssMax, hwm: m?.hwm ?? 0, ...(await heapOf(gateway)) };
-    results.live = { ...r, cpuMsPerPush, gatewayMemory };
+    results[subscribe ? 'live' : 'liveDrive'] = {
+      ...r,
+      cpuMsPerPush,
+      cpuMsPerEvent,
+      gatewayMemory,
+    };
     say(
       `  ${r.subscribers} subscribers (${Object.entries(r.kinds)
         .map(([k, n]) => `${k} ${n}`)
@@ -623,6 +651,11 @@ async function s1({ run, stack, results }: Bench): Promise<void> {
     );
     say(
       `  CPU ms/push: ${Object.entries(cpuMsPerPush)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}`,
+    );
+    say(
+      `  CPU ms/event: ${Object.entries(cpuMsPerEvent)
         .map(([k, v]) => `${k} ${v.toFixed(2)}`)
         .join(', ')}`,
     );
@@ -644,6 +677,8 @@ const WORKLOADS: [string, (bench: Bench) => Promise<void>][] = [
   ['E1', e1],
   ['S1', s1],
 ];
+/** Run only when named in --only. */
+const EXTRA_WORKLOADS: [string, (bench: Bench) => Promise<void>][] = [['S1-drive', s1Drive]];
 
 /** The PostgreSQL server's version, or '' when it cannot be read. */
 async function postgresVersion(): Promise<string> {
@@ -710,6 +745,8 @@ async function main(): Promise<void> {
     for (const [name, workload] of WORKLOADS) {
       if (!options.only || options.only.has(name)) await workload(bench);
     }
+    for (const [name, workload] of EXTRA_WORKLOADS)
+      if (options.only?.has(name)) await workload(bench);
   } catch (err) {
     failures.push((err as Error).stack ?? String(err));
     say(`bench failed: ${(err as Error).message}`);

@@ -142,7 +142,7 @@ export function resultsMarkdown(r: Results): string {
       `| subscribers | ${l.subscribers} (${Object.entries(l.kinds)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ')}) on ${l.connections} WebSocket connections of ${l.callers} callers |`,
-      `| events | ${l.events} in ${l.durationS.toFixed(1)} s (${n0(l.eventsPerSecond)}/s of ${l.targetRate} asked; ${l.mutationErrors} mutation errors, ${l.skipped} skipped) |`,
+      `| events | ${l.events} in ${l.durationS.toFixed(1)} s (${n0(l.eventsPerSecond)}/s of ${l.targetRate} asked, at most ${l.maxInFlight ?? 200} in flight; ${l.mutationErrors} mutation errors, ${l.skipped} skipped) |`,
       `| pushes | ${l.received} of ${l.expectedPushes} expected, ${n0(l.pushesPerSecond)}/s; missed ${l.missed}, duplicated ${l.duplicated}, frames with errors ${l.errorFrames}; last frame ${l.drainS.toFixed(1)} s after the drive |`,
       `| commit (event occurredAt) → frame received | p50 ${n0(l.latency.p50)} ms, p95 ${n0(l.latency.p95)} ms, p99 ${n0(l.latency.p99)} ms, max ${n0(l.latency.max)} ms |`,
       `| CPU ms per push | ${Object.entries(l.cpuMsPerPush)

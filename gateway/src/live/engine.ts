@@ -1,9 +1,13 @@
 import {
   Kind,
+  TypeInfo,
   getNamedType,
   getOperationAST,
   isObjectType,
+  parseType,
+  print,
   visit,
+  visitWithTypeInfo,
   type DocumentNode,
   type FieldNode,
   type FormattedExecutionResult,
@@ -13,6 +17,7 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
+  type VariableDefinitionNode,
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import type { Caller, Logger } from '@liyuan/kit';
@@ -23,7 +28,8 @@ import { formatPosition, parsePosition } from './position';
 
 /** Runs a query through the federation under a caller's identity (what an HTTP request would do). */
 export type FederatedRunner = (
-  document: DocumentNode,
+  /** A document, or its printed text (which the gateway's parse, validation and plan caches key on). */
+  document: DocumentNode | string,
   variables: Record<string, unknown>,
   caller: Caller,
 ) => Promise<FormattedExecutionResult>;
@@ -206,14 +212,20 @@ export class LiveEngine {
     const changeType = getNamedType(fieldDef.type);
     if (!isObjectType(changeType))
       return { errors: [bad(`${root.name.value} does not return an object`)] };
+    const selections = flatten(root.selectionSet!, req.document);
+    let entity: EntityRead | undefined;
+    try {
+      entity = entityRead(req.schema, feed, selections, op, req.document);
+    } catch (err) {
+      return { errors: [bad((err as Error).message)] };
+    }
     const sub = new LiveSubscription(
       {
         feed,
         args,
         alias: root.alias?.value ?? root.name.value,
-        selections: flatten(root.selectionSet!, req.document),
-        op,
-        document: req.document,
+        selections,
+        entity,
         variables,
         caller: req.caller,
         expiresAt: req.expiresAt,
@@ -243,8 +255,8 @@ interface SubscriptionPlan {
   alias: string;
   /** The selections on the change type, fragments flattened. */
   selections: FieldNode[];
-  op: OperationDefinitionNode;
-  document: DocumentNode;
+  /** The query that reads the changed entity (none when only gateway fields are selected). */
+  entity: EntityRead | undefined;
   variables: Record<string, unknown>;
   caller: Caller;
   expiresAt: number | null;
@@ -258,6 +270,8 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
   private waiting: ((r: IteratorResult<LiveMessage>) => void) | undefined;
   private frontier: Frontier = [];
   private chain: Promise<void> = Promise.resolve();
+  /** Steps on the chain not yet through it. */
+  private queued = 0;
   private listener: ((e: LoggedEvent) => void) | undefined;
   private expiry: NodeJS.Timeout | undefined;
   private ended = false;
@@ -287,23 +301,33 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
   begin(resume: Frontier | undefined): void {
     this.metrics.subscriptions.inc({ field: this.field });
     const { topic } = this.plan.feed;
+    const fail = (err: unknown) => {
+      this.logger.error({ err, field: this.field }, 'live subscription failed');
+      this.close('error');
+    };
+    const then = (step: () => Promise<void>) => {
+      this.queued++;
+      this.chain = this.chain
+        .then(step)
+        .catch(fail)
+        .finally(() => this.queued--);
+    };
     this.listener = (event) => {
       if (event.topic !== topic) return;
-      this.chain = this.chain.then(() => this.handle(event));
+      // Most events of the topic are about other entities: with nothing before them in the queue,
+      // they only move the frontier, at once.
+      if (this.queued === 0 && !this.watches(event)) this.advance(event);
+      else then(() => this.handle(event));
     };
     const from = this.log.listen(this.listener).get(topic) ?? [];
     this.frontier = resume ? [...resume] : [...from];
     if (resume) {
       // Everything between the client's position and where the live reading stands, first.
-      this.chain = this.chain.then(async () => {
+      then(async () => {
         const missed = await this.log.replay(topic, resume, from);
         for (const e of missed) await this.handle(e);
       });
     }
-    this.chain = this.chain.catch((err: unknown) => {
-      this.logger.error({ err, field: this.field }, 'live subscription failed');
-      this.close('error');
-    });
     if (this.plan.expiresAt !== null) {
       const ms = this.plan.expiresAt - Date.now();
       if (ms <= 0) queueMicrotask(() => this.close('token_expired'));
@@ -311,19 +335,30 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
     }
   }
 
+  /** Whether the event is one this subscription pushes (its type, its arguments). */
+  private watches(event: LoggedEvent): boolean {
+    const { feed, args } = this.plan;
+    const { envelope } = event;
+    return (
+      feed.events.has(envelope.type) &&
+      feed.match.every((m) => m in envelope.data && String(envelope.data[m]) === String(args[m]))
+    );
+  }
+
+  /** Moves the frontier past the event; false when it was behind it already (seen before). */
+  private advance(event: LoggedEvent): boolean {
+    const p = event.partition;
+    if (event.offset < (this.frontier[p] ?? 0n)) return false;
+    for (let i = 0; i < p; i++) this.frontier[i] ??= 0n;
+    this.frontier[p] = event.offset + 1n;
+    return true;
+  }
+
   private async handle(event: LoggedEvent): Promise<void> {
     if (this.ended) return;
     const p = event.partition;
-    if (event.offset < (this.frontier[p] ?? 0n)) return;
-    for (let i = 0; i < p; i++) this.frontier[i] ??= 0n;
-    this.frontier[p] = event.offset + 1n;
-    const { feed, args } = this.plan;
-    const { envelope } = event;
-    if (!feed.events.has(envelope.type)) return;
-    if (
-      !feed.match.every((m) => m in envelope.data && String(envelope.data[m]) === String(args[m]))
-    )
-      return;
+    if (!this.advance(event) || !this.watches(event)) return;
+    const { feed } = this.plan;
     this.metrics.matched.inc({ field: this.field });
     if (this.plan.expiresAt !== null && Date.now() >= this.plan.expiresAt) {
       this.close('token_expired');
@@ -349,20 +384,16 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
     position: string,
   ): Promise<FormattedExecutionResult | null> {
     const { envelope } = event;
-    const entityFields = this.plan.selections.filter((s) => !GATEWAY_FIELDS.has(s.name.value));
+    const { entity } = this.plan;
     let fetched: FormattedExecutionResult = { data: {} };
-    if (entityFields.length) {
-      const selections = entityFields.map((f) => ({
-        ...bindField(this.plan.feed.entity, envelope.data),
-        alias: { kind: Kind.NAME, value: f.alias?.value ?? f.name.value },
-        selectionSet: f.selectionSet,
-        directives: f.directives,
-      })) as FieldNode[];
-      fetched = await this.run(
-        queryFor(selections, this.plan.op, this.plan.document),
-        this.plan.variables,
-        this.plan.caller,
-      );
+    if (entity) {
+      // The same query text for every event: parsed, validated and planned once by the gateway.
+      const variables = { ...this.plan.variables };
+      for (const [name, variable] of entity.bind) {
+        if (!(name in envelope.data)) throw new Error(`@live: no value for $${name}`);
+        variables[variable] = envelope.data[name];
+      }
+      fetched = await this.run(entity.query, variables, this.plan.caller);
       // Withheld when the entity itself is refused or gone. A refusal further down (a field of it
       // the subscriber may not read, e.g. another party of a case) is masked as a query masks it.
       const refusals = (fetched.errors ?? []).filter((e) =>
@@ -371,7 +402,7 @@ export class LiveSubscription implements AsyncIterable<LiveMessage> {
       const data = fetched.data as Record<string, unknown> | null | undefined;
       if (
         refusals.some((e) => (e.path?.length ?? 0) <= 1) ||
-        entityFields.some((f) => data?.[f.alias?.value ?? f.name.value] == null)
+        entity.keys.some((key) => data?.[key] == null)
       )
         return fetched.errors?.length && !refusals.length
           ? { data: null, errors: fetched.errors }
@@ -490,11 +521,87 @@ function flatten(set: SelectionSetNode, document: DocumentNode): FieldNode[] {
   return out;
 }
 
+/** The query reading a subscription's changed entity, built once when it starts. */
+interface EntityRead {
+  /** Its printed text: the same for every event, so the gateway parses, validates and plans it once. */
+  query: string;
+  /** Each event payload field the entity is read by, and the query variable it fills. */
+  bind: ReadonlyMap<string, string>;
+  /** The response keys of the entity fields (null there: the entity is refused or gone). */
+  keys: readonly string[];
+}
+
+/**
+ * The query for the entity fields of a subscription's selections: the feed's entity field once per
+ * selected alias, its `$name` arguments (event payload fields) as variables of their own, typed from
+ * the schema and named apart from the subscription's variables, which the query keeps.
+ */
+function entityRead(
+  schema: GraphQLSchema,
+  feed: LiveFeed,
+  selections: FieldNode[],
+  op: OperationDefinitionNode,
+  document: DocumentNode,
+): EntityRead | undefined {
+  const entityFields = selections.filter((s) => !GATEWAY_FIELDS.has(s.name.value));
+  if (!entityFields.length) return undefined;
+  const taken = new Set((op.variableDefinitions ?? []).map((d) => d.variable.name.value));
+  const bind = new Map<string, string>();
+  const definitions: VariableDefinitionNode[] = [];
+  const typeInfo = new TypeInfo(schema);
+  const read = visit(
+    {
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: 'query' as never,
+          selectionSet: { kind: Kind.SELECTION_SET, selections: [feed.entity] },
+        },
+      ],
+    } as DocumentNode,
+    visitWithTypeInfo(typeInfo, {
+      Variable(node) {
+        const name = node.name.value;
+        let variable = bind.get(name);
+        if (!variable) {
+          const type = typeInfo.getInputType();
+          if (!type) throw new Error(`@live on ${feed.field}: $${name} is not an argument here`);
+          variable = `live_${name}`;
+          while (taken.has(variable)) variable = `_${variable}`;
+          taken.add(variable);
+          bind.set(name, variable);
+          definitions.push({
+            kind: Kind.VARIABLE_DEFINITION,
+            variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: variable } },
+            type: parseType(String(type)),
+          });
+        }
+        return { ...node, name: { kind: Kind.NAME, value: variable } };
+      },
+    }),
+  );
+  const op0 = read.definitions[0] as OperationDefinitionNode;
+  const field = op0.selectionSet.selections[0] as FieldNode;
+  const fields = entityFields.map((f) => ({
+    ...field,
+    alias: { kind: Kind.NAME, value: f.alias?.value ?? f.name.value },
+    selectionSet: f.selectionSet,
+    directives: f.directives,
+  })) as FieldNode[];
+  return {
+    query: print(queryFor(fields, op, document, definitions)),
+    bind,
+    keys: entityFields.map((f) => f.alias?.value ?? f.name.value),
+  };
+}
+
 /** A query of `selections` with the variables and fragments of the subscription they use. */
 function queryFor(
   selections: FieldNode[],
   op: OperationDefinitionNode,
   document: DocumentNode,
+  extraVariables: VariableDefinitionNode[],
 ): DocumentNode {
   const fragments = new Map(
     document.definitions
@@ -522,9 +629,10 @@ function queryFor(
       {
         kind: Kind.OPERATION_DEFINITION,
         operation: 'query' as never,
-        variableDefinitions: (op.variableDefinitions ?? []).filter((d) =>
-          usedVars.has(d.variable.name.value),
-        ),
+        variableDefinitions: [
+          ...(op.variableDefinitions ?? []).filter((d) => usedVars.has(d.variable.name.value)),
+          ...extraVariables,
+        ],
         selectionSet: { kind: Kind.SELECTION_SET, selections },
       },
       ...[...usedFragments].flatMap((n) => (fragments.get(n) ? [fragments.get(n)!] : [])),
