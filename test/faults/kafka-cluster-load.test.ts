@@ -532,9 +532,13 @@ describe('kafka cluster under load: a leader killed, a broker cut off, a rolling
       killed = busiest.leader;
       const at = new Date();
       await cluster.node(busiest.leader).kill();
+      // A dead host's ports refuse connections; its proxies, still listening, would accept them
+      // and then close them.
+      await cutOff(busiest.leader);
       const atKill = load.acknowledged();
       const resumed = await waitUntilFlowing(at, 'publishing and consuming resumed after the kill');
       const restartBegan = Date.now();
+      await restoreAll();
       await cluster.node(busiest.leader).restart();
       const restartMs = Date.now() - restartBegan;
       await waitFor('the restarted node back in every ISR', fullIsr, 90_000);
@@ -556,6 +560,7 @@ describe('kafka cluster under load: a leader killed, a broker cut off, a rolling
       );
     } finally {
       await load.stop();
+      await restoreAll();
       if (killed !== undefined && !cluster.node(killed).running)
         await cluster.node(killed).restart();
     }
