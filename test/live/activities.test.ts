@@ -5,7 +5,14 @@ import { dataOf } from '../support/registry-fixtures';
 import { startSystem, type TestSystem } from '../support/system';
 import { inDaysAt } from '../support/time';
 import { waitFor } from '../support/wait';
-import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
+import {
+  endAll,
+  gatewayMetric,
+  type SseStream,
+  sseSubscribe,
+  wsSubscribe,
+  type WsSubscription,
+} from './live-client';
 
 const SUBSCRIPTION = `subscription($activityId: ID!) {
   activityChanged(activityId: $activityId) {
@@ -47,13 +54,7 @@ describe('live updates: an activity', () => {
   let hour = 8;
   const open: (WsSubscription | SseStream)[] = [];
 
-  const subscriptions = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${sys.gw.gateway.port}/metrics`)).text();
-    return [...text.matchAll(/^live_subscriptions(?:\{[^}]*\})? (\d+)/gm)].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
-  };
+  const subscriptions = () => gatewayMetric(sys.gw.gateway.port, 'live_subscriptions');
   const residentToken = (residentId = randomUUID()) =>
     sys.gw.token(['resident'], { sub: `resident-${residentId}`, residentId });
   /** A new activity in the test's space, two days ahead, each in an hour of its own; confirmed unless told. */
@@ -123,15 +124,7 @@ describe('live updates: an activity', () => {
       'createSharedSpace',
     ).id;
   }, 120_000);
-  afterEach(async () => {
-    for (const s of open.splice(0)) {
-      if ('dispose' in s) await s.dispose();
-      else s.close();
-    }
-    await waitFor('every subscription ended', async () =>
-      (await subscriptions()) === 0 ? true : undefined,
-    );
-  });
+  afterEach(() => endAll(open, sys.gw.gateway.port));
   afterAll(async () => {
     await sys?.stop();
   });

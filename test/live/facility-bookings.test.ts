@@ -8,7 +8,14 @@ import {
 import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
 import { startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
+import {
+  endAll,
+  gatewayMetric,
+  type SseStream,
+  sseSubscribe,
+  wsSubscribe,
+  type WsSubscription,
+} from './live-client';
 
 const HOUR = 3_600_000;
 /** A whole hour `daysAhead` days from today, at `hour` o'clock Beijing time. */
@@ -91,13 +98,7 @@ describe('live updates: bookings and facilities', () => {
   let manager: string;
   const open: (WsSubscription | SseStream)[] = [];
 
-  const subscriptions = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${sys.gw.gateway.port}/metrics`)).text();
-    return [...text.matchAll(/^live_subscriptions(?:\{[^}]*\})? (\d+)/gm)].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
-  };
+  const subscriptions = () => gatewayMetric(sys.gw.gateway.port, 'live_subscriptions');
   const opened = (n: number) =>
     waitFor(`${n} subscriptions open`, async () =>
       (await subscriptions()) === n ? true : undefined,
@@ -162,13 +163,7 @@ describe('live updates: bookings and facilities', () => {
     staff = await sys.gw.token(['staff']);
     manager = await sys.gw.token(['facility_manager'], { sub: 'fm-live' });
   }, 120_000);
-  afterEach(async () => {
-    for (const s of open.splice(0)) {
-      if ('dispose' in s) await s.dispose();
-      else s.close();
-    }
-    await opened(0);
-  });
+  afterEach(() => endAll(open, sys.gw.gateway.port));
   afterAll(async () => {
     await sys?.stop();
   });

@@ -9,7 +9,14 @@ import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
 import { startTestGateway } from '../support/stack';
 import { ALL_SERVICES, startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
+import {
+  endAll,
+  gatewayMetric,
+  type SseStream,
+  sseSubscribe,
+  wsSubscribe,
+  type WsSubscription,
+} from './live-client';
 
 const SELECTION = `serviceRequest {
   id
@@ -47,13 +54,7 @@ describe('live updates: service requests of a grid', () => {
   const open: (WsSubscription | SseStream)[] = [];
 
   /** The sum of a live metric's series on the gateway's /metrics. */
-  const metric = async (name: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${sys.gw.gateway.port}/metrics`)).text();
-    return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
-  };
+  const metric = (name: string) => gatewayMetric(sys.gw.gateway.port, name);
   const subscriptions = () => metric('live_subscriptions');
   const file = async (residentId: string, description = 'The stair light is out') =>
     dataOf<{ id: string }>(
@@ -89,15 +90,7 @@ describe('live updates: service requests of a grid', () => {
     memberA = await sys.gw.token(['grid_member'], { sub: 'member-a', gridIds: [grid.a] });
     memberB = await sys.gw.token(['grid_member'], { sub: 'member-b', gridIds: [grid.b] });
   }, 120_000);
-  afterEach(async () => {
-    for (const s of open.splice(0)) {
-      if ('dispose' in s) await s.dispose();
-      else s.close();
-    }
-    await waitFor('every subscription ended', async () =>
-      (await subscriptions()) === 0 ? true : undefined,
-    );
-  });
+  afterEach(() => endAll(open, sys.gw.gateway.port));
   afterAll(async () => {
     await sys?.stop();
   });

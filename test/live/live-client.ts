@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { FormattedExecutionResult } from 'graphql';
+import { waitFor } from '../support/wait';
 
 /** A subscription over WebSocket as Apollo Client's GraphQLWsLink opens it (graphql-ws). */
 export interface WsSubscription {
@@ -138,4 +139,32 @@ export async function sseSubscribe(
     }
   })();
   return stream;
+}
+
+/** The sum of the samples of a gateway metric (its /metrics) whose labels include `labels`. */
+export async function gatewayMetric(
+  port: number,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`, 'gm'))) {
+    const have = Object.fromEntries(
+      [...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]),
+    );
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) n += Number(m[2]);
+  }
+  return n;
+}
+
+/** Ends every stream in `open` (emptying it), then waits until the gateway serves no subscription. */
+export async function endAll(open: (WsSubscription | SseStream)[], port: number): Promise<void> {
+  for (const s of open.splice(0)) {
+    if ('dispose' in s) await s.dispose();
+    else s.close();
+  }
+  await waitFor('every subscription ended', async () =>
+    (await gatewayMetric(port, 'live_subscriptions')) === 0 ? true : undefined,
+  );
 }

@@ -8,7 +8,14 @@ import {
 import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
 import { startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
+import {
+  endAll,
+  gatewayMetric,
+  type SseStream,
+  sseSubscribe,
+  wsSubscribe,
+  type WsSubscription,
+} from './live-client';
 
 const SELECTION = `case { id status parties { id role resident { id name } } mediators { userId } }`;
 const ONE_CASE = `subscription($caseId: ID!) {
@@ -52,13 +59,7 @@ describe('live updates: a mediation case', () => {
   const mediatorUser = `mediator-${randomUUID()}`;
   const open: (WsSubscription | SseStream)[] = [];
 
-  const metric = async (name: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${sys.gw.gateway.port}/metrics`)).text();
-    return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
-  };
+  const metric = (name: string) => gatewayMetric(sys.gw.gateway.port, name);
   const subscriptions = () => metric('live_subscriptions');
   const ws = (token: string | undefined, query: string, variables: Record<string, unknown>) => {
     const s = wsSubscribe(sys.gw.url, token, query, variables);
@@ -139,15 +140,7 @@ describe('live updates: a mediation case', () => {
       { residentId: resident.c, role: 'OTHER' },
     ],
   });
-  afterEach(async () => {
-    for (const s of open.splice(0)) {
-      if ('dispose' in s) await s.dispose();
-      else s.close();
-    }
-    await waitFor('every subscription ended', async () =>
-      (await subscriptions()) === 0 ? true : undefined,
-    );
-  });
+  afterEach(() => endAll(open, sys.gw.gateway.port));
   afterAll(async () => {
     await sys?.stop();
   });

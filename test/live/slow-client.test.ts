@@ -3,7 +3,14 @@ import type { FormattedExecutionResult } from 'graphql';
 import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
 import { startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
+import {
+  endAll,
+  gatewayMetric,
+  type SseStream,
+  sseSubscribe,
+  wsSubscribe,
+  type WsSubscription,
+} from './live-client';
 
 /** Frames the gateway keeps for a subscriber that has not taken them (small, for the test). */
 const MAX_BUFFERED = 8;
@@ -74,17 +81,8 @@ describe('live updates: a slow client', () => {
   };
 
   /** Sums the samples of a metric whose labels include `labels`. */
-  const metric = async (name: string, labels: Record<string, string> = {}) => {
-    const text = await (await fetch(`http://127.0.0.1:${sys.gw.gateway.port}/metrics`)).text();
-    let n = 0;
-    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`, 'gm'))) {
-      const have = Object.fromEntries(
-        [...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]),
-      );
-      if (Object.entries(labels).every(([k, v]) => have[k] === v)) n += Number(m[2]);
-    }
-    return n;
-  };
+  const metric = (name: string, labels: Record<string, string> = {}) =>
+    gatewayMetric(sys.gw.gateway.port, name, labels);
   const opened = (n: number) =>
     waitFor(`${n} subscriptions open`, async () =>
       (await metric('live_subscriptions')) === n ? true : undefined,
@@ -138,13 +136,7 @@ describe('live updates: a slow client', () => {
     });
     manager = await sys.gw.token(['facility_manager'], { sub: 'fm-slow' });
   }, 120_000);
-  afterEach(async () => {
-    for (const s of open.splice(0)) {
-      if ('dispose' in s) await s.dispose();
-      else s.close();
-    }
-    await opened(0);
-  });
+  afterEach(() => endAll(open, sys.gw.gateway.port));
   afterAll(async () => {
     await sys?.stop();
   });

@@ -10,7 +10,14 @@ import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
 import { silentLogger } from '../support/stack';
 import { startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
+import {
+  endAll,
+  gatewayMetric,
+  type SseStream,
+  sseSubscribe,
+  wsSubscribe,
+  type WsSubscription,
+} from './live-client';
 
 const DAY = 86_400_000;
 const SELECTION = `household { id address grid { id } members { id name phone } }`;
@@ -45,13 +52,7 @@ describe('live updates: visits falling due in a grid', () => {
   const household = { a: '', b: '' };
   const open: (WsSubscription | SseStream)[] = [];
 
-  const subscriptions = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${sys.gw.gateway.port}/metrics`)).text();
-    return [...text.matchAll(/^live_subscriptions(?:\{[^}]*\})? (\d+)/gm)].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
-  };
+  const subscriptions = () => gatewayMetric(sys.gw.gateway.port, 'live_subscriptions');
   const residents = () => sys.services.residents.service as RunningResidents;
   /** The VisitFellDue events residents committed for a household, oldest first. */
   const announced = async (householdId: string) =>
@@ -89,15 +90,7 @@ describe('live updates: visits falling due in a grid', () => {
     memberA = await sys.gw.token(['grid_member'], { sub: 'member-a', gridIds: [grid.a] });
     memberB = await sys.gw.token(['grid_member'], { sub: 'member-b', gridIds: [grid.b] });
   }, 120_000);
-  afterEach(async () => {
-    for (const s of open.splice(0)) {
-      if ('dispose' in s) await s.dispose();
-      else s.close();
-    }
-    await waitFor('every subscription ended', async () =>
-      (await subscriptions()) === 0 ? true : undefined,
-    );
-  });
+  afterEach(() => endAll(open, sys.gw.gateway.port));
   afterAll(async () => {
     await sys?.stop();
   });

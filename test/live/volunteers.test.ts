@@ -3,7 +3,14 @@ import { TOPIC_PREFIX, testBrokers } from '../support/kafka';
 import { dataOf } from '../support/registry-fixtures';
 import { startSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { sseSubscribe, wsSubscribe, type SseStream, type WsSubscription } from './live-client';
+import {
+  endAll,
+  gatewayMetric,
+  type SseStream,
+  sseSubscribe,
+  wsSubscribe,
+  type WsSubscription,
+} from './live-client';
 
 const HOUR = 3_600_000;
 const SHIFT_SUBSCRIPTION = `subscription($shiftId: ID!) {
@@ -44,13 +51,7 @@ describe('live updates: shifts and approved hours', () => {
   let teamId: string;
   const open: (WsSubscription | SseStream)[] = [];
 
-  const subscriptions = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${sys.gw.gateway.port}/metrics`)).text();
-    return [...text.matchAll(/^live_subscriptions(?:\{[^}]*\})? (\d+)/gm)].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
-  };
+  const subscriptions = () => gatewayMetric(sys.gw.gateway.port, 'live_subscriptions');
   /** A resident registered as a volunteer and added to the team: their id and token. */
   const volunteer = async () => {
     const residentId = randomUUID();
@@ -117,15 +118,7 @@ describe('live updates: shifts and approved hours', () => {
       'createTeam',
     ).id;
   }, 120_000);
-  afterEach(async () => {
-    for (const s of open.splice(0)) {
-      if ('dispose' in s) await s.dispose();
-      else s.close();
-    }
-    await waitFor('every subscription ended', async () =>
-      (await subscriptions()) === 0 ? true : undefined,
-    );
-  });
+  afterEach(() => endAll(open, sys.gw.gateway.port));
   afterAll(async () => {
     await sys?.stop();
   });
